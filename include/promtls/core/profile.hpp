@@ -1,0 +1,44 @@
+// Profiles and the one table of environment variables each profile reads.
+//
+// The table feeds the parsers, --help, the man page's ENVIRONMENT section (a test keeps them
+// in step) and the "did you mean" suggestions for unknown names. Performs no I/O; the table
+// is immutable and safe to read from any thread.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace promtls::core {
+
+enum class Profile { knative, tigera };
+
+// "knative" or "tigera".
+std::string_view to_string(Profile profile);
+// Parses "knative" / "tigera"; nullopt otherwise.
+std::optional<Profile> parse_profile(std::string_view name);
+
+struct VariableSpec {
+  std::string_view name;
+  Profile profile;
+  std::string_view default_value;  // as documented by the upstream component; "" when none
+  std::string_view meaning;        // one sentence, for --help and the man page
+  bool tls_tuning;                 // read only when TLS is on (knative R-G6)
+  bool path;                       // the value names a file
+};
+
+// Every variable of every profile, in documentation order.
+std::span<const VariableSpec> all_variables();
+
+// The variable called exactly `name`, or nullptr.
+const VariableSpec* find_variable(std::string_view name);
+
+// The prefix that marks a name as belonging to `profile`'s family ("METRICS_PROMETHEUS_" for
+// knative), used to spot unknown names.
+std::string_view family_prefix(Profile profile);
+
+// The known variable of `profile` closest to `name` by edit distance, if it is close enough to
+// be a plausible typo (a distance of at most a third of the name, or a shared stem); else "".
+std::string_view suggest_variable(std::string_view name, Profile profile);
+
+}  // namespace promtls::core

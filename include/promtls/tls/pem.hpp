@@ -1,0 +1,42 @@
+// Reading certificates and keys with OpenSSL and describing them as plain core data.
+//
+// Extract with OpenSSL, judge in core (DESIGN.md): nothing here decides whether a certificate is
+// good. No OpenSSL types appear in this header. Functions are reentrant and may be called from
+// any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "promtls/core/cert_info.hpp"
+#include "promtls/core/config.hpp"
+
+namespace promtls::tls {
+
+// Reads the file at `path` (exactly as given; no trimming) and describes every PEM block in it:
+// certificates, the first private key, encrypted keys, blocks that do not parse. Never throws for
+// a missing or malformed file; errors are in the returned facts, in Go's os error wording.
+core::FileFacts read_credential_file(const std::string& path);
+
+// The same description for bytes already in memory; `path` is only recorded.
+core::FileFacts describe_credentials(std::string_view bytes, const std::string& path);
+
+// The real FileInspector: read_credential_file().
+class OpenSslFileInspector final : public core::FileInspector {
+ public:
+  core::FileFacts inspect(const std::string& path) override { return read_credential_file(path); }
+};
+
+// Every certificate in PEM text (CERTIFICATE and TRUSTED CERTIFICATE blocks), in order. Blocks
+// that do not parse are skipped; `bad_blocks` (optional) counts them.
+std::vector<core::CertInfo> parse_pem_certificates(std::string_view pem,
+                                                   std::size_t* bad_blocks = nullptr);
+
+// One DER-encoded certificate; throws nothing, returns false when it does not parse.
+bool parse_der_certificate(std::string_view der, core::CertInfo& out);
+
+// The linked OpenSSL: its version text and whether it can negotiate X25519MLKEM768.
+core::TlsLibrary library_info();
+
+}  // namespace promtls::tls

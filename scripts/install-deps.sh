@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything promtls needs to build, test and benchmark, from Debian 12's packages.
+# Idempotent: when every package is already installed it does nothing and touches no network.
+set -euo pipefail
+
+build=(cmake g++ make ninja-build pkg-config clang-format
+       libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
+       libyaml-cpp-dev catch2)
+test=(openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
+      python3 python3-jsonschema python3-lxml hyperfine procps)
+
+want=("${build[@]}")
+case "${1:-all}" in
+  build) ;;
+  all) want+=("${test[@]}") ;;
+  *) echo "usage: $0 [build|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]} (run as root)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Services from these packages (prometheus, nginx, node-exporter) are started by the tests
+# themselves on loopback; keep the packaged daemons from starting at install time.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,80 @@
+#include "common.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "promtls/core/error.hpp"
+#include "promtls/core/time.hpp"
+
+extern char** environ;
+
+namespace promtls::cli {
+
+void add_env_source_options(CLI::App& app, EnvSourceOptions& options) {
+  app.add_option("--env-file", options.env_files,
+                 "read variables from a dotenv FILE (repeatable; later files override earlier)")
+      ->type_name("FILE");
+  app.add_option("--set", options.sets,
+                 "set KEY=VALUE, taken verbatim (repeatable; overrides env files)")
+      ->type_name("KEY=VALUE");
+  app.add_flag("--no-env", options.no_env, "ignore the process environment");
+}
+
+std::string read_file_or_throw(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno), kExitCannotRun);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw Error(path + ": cannot read: " + std::strerror(errno), kExitCannotRun);
+  return buf.str();
+}
+
+core::EnvSnapshot gather_env(const EnvSourceOptions& options,
+                             std::vector<core::Finding>& findings) {
+  core::EnvSnapshot env;
+  if (!options.no_env) {
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      if (auto kv = core::split_assignment(*e)) {
+        env.set(std::move(kv->first), std::move(kv->second),
+                core::Origin{core::Origin::Kind::environment, {}, 0, {}});
+      }
+    }
+  }
+  for (const std::string& file : options.env_files) {
+    const std::string text = read_file_or_throw(file);
+    for (auto& [name, value] : core::parse_dotenv(text, file, findings)) {
+      env.set(name, std::move(value.value), std::move(value.origin));
+    }
+  }
+  for (const std::string& arg : options.sets) {
+    auto kv = core::split_assignment(arg);
+    if (!kv) throw Error("--set " + arg + ": expected KEY=VALUE", kExitUsage);
+    env.set(std::move(kv->first), std::move(kv->second),
+            core::Origin{core::Origin::Kind::flag, {}, 0, {}});
+  }
+  return env;
+}
+
+std::int64_t resolve_now(const std::string& at) {
+  if (at.empty()) return static_cast<std::int64_t>(std::time(nullptr));
+  const auto t = core::parse_rfc3339(at);
+  if (!t) {
+    throw Error("--at " + at + ": expected an RFC 3339 time such as 2026-01-02T15:04:05Z",
+                kExitUsage);
+  }
+  return *t;
+}
+
+bool stdout_wants_color() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+}  // namespace promtls::cli

@@ -1,0 +1,43 @@
+// promtls: one binary, four subcommands over one library (DESIGN.md).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.hpp"
+#include "promtls/core/error.hpp"
+
+#ifndef PROMTLS_VERSION
+#define PROMTLS_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"promtls: validate, inspect, serve and self-test Prometheus metrics endpoints "
+               "behind TLS and mutual TLS"};
+  app.name("promtls");
+  app.set_version_flag("--version", "promtls " PROMTLS_VERSION);
+  app.require_subcommand(1);
+  app.footer("Exit status: 0 success, 1 check failed, 2 usage error, 3 could not run, "
+             "130 interrupted.\nSee promtls(1).");
+
+  int exit_code = promtls::kExitOk;
+  promtls::cli::register_validate(app, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return promtls::kExitUsage;
+  } catch (const promtls::Error& e) {
+    std::cerr << "promtls: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "promtls: internal error: " << e.what() << "\n";
+    return promtls::kExitCannotRun;
+  }
+  return exit_code;
+}

@@ -1,0 +1,412 @@
+// The knative profile: knative.dev/pkg's Prometheus metrics server (spec/knative-env.md).
+// Upstream rules are evaluated in NewServer's order (R-M6) so that the first error found is
+// the one knative returns; every rule is still evaluated and reported as its own finding.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+
+#include "checks.hpp"
+#include "knative.hpp"
+#include "promtls/core/go.hpp"
+#include "promtls/core/tls_catalog.hpp"
+
+namespace promtls::core::detail {
+namespace {
+
+constexpr std::string_view kHost = "METRICS_PROMETHEUS_HOST";
+constexpr std::string_view kPort = "METRICS_PROMETHEUS_PORT";
+constexpr std::string_view kCert = "METRICS_PROMETHEUS_TLS_CERT";
+constexpr std::string_view kKey = "METRICS_PROMETHEUS_TLS_KEY";
+constexpr std::string_view kAuth = "METRICS_PROMETHEUS_TLS_CLIENT_AUTH";
+constexpr std::string_view kCa = "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE";
+constexpr std::string_view kMin = "METRICS_PROMETHEUS_TLS_MIN_VERSION";
+constexpr std::string_view kMax = "METRICS_PROMETHEUS_TLS_MAX_VERSION";
+constexpr std::string_view kCiphers = "METRICS_PROMETHEUS_TLS_CIPHER_SUITES";
+constexpr std::string_view kCurves = "METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES";
+constexpr std::array kTuning{kMin, kMax, kCiphers, kCurves};
+
+std::string s(std::string_view v) { return std::string(v); }
+
+// Go's strings.Split(value, ",") with TrimSpace and empty parts skipped (R-V3, R-V5).
+std::vector<std::string_view> split_list(std::string_view value) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    const std::string_view part = go::trim_space(value.substr(start, comma - start));
+    if (!part.empty()) parts.push_back(part);
+    start = comma + 1;
+  }
+  return parts;
+}
+
+std::string upper_ascii(std::string_view v) {
+  std::string out(v);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+std::optional<std::uint16_t> parse_version(std::string_view v) {
+  if (v == "1.2") return kTls12;
+  if (v == "1.3") return kTls13;
+  return std::nullopt;
+}
+
+std::string version_hint(std::string_view raw) {
+  const std::string_view trimmed = go::trim_space(raw);
+  if (trimmed != raw && parse_version(trimmed)) {
+    return "knative compares the value exactly: remove the surrounding white space";
+  }
+  const std::string up = upper_ascii(raw);
+  for (const char* v : {"1.2", "1.3"}) {
+    const std::string bare = std::string(v).erase(1, 1);  // "12"
+    if (up == "TLS" + std::string(v) || up == "TLSV" + std::string(v) ||
+        up == "VERSIONTLS" + bare || up == "TLS" + bare || up == bare || up == "TLS_" + bare) {
+      return "write " + std::string(v);
+    }
+  }
+  if (raw == "1.0" || raw == "1.1") return "knative supports only TLS 1.2 and 1.3";
+  return "use 1.2 or 1.3";
+}
+
+std::string cipher_hint(std::string_view name) {
+  if (const CipherSuite* suite = find_cipher_suite_by_go_name(name); suite && !suite->go_secure) {
+    return "Go lists " + s(name) +
+           " in tls.InsecureCipherSuites(); knative accepts only tls.CipherSuites()";
+  }
+  for (const CipherSuite& suite : cipher_suites()) {
+    if (!suite.go_secure) continue;
+    if (upper_ascii(name) == upper_ascii(suite.go_name) || name == suite.openssl_name ||
+        s(name) + "_SHA256" == suite.go_name) {
+      return "did you mean " + s(suite.go_name) + "?";
+    }
+  }
+  return "use Go's names, e.g. TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256; see promtls(1)";
+}
+
+std::string curve_hint(std::string_view name) {
+  const std::string up = upper_ascii(name);
+  struct Alias {
+    std::string_view alias;
+    std::string_view name;
+  };
+  constexpr std::array kAliases{
+      Alias{"P256", "P-256"},          Alias{"P384", "P-384"},       Alias{"P521", "P-521"},
+      Alias{"SECP256R1", "CurveP256"}, Alias{"PRIME256V1", "CurveP256"},
+      Alias{"SECP384R1", "CurveP384"}, Alias{"SECP521R1", "CurveP521"},
+      Alias{"CURVEP256", "CurveP256"}, Alias{"CURVEP384", "CurveP384"},
+      Alias{"CURVEP521", "CurveP521"}, Alias{"X25519", "X25519"},
+      Alias{"X25519MLKEM768", "X25519MLKEM768"}, Alias{"P-256", "P-256"},
+      Alias{"P-384", "P-384"},         Alias{"P-521", "P-521"},
+  };
+  for (const Alias& a : kAliases) {
+    if (up == a.alias) return "knative's names are case-sensitive: did you mean " + s(a.name) + "?";
+  }
+  if (name == "SecP256r1MLKEM768" || name == "SecP384r1MLKEM1024") {
+    return "a Go 1.26 name that knative's static map does not have; use X25519MLKEM768";
+  }
+  return "use CurveP256, CurveP384, CurveP521, X25519, X25519MLKEM768, P-256, P-384 or P-521";
+}
+
+// A host that net.JoinHostPort plus listen will reject (R-P5): brackets are added again, and a
+// colon-containing value that is not an IPv6 literal cannot be parsed back.
+std::optional<std::string> host_problem(std::string_view host) {
+  if (host.find_first_of("[]") != std::string_view::npos) {
+    return "contains brackets, which net.JoinHostPort adds again";
+  }
+  if (host.find_first_of(" \t\r\n") != std::string_view::npos) return "contains white space";
+  if (host.find(':') != std::string_view::npos) {
+    const std::string addr(host.substr(0, host.find('%')));
+    unsigned char buf[16];
+    if (::inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
+      return "contains ':' but is not an IPv6 address (a port belongs in METRICS_PROMETHEUS_PORT)";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
+                      FileInspector* inspector, Evaluation& out) {
+  FindingSink sink(env, out.findings);
+  ServerConfig& config = out.config;
+  TlsConfig& tls = config.tls_config;
+  config.profile = Profile::knative;
+
+  std::string upstream_error;
+  const auto upstream = [&](std::string code, std::vector<std::string> vars, std::string message,
+                            std::string hint) {
+    if (upstream_error.empty()) upstream_error = message;
+    sink.add(std::move(code), Severity::error, std::move(vars), std::move(message),
+             std::move(hint));
+  };
+
+  // §3 host and port. R-G1: set means non-empty; R-G2: no trimming.
+  config.host = s(env.get(kHost));
+  const std::string port_raw = env.is_set(kPort) ? s(env.get(kPort)) : "9090";
+  std::string parse_error;
+  if (const auto port = go::parse_uint(port_raw, 16, parse_error)) {
+    config.port = static_cast<std::uint16_t>(*port);
+    if (*port < 1024) {
+      upstream("port-out-of-range", {s(kPort)},
+               "prometheus port " + std::to_string(*port) + ", should be between 1024 and 65535",
+               "ports below 1024 need privileges knative does not ask for; 9090 is the default");
+    }
+  } else {
+    upstream("port-invalid", {s(kPort)},
+             "prometheus port " + go::quote(port_raw) +
+                 " could not be parsed as a port number: " + parse_error,
+             "a decimal number from 1024 to 65535, without sign or white space");
+  }
+  config.listen_address = (config.host.find(':') != std::string::npos
+                               ? "[" + config.host + "]"
+                               : config.host) +
+                          ":" + port_raw;
+
+  // §4 TLS enable and mTLS, R-T1 and R-M1..R-M4 in order.
+  const std::string cert = s(env.get(kCert));
+  const std::string key = s(env.get(kKey));
+  const std::string ca = s(env.get(kCa));
+  const std::string auth_raw = s(env.get(kAuth));
+  const std::string auth = go::to_lower_ascii(go::trim_space(auth_raw));
+  const bool auth_valid = auth.empty() || auth == "none" || auth == "optional" || auth == "require";
+  const bool auth_verifies = auth == "optional" || auth == "require";
+  config.tls = !cert.empty() && !key.empty();
+  if (cert.empty() != key.empty()) {
+    upstream("tls-cert-key-unpaired", {s(cert.empty() ? kKey : kCert)},
+             "both METRICS_PROMETHEUS_TLS_CERT and METRICS_PROMETHEUS_TLS_KEY must be set or "
+             "neither",
+             "set " + s(cert.empty() ? kCert : kKey) + " too, or unset both for plain HTTP");
+  }
+  if (!auth_valid) {
+    const std::string lowered = go::to_lower_ascii(auth_raw);
+    std::string hint = "use none, optional or require";
+    if (lowered.find("requireandverify") != std::string::npos) hint = "did you mean require?";
+    if (lowered.find("verifyclientcertifgiven") != std::string::npos) {
+      hint = "did you mean optional?";
+    }
+    upstream("client-auth-invalid", {s(kAuth)},
+             "invalid METRICS_PROMETHEUS_TLS_CLIENT_AUTH " + go::quote(auth_raw) +
+                 ": must be \"none\", \"optional\", or \"require\"",
+             hint);
+  }
+  if (!config.tls && ((auth_valid && auth_verifies) || !ca.empty())) {
+    std::vector<std::string> vars;
+    if (auth_verifies) vars.push_back(s(kAuth));
+    if (!ca.empty()) vars.push_back(s(kCa));
+    upstream("mtls-requires-tls", vars,
+             "METRICS_PROMETHEUS_TLS_CLIENT_AUTH and METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE "
+             "require TLS to be enabled (METRICS_PROMETHEUS_TLS_CERT and "
+             "METRICS_PROMETHEUS_TLS_KEY must be set)",
+             "set the certificate and key, or drop the client-auth settings");
+  }
+  const std::string ca_trimmed(go::trim_space(ca));
+  if (config.tls && auth_verifies && ca_trimmed.empty()) {
+    upstream("client-ca-required", {s(kCa), s(kAuth)},
+             "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE must be set when "
+             "METRICS_PROMETHEUS_TLS_CLIENT_AUTH is " +
+                 go::quote(auth) + " (client certs cannot be validated without a CA)",
+             "point it at the PEM bundle of the CA that signs your scrapers' certificates");
+  }
+  if (config.tls && (auth.empty() || auth == "none") && !ca_trimmed.empty()) {
+    upstream("client-ca-without-client-auth", {s(kCa), s(kAuth)},
+             "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE is set but "
+             "METRICS_PROMETHEUS_TLS_CLIENT_AUTH is " +
+                 go::quote(auth) +
+                 "; set METRICS_PROMETHEUS_TLS_CLIENT_AUTH to \"optional\" or \"require\" to use "
+                 "client certificate verification",
+             "set METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require for mTLS, or unset the CA file");
+  }
+  if (auth_valid) {
+    tls.client_auth = auth == "require"    ? ClientAuth::require
+                      : auth == "optional" ? ClientAuth::optional
+                                           : ClientAuth::none;
+  }
+
+  // R-G6: the tuning variables are read only when TLS is on.
+  if (!config.tls) {
+    for (const std::string_view var : kTuning) {
+      if (env.is_set(var)) {
+        sink.add("tuning-ignored-without-tls", Severity::warning, {s(var)},
+                 s(var) + " is set but TLS is off, so knative ignores it (even if invalid)",
+                 "set METRICS_PROMETHEUS_TLS_CERT and _KEY, or remove it");
+      }
+    }
+    if (cert.empty() && key.empty()) {
+      sink.add("tls-disabled", Severity::info, {},
+               "TLS is off: knative serves plain HTTP on " + config.listen_address,
+               "set METRICS_PROMETHEUS_TLS_CERT and METRICS_PROMETHEUS_TLS_KEY to serve HTTPS");
+    }
+  } else {
+    tls.cert_file = cert;
+    tls.key_file = key;
+    // R-V0 and R-V1: minimum and maximum version.
+    tls.min_version = kTls13;
+    bool versions_ok = true;
+    for (const std::string_view var : {kMin, kMax}) {
+      if (!env.is_set(var)) continue;
+      const std::string raw = s(env.get(var));
+      if (const auto v = parse_version(raw)) {
+        (var == kMin ? tls.min_version : tls.max_version) = *v;
+      } else {
+        versions_ok = false;
+        upstream("tls-version-invalid", {s(var)},
+                 "invalid " + s(var) + " " + go::quote(raw) + ": unsupported TLS version " +
+                     go::quote(raw) + ": must be \"1.2\" or \"1.3\"",
+                 version_hint(raw));
+      }
+    }
+    // R-V3, R-V4, R-V6: cipher suites.
+    if (env.is_set(kCiphers)) {
+      std::vector<std::uint16_t> ids;
+      for (const std::string_view name : split_list(env.get(kCiphers))) {
+        const CipherSuite* suite = find_cipher_suite_by_go_name(name);
+        if (suite == nullptr || !suite->go_secure) {
+          upstream("cipher-suite-unknown", {s(kCiphers)},
+                   "invalid METRICS_PROMETHEUS_TLS_CIPHER_SUITES: unknown cipher suite " +
+                       go::quote(name),
+                   cipher_hint(name));
+        } else {
+          ids.push_back(suite->id);
+        }
+      }
+      tls.cipher_suites = std::move(ids);
+    }
+    // R-V5: curves.
+    if (env.is_set(kCurves)) {
+      std::vector<std::uint16_t> ids;
+      const auto spellings = knative_group_spellings();
+      for (const std::string_view name : split_list(env.get(kCurves))) {
+        const auto it = std::find_if(spellings.begin(), spellings.end(),
+                                     [&](const GroupSpelling& g) { return g.spelling == name; });
+        if (it == spellings.end()) {
+          upstream("curve-unknown", {s(kCurves)},
+                   "invalid METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES: unknown curve " +
+                       go::quote(name),
+                   curve_hint(name));
+        } else {
+          ids.push_back(it->id);
+        }
+      }
+      tls.curves = std::move(ids);
+    }
+
+    // R-M7: the CA file is read at NewServer time, after the tuning variables.
+    if (auth_verifies && !ca_trimmed.empty()) {
+      tls.client_ca_file = ca_trimmed;
+      if (inspector != nullptr) {
+        const FileFacts facts = inspector->inspect(ca_trimmed);
+        if (!facts.readable) {
+          upstream("client-ca-unreadable", {s(kCa)},
+                   "reading METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE: " + facts.read_error,
+                   "mount the CA bundle at that path, or fix the path");
+        } else if (facts.certificates.empty()) {
+          upstream("client-ca-no-certificates", {s(kCa)},
+                   "no valid CA certificates found in METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE",
+                   "the file must hold at least one PEM CERTIFICATE block that parses");
+        }
+      } else if (upstream_error.empty()) {
+        out.upstream.files_checked = false;
+      }
+    }
+
+    // Beyond knative: what fails later, at listen or handshake time.
+    const bool tls12_allowed = tls.min_version <= kTls12;
+    if (versions_ok && tls.max_version != 0 && tls.min_version > tls.max_version) {
+      sink.add("tls-min-above-max", Severity::error, {s(kMin), s(kMax)},
+               "the minimum version " + s(version_name(tls.min_version)) +
+                   " is above the maximum " + s(version_name(tls.max_version)) +
+                   ": knative starts, but every handshake fails",
+               env.is_set(kMin) ? "lower the minimum or raise the maximum"
+                                : "knative's default minimum is 1.3: set "
+                                  "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 or raise the maximum");
+    }
+    if (tls.cipher_suites) {
+      const auto& ids = *tls.cipher_suites;
+      if (!tls12_allowed) {
+        sink.add("cipher-suites-ignored", Severity::warning, {s(kCiphers)},
+                 "METRICS_PROMETHEUS_TLS_CIPHER_SUITES has no effect: the minimum version is "
+                 "TLS 1.3, whose suites Go does not let you choose",
+                 "remove it, or set METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 if TLS 1.2 clients "
+                 "must connect");
+      } else {
+        const bool has_h2_suite =
+            std::find(ids.begin(), ids.end(), 0xC02F) != ids.end() ||
+            std::find(ids.begin(), ids.end(), 0xC02B) != ids.end();
+        if (!has_h2_suite) {
+          sink.add("http2-cipher-missing", Severity::error, {s(kCiphers)},
+                   "knative starts but never serves: Go's HTTP/2 setup fails with \"http2: "
+                   "TLSConfig.CipherSuites is missing an HTTP/2-required AES_128_GCM_SHA256 "
+                   "cipher (need at least one of TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or "
+                   "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)\"",
+                   "add TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (ECDSA keys) or "
+                   "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (RSA keys)");
+        }
+        for (const std::uint16_t id : ids) {
+          const CipherSuite* suite = find_cipher_suite(id);
+          if (suite->tls13) {
+            sink.add("cipher-suite-tls13-listed", Severity::info, {s(kCiphers)},
+                     s(suite->go_name) + " is a TLS 1.3 suite; Go ignores it in this list",
+                     "TLS 1.3 suites are always enabled");
+          } else if (suite->cbc || !suite->forward_secret) {
+            sink.add("cipher-suite-weak", Severity::warning, {s(kCiphers)},
+                     s(suite->go_name) + " uses " +
+                         (suite->cbc ? "CBC mode" : "a key exchange without forward secrecy"),
+                     "prefer the ECDHE AES-GCM and ChaCha20-Poly1305 suites");
+          }
+        }
+      }
+    }
+    if (tls.curves) {
+      const auto& ids = *tls.curves;
+      if (std::find(ids.begin(), ids.end(), kX25519MLKEM768) != ids.end() &&
+          !options.tls_library.has_x25519mlkem768) {
+        sink.add("curve-unsupported-by-tls-library", Severity::warning, {s(kCurves)},
+                 "X25519MLKEM768 is requested but the linked " + options.tls_library.version +
+                     " cannot negotiate it; promtls serve drops it (knative's Go server does not)",
+                 "keep X25519 in the list so promtls serve and its clients share a group");
+      }
+      if (ids.size() > 1) {
+        sink.add("curve-order-ignored", Severity::info, {s(kCurves)},
+                 "Go 1.24 and later treat METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES as a set: "
+                 "the order given is ignored");
+      }
+    }
+  }
+
+  // Values knative takes literally.
+  for (const std::string_view var : {kHost, kCert, kKey}) {
+    const std::string_view v = env.get(var);
+    if (!v.empty() && go::trim_space(v) != v) {
+      sink.add("value-whitespace", Severity::warning, {s(var)},
+               s(var) + " value " + go::quote(v) +
+                   " has leading or trailing white space, which knative keeps",
+               "remove the white space; a path or host with it is not what you meant");
+    }
+  }
+  if (!config.host.empty()) {
+    if (const auto problem = host_problem(config.host)) {
+      sink.add("host-listen-failure", Severity::error, {s(kHost)},
+               "METRICS_PROMETHEUS_HOST " + go::quote(config.host) + " " + *problem +
+                   ": knative starts but fails to listen on " + go::quote(config.listen_address) +
+                   " and serves no metrics",
+               "write an IPv6 address without brackets (::1) and the port separately");
+    }
+  }
+
+  if (config.tls && inspector != nullptr) {
+    CredentialPaths paths{s(kCert), s(kKey), tls.client_ca_file.empty() ? "" : s(kCa)};
+    check_credentials(tls, paths, options, *inspector, sink);
+  }
+  check_unknown_variables(env, Profile::knative, sink);
+
+  out.upstream.accepts = upstream_error.empty();
+  out.upstream.error = upstream_error;
+}
+
+}  // namespace promtls::core::detail

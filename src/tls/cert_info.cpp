@@ -1,0 +1,193 @@
+// X509 → core::CertInfo, through OpenSSL's full certificate parse.
+#include "cert_info.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/objects.h>
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+
+#include "promtls/core/time.hpp"
+
+namespace promtls::tls::detail {
+namespace {
+
+template <typename T, auto Free>
+using Owned = std::unique_ptr<T, Deleter<Free>>;
+
+std::string name_text(const X509_NAME* name) {
+  BioPtr bio(::BIO_new(::BIO_s_mem()));
+  ::X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(len));
+}
+
+std::string common_name(const X509_NAME* name) {
+  const int idx = ::X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (idx < 0) return {};
+  const ASN1_STRING* value = ::X509_NAME_ENTRY_get_data(::X509_NAME_get_entry(name, idx));
+  unsigned char* utf8 = nullptr;
+  const int len = ::ASN1_STRING_to_UTF8(&utf8, value);
+  if (len < 0) return {};
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
+  ::OPENSSL_free(utf8);
+  return out;
+}
+
+std::string asn1_text(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(::ASN1_STRING_length(s)));
+}
+
+std::int64_t unix_time(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (::ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  const std::int64_t days =
+      core::days_from_civil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                            static_cast<unsigned>(tm.tm_mday));
+  return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+std::string ip_text(const ASN1_OCTET_STRING* ip) {
+  const unsigned char* p = ::ASN1_STRING_get0_data(ip);
+  const int len = ::ASN1_STRING_length(ip);
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (len == 4 && ::inet_ntop(AF_INET, p, buf, sizeof buf) != nullptr) return buf;
+  if (len == 16 && ::inet_ntop(AF_INET6, p, buf, sizeof buf) != nullptr) return buf;
+  return "<" + std::to_string(len) + "-byte address>";
+}
+
+void read_sans(X509* cert, core::CertInfo& out) {
+  Owned<GENERAL_NAMES, ::GENERAL_NAMES_free> names(static_cast<GENERAL_NAMES*>(
+      ::X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  if (!names) return;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
+    switch (gn->type) {
+      case GEN_DNS: out.dns_names.push_back(asn1_text(gn->d.dNSName)); break;
+      case GEN_IPADD: out.ip_addresses.push_back(ip_text(gn->d.iPAddress)); break;
+      case GEN_EMAIL: out.emails.push_back(asn1_text(gn->d.rfc822Name)); break;
+      case GEN_URI: out.uris.push_back(asn1_text(gn->d.uniformResourceIdentifier)); break;
+      default: break;
+    }
+  }
+}
+
+void read_eku(X509* cert, core::CertInfo& out) {
+  Owned<EXTENDED_KEY_USAGE, ::EXTENDED_KEY_USAGE_free> eku(static_cast<EXTENDED_KEY_USAGE*>(
+      ::X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr)));
+  if (!eku) return;
+  out.has_extended_key_usage = true;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
+    const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku.get(), i);
+    const int nid = ::OBJ_obj2nid(obj);
+    if (nid != NID_undef) {
+      out.extended_key_usage.emplace_back(::OBJ_nid2sn(nid));
+    } else {
+      char buf[128];
+      ::OBJ_obj2txt(buf, sizeof buf, obj, 1);
+      out.extended_key_usage.emplace_back(buf);
+    }
+  }
+}
+
+}  // namespace
+
+std::string hex(const unsigned char* data, std::size_t len, bool colons, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 3);
+  for (std::size_t i = 0; i < len; ++i) {
+    if (colons && i > 0) out += ':';
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 0xF];
+  }
+  return out;
+}
+
+core::KeyInfo key_info(const EVP_PKEY* key) {
+  core::KeyInfo info;
+  switch (::EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA: info.type = "RSA"; break;
+    case EVP_PKEY_RSA_PSS: info.type = "RSA-PSS"; break;
+    case EVP_PKEY_EC: info.type = "EC"; break;
+    case EVP_PKEY_ED25519: info.type = "Ed25519"; break;
+    case EVP_PKEY_ED448: info.type = "Ed448"; break;
+    case EVP_PKEY_DSA: info.type = "DSA"; break;
+    default: {
+      const char* name = ::EVP_PKEY_get0_type_name(key);
+      info.type = name != nullptr ? name : "unknown";
+    }
+  }
+  info.bits = ::EVP_PKEY_get_bits(key);
+  if (info.type == "EC") {
+    char group[80] = {};
+    std::size_t len = 0;
+    if (::EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                         &len) == 1) {
+      const char* nist = ::EC_curve_nid2nist(::OBJ_sn2nid(group));
+      info.curve = nist != nullptr ? nist : group;
+    }
+  }
+  return info;
+}
+
+std::string spki_sha256(const EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int len = ::i2d_PUBKEY(key, &der);
+  if (len <= 0) return {};
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  ::SHA256(der, static_cast<std::size_t>(len), digest);
+  ::OPENSSL_free(der);
+  return hex(digest, sizeof digest, false, false);
+}
+
+core::CertInfo cert_info(X509* cert) {
+  core::CertInfo info;
+  const X509_NAME* subject = ::X509_get_subject_name(cert);
+  const X509_NAME* issuer = ::X509_get_issuer_name(cert);
+  info.subject = name_text(subject);
+  info.issuer = name_text(issuer);
+  info.subject_cn = common_name(subject);
+  info.issuer_cn = common_name(issuer);
+  info.self_signed = ::X509_NAME_cmp(subject, issuer) == 0;
+
+  Owned<BIGNUM, ::BN_free> serial(::ASN1_INTEGER_to_BN(::X509_get0_serialNumber(cert), nullptr));
+  if (serial) {
+    char* text = ::BN_bn2hex(serial.get());
+    info.serial = text;
+    ::OPENSSL_free(text);
+    for (char& c : info.serial) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool negative = !info.serial.empty() && info.serial.front() == '-';
+    const std::size_t first = info.serial.find_first_not_of('0', negative ? 1 : 0);
+    info.serial = (negative ? "-" : "") +
+                  (first == std::string::npos ? "0" : info.serial.substr(first));
+  }
+  info.not_before_unix = unix_time(::X509_get0_notBefore(cert));
+  info.not_after_unix = unix_time(::X509_get0_notAfter(cert));
+  if (const EVP_PKEY* key = ::X509_get0_pubkey(cert)) {
+    info.key = key_info(key);
+    info.spki_sha256 = spki_sha256(key);
+  }
+  info.signature_algorithm = ::OBJ_nid2ln(::X509_get_signature_nid(cert));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (::X509_digest(cert, ::EVP_sha256(), digest, &digest_len) == 1) {
+    info.sha256_fingerprint = hex(digest, digest_len, true, true);
+  }
+  Owned<BASIC_CONSTRAINTS, ::BASIC_CONSTRAINTS_free> bc(static_cast<BASIC_CONSTRAINTS*>(
+      ::X509_get_ext_d2i(cert, NID_basic_constraints, nullptr, nullptr)));
+  info.is_ca = bc && bc->ca != 0;
+  read_sans(cert, info);
+  read_eku(cert, info);
+  ::ERR_clear_error();
+  return info;
+}
+
+}  // namespace promtls::tls::detail

@@ -1,0 +1,40 @@
+// Owning handles for OpenSSL objects and the one helper that drains OpenSSL's error queue.
+// Internal to the tls and net layers.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+
+namespace promtls::tls::detail {
+
+template <auto Fn>
+struct Deleter {
+  template <typename T>
+  void operator()(T* p) const noexcept {
+    Fn(p);
+  }
+};
+
+using X509Ptr = std::unique_ptr<X509, Deleter<::X509_free>>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<::EVP_PKEY_free>>;
+using SslCtxPtr = std::unique_ptr<SSL_CTX, Deleter<::SSL_CTX_free>>;
+using SslPtr = std::unique_ptr<SSL, Deleter<::SSL_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<::BIO_free_all>>;
+using X509StorePtr = std::unique_ptr<X509_STORE, Deleter<::X509_STORE_free>>;
+
+// Empties the calling thread's OpenSSL error queue and returns its entries joined by "; "
+// (reason strings only), or "" when it was empty.
+std::string drain_errors();
+
+// A read-only memory BIO over `data` (which must outlive it).
+inline BioPtr memory_bio(const void* data, std::size_t size) {
+  return BioPtr(::BIO_new_mem_buf(data, static_cast<int>(size)));
+}
+
+}  // namespace promtls::tls::detail

@@ -1,0 +1,174 @@
+#include "promtls/tls/pem.hpp"
+
+#include <fcntl.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "cert_info.hpp"
+#include "promtls/core/go.hpp"
+
+namespace promtls::tls {
+namespace {
+
+using detail::BioPtr;
+using detail::EvpPkeyPtr;
+using detail::X509Ptr;
+
+// Reads a whole file the way Go's os.ReadFile reports failures: "open <path>: <reason>" when
+// it cannot be opened, "read <path>: <reason>" when reading fails (a directory, for one).
+bool read_file(const std::string& path, std::string& bytes, std::string& error, unsigned& mode) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = core::go::path_error("open", path, errno);
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    mode = static_cast<unsigned>(st.st_mode) & 07777u;
+    if (S_ISREG(st.st_mode)) bytes.reserve(static_cast<std::size_t>(st.st_size));
+  }
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = core::go::path_error("read", path, errno);
+      ::close(fd);
+      return false;
+    }
+    bytes.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return true;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+struct PemBlock {
+  std::string name;
+  std::string header;
+  std::string data;
+};
+
+// Every PEM block in `bytes`, in order. Text between blocks is ignored, as Go's pem.Decode does.
+std::vector<PemBlock> pem_blocks(std::string_view bytes) {
+  std::vector<PemBlock> blocks;
+  BioPtr bio = detail::memory_bio(bytes.data(), bytes.size());
+  for (;;) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long len = 0;
+    if (::PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
+    blocks.push_back({name, header, std::string(reinterpret_cast<char*>(data),
+                                                static_cast<std::size_t>(len))});
+    ::OPENSSL_free(name);
+    ::OPENSSL_free(header);
+    ::OPENSSL_free(data);
+  }
+  ::ERR_clear_error();
+  return blocks;
+}
+
+X509Ptr parse_x509(std::string_view der, bool trusted) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  const long len = static_cast<long>(der.size());
+  X509* cert = trusted ? ::d2i_X509_AUX(nullptr, &p, len) : ::d2i_X509(nullptr, &p, len);
+  ::ERR_clear_error();
+  return X509Ptr(cert);
+}
+
+}  // namespace
+
+bool parse_der_certificate(std::string_view der, core::CertInfo& out) {
+  X509Ptr cert = parse_x509(der, false);
+  if (!cert) return false;
+  out = detail::cert_info(cert.get());
+  return true;
+}
+
+std::vector<core::CertInfo> parse_pem_certificates(std::string_view pem, std::size_t* bad_blocks) {
+  std::vector<core::CertInfo> certs;
+  for (const PemBlock& block : pem_blocks(pem)) {
+    const bool trusted = block.name == "TRUSTED CERTIFICATE";
+    if (block.name != "CERTIFICATE" && !trusted) continue;
+    if (X509Ptr cert = parse_x509(block.data, trusted)) {
+      certs.push_back(detail::cert_info(cert.get()));
+    } else if (bad_blocks != nullptr) {
+      ++*bad_blocks;
+    }
+  }
+  return certs;
+}
+
+core::FileFacts describe_credentials(std::string_view bytes, const std::string& path) {
+  core::FileFacts facts;
+  facts.path = path;
+  facts.readable = true;
+  const std::vector<PemBlock> blocks = pem_blocks(bytes);
+  facts.is_pem = !blocks.empty();
+  for (const PemBlock& block : blocks) {
+    if (block.name == "CERTIFICATE" || block.name == "TRUSTED CERTIFICATE") {
+      ++facts.certificate_blocks;
+      if (X509Ptr cert = parse_x509(block.data, block.name != "CERTIFICATE")) {
+        facts.certificates.push_back(detail::cert_info(cert.get()));
+      } else {
+        ++facts.bad_certificate_blocks;
+      }
+    } else if (ends_with(block.name, "PRIVATE KEY")) {
+      facts.key_block_present = true;
+      if (facts.key) continue;
+      if (block.name == "ENCRYPTED PRIVATE KEY" ||
+          block.header.find("ENCRYPTED") != std::string::npos) {
+        facts.key_encrypted = true;
+        continue;
+      }
+      const auto* p = reinterpret_cast<const unsigned char*>(block.data.data());
+      EvpPkeyPtr key(::d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(block.data.size())));
+      if (key) {
+        facts.key = detail::key_info(key.get());
+        facts.key_spki_sha256 = detail::spki_sha256(key.get());
+        facts.key_error.clear();
+      } else {
+        facts.key_error = detail::drain_errors();
+        if (facts.key_error.empty()) facts.key_error = "malformed " + block.name;
+      }
+    }
+  }
+  ::ERR_clear_error();
+  return facts;
+}
+
+core::FileFacts read_credential_file(const std::string& path) {
+  std::string bytes;
+  std::string error;
+  unsigned mode = 0;
+  if (!read_file(path, bytes, error, mode)) {
+    core::FileFacts facts;
+    facts.path = path;
+    facts.read_error = std::move(error);
+    facts.mode = mode;
+    return facts;
+  }
+  core::FileFacts facts = describe_credentials(bytes, path);
+  facts.mode = mode;
+  return facts;
+}
+
+core::TlsLibrary library_info() {
+  core::TlsLibrary info;
+  info.version = ::OpenSSL_version(OPENSSL_VERSION);
+  detail::SslCtxPtr ctx(::SSL_CTX_new(::TLS_method()));
+  info.has_x25519mlkem768 = ctx && ::SSL_CTX_set1_groups_list(ctx.get(), "X25519MLKEM768") == 1;
+  ::ERR_clear_error();
+  return info;
+}
+
+}  // namespace promtls::tls
