@@ -79,8 +79,7 @@ void register_validate(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   sub->add_flag("--offline", options->offline, "skip every file and clock check");
   sub->add_flag("--strict", options->strict, "fail (exit 1) on warnings too");
-  sub->add_option("--warn-days", options->warn_days,
-                  "warn when a certificate expires within DAYS")
+  sub->add_option("--warn-days", options->warn_days, "warn when a certificate expires within DAYS")
       ->check(CLI::NonNegativeNumber)
       ->type_name("DAYS")
       ->capture_default_str();

@@ -10,13 +10,15 @@
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app{"promtls: validate, inspect, serve and self-test Prometheus metrics endpoints "
-               "behind TLS and mutual TLS"};
+  CLI::App app{
+      "promtls: validate, inspect, serve and self-test Prometheus metrics endpoints "
+      "behind TLS and mutual TLS"};
   app.name("promtls");
   app.set_version_flag("--version", "promtls " PROMTLS_VERSION);
   app.require_subcommand(1);
-  app.footer("Exit status: 0 success, 1 check failed, 2 usage error, 3 could not run, "
-             "130 interrupted.\nSee promtls(1).");
+  app.footer(
+      "Exit status: 0 success, 1 check failed, 2 usage error, 3 could not run, "
+      "130 interrupted.\nSee promtls(1).");
 
   int exit_code = promtls::kExitOk;
   promtls::cli::register_validate(app, exit_code);

@@ -73,10 +73,10 @@ void check_serving_cert(const FileFacts& f, const std::string& var, const Evalua
     return;
   }
   if (f.certificates.empty()) {
-    sink.add("cert-file-no-certificate", Severity::error, {var},
-             var + " file " + f.path + " holds no parsable CERTIFICATE block",
-             f.key_block_present ? "it holds a private key: are the certificate and key swapped?"
-                                 : "");
+    sink.add(
+        "cert-file-no-certificate", Severity::error, {var},
+        var + " file " + f.path + " holds no parsable CERTIFICATE block",
+        f.key_block_present ? "it holds a private key: are the certificate and key swapped?" : "");
     return;
   }
   const CertInfo& leaf = f.certificates.front();
@@ -90,10 +90,10 @@ void check_serving_cert(const FileFacts& f, const std::string& var, const Evalua
   for (std::size_t i = 0; i < f.certificates.size(); ++i) {
     const CertInfo& c = f.certificates[i];
     if (sha1_signed(c) && !(i > 0 && c.self_signed)) {
-      sink.add("cert-sha1-signature", Severity::warning, {var},
-               "certificate " + describe(c) + " in " + var + " is signed with " +
-                   c.signature_algorithm,
-               "Go and OpenSSL at security level 1+ reject SHA-1 signatures; reissue with SHA-256");
+      sink.add(
+          "cert-sha1-signature", Severity::warning, {var},
+          "certificate " + describe(c) + " in " + var + " is signed with " + c.signature_algorithm,
+          "Go and OpenSSL at security level 1+ reject SHA-1 signatures; reissue with SHA-256");
     }
   }
   if (leaf.key.type == "RSA" && leaf.key.bits > 0 && leaf.key.bits < 2048) {
@@ -134,8 +134,9 @@ void check_key(const FileFacts& f, const std::string& var, FindingSink& sink) {
   if (!f.key_block_present) {
     sink.add("key-file-no-key", Severity::error, {var},
              var + " file " + f.path + " holds no PRIVATE KEY block",
-             f.certificate_blocks > 0 ? "it holds a certificate: are the certificate and key swapped?"
-                                      : "");
+             f.certificate_blocks > 0
+                 ? "it holds a certificate: are the certificate and key swapped?"
+                 : "");
     return;
   }
   if (!f.key) {
@@ -173,8 +174,8 @@ void check_client_ca(const FileFacts& f, const std::string& var, const EvaluateO
 
 Finding& FindingSink::add(std::string code, Severity severity, std::vector<std::string> variables,
                           std::string message, std::string hint) {
-  Finding f{std::move(code), severity, std::move(variables), {}, std::move(message),
-            std::move(hint), std::nullopt};
+  Finding f{std::move(code),    severity,        std::move(variables), {},
+            std::move(message), std::move(hint), std::nullopt};
   if (!f.variables.empty()) {
     if (const EnvValue* v = env_.find(f.variables.front())) f.origin = v->origin;
   }
@@ -207,11 +208,11 @@ void check_unknown_variables(const EnvSnapshot& env, Profile profile, FindingSin
     if (name.size() < prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
     if (find_variable(name) != nullptr) continue;
     const std::string_view guess = suggest_variable(name, profile);
-    sink.add("unknown-variable", Severity::warning, {name},
-                       name + " is not a variable " + std::string(to_string(profile)) +
-                           " reads; it is ignored",
-                       guess.empty() ? "check the spelling against promtls(1), ENVIRONMENT"
-                                     : "did you mean " + std::string(guess) + "?");
+    sink.add(
+        "unknown-variable", Severity::warning, {name},
+        name + " is not a variable " + std::string(to_string(profile)) + " reads; it is ignored",
+        guess.empty() ? "check the spelling against promtls(1), ENVIRONMENT"
+                      : "did you mean " + std::string(guess) + "?");
   }
 }
 

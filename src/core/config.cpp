@@ -29,22 +29,32 @@ class MemoInspector final : public FileInspector {
 
 std::string_view to_string(ClientAuth mode) {
   switch (mode) {
-    case ClientAuth::none: return "none";
-    case ClientAuth::request: return "request";
-    case ClientAuth::optional: return "optional";
-    case ClientAuth::require_any: return "require-any";
-    case ClientAuth::require: return "require";
+    case ClientAuth::none:
+      return "none";
+    case ClientAuth::request:
+      return "request";
+    case ClientAuth::optional:
+      return "optional";
+    case ClientAuth::require_any:
+      return "require-any";
+    case ClientAuth::require:
+      return "require";
   }
   return "none";
 }
 
 std::string_view go_name(ClientAuth mode) {
   switch (mode) {
-    case ClientAuth::none: return "NoClientCert";
-    case ClientAuth::request: return "RequestClientCert";
-    case ClientAuth::optional: return "VerifyClientCertIfGiven";
-    case ClientAuth::require_any: return "RequireAnyClientCert";
-    case ClientAuth::require: return "RequireAndVerifyClientCert";
+    case ClientAuth::none:
+      return "NoClientCert";
+    case ClientAuth::request:
+      return "RequestClientCert";
+    case ClientAuth::optional:
+      return "VerifyClientCertIfGiven";
+    case ClientAuth::require_any:
+      return "RequireAnyClientCert";
+    case ClientAuth::require:
+      return "RequireAndVerifyClientCert";
   }
   return "NoClientCert";
 }

@@ -40,13 +40,27 @@ std::optional<std::string> parse_value(std::string_view raw, std::string& why) {
       if (quote == '"' && c == '\\' && i + 1 < v.size()) {
         const char next = v[i + 1];
         switch (next) {
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '$': out += '$'; break;
-          default: out += '\\', out += next; break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '$':
+            out += '$';
+            break;
+          default:
+            out += '\\', out += next;
+            break;
         }
         ++i;
         continue;
@@ -109,7 +123,10 @@ std::vector<std::pair<std::string, EnvValue>> parse_dotenv(std::string_view text
 
     const Origin origin{Origin::Kind::env_file, std::string(file_name), line_no, {}};
     const auto error = [&](std::string why) {
-      findings.push_back(Finding{"env-file-syntax", Severity::error, {}, std::string(file_name),
+      findings.push_back(Finding{"env-file-syntax",
+                                 Severity::error,
+                                 {},
+                                 std::string(file_name),
                                  origin.to_string() + ": " + why,
                                  "use KEY=VALUE, optionally quoted; see promtls(1), ENV FILES",
                                  origin});

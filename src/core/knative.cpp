@@ -1,13 +1,14 @@
 // The knative profile: knative.dev/pkg's Prometheus metrics server (spec/knative-env.md).
 // Upstream rules are evaluated in NewServer's order (R-M6) so that the first error found is
 // the one knative returns; every rule is still evaluated and reported as its own finding.
+#include "knative.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
 #include <array>
 
 #include "checks.hpp"
-#include "knative.hpp"
 #include "promtls/core/go.hpp"
 #include "promtls/core/tls_catalog.hpp"
 
@@ -95,13 +96,14 @@ std::string curve_hint(std::string_view name) {
     std::string_view name;
   };
   constexpr std::array kAliases{
-      Alias{"P256", "P-256"},          Alias{"P384", "P-384"},       Alias{"P521", "P-521"},
-      Alias{"SECP256R1", "CurveP256"}, Alias{"PRIME256V1", "CurveP256"},
-      Alias{"SECP384R1", "CurveP384"}, Alias{"SECP521R1", "CurveP521"},
-      Alias{"CURVEP256", "CurveP256"}, Alias{"CURVEP384", "CurveP384"},
-      Alias{"CURVEP521", "CurveP521"}, Alias{"X25519", "X25519"},
-      Alias{"X25519MLKEM768", "X25519MLKEM768"}, Alias{"P-256", "P-256"},
-      Alias{"P-384", "P-384"},         Alias{"P-521", "P-521"},
+      Alias{"P256", "P-256"},           Alias{"P384", "P-384"},
+      Alias{"P521", "P-521"},           Alias{"SECP256R1", "CurveP256"},
+      Alias{"PRIME256V1", "CurveP256"}, Alias{"SECP384R1", "CurveP384"},
+      Alias{"SECP521R1", "CurveP521"},  Alias{"CURVEP256", "CurveP256"},
+      Alias{"CURVEP384", "CurveP384"},  Alias{"CURVEP521", "CurveP521"},
+      Alias{"X25519", "X25519"},        Alias{"X25519MLKEM768", "X25519MLKEM768"},
+      Alias{"P-256", "P-256"},          Alias{"P-384", "P-384"},
+      Alias{"P-521", "P-521"},
   };
   for (const Alias& a : kAliases) {
     if (up == a.alias) return "knative's names are case-sensitive: did you mean " + s(a.name) + "?";
@@ -163,10 +165,9 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
                  " could not be parsed as a port number: " + parse_error,
              "a decimal number from 1024 to 65535, without sign or white space");
   }
-  config.listen_address = (config.host.find(':') != std::string::npos
-                               ? "[" + config.host + "]"
-                               : config.host) +
-                          ":" + port_raw;
+  config.listen_address =
+      (config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host) + ":" +
+      port_raw;
 
   // §4 TLS enable and mTLS, R-T1 and R-M1..R-M4 in order.
   const std::string cert = s(env.get(kCert));
@@ -285,10 +286,10 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
         const auto it = std::find_if(spellings.begin(), spellings.end(),
                                      [&](const GroupSpelling& g) { return g.spelling == name; });
         if (it == spellings.end()) {
-          upstream("curve-unknown", {s(kCurves)},
-                   "invalid METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES: unknown curve " +
-                       go::quote(name),
-                   curve_hint(name));
+          upstream(
+              "curve-unknown", {s(kCurves)},
+              "invalid METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES: unknown curve " + go::quote(name),
+              curve_hint(name));
         } else {
           ids.push_back(it->id);
         }
@@ -335,9 +336,8 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
                  "remove it, or set METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 if TLS 1.2 clients "
                  "must connect");
       } else {
-        const bool has_h2_suite =
-            std::find(ids.begin(), ids.end(), 0xC02F) != ids.end() ||
-            std::find(ids.begin(), ids.end(), 0xC02B) != ids.end();
+        const bool has_h2_suite = std::find(ids.begin(), ids.end(), 0xC02F) != ids.end() ||
+                                  std::find(ids.begin(), ids.end(), 0xC02B) != ids.end();
         if (!has_h2_suite) {
           sink.add("http2-cipher-missing", Severity::error, {s(kCiphers)},
                    "knative starts but never serves: Go's HTTP/2 setup fails with \"http2: "

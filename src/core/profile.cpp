@@ -20,11 +20,10 @@ constexpr std::array kVariables{
     VariableSpec{"METRICS_PROMETHEUS_TLS_KEY", Profile::knative, "",
                  "server private key PEM file; with _TLS_CERT turns TLS on", false, true},
     VariableSpec{"METRICS_PROMETHEUS_TLS_CLIENT_AUTH", Profile::knative, "none",
-                 "client certificates: none, optional or require (case-insensitive)", false,
-                 false},
+                 "client certificates: none, optional or require (case-insensitive)", false, false},
     VariableSpec{"METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE", Profile::knative, "",
-                 "PEM bundle of CAs trusted for client certificates (optional/require only)",
-                 false, true},
+                 "PEM bundle of CAs trusted for client certificates (optional/require only)", false,
+                 true},
     VariableSpec{"METRICS_PROMETHEUS_TLS_MIN_VERSION", Profile::knative, "1.3",
                  "minimum TLS version: 1.2 or 1.3", true, false},
     VariableSpec{"METRICS_PROMETHEUS_TLS_MAX_VERSION", Profile::knative, "",
@@ -33,8 +32,8 @@ constexpr std::array kVariables{
                  "comma-separated Go cipher suite names (TLS 1.2 only; default: Go's)", true,
                  false},
     VariableSpec{"METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES", Profile::knative, "",
-                 "comma-separated key-exchange groups, e.g. X25519,CurveP256 (default: Go's)",
-                 true, false},
+                 "comma-separated key-exchange groups, e.g. X25519,CurveP256 (default: Go's)", true,
+                 false},
 };
 
 // Optimal string alignment distance (Levenshtein plus adjacent transpositions).

@@ -21,9 +21,12 @@ nlohmann::ordered_json version_json(std::uint16_t v) {
 
 std::string_view color_for(Severity s) {
   switch (s) {
-    case Severity::error: return "\033[1;31m";
-    case Severity::warning: return "\033[1;33m";
-    case Severity::info: return "\033[36m";
+    case Severity::error:
+      return "\033[1;31m";
+    case Severity::warning:
+      return "\033[1;33m";
+    case Severity::info:
+      return "\033[36m";
   }
   return "";
 }
@@ -36,12 +39,14 @@ std::string plural(std::size_t n, std::string_view word) {
 
 nlohmann::ordered_json finding_json(const Finding& f) {
   nlohmann::ordered_json j = {{"code", f.code},
-                      {"severity", to_string(f.severity)},
-                      {"variables", f.variables},
-                      {"message", f.message}};
-  j["subject"] = f.subject.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.subject);
+                              {"severity", to_string(f.severity)},
+                              {"variables", f.variables},
+                              {"message", f.message}};
+  j["subject"] =
+      f.subject.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.subject);
   j["hint"] = f.hint.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.hint);
-  j["source"] = f.origin ? nlohmann::ordered_json(f.origin->to_string()) : nlohmann::ordered_json(nullptr);
+  j["source"] =
+      f.origin ? nlohmann::ordered_json(f.origin->to_string()) : nlohmann::ordered_json(nullptr);
   if (f.origin && !f.origin->file.empty()) {
     j["file"] = f.origin->file;
     j["line"] = f.origin->line;
@@ -51,18 +56,19 @@ nlohmann::ordered_json finding_json(const Finding& f) {
 
 nlohmann::ordered_json config_json(const ServerConfig& c) {
   nlohmann::ordered_json j = {{"profile", to_string(c.profile)},
-                      {"enabled", c.enabled},
-                      {"host", c.host},
-                      {"port", c.port},
-                      {"listen_address", c.listen_address},
-                      {"tls", c.tls}};
+                              {"enabled", c.enabled},
+                              {"host", c.host},
+                              {"port", c.port},
+                              {"listen_address", c.listen_address},
+                              {"tls", c.tls}};
   if (!c.tls) return j;
   const TlsConfig& t = c.tls_config;
   j["cert_file"] = t.cert_file;
   j["key_file"] = t.key_file;
   j["client_auth"] = to_string(t.client_auth);
   j["client_auth_go"] = go_name(t.client_auth);
-  j["client_ca_file"] = t.client_ca_file.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(t.client_ca_file);
+  j["client_ca_file"] = t.client_ca_file.empty() ? nlohmann::ordered_json(nullptr)
+                                                 : nlohmann::ordered_json(t.client_ca_file);
   j["min_version"] = version_json(t.min_version);
   j["max_version"] = version_json(t.max_version);
   if (t.cipher_suites) {
@@ -96,7 +102,8 @@ nlohmann::ordered_json validate_json(const Evaluation& e, bool strict) {
           {"profile", to_string(e.config.profile)},
           {"upstream",
            {{"accepts", e.upstream.accepts},
-            {"error", e.upstream.accepts ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(e.upstream.error)},
+            {"error", e.upstream.accepts ? nlohmann::ordered_json(nullptr)
+                                         : nlohmann::ordered_json(e.upstream.error)},
             {"files_checked", e.upstream.files_checked}}},
           {"findings", std::move(findings)},
           {"config", config_json(e.config)}};
@@ -124,6 +131,8 @@ std::string render_validate_text(const Evaluation& e, bool strict, const TextSty
          plural(counts.warnings, "warning") + "; ";
   if (!e.upstream.accepts) {
     out += component + " refuses to start: " + e.upstream.error;
+  } else if (counts.errors > 0) {
+    out += component + " starts with these variables but fails later (the errors above)";
   } else if (!e.upstream.files_checked) {
     out += component + " accepts the variables (files not read: --offline)";
   } else {

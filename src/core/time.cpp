@@ -60,8 +60,8 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 
 std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      s[7] != '-' || !digits(s, 8, 2, d)) {
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d)) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 ||

@@ -48,9 +48,8 @@ std::string asn1_text(const ASN1_STRING* s) {
 std::int64_t unix_time(const ASN1_TIME* t) {
   struct tm tm {};
   if (::ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  const std::int64_t days =
-      core::days_from_civil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
-                            static_cast<unsigned>(tm.tm_mday));
+  const std::int64_t days = core::days_from_civil(
+      tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1), static_cast<unsigned>(tm.tm_mday));
   return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
@@ -70,11 +69,20 @@ void read_sans(X509* cert, core::CertInfo& out) {
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
     switch (gn->type) {
-      case GEN_DNS: out.dns_names.push_back(asn1_text(gn->d.dNSName)); break;
-      case GEN_IPADD: out.ip_addresses.push_back(ip_text(gn->d.iPAddress)); break;
-      case GEN_EMAIL: out.emails.push_back(asn1_text(gn->d.rfc822Name)); break;
-      case GEN_URI: out.uris.push_back(asn1_text(gn->d.uniformResourceIdentifier)); break;
-      default: break;
+      case GEN_DNS:
+        out.dns_names.push_back(asn1_text(gn->d.dNSName));
+        break;
+      case GEN_IPADD:
+        out.ip_addresses.push_back(ip_text(gn->d.iPAddress));
+        break;
+      case GEN_EMAIL:
+        out.emails.push_back(asn1_text(gn->d.rfc822Name));
+        break;
+      case GEN_URI:
+        out.uris.push_back(asn1_text(gn->d.uniformResourceIdentifier));
+        break;
+      default:
+        break;
     }
   }
 }
@@ -114,12 +122,24 @@ std::string hex(const unsigned char* data, std::size_t len, bool colons, bool up
 core::KeyInfo key_info(const EVP_PKEY* key) {
   core::KeyInfo info;
   switch (::EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_RSA: info.type = "RSA"; break;
-    case EVP_PKEY_RSA_PSS: info.type = "RSA-PSS"; break;
-    case EVP_PKEY_EC: info.type = "EC"; break;
-    case EVP_PKEY_ED25519: info.type = "Ed25519"; break;
-    case EVP_PKEY_ED448: info.type = "Ed448"; break;
-    case EVP_PKEY_DSA: info.type = "DSA"; break;
+    case EVP_PKEY_RSA:
+      info.type = "RSA";
+      break;
+    case EVP_PKEY_RSA_PSS:
+      info.type = "RSA-PSS";
+      break;
+    case EVP_PKEY_EC:
+      info.type = "EC";
+      break;
+    case EVP_PKEY_ED25519:
+      info.type = "Ed25519";
+      break;
+    case EVP_PKEY_ED448:
+      info.type = "Ed448";
+      break;
+    case EVP_PKEY_DSA:
+      info.type = "DSA";
+      break;
     default: {
       const char* name = ::EVP_PKEY_get0_type_name(key);
       info.type = name != nullptr ? name : "unknown";
@@ -166,8 +186,8 @@ core::CertInfo cert_info(X509* cert) {
     for (char& c : info.serial) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const bool negative = !info.serial.empty() && info.serial.front() == '-';
     const std::size_t first = info.serial.find_first_not_of('0', negative ? 1 : 0);
-    info.serial = (negative ? "-" : "") +
-                  (first == std::string::npos ? "0" : info.serial.substr(first));
+    info.serial =
+        (negative ? "-" : "") + (first == std::string::npos ? "0" : info.serial.substr(first));
   }
   info.not_before_unix = unix_time(::X509_get0_notBefore(cert));
   info.not_after_unix = unix_time(::X509_get0_notAfter(cert));

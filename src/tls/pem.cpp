@@ -67,8 +67,8 @@ std::vector<PemBlock> pem_blocks(std::string_view bytes) {
     unsigned char* data = nullptr;
     long len = 0;
     if (::PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
-    blocks.push_back({name, header, std::string(reinterpret_cast<char*>(data),
-                                                static_cast<std::size_t>(len))});
+    blocks.push_back(
+        {name, header, std::string(reinterpret_cast<char*>(data), static_cast<std::size_t>(len))});
     ::OPENSSL_free(name);
     ::OPENSSL_free(header);
     ::OPENSSL_free(data);

@@ -40,8 +40,8 @@ struct TlsConfig {
   std::string key_file;
   std::string client_ca_file;  // empty when no CA is loaded
   ClientAuth client_auth = ClientAuth::none;
-  std::uint16_t min_version = 0;  // protocol code point; 0x0304 = TLS 1.3
-  std::uint16_t max_version = 0;  // 0 = the library's maximum (TLS 1.3)
+  std::uint16_t min_version = 0;                            // protocol code point; 0x0304 = TLS 1.3
+  std::uint16_t max_version = 0;                            // 0 = the library's maximum (TLS 1.3)
   std::optional<std::vector<std::uint16_t>> cipher_suites;  // nullopt = library defaults
   std::optional<std::vector<std::uint16_t>> curves;         // nullopt = library defaults
 };

@@ -22,9 +22,9 @@ std::string_view to_string(Severity severity);
 struct Origin {
   enum class Kind { environment, flag, env_file, manifest, builtin };
   Kind kind = Kind::builtin;
-  std::string file;     // env file or manifest path; empty otherwise
-  std::size_t line = 0; // 1-based; 0 when unknown
-  std::string context;  // e.g. "StatefulSet mon/app, container app"; may be empty
+  std::string file;      // env file or manifest path; empty otherwise
+  std::size_t line = 0;  // 1-based; 0 when unknown
+  std::string context;   // e.g. "StatefulSet mon/app, container app"; may be empty
 
   // "env", "--set", "file.env:12", "deploy.yaml:41 (StatefulSet mon/app, container app)",
   // or "default".

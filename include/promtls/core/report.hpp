@@ -2,9 +2,8 @@
 // ("schema": "promtls/validate/v1"). Pure functions of their inputs; no I/O, thread-safe.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "promtls/core/config.hpp"
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The main job end to end on a throwaway PKI: install dependencies, build, make a CA with server
+# and client certificates, then validate a good and a broken configuration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh all
+cmake --preset default >/dev/null
+cmake --build --preset default --target promtls
+bin=$PWD/build/src/cli/promtls
+
+pki=$(mktemp -d /tmp/promtls-demo.XXXXXX)
+trap 'rm -rf "$pki"' EXIT
+cd "$pki"
+q() { "$@" >/dev/null 2>&1; }
+q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+  -subj "/CN=promtls demo CA" -keyout ca.key -out ca.crt \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+for who in server client; do
+  eku=$([ $who = server ] && echo serverAuth || echo clientAuth)
+  q openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=promtls-$who" \
+    -keyout $who.key -out $who.csr
+  q openssl x509 -req -in $who.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 90 -out $who.crt \
+    -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=%s\n' $eku)
+done
+chmod 600 ./*.key
+
+cat > good.env <<ENV
+METRICS_PROMETHEUS_PORT=9443
+METRICS_PROMETHEUS_TLS_CERT=$pki/server.crt
+METRICS_PROMETHEUS_TLS_KEY=$pki/server.key
+METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require
+METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$pki/ca.crt
+METRICS_PROMETHEUS_TLS_MIN_VERSION=1.3
+ENV
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+step promtls validate --env-file good.env
+"$bin" validate --no-env --env-file good.env
+
+step promtls validate --env-file good.env --set METRICS_PROMETHEUS_TLS_CLIENT_AUTH=Require \
+  --set METRICS_PROMETHEUS_TLS_KEY=client.key --set METRICS_PROMETHEUS_TLS_MAX_VERSION=1.2 \
+  --set METRICS_PROMETHEUS_TLS_CERTFILE=server.crt
+set +e
+"$bin" validate --no-env --env-file good.env --set METRICS_PROMETHEUS_TLS_CLIENT_AUTH=Require \
+  --set METRICS_PROMETHEUS_TLS_KEY="$pki/client.key" --set METRICS_PROMETHEUS_TLS_MAX_VERSION=1.2 \
+  --set METRICS_PROMETHEUS_TLS_CERTFILE=server.crt
+rc=$?
+set -e
+echo "(exit status $rc: the broken configuration is refused)"
+[ $rc -eq 1 ]
+
+step promtls validate --env-file good.env --set METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=/missing/ca.crt -o json
+set +e
+"$bin" validate --no-env --env-file good.env \
+  --set METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=/missing/ca.crt -o json | head -12
+set -e
+echo
+echo "demo finished"

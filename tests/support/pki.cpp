@@ -1,0 +1,211 @@
+#include "pki.hpp"
+
+#include <fcntl.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+namespace promtls::test {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error("test pki: " + what); }
+
+std::string bio_string(BIO* bio) {
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(len));
+  BIO_free(bio);
+  return out;
+}
+
+void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  if (ext == nullptr) fail("extension " + value);
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& prefix) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ",") + prefix + p;
+  return out;
+}
+
+}  // namespace
+
+struct Key::Impl {
+  EVP_PKEY* pkey = nullptr;
+  ~Impl() { EVP_PKEY_free(pkey); }
+};
+
+Key::Key(KeyKind kind) : impl_(std::make_unique<Impl>()) {
+  switch (kind) {
+    case KeyKind::ec_p256:
+      impl_->pkey = EVP_EC_gen("P-256");
+      break;
+    case KeyKind::ec_p384:
+      impl_->pkey = EVP_EC_gen("P-384");
+      break;
+    case KeyKind::rsa_1024:
+      impl_->pkey = EVP_RSA_gen(1024);
+      break;
+    case KeyKind::rsa_2048:
+      impl_->pkey = EVP_RSA_gen(2048);
+      break;
+    case KeyKind::ed25519:
+      impl_->pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+  }
+  if (impl_->pkey == nullptr) fail("key generation");
+}
+Key::~Key() = default;
+Key::Key(Key&&) noexcept = default;
+Key& Key::operator=(Key&&) noexcept = default;
+void* Key::native() const { return impl_->pkey; }
+
+std::string Key::private_pem(const std::string& passphrase) const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  const EVP_CIPHER* cipher = passphrase.empty() ? nullptr : EVP_aes_256_cbc();
+  if (PEM_write_bio_PKCS8PrivateKey(
+          bio, impl_->pkey, cipher,
+          passphrase.empty() ? nullptr : const_cast<char*>(passphrase.c_str()),
+          static_cast<int>(passphrase.size()), nullptr, nullptr) != 1) {
+    fail("PEM_write_bio_PKCS8PrivateKey");
+  }
+  return bio_string(bio);
+}
+
+std::string Key::traditional_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (PEM_write_bio_PrivateKey_traditional(bio, impl_->pkey, nullptr, nullptr, 0, nullptr,
+                                           nullptr) != 1) {
+    fail("PEM_write_bio_PrivateKey_traditional");
+  }
+  return bio_string(bio);
+}
+
+Cert::Cert(void* x509) : x509_(x509) {}
+Cert::~Cert() { X509_free(static_cast<X509*>(x509_)); }
+Cert::Cert(Cert&& other) noexcept : x509_(other.x509_) { other.x509_ = nullptr; }
+Cert& Cert::operator=(Cert&& other) noexcept {
+  if (this != &other) {
+    X509_free(static_cast<X509*>(x509_));
+    x509_ = other.x509_;
+    other.x509_ = nullptr;
+  }
+  return *this;
+}
+void* Cert::native() const { return x509_; }
+
+std::string Cert::pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, static_cast<X509*>(x509_));
+  return bio_string(bio);
+}
+
+std::string Cert::der() const {
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(static_cast<X509*>(x509_), &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+Cert issue(const CertSpec& spec, const Key& subject_key, const Cert* issuer,
+           const Key& issuer_key) {
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  std::uint64_t serial = spec.serial;
+  if (serial == 0) {
+    serial = 1469598103934665603ull;
+    for (const char c : spec.cn)
+      serial = (serial ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    serial >>= 2;
+  }
+  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), serial);
+  X509_NAME* name = X509_NAME_new();
+  if (spec.organization) {
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char*>(spec.organization->c_str()),
+                               -1, -1, 0);
+  }
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(spec.cn.c_str()), -1, -1, 0);
+  X509_set_subject_name(cert, name);
+  X509_NAME_free(name);
+  X509* issuer_x509 = issuer != nullptr ? static_cast<X509*>(issuer->native()) : cert;
+  X509_set_issuer_name(cert, X509_get_subject_name(issuer_x509));
+  ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(spec.not_before));
+  ASN1_TIME_set(X509_getm_notAfter(cert), static_cast<time_t>(spec.not_after));
+  X509_set_pubkey(cert, static_cast<EVP_PKEY*>(subject_key.native()));
+
+  add_ext(cert, issuer_x509, NID_basic_constraints, spec.is_ca ? "critical,CA:TRUE" : "CA:FALSE");
+  add_ext(cert, issuer_x509, NID_subject_key_identifier, "hash");
+  if (issuer != nullptr) add_ext(cert, issuer_x509, NID_authority_key_identifier, "keyid");
+  add_ext(
+      cert, issuer_x509, NID_key_usage,
+      spec.is_ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature,keyEncipherment");
+  if (!spec.eku.empty()) add_ext(cert, issuer_x509, NID_ext_key_usage, join(spec.eku, ""));
+  std::string san = join(spec.dns, "DNS:");
+  const std::string ips = join(spec.ips, "IP:");
+  if (!ips.empty()) san += (san.empty() ? "" : ",") + ips;
+  if (!san.empty()) add_ext(cert, issuer_x509, NID_subject_alt_name, san);
+
+  auto* key = static_cast<EVP_PKEY*>(issuer_key.native());
+  const bool no_digest = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519;
+  const EVP_MD* md = no_digest ? nullptr : EVP_get_digestbyname(spec.signature_digest.c_str());
+  if (X509_sign(cert, key, md) == 0) fail("X509_sign");
+  return Cert(cert);
+}
+
+Authority Authority::make(const std::string& cn, KeyKind kind, std::int64_t not_before,
+                          std::int64_t not_after) {
+  Key key(kind);
+  CertSpec spec;
+  spec.cn = cn;
+  spec.dns = {};
+  spec.ips = {};
+  spec.is_ca = true;
+  spec.eku = {};
+  spec.not_before = not_before;
+  spec.not_after = not_after;
+  Cert cert = issue(spec, key, nullptr, key);
+  return Authority{std::move(key), std::move(cert)};
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "promtls-test-XXXXXX").string();
+  if (::mkdtemp(tmpl.data()) == nullptr) fail("mkdtemp");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& content,
+                           unsigned mode) const {
+  const std::filesystem::path p = path_ / name;
+  std::filesystem::create_directories(p.parent_path());
+  {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out) fail("write " + p.string());
+  }
+  ::chmod(p.c_str(), static_cast<mode_t>(mode));
+  return p.string();
+}
+
+}  // namespace promtls::test

@@ -1,0 +1,100 @@
+// Test PKI builder: keys and certificates made in memory with OpenSSL, with explicit validity
+// windows (never relative to the day the tests run), written as PEM/DER files on request.
+// Used by unit, integration and CLI tests, and by tests/data/make-demo-pki.
+// Not thread-safe per object; independent objects may be used from different threads.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace promtls::test {
+
+// Fixed instants used across tests: the "now" the tests judge at, and handy offsets.
+inline constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
+inline constexpr std::int64_t kDay = 86400;
+
+enum class KeyKind { ec_p256, ec_p384, rsa_1024, rsa_2048, ed25519 };
+
+class Key {
+ public:
+  explicit Key(KeyKind kind);
+  ~Key();
+  Key(Key&&) noexcept;
+  Key& operator=(Key&&) noexcept;
+
+  // PKCS#8 PEM ("PRIVATE KEY"), or encrypted PKCS#8 with `passphrase`.
+  std::string private_pem(const std::string& passphrase = {}) const;
+  // Traditional PEM ("RSA PRIVATE KEY" / "EC PRIVATE KEY").
+  std::string traditional_pem() const;
+  void* native() const;  // EVP_PKEY*
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct CertSpec {
+  std::string cn = "localhost";
+  std::vector<std::string> dns = {"localhost"};
+  std::vector<std::string> ips = {"127.0.0.1"};
+  std::int64_t not_before = kNow - 30 * kDay;
+  std::int64_t not_after = kNow + 365 * kDay;
+  bool is_ca = false;
+  std::vector<std::string> eku = {"serverAuth", "clientAuth"};  // empty: no EKU extension
+  std::string signature_digest = "SHA256";                      // "SHA1" for weak fixtures
+  std::uint64_t serial = 0;                                     // 0: derived from the CN
+  std::optional<std::string> organization;
+};
+
+class Cert {
+ public:
+  Cert(void* x509);  // takes ownership of an X509*
+  ~Cert();
+  Cert(Cert&&) noexcept;
+  Cert& operator=(Cert&&) noexcept;
+
+  std::string pem() const;
+  std::string der() const;
+  void* native() const;  // X509*
+
+ private:
+  void* x509_;
+};
+
+// Issues a certificate for `subject_key` signed by `issuer_key`; self-signed when `issuer` is
+// null (then `issuer_key` must be the subject's key).
+Cert issue(const CertSpec& spec, const Key& subject_key, const Cert* issuer, const Key& issuer_key);
+
+// A CA with its key, and helpers to issue leaves.
+struct Authority {
+  Key key;
+  Cert cert;
+  static Authority make(const std::string& cn, KeyKind kind = KeyKind::ec_p256,
+                        std::int64_t not_before = kNow - 365 * kDay,
+                        std::int64_t not_after = kNow + 3650 * kDay);
+  Cert leaf(const CertSpec& spec, const Key& subject_key) const {
+    return issue(spec, subject_key, &cert, key);
+  }
+};
+
+// A temporary directory removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  // Writes `content` to `name` inside the directory with `mode`; returns the full path.
+  std::string write(const std::string& name, const std::string& content,
+                    unsigned mode = 0600) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace promtls::test

@@ -1,0 +1,191 @@
+// The deep credential checks, on real files read by the OpenSSL layer.
+#include <catch2/catch.hpp>
+
+#include "pki.hpp"
+#include "promtls/core/config.hpp"
+#include "promtls/tls/pem.hpp"
+
+using namespace promtls;
+using namespace promtls::test;
+
+namespace {
+
+const std::string P = "METRICS_PROMETHEUS_";
+
+struct Fixture {
+  TempDir dir;
+  Authority ca = Authority::make("test-ca");
+  Key key{KeyKind::ec_p256};
+
+  std::string cert_path;
+  std::string key_path;
+  std::string ca_path;
+
+  Fixture() {
+    CertSpec spec;
+    spec.cn = "metrics";
+    cert_path = dir.write("tls.crt", ca.leaf(spec, key).pem());
+    key_path = dir.write("tls.key", key.private_pem());
+    ca_path = dir.write("ca.crt", ca.cert.pem());
+  }
+
+  core::Evaluation evaluate(std::map<std::string, std::string> extra = {},
+                            std::int64_t now = kNow) const {
+    core::EnvSnapshot env;
+    env.set(P + "TLS_CERT", cert_path, {});
+    env.set(P + "TLS_KEY", key_path, {});
+    for (const auto& [k, v] : extra) env.set(k, v, {});
+    core::EvaluateOptions options;
+    options.now_unix = now;
+    options.tls_library = tls::library_info();
+    tls::OpenSslFileInspector files;
+    return core::evaluate(env, core::Profile::knative, options, &files);
+  }
+};
+
+std::vector<std::string> codes(const core::Evaluation& e) {
+  std::vector<std::string> out;
+  for (const auto& f : e.findings) out.push_back(f.code);
+  return out;
+}
+
+bool has(const core::Evaluation& e, const std::string& code) {
+  const auto c = codes(e);
+  return std::find(c.begin(), c.end(), code) != c.end();
+}
+
+}  // namespace
+
+TEST_CASE("a valid certificate, key and CA give no finding") {
+  Fixture f;
+  const auto e =
+      f.evaluate({{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", f.ca_path}});
+  INFO(::Catch::Detail::stringify(codes(e)));
+  CHECK(e.findings.empty());
+  CHECK(e.upstream.accepts);
+}
+
+TEST_CASE("the reader describes the certificate as OpenSSL parses it") {
+  Fixture f;
+  const core::FileFacts facts = tls::read_credential_file(f.cert_path);
+  REQUIRE(facts.readable);
+  REQUIRE(facts.certificates.size() == 1);
+  const core::CertInfo& c = facts.certificates.front();
+  CHECK(c.subject == "CN=metrics");
+  CHECK(c.issuer == "CN=test-ca");
+  CHECK(c.subject_cn == "metrics");
+  CHECK(c.issuer_cn == "test-ca");
+  CHECK(c.dns_names == std::vector<std::string>{"localhost"});
+  CHECK(c.ip_addresses == std::vector<std::string>{"127.0.0.1"});
+  CHECK(c.sans() == std::vector<std::string>{"DNS:localhost", "IP:127.0.0.1"});
+  CHECK(c.not_before_unix == kNow - 30 * kDay);
+  CHECK(c.not_after_unix == kNow + 365 * kDay);
+  CHECK(c.key.type == "EC");
+  CHECK(c.key.bits == 256);
+  CHECK(c.key.curve == "P-256");
+  CHECK(c.signature_algorithm == "ecdsa-with-SHA256");
+  CHECK(c.sha256_fingerprint.size() == 32 * 3 - 1);
+  CHECK_FALSE(c.is_ca);
+  CHECK(c.extended_key_usage == std::vector<std::string>{"serverAuth", "clientAuth"});
+  const core::FileFacts key = tls::read_credential_file(f.key_path);
+  REQUIRE(key.key);
+  CHECK(key.key_spki_sha256 == c.spki_sha256);
+  CHECK(key.mode == 0600);
+}
+
+TEST_CASE("an expired, a not-yet-valid and an expiring certificate") {
+  Fixture f;
+  CHECK(has(f.evaluate({}, kNow + 400 * kDay), "cert-expired"));
+  CHECK(has(f.evaluate({}, kNow - 31 * kDay), "cert-not-yet-valid"));
+  const auto soon = f.evaluate({}, kNow + 350 * kDay);
+  CHECK(has(soon, "cert-expires-soon"));
+  CHECK(soon.upstream.accepts);  // knative never looks at validity
+}
+
+TEST_CASE("a key that does not match the certificate") {
+  Fixture f;
+  Key other(KeyKind::ec_p256);
+  f.dir.write("tls.key", other.private_pem());
+  const auto e = f.evaluate();
+  CHECK(has(e, "cert-key-mismatch"));
+  CHECK(e.upstream.accepts);
+}
+
+TEST_CASE("an RSA key in traditional PEM matches, RSA-1024 is too small") {
+  Fixture f;
+  Key rsa(KeyKind::rsa_1024);
+  CertSpec spec;
+  spec.cn = "weak";
+  f.dir.write("tls.crt", f.ca.leaf(spec, rsa).pem());
+  f.dir.write("tls.key", rsa.traditional_pem());
+  const auto e = f.evaluate();
+  CHECK(has(e, "rsa-key-too-small"));
+  CHECK_FALSE(has(e, "cert-key-mismatch"));
+}
+
+TEST_CASE("an encrypted key is an error") {
+  Fixture f;
+  f.dir.write("tls.key", f.key.private_pem("secret"));
+  CHECK(has(f.evaluate(), "key-encrypted"));
+}
+
+TEST_CASE("a certificate without serverAuth, and a SHA-1 signature") {
+  Fixture f;
+  CertSpec spec;
+  spec.cn = "client-only";
+  spec.eku = {"clientAuth"};
+  spec.signature_digest = "SHA1";
+  f.dir.write("tls.crt", f.ca.leaf(spec, f.key).pem());
+  const auto e = f.evaluate();
+  CHECK(has(e, "cert-no-server-auth-eku"));
+  CHECK(has(e, "cert-sha1-signature"));
+}
+
+TEST_CASE("a CA bundle holding a leaf that is not a CA") {
+  Fixture f;
+  CertSpec spec;
+  spec.cn = "leaf";
+  f.dir.write("ca.crt", f.ca.leaf(spec, f.key).pem() + f.ca.cert.pem());
+  const auto e =
+      f.evaluate({{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", f.ca_path}});
+  CHECK(has(e, "client-ca-not-ca"));
+  CHECK(e.upstream.accepts);
+}
+
+TEST_CASE("a CA bundle with a corrupt block still loads, garbage alone does not") {
+  Fixture f;
+  const std::string garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  f.dir.write("ca.crt", garbage + f.ca.cert.pem());
+  auto e = f.evaluate({{P + "TLS_CLIENT_AUTH", "optional"}, {P + "TLS_CLIENT_CA_FILE", f.ca_path}});
+  CHECK(e.upstream.accepts);
+  CHECK(has(e, "client-ca-bad-blocks"));
+  f.dir.write("ca.crt", garbage);
+  e = f.evaluate({{P + "TLS_CLIENT_AUTH", "optional"}, {P + "TLS_CLIENT_CA_FILE", f.ca_path}});
+  CHECK(e.upstream.error ==
+        "no valid CA certificates found in METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE");
+}
+
+TEST_CASE("a key file readable by others is a warning") {
+  Fixture f;
+  f.dir.write("tls.key", f.key.private_pem(), 0644);
+  CHECK(has(f.evaluate(), "key-file-permissive"));
+}
+
+TEST_CASE("missing, non-PEM and swapped files") {
+  Fixture f;
+  CHECK(has(f.evaluate({{P + "TLS_CERT", f.dir.path().string() + "/nope.crt"}}),
+            "cert-file-unreadable"));
+  f.dir.write("der.crt", f.ca.cert.der());
+  CHECK(
+      has(f.evaluate({{P + "TLS_CERT", f.dir.path().string() + "/der.crt"}}), "cert-file-not-pem"));
+  const auto swapped = f.evaluate({{P + "TLS_CERT", f.key_path}, {P + "TLS_KEY", f.cert_path}});
+  CHECK(has(swapped, "cert-file-no-certificate"));
+  CHECK(has(swapped, "key-file-no-key"));
+  const auto dir = f.evaluate({{P + "TLS_KEY", f.dir.path().string()}});
+  REQUIRE(has(dir, "key-file-unreadable"));
+}
+
+TEST_CASE("the linked OpenSSL is described") {
+  const core::TlsLibrary lib = tls::library_info();
+  CHECK(lib.version.rfind("OpenSSL 3.", 0) == 0);
+}
