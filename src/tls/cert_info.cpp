@@ -40,6 +40,21 @@ std::string common_name(const X509_NAME* name) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> attributes(const X509_NAME* name) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = 0; i < ::X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* entry = ::X509_NAME_get_entry(name, i);
+    const int nid = ::OBJ_obj2nid(::X509_NAME_ENTRY_get_object(entry));
+    unsigned char* utf8 = nullptr;
+    const int len = ::ASN1_STRING_to_UTF8(&utf8, ::X509_NAME_ENTRY_get_data(entry));
+    if (len < 0) continue;
+    out.emplace_back(nid == NID_undef ? "" : ::OBJ_nid2sn(nid),
+                     std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
+    ::OPENSSL_free(utf8);
+  }
+  return out;
+}
+
 std::string asn1_text(const ASN1_STRING* s) {
   return std::string(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)),
                      static_cast<std::size_t>(::ASN1_STRING_length(s)));
@@ -176,6 +191,8 @@ core::CertInfo cert_info(X509* cert) {
   info.issuer = name_text(issuer);
   info.subject_cn = common_name(subject);
   info.issuer_cn = common_name(issuer);
+  info.subject_attributes = attributes(subject);
+  info.issuer_attributes = attributes(issuer);
   info.self_signed = ::X509_NAME_cmp(subject, issuer) == 0;
 
   Owned<BIGNUM, ::BN_free> serial(::ASN1_INTEGER_to_BN(::X509_get0_serialNumber(cert), nullptr));

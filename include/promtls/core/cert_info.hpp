@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace promtls::core {
@@ -22,6 +23,9 @@ struct CertInfo {
   std::string issuer;
   std::string subject_cn;  // first CN, or empty
   std::string issuer_cn;
+  // Name attributes by OpenSSL short name ("C", "ST", "L", "O", "OU", "CN", ...), in order.
+  std::vector<std::pair<std::string, std::string>> subject_attributes;
+  std::vector<std::pair<std::string, std::string>> issuer_attributes;
   std::string serial;  // lower-case hex, no separators, no leading zeros ("0" for zero)
   std::vector<std::string> dns_names;
   std::vector<std::string> ip_addresses;  // textual IPv4/IPv6

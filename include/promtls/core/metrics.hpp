@@ -1,0 +1,72 @@
+// Prometheus metric families as plain values, the certificate gauges serve and
+// `inspect --output prometheus` expose (x509-certificate-exporter's names and labels, so existing
+// dashboards and alerts work; DESIGN.md), and the text exposition format 0.0.4.
+//
+// Pure: no I/O, no clock (`now` is a parameter). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "promtls/core/cert_info.hpp"
+
+namespace promtls::core {
+
+struct Sample {
+  std::vector<std::pair<std::string, std::string>> labels;  // printed in this order
+  double value = 0;
+};
+
+struct MetricFamily {
+  std::string name;
+  std::string help;
+  std::string type = "gauge";  // "gauge", "counter", "untyped"
+  std::vector<Sample> samples;
+};
+
+// Where a certificate was found, for its labels. Empty fields are not emitted.
+struct CertLocation {
+  std::string filepath;       // the file (or object file) it came from
+  std::string embedded_kind;  // "kubeconfig", "pkcs12", ... when inside a container format
+  std::string embedded_key;   // e.g. the kubeconfig user or Secret key it sat under
+  std::string secret_namespace;
+  std::string secret_name;
+  std::string secret_key;
+  std::string configmap_namespace;
+  std::string configmap_name;
+  std::string configmap_key;
+};
+
+struct LocatedCert {
+  CertInfo cert;
+  CertLocation location;
+};
+
+// The labels x509-certificate-exporter gives a certificate: serial_number (decimal),
+// subject_{C,ST,L,O,OU,CN}, issuer_{C,ST,L,O,OU,CN}, filename, filepath, embedded_*,
+// secret_*, configmap_*; only non-empty ones, in that order.
+std::vector<std::pair<std::string, std::string>> certificate_labels(const LocatedCert& cert);
+
+// x509_cert_not_after, x509_cert_not_before and x509_cert_expired (1 when not_after < now).
+std::vector<MetricFamily> certificate_families(const std::vector<LocatedCert>& certs,
+                                               std::int64_t now_unix);
+
+// A lower-case hex serial ("0a1b", optionally "-"-prefixed) as decimal digits.
+std::string hex_serial_to_decimal(std::string_view hex);
+
+// How sample values are printed. `go` follows Go's strconv.FormatFloat(v, 'g', -1, 64) as
+// client_golang does (1.7815248e+09), needed for byte-identical Tigera output
+// (spec/tigera-metrics.md §3); `plain` prints integers in full (1781524800).
+enum class ValueFormat { go, plain };
+std::string format_value(double value, ValueFormat format);
+
+// The text exposition (0.0.4): per family "# HELP", "# TYPE", then samples; label values escape
+// \\, \" and newlines, HELP escapes \\ and newlines. Families and samples are printed in the
+// order given.
+std::string render_exposition(const std::vector<MetricFamily>& families,
+                              ValueFormat format = ValueFormat::plain);
+
+}  // namespace promtls::core
