@@ -4,6 +4,7 @@
 #include "pki.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/tls/pem.hpp"
+#include "promtls/tls/sources.hpp"
 
 using namespace promtls;
 using namespace promtls::test;
@@ -188,4 +189,35 @@ TEST_CASE("missing, non-PEM and swapped files") {
 TEST_CASE("the linked OpenSSL is described") {
   const core::TlsLibrary lib = tls::library_info();
   CHECK(lib.version.rfind("OpenSSL 3.", 0) == 0);
+}
+
+TEST_CASE("sources load PEM bundles, DER files and directories, and report errors by reason") {
+  TempDir dir;
+  const Authority ca = Authority::make("src-ca");
+  const Key key(KeyKind::ec_p256);
+  CertSpec spec;
+  spec.cn = "leaf";
+  const Cert leaf = ca.leaf(spec, key);
+  dir.write("certs/bundle.pem", leaf.pem() + ca.cert.pem());
+  dir.write("certs/one.der", ca.cert.der());
+  dir.write("certs/sub/deep.pem", leaf.pem());
+  dir.write("certs/junk.txt", "not a certificate");
+  const std::string root = dir.path().string() + "/certs";
+
+  auto flat = tls::load_sources({root}, {});
+  CHECK(flat.certificates.size() == 3);
+  REQUIRE(flat.errors.size() == 1);
+  CHECK(flat.errors[0].reason == "decode_failed");
+  CHECK(flat.certificates[0].location.filepath == root + "/bundle.pem");
+  CHECK(flat.certificates[0].cert.subject_cn == "leaf");
+  CHECK(flat.certificates[1].cert.subject_cn == "src-ca");
+
+  tls::SourceOptions recursive;
+  recursive.recursive = true;
+  CHECK(tls::load_sources({root}, recursive).certificates.size() == 4);
+
+  const auto missing = tls::load_sources({root + "/nope.pem"}, {});
+  REQUIRE(missing.errors.size() == 1);
+  CHECK(missing.errors[0].reason == "not_found");
+  CHECK(missing.errors[0].message == "open " + root + "/nope.pem: no such file or directory");
 }
