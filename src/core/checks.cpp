@@ -189,8 +189,8 @@ void check_credentials(const TlsConfig& tls, const CredentialPaths& paths,
   const FileFacts key = files.inspect(tls.key_file);
   check_serving_cert(cert, paths.cert_variable, options, sink);
   check_key(key, paths.key_variable, sink);
-  if (!cert.certificates.empty() && key.key && !key.key_spki_sha256.empty() &&
-      cert.certificates.front().spki_sha256 != key.key_spki_sha256) {
+  if (!cert.certificates.empty() && key.key && !key.key_public_key_id.empty() &&
+      cert.certificates.front().public_key_id != key.key_public_key_id) {
     sink.add("cert-key-mismatch", Severity::error, {paths.cert_variable, paths.key_variable},
              "the private key in " + key.path + " does not match the certificate in " + cert.path,
              "the server fails with \"tls: private key does not match public key\"; pair the "

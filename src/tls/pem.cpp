@@ -134,7 +134,7 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
       EvpPkeyPtr key(::d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(block.data.size())));
       if (key) {
         facts.key = detail::key_info(key.get());
-        facts.key_spki_sha256 = detail::spki_sha256(key.get());
+        facts.key_public_key_id = detail::public_key_id(key.get());
         facts.key_error.clear();
       } else {
         facts.key_error = detail::drain_errors();
@@ -165,9 +165,13 @@ core::FileFacts read_credential_file(const std::string& path) {
 core::TlsLibrary library_info() {
   core::TlsLibrary info;
   info.version = ::OpenSSL_version(OPENSSL_VERSION);
-  detail::SslCtxPtr ctx(::SSL_CTX_new(::TLS_method()));
-  info.has_x25519mlkem768 = ctx && ::SSL_CTX_set1_groups_list(ctx.get(), "X25519MLKEM768") == 1;
-  ::ERR_clear_error();
+  // ML-KEM groups arrived in OpenSSL 3.5. Older libraries cannot have it, and asking them costs
+  // an SSL_CTX (about a third of a whole validate run), so only newer ones are probed.
+  if (::OpenSSL_version_num() >= 0x30500000L) {
+    detail::SslCtxPtr ctx(::SSL_CTX_new(::TLS_method()));
+    info.has_x25519mlkem768 = ctx && ::SSL_CTX_set1_groups_list(ctx.get(), "X25519MLKEM768") == 1;
+    ::ERR_clear_error();
+  }
   return info;
 }
 

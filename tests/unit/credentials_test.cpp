@@ -90,7 +90,8 @@ TEST_CASE("the reader describes the certificate as OpenSSL parses it") {
   CHECK(c.extended_key_usage == std::vector<std::string>{"serverAuth", "clientAuth"});
   const core::FileFacts key = tls::read_credential_file(f.key_path);
   REQUIRE(key.key);
-  CHECK(key.key_spki_sha256 == c.spki_sha256);
+  CHECK(key.key_public_key_id == c.public_key_id);
+  CHECK_FALSE(c.public_key_id.empty());
   CHECK(key.mode == 0600);
 }
 

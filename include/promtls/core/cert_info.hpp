@@ -34,11 +34,11 @@ struct CertInfo {
   std::int64_t not_before_unix = 0;
   std::int64_t not_after_unix = 0;
   KeyInfo key;
-  std::string signature_algorithm;              // OpenSSL long name, e.g. "ecdsa-with-SHA256"
-  std::string sha256_fingerprint;               // upper-case hex bytes joined by ':'
-  std::string spki_sha256;                      // hex SHA-256 of the SubjectPublicKeyInfo DER
-  bool is_ca = false;                           // basicConstraints CA:TRUE
-  bool self_signed = false;                     // subject == issuer
+  std::string signature_algorithm;  // OpenSSL long name, e.g. "ecdsa-with-SHA256"
+  std::string sha256_fingerprint;   // upper-case hex bytes joined by ':'
+  std::string public_key_id;        // hex SHA-256 of the key type and public key; equal for a pair
+  bool is_ca = false;               // basicConstraints CA:TRUE
+  bool self_signed = false;         // subject == issuer
   std::vector<std::string> extended_key_usage;  // "serverAuth", "clientAuth", or dotted OIDs
   bool has_extended_key_usage = false;
 
@@ -57,7 +57,7 @@ struct FileFacts {
   std::size_t certificate_blocks = 0;  // CERTIFICATE blocks seen, parsed or not
   std::size_t bad_certificate_blocks = 0;
   std::optional<KeyInfo> key;      // the first private key that parsed
-  std::string key_spki_sha256;     // hex SHA-256 of the key's public half, when parsed
+  std::string key_public_key_id;   // CertInfo::public_key_id of the key's public half
   bool key_encrypted = false;      // an encrypted private key block was found
   bool key_block_present = false;  // any PRIVATE KEY block was found
   std::string key_error;           // why a present key block did not parse
