@@ -222,3 +222,35 @@ TEST_CASE("sources load PEM bundles, DER files and directories, and report error
   CHECK(missing.errors[0].reason == "not_found");
   CHECK(missing.errors[0].message == "open " + root + "/nope.pem: no such file or directory");
 }
+
+TEST_CASE("a key file with no PEM, and a key block that does not parse") {
+  Fixture f;
+  f.dir.write("tls.key", "just text\n");
+  CHECK(has(f.evaluate(), "key-file-not-pem"));
+  f.dir.write("tls.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  const auto e = f.evaluate();
+  REQUIRE(has(e, "key-file-invalid"));
+  for (const auto& finding : e.findings) {
+    if (finding.code == "key-file-invalid") {
+      CHECK(finding.message.rfind("METRICS_PROMETHEUS_TLS_KEY file " + f.key_path +
+                                      " holds a private key that does not parse",
+                                  0) == 0);
+    }
+  }
+}
+
+TEST_CASE("golden messages for the credential findings") {
+  Fixture f;
+  Key other(KeyKind::ec_p256);
+  f.dir.write("tls.key", other.private_pem(), 0640);
+  const auto e = f.evaluate({}, kNow + 340 * kDay);
+  std::map<std::string, std::string> messages;
+  for (const auto& finding : e.findings) messages[finding.code] = finding.message;
+  CHECK(messages["cert-key-mismatch"] ==
+        "the private key in " + f.key_path + " does not match the certificate in " + f.cert_path);
+  CHECK(messages["key-file-permissive"] ==
+        "METRICS_PROMETHEUS_TLS_KEY file " + f.key_path + " is readable by its group (mode 0640)");
+  CHECK(messages["cert-expires-soon"] ==
+        "the serving certificate \"metrics\" expires on 2028-01-01T00:00:00Z (in 25 days, under "
+        "--warn-days 30)");
+}

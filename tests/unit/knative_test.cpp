@@ -548,3 +548,74 @@ TEST_CASE("findings cite where the value came from") {
   REQUIRE(e.findings.front().origin);
   CHECK(e.findings.front().origin->to_string() == "prod.env:12");
 }
+
+TEST_CASE("each knative rule has its own stable code, severity and variables") {
+  FakeFiles files;
+  FileFacts empty;
+  empty.path = "/empty.pem";
+  empty.readable = true;
+  files.files["/empty.pem"] = empty;
+  struct Row {
+    std::map<std::string, std::string> vars;
+    std::string code;
+    std::vector<std::string> variables;
+  };
+  const std::vector<Row> rows{
+      {{{P + "PORT", "x"}}, "port-invalid", {P + "PORT"}},
+      {{{P + "PORT", "80"}}, "port-out-of-range", {P + "PORT"}},
+      {{{P + "TLS_KEY", "/k"}}, "tls-cert-key-unpaired", {P + "TLS_KEY"}},
+      {{{P + "TLS_CLIENT_AUTH", "x"}}, "client-auth-invalid", {P + "TLS_CLIENT_AUTH"}},
+      {{{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", "/ca"}},
+       "mtls-requires-tls",
+       {P + "TLS_CLIENT_AUTH", P + "TLS_CLIENT_CA_FILE"}},
+      {with(kTls, {{P + "TLS_CLIENT_AUTH", "optional"}}),
+       "client-ca-required",
+       {P + "TLS_CLIENT_CA_FILE", P + "TLS_CLIENT_AUTH"}},
+      {with(kTls, {{P + "TLS_CLIENT_CA_FILE", "/ca"}}),
+       "client-ca-without-client-auth",
+       {P + "TLS_CLIENT_CA_FILE", P + "TLS_CLIENT_AUTH"}},
+      {with(kTls, {{P + "TLS_MAX_VERSION", "2"}}), "tls-version-invalid", {P + "TLS_MAX_VERSION"}},
+      {with(kTls, {{P + "TLS_CIPHER_SUITES", "X"}}),
+       "cipher-suite-unknown",
+       {P + "TLS_CIPHER_SUITES"}},
+      {with(kTls, {{P + "TLS_CURVE_PREFERENCES", "X"}}),
+       "curve-unknown",
+       {P + "TLS_CURVE_PREFERENCES"}},
+      {with(kTls, {{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", "/nope"}}),
+       "client-ca-unreadable",
+       {P + "TLS_CLIENT_CA_FILE"}},
+      {with(kTls, {{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", "/empty.pem"}}),
+       "client-ca-no-certificates",
+       {P + "TLS_CLIENT_CA_FILE"}},
+  };
+  for (const Row& row : rows) {
+    INFO(row.code);
+    const auto e = eval(row.vars, &files);
+    const Finding& f = get(e, row.code);
+    CHECK(f.severity == Severity::error);
+    CHECK(f.variables == row.variables);
+    CHECK_FALSE(f.hint.empty());
+    CHECK(f.message == e.upstream.error);  // the finding is knative's own message
+  }
+}
+
+TEST_CASE("client CA certificates are judged for validity too") {
+  FakeFiles files;
+  FileFacts expired = ca_file("/old.pem");
+  expired.certificates[0].not_after_unix = kNow - 1;
+  files.files["/old.pem"] = expired;
+  FileFacts future = ca_file("/new.pem");
+  future.certificates[0].not_before_unix = kNow + 86400;
+  files.files["/new.pem"] = future;
+  FileFacts soon = ca_file("/soon.pem");
+  soon.certificates[0].not_after_unix = kNow + 5 * 86400;
+  files.files["/soon.pem"] = soon;
+  const auto judged = [&](const std::string& path) {
+    return eval(with(kTls, {{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", path}}),
+                &files);
+  };
+  CHECK(get(judged("/old.pem"), "client-ca-expired").message ==
+        "client CA \"ca\" expired on 2026-12-31T23:59:59Z (1 second ago)");
+  CHECK(get(judged("/new.pem"), "client-ca-not-yet-valid").severity == Severity::error);
+  CHECK(get(judged("/soon.pem"), "client-ca-expires-soon").severity == Severity::warning);
+}
