@@ -1,0 +1,73 @@
+# bash completion for promtls(1)                                  -*- shell-script -*-
+#
+# Installed as share/bash-completion/completions/promtls (loaded on demand by
+# bash-completion), or source it from ~/.bashrc. Self-contained: needs only bash.
+#
+# To extend: each subcommand has one block, between "# >>> NAME" and "# <<< NAME":
+# a function _promtls_NAME (dashes in NAME become underscores) that completes the
+# value of the option in $prev, or else offers the subcommand's options, and a line that
+# adds NAME to _promtls_subcommands. tests/cli/docs_drift_test.cpp checks every subcommand,
+# long option and option value of --help against these blocks.
+
+_promtls_subcommands=""
+
+# Offers the words of $1 that start with $cur.
+_promtls_words() {
+    local IFS=$' \t\n'
+    COMPREPLY=($(compgen -W "$1" -- "$cur"))
+}
+
+# Offers file and directory names that start with $cur.
+_promtls_files() {
+    compopt -o filenames 2>/dev/null
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -f -- "$cur"))
+}
+
+# >>> validate
+_promtls_subcommands+=" validate"
+_promtls_validate() {
+    case $prev in
+        --env-file) _promtls_files; return ;;
+        --profile) _promtls_words "knative"; return ;;
+        -o | --output) _promtls_words "text json"; return ;;
+        --set | --warn-days | --at) return ;;
+    esac
+    _promtls_words "--help --env-file --set --no-env --profile --output --offline --strict
+        --warn-days --at"
+}
+# <<< validate
+
+_promtls() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+    COMPREPLY=()
+    # "--output=js" arrives as "--output" "=" "js" (COMP_WORDBREAKS holds "=").
+    if [[ $cur == = ]]; then
+        prev=${COMP_WORDS[COMP_CWORD - 1]} cur=
+    elif [[ $prev == = ]] && ((COMP_CWORD >= 2)); then
+        prev=${COMP_WORDS[COMP_CWORD - 2]}
+    fi
+
+    local i sub=
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+            -* | =) ;;
+            *) sub=${COMP_WORDS[i]}; break ;;
+        esac
+    done
+
+    if [[ -z $sub ]]; then
+        if [[ $cur == -* ]]; then
+            _promtls_words "--help --version"
+        else
+            _promtls_words "$_promtls_subcommands"
+        fi
+        return
+    fi
+    local fn=_promtls_${sub//-/_}
+    if declare -F "$fn" >/dev/null; then
+        "$fn"
+    fi
+}
+
+complete -F _promtls promtls
