@@ -7,7 +7,7 @@ build=(cmake g++ make ninja-build pkg-config clang-format
        libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
        libyaml-cpp-dev catch2)
 test=(openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
-      python3 python3-jsonschema python3-lxml hyperfine procps)
+      python3 python3-jsonschema python3-lxml hyperfine procps dpkg-dev)
 
 want=("${build[@]}")
 case "${1:-all}" in
