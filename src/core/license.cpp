@@ -1,0 +1,402 @@
+#include "promtls/core/license.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "promtls/core/documents.hpp"
+#include "promtls/core/time.hpp"
+
+namespace promtls::core {
+namespace {
+
+using nlohmann::json;
+
+std::string string_at(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return {};
+  return j[key].get<std::string>();
+}
+
+// Go strconv.Atoi on a 64-bit platform: optional sign, at least one decimal digit, no overflow.
+std::optional<std::int64_t> go_atoi(std::string_view s) {
+  bool negative = false;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s.empty()) return std::nullopt;
+  std::uint64_t value = 0;
+  constexpr std::uint64_t kLimit = 9223372036854775808ull;  // 1 << 63
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    if (value > kLimit) return std::nullopt;
+  }
+  if (!negative && value == kLimit) return std::nullopt;
+  if (negative) return value == kLimit ? INT64_MIN : -static_cast<std::int64_t>(value);
+  return static_cast<std::int64_t>(value);
+}
+
+std::string package_from_features(const std::vector<std::string>& features) {
+  if (features.size() < 2) return {};
+  const std::string key = features[0] + "|" + features[1];
+  if (key == "cnx|all") return "Enterprise";
+  if (key == "cloud|community") return "CloudCommunity";
+  if (key == "cloud|starter") return "CloudStarter";
+  if (key == "cloud|pro") return "CloudPro";
+  return {};
+}
+
+std::optional<std::int64_t> time_value(const json& v) {
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_number()) return static_cast<std::int64_t>(v.get<double>());
+  if (v.is_string()) return parse_rfc3339(v.get<std::string>());
+  return std::nullopt;
+}
+
+std::optional<License> from_license_key(const json& doc, const std::string& source,
+                                        std::string& error) {
+  License l;
+  l.source = source;
+  l.kind = "LicenseKey";
+  const json status = doc.contains("status") ? doc["status"] : json();
+  if (status.is_object()) {
+    if (status.contains("expiry") && !status["expiry"].is_null()) {
+      l.expiry_unix = time_value(status["expiry"]);
+      if (!l.expiry_unix) {
+        error = "status.expiry is not an RFC 3339 time";
+        return std::nullopt;
+      }
+    }
+    l.grace_period_text = string_at(status, "gracePeriod");
+    l.grace_period_days = parse_grace_period(l.grace_period_text);
+    l.package = string_at(status, "package");
+    if (status.contains("features") && status["features"].is_array()) {
+      for (const auto& f : status["features"]) {
+        if (f.is_string()) l.features.push_back(f.get<std::string>());
+      }
+    }
+  }
+  return l;
+}
+
+std::optional<License> from_jwt(const JwtParts& parts, const std::string& source,
+                                std::string& error) {
+  json claims;
+  try {
+    claims = json::parse(parts.payload_json);
+  } catch (const json::exception&) {
+    error = "JWT claims are not JSON";
+    return std::nullopt;
+  }
+  if (!claims.is_object()) {
+    error = "JWT claims are not a JSON object";
+    return std::nullopt;
+  }
+  License l;
+  l.source = source;
+  l.kind = "jwt";
+  if (claims.contains("exp") && !claims["exp"].is_null()) {
+    if (!claims["exp"].is_number()) {
+      error = "JWT claim exp is not a number";
+      return std::nullopt;
+    }
+    l.expiry_unix = time_value(claims["exp"]);
+  }
+  if (claims.contains("grace_period") && claims["grace_period"].is_number_integer()) {
+    l.grace_period_days = std::max<std::int64_t>(0, claims["grace_period"].get<std::int64_t>());
+    l.grace_period_text = std::to_string(l.grace_period_days) + "d";
+  }
+  if (claims.contains("features") && claims["features"].is_array()) {
+    for (const auto& f : claims["features"]) {
+      if (f.is_string()) l.features.push_back(f.get<std::string>());
+    }
+  }
+  l.package = string_at(claims, "package");
+  if (l.package.empty()) l.package = package_from_features(l.features);
+  l.name = string_at(claims, "name");
+  return l;
+}
+
+std::optional<License> from_plain_json(const json& doc, const std::string& source,
+                                       std::string& error) {
+  License l;
+  l.source = source;
+  l.kind = "json";
+  if (!doc["expiry"].is_null()) {
+    l.expiry_unix = time_value(doc["expiry"]);
+    if (!l.expiry_unix) {
+      error = "expiry is neither an RFC 3339 time nor Unix seconds";
+      return std::nullopt;
+    }
+  }
+  if (doc.contains("grace_period")) {
+    const json& g = doc["grace_period"];
+    if (g.is_number_integer()) {
+      l.grace_period_days = std::max<std::int64_t>(0, g.get<std::int64_t>());
+      l.grace_period_text = std::to_string(l.grace_period_days) + "d";
+    } else if (g.is_string()) {
+      l.grace_period_text = g.get<std::string>();
+      l.grace_period_days = parse_grace_period(l.grace_period_text);
+    }
+  }
+  l.package = string_at(doc, "package");
+  l.name = string_at(doc, "name");
+  return l;
+}
+
+bool looks_like_jws(std::string_view text) {
+  if (std::count(text.begin(), text.end(), '.') != 2) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+std::int64_t parse_grace_period(std::string_view text) {
+  if (text.empty() || text.back() != 'd') return 0;
+  const auto days = go_atoi(text.substr(0, text.size() - 1));
+  if (!days || *days < 0) return 0;
+  return *days;
+}
+
+TigeraLicenseState tigera_license_state(std::optional<std::int64_t> expiry_unix,
+                                        std::int64_t grace_days, std::int64_t now_unix) {
+  if (!expiry_unix) return TigeraLicenseState::valid;
+  // Go: time.Duration(days) * 24 * time.Hour, int64 nanoseconds that wrap on overflow, then
+  // Time.Add, which floors the duration to whole seconds plus a non-negative fraction. `now` has
+  // whole seconds, so now > expiry + floor(d) + frac is now > expiry + floor(d).
+  const auto grace_ns =
+      static_cast<std::int64_t>(static_cast<std::uint64_t>(grace_days) * 86400000000000ull);
+  std::int64_t grace_s = grace_ns / 1000000000;
+  if (grace_ns % 1000000000 < 0) --grace_s;
+  if (now_unix > *expiry_unix + grace_s) return TigeraLicenseState::expired;
+  if (now_unix > *expiry_unix) return TigeraLicenseState::in_grace_period;
+  return TigeraLicenseState::valid;
+}
+
+LicenseStatus judge_license(const License& license, const ExpiryPolicy& policy,
+                            std::int64_t now_unix) {
+  switch (tigera_license_state(license.expiry_unix, license.grace_period_days, now_unix)) {
+    case TigeraLicenseState::expired:
+      return LicenseStatus::expired;
+    case TigeraLicenseState::in_grace_period:
+      return LicenseStatus::in_grace_period;
+    case TigeraLicenseState::valid:
+      break;
+  }
+  if (!license.expiry_unix) return LicenseStatus::valid;
+  const std::int64_t left = *license.expiry_unix - now_unix;
+  if (left < policy.crit_days * kSecondsPerDay) return LicenseStatus::critical;
+  if (left < policy.warn_days * kSecondsPerDay) return LicenseStatus::warning;
+  return LicenseStatus::valid;
+}
+
+std::string_view to_string(LicenseStatus status) {
+  switch (status) {
+    case LicenseStatus::valid:
+      return "valid";
+    case LicenseStatus::warning:
+      return "warning";
+    case LicenseStatus::critical:
+      return "critical";
+    case LicenseStatus::in_grace_period:
+      return "in_grace_period";
+    case LicenseStatus::expired:
+      return "expired";
+  }
+  return "valid";
+}
+
+int severity_rank(LicenseStatus status) {
+  switch (status) {
+    case LicenseStatus::valid:
+      return 0;
+    case LicenseStatus::warning:
+      return 1;
+    case LicenseStatus::critical:
+    case LicenseStatus::in_grace_period:
+      return 2;
+    case LicenseStatus::expired:
+      return 3;
+  }
+  return 0;
+}
+
+bool reaches(LicenseStatus status, FailOn fail_on) {
+  const int rank = severity_rank(status);
+  switch (fail_on) {
+    case FailOn::warning:
+      return rank >= 1;
+    case FailOn::critical:
+      return rank >= 2;
+    case FailOn::expired:
+      return rank >= 3;
+  }
+  return false;
+}
+
+std::optional<std::int64_t> parse_tigera_time(std::string_view t) {
+  // "2006-01-02T15:04:05Z": 20 characters, digits in fixed places.
+  if (t.size() != 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
+      t[16] != ':' || t[19] != 'Z') {
+    return std::nullopt;
+  }
+  for (const std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u, 11u, 12u, 14u, 15u, 17u, 18u}) {
+    if (t[i] < '0' || t[i] > '9') return std::nullopt;
+  }
+  return parse_rfc3339(t);
+}
+
+std::string format_tigera_time(std::int64_t unix_seconds) { return format_rfc3339(unix_seconds); }
+
+std::optional<JwtParts> decode_jwt(std::string_view token, std::string& error) {
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
+    token.remove_suffix(1);
+  }
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) {
+    token.remove_prefix(1);
+  }
+  const std::size_t dot1 = token.find('.');
+  const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+    error = "not a compact JWS (header.payload.signature)";
+    return std::nullopt;
+  }
+  JwtParts parts;
+  const auto header = base64url_decode(token.substr(0, dot1));
+  const auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+  const auto signature = base64url_decode(token.substr(dot2 + 1));
+  if (!header || !payload || !signature) {
+    error = "JWT part is not base64url";
+    return std::nullopt;
+  }
+  parts.header_json = *header;
+  parts.payload_json = *payload;
+  parts.signature = *signature;
+  parts.signing_input = std::string(token.substr(0, dot2));
+  try {
+    const json h = json::parse(parts.header_json);
+    parts.alg = string_at(h, "alg");
+  } catch (const json::exception&) {
+    error = "JWT header is not JSON";
+    return std::nullopt;
+  }
+  return parts;
+}
+
+std::optional<License> parse_license(std::string_view bytes, const std::string& source,
+                                     std::string& error) {
+  std::string_view trimmed = bytes;
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) {
+    trimmed.remove_suffix(1);
+  }
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) {
+    trimmed.remove_prefix(1);
+  }
+  if (trimmed.empty()) {
+    error = "empty file";
+    return std::nullopt;
+  }
+  if (looks_like_jws(trimmed)) {
+    const auto parts = decode_jwt(trimmed, error);
+    if (!parts) return std::nullopt;
+    return from_jwt(*parts, source, error);
+  }
+  const auto docs = parse_documents(trimmed, error);
+  if (!docs) {
+    error = "neither a JWT, JSON nor YAML: " + error;
+    return std::nullopt;
+  }
+  for (const json& doc : flatten_lists(*docs)) {
+    if (!doc.is_object()) continue;
+    if (string_at(doc, "kind") == "LicenseKey") return from_license_key(doc, source, error);
+    if (doc.contains("expiry")) return from_plain_json(doc, source, error);
+    // A LicenseKey whose token is given inline, without a status, is still a LicenseKey.
+  }
+  error = "no LicenseKey object, JWT or {expiry, grace_period, package} object found";
+  return std::nullopt;
+}
+
+std::string license_package_label(const License& license) {
+  return license.package.empty() ? "Enterprise" : license.package;
+}
+
+namespace {
+
+// One license per package label (the first with the earliest expiry wins), so the families never
+// carry duplicate series.
+std::map<std::string, const License*> by_package(const std::vector<License>& licenses) {
+  std::map<std::string, const License*> out;
+  for (const License& l : licenses) {
+    const std::string package = license_package_label(l);
+    auto it = out.find(package);
+    if (it == out.end()) {
+      out.emplace(package, &l);
+    } else if (l.expiry_unix &&
+               (!it->second->expiry_unix || *l.expiry_unix < *it->second->expiry_unix)) {
+      it->second = &l;
+    }
+  }
+  return out;
+}
+
+std::vector<MetricFamily> license_gauges(const std::vector<License>& licenses,
+                                         std::int64_t now_unix, const std::string& prefix,
+                                         const std::string& expiry_help,
+                                         const std::string& valid_help) {
+  MetricFamily expiry{prefix + "license_expiry_timestamp_seconds", expiry_help, "gauge", {}};
+  MetricFamily valid{prefix + "license_valid", valid_help, "gauge", {}};
+  for (const auto& [package, l] : by_package(licenses)) {
+    if (l->expiry_unix) {
+      expiry.samples.push_back({{{"package", package}}, static_cast<double>(*l->expiry_unix)});
+    }
+    const bool expired = tigera_license_state(l->expiry_unix, l->grace_period_days, now_unix) ==
+                         TigeraLicenseState::expired;
+    valid.samples.push_back({{{"package", package}}, expired ? 0.0 : 1.0});
+  }
+  std::vector<MetricFamily> out;
+  if (!expiry.samples.empty()) out.push_back(std::move(expiry));
+  if (!valid.samples.empty()) out.push_back(std::move(valid));
+  return out;
+}
+
+}  // namespace
+
+std::vector<MetricFamily> license_families(const std::vector<License>& licenses,
+                                           std::int64_t now_unix) {
+  return license_gauges(licenses, now_unix, "promtls_", "Unix timestamp of license expiry.",
+                        "Whether the license is valid (including grace period). 1 = valid, "
+                        "0 = invalid.");
+}
+
+std::vector<MetricFamily> tigera_license_families(const std::vector<License>& licenses,
+                                                  std::int64_t now_unix) {
+  return license_gauges(licenses, now_unix, "tigera_operator_",
+                        "Unix timestamp of Tigera license expiry.",
+                        "Whether the Tigera license is valid (including grace period). 1 = "
+                        "valid, 0 = invalid.");
+}
+
+MetricFamily tigera_certificate_family(const std::vector<TigeraSecretMetadata>& secrets) {
+  MetricFamily family{"tigera_operator_tls_certificate_expiry_timestamp_seconds",
+                      "Unix timestamp of certificate expiry for operator-managed TLS secrets.",
+                      "gauge",
+                      {}};
+  for (const TigeraSecretMetadata& s : secrets) {
+    if (!s.has_signer_label || !s.expiry) continue;
+    const auto when = parse_tigera_time(*s.expiry);
+    if (!when) continue;
+    family.samples.push_back(
+        {{{"issuer", s.issuer.value_or("")}, {"name", s.name}, {"namespace", s.namespace_}},
+         static_cast<double>(*when)});
+  }
+  std::sort(family.samples.begin(), family.samples.end(),
+            [](const Sample& a, const Sample& b) { return a.labels < b.labels; });
+  return family;
+}
+
+}  // namespace promtls::core

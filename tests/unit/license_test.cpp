@@ -1,0 +1,224 @@
+#include "promtls/core/license.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "promtls/core/documents.hpp"
+
+using namespace promtls::core;
+
+namespace {
+
+constexpr std::int64_t kExpiry = 1798761600;  // 2027-01-01T00:00:00Z
+constexpr std::int64_t kDay = 86400;
+
+std::string b64url(const std::string& in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const char c : in) {
+    acc = (acc << 8) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += t[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += t[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("grace periods parse exactly as the operator's ParseGracePeriod") {
+  CHECK(parse_grace_period("90d") == 90);
+  CHECK(parse_grace_period("0d") == 0);
+  CHECK(parse_grace_period("+3d") == 3);
+  CHECK(parse_grace_period("-5d") == 0);
+  CHECK(parse_grace_period("90") == 0);
+  CHECK(parse_grace_period("abc") == 0);
+  CHECK(parse_grace_period("") == 0);
+  CHECK(parse_grace_period("d") == 0);
+  CHECK(parse_grace_period("+d") == 0);
+  CHECK(parse_grace_period(" 9d") == 0);
+  CHECK(parse_grace_period("9D") == 0);
+  CHECK(parse_grace_period("1_0d") == 0);
+  CHECK(parse_grace_period("99999999999999999999d") == 0);
+}
+
+TEST_CASE("the license state is the less severe one at each boundary instant") {
+  const std::int64_t grace = 90;
+  CHECK(tigera_license_state(kExpiry, grace, kExpiry) == TigeraLicenseState::valid);
+  CHECK(tigera_license_state(kExpiry, grace, kExpiry + 1) == TigeraLicenseState::in_grace_period);
+  CHECK(tigera_license_state(kExpiry, grace, kExpiry + 90 * kDay) ==
+        TigeraLicenseState::in_grace_period);
+  CHECK(tigera_license_state(kExpiry, grace, kExpiry + 90 * kDay + 1) ==
+        TigeraLicenseState::expired);
+  CHECK(tigera_license_state(kExpiry, 0, kExpiry + 1) == TigeraLicenseState::expired);
+  CHECK(tigera_license_state(std::nullopt, 0, kExpiry * 4) == TigeraLicenseState::valid);
+}
+
+TEST_CASE("inspect license status adds warning and critical before expiry") {
+  License l;
+  l.expiry_unix = kExpiry;
+  l.grace_period_days = 30;
+  const ExpiryPolicy policy;
+  CHECK(judge_license(l, policy, kExpiry - 40 * kDay) == LicenseStatus::valid);
+  CHECK(judge_license(l, policy, kExpiry - 20 * kDay) == LicenseStatus::warning);
+  CHECK(judge_license(l, policy, kExpiry - 5 * kDay) == LicenseStatus::critical);
+  CHECK(judge_license(l, policy, kExpiry) == LicenseStatus::critical);
+  CHECK(judge_license(l, policy, kExpiry + 1) == LicenseStatus::in_grace_period);
+  CHECK(judge_license(l, policy, kExpiry + 30 * kDay + 1) == LicenseStatus::expired);
+  l.expiry_unix.reset();
+  CHECK(judge_license(l, policy, kExpiry) == LicenseStatus::valid);
+  CHECK(reaches(LicenseStatus::in_grace_period, FailOn::critical));
+  CHECK_FALSE(reaches(LicenseStatus::in_grace_period, FailOn::expired));
+}
+
+TEST_CASE("a LicenseKey object in YAML is read from its status") {
+  std::string error;
+  const auto l = parse_license(R"(apiVersion: projectcalico.org/v3
+kind: LicenseKey
+metadata:
+  name: default
+spec:
+  token: abc
+status:
+  expiry: "2027-01-01T00:00:00Z"
+  gracePeriod: 90d
+  package: Enterprise
+  maxnodes: 100
+)",
+                               "lk.yaml", error);
+  REQUIRE(l);
+  CHECK(l->kind == "LicenseKey");
+  CHECK(l->expiry_unix == kExpiry);
+  CHECK(l->grace_period_days == 90);
+  CHECK(l->package == "Enterprise");
+}
+
+TEST_CASE("a LicenseKey in JSON without an expiry is valid") {
+  std::string error;
+  const auto l =
+      parse_license(R"({"kind":"LicenseKey","status":{"expiry":null}})", "lk.json", error);
+  REQUIRE(l);
+  CHECK_FALSE(l->expiry_unix);
+  CHECK(judge_license(*l, {}, kExpiry) == LicenseStatus::valid);
+  CHECK(license_package_label(*l) == "Enterprise");
+}
+
+TEST_CASE("a plain JSON license takes RFC 3339 or Unix seconds and days or 90d") {
+  std::string error;
+  auto l = parse_license(R"({"expiry":"2027-01-01T00:00:00Z","grace_period":7,"package":"X"})",
+                         "l.json", error);
+  REQUIRE(l);
+  CHECK(l->expiry_unix == kExpiry);
+  CHECK(l->grace_period_days == 7);
+  l = parse_license(R"({"expiry":1798761600,"grace_period":"14d"})", "l.json", error);
+  REQUIRE(l);
+  CHECK(l->expiry_unix == kExpiry);
+  CHECK(l->grace_period_days == 14);
+  CHECK_FALSE(parse_license(R"({"expiry":"next year"})", "l.json", error));
+  CHECK(error.find("expiry") != std::string::npos);
+}
+
+TEST_CASE("JWT claims give expiry, grace period, package from features and name") {
+  const std::string token = b64url(R"({"alg":"none"})") + "." +
+                            b64url(R"({"exp":1798761600,"grace_period":90,"features":["cnx",)"
+                                   R"("all"],"name":"ACME"})") +
+                            ".";
+  std::string error;
+  const auto l = parse_license(token + "\n", "l.jwt", error);
+  REQUIRE(l);
+  CHECK(l->kind == "jwt");
+  CHECK(l->expiry_unix == kExpiry);
+  CHECK(l->grace_period_days == 90);
+  CHECK(l->package == "Enterprise");
+  CHECK(l->name == "ACME");
+  CHECK_FALSE(l->signature_verified);
+}
+
+TEST_CASE("malformed licenses are errors with a reason") {
+  std::string error;
+  CHECK_FALSE(parse_license("", "x", error));
+  CHECK(error == "empty file");
+  CHECK_FALSE(parse_license("a.b!.c", "x", error));
+  CHECK_FALSE(parse_license("kind: ConfigMap\n", "x", error));
+  CHECK(error.find("no LicenseKey") != std::string::npos);
+  CHECK_FALSE(parse_license(b64url("{") + "." + b64url("{}") + ".", "x", error));
+  CHECK(error == "JWT header is not JSON");
+}
+
+TEST_CASE("license families use the promtls names and 0 only for expired") {
+  License a;
+  a.package = "Enterprise";
+  a.expiry_unix = kExpiry;
+  License b;
+  b.package = "CloudPro";
+  b.expiry_unix = kExpiry - 100 * kDay;
+  const auto families = license_families({a, b}, kExpiry - kDay);
+  REQUIRE(families.size() == 2);
+  CHECK(render_exposition(families) ==
+        "# HELP promtls_license_expiry_timestamp_seconds Unix timestamp of license expiry.\n"
+        "# TYPE promtls_license_expiry_timestamp_seconds gauge\n"
+        "promtls_license_expiry_timestamp_seconds{package=\"CloudPro\"} 1790121600\n"
+        "promtls_license_expiry_timestamp_seconds{package=\"Enterprise\"} 1798761600\n"
+        "# HELP promtls_license_valid Whether the license is valid (including grace period). "
+        "1 = valid, 0 = invalid.\n"
+        "# TYPE promtls_license_valid gauge\n"
+        "promtls_license_valid{package=\"CloudPro\"} 0\n"
+        "promtls_license_valid{package=\"Enterprise\"} 1\n");
+}
+
+TEST_CASE("Tigera license families match the operator's output byte for byte") {
+  License l;  // no package: labelled Enterprise; no expiry: only the valid gauge
+  CHECK(render_exposition(tigera_license_families({l}, kExpiry), ValueFormat::go) ==
+        "# HELP tigera_operator_license_valid Whether the Tigera license is valid (including "
+        "grace period). 1 = valid, 0 = invalid.\n"
+        "# TYPE tigera_operator_license_valid gauge\n"
+        "tigera_operator_license_valid{package=\"Enterprise\"} 1\n");
+  l.expiry_unix = 1781524800;
+  const std::string text =
+      render_exposition(tigera_license_families({l}, kExpiry), ValueFormat::go);
+  CHECK(text.find("tigera_operator_license_expiry_timestamp_seconds{package=\"Enterprise\"} "
+                  "1.7815248e+09\n") != std::string::npos);
+  CHECK(text.find("tigera_operator_license_valid{package=\"Enterprise\"} 0\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("the Tigera certificate family skips unlabelled and unparsable secrets") {
+  std::vector<TigeraSecretMetadata> secrets{
+      {"b", "ns", true, "tigera-operator-signer", "2027-01-01T00:00:00Z"},
+      {"a", "ns", true, std::nullopt, "2027-01-01T00:00:00Z"},
+      {"c", "ns", false, "x", "2027-01-01T00:00:00Z"},
+      {"d", "ns", true, "x", std::nullopt},
+      {"e", "ns", true, "x", "2027-01-01T00:00:00.5Z"},
+      {"f", "ns", true, "x", "2027-01-01T00:00:00+00:00"},
+  };
+  CHECK(render_exposition({tigera_certificate_family(secrets)}, ValueFormat::go) ==
+        "# HELP tigera_operator_tls_certificate_expiry_timestamp_seconds Unix timestamp of "
+        "certificate expiry for operator-managed TLS secrets.\n"
+        "# TYPE tigera_operator_tls_certificate_expiry_timestamp_seconds gauge\n"
+        "tigera_operator_tls_certificate_expiry_timestamp_seconds{issuer=\"\",name=\"a\","
+        "namespace=\"ns\"} 1.7987616e+09\n"
+        "tigera_operator_tls_certificate_expiry_timestamp_seconds{issuer=\"tigera-operator-"
+        "signer\",name=\"b\",namespace=\"ns\"} 1.7987616e+09\n");
+}
+
+TEST_CASE("documents parse as JSON, multi-document YAML and Lists") {
+  std::string error;
+  auto docs = parse_documents("a: 1\n---\nb: \"2\"\n---\n", error);
+  REQUIRE(docs);
+  REQUIRE(docs->size() == 2);
+  CHECK((*docs)[0]["a"] == 1);
+  CHECK((*docs)[1]["b"] == "2");
+  docs = parse_documents(R"({"kind":"SecretList","items":[{"kind":"Secret"},{"kind":"Secret"}]})",
+                         error);
+  REQUIRE(docs);
+  CHECK(flatten_lists(*docs).size() == 2);
+  CHECK_FALSE(parse_documents("a: [1,\n", error));
+  CHECK(error.find("line") != std::string::npos);
+  CHECK(base64_decode("aGVs\nbG8=") == "hello");
+  CHECK_FALSE(base64_decode("a*b"));
+  CHECK(base64url_decode("-_8") == std::string("\xfb\xff", 2));
+}
