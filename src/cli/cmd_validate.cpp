@@ -1,23 +1,37 @@
-// promtls validate: check a metrics-endpoint TLS configuration and predict what the component
-// will do with it.
+// promtls validate: check a metrics-endpoint TLS configuration (from the environment, env files
+// and --set, or from the containers of Kubernetes manifests) and predict what the component will
+// do with it.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "promtls/core/ci_report.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
+#include "promtls/core/manifest.hpp"
 #include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
 #include "promtls/tls/pem.hpp"
+
+#ifndef PROMTLS_VERSION
+#define PROMTLS_VERSION "0.0.0"
+#endif
 
 namespace promtls::cli {
 namespace {
 
 struct ValidateOptions {
   EnvSourceOptions sources;
+  std::vector<std::string> manifests;
+  std::string container;
   std::string profile = "knative";
   std::string output = "text";
   bool offline = false;
@@ -27,41 +41,164 @@ struct ValidateOptions {
 };
 
 std::string environment_help() {
-  std::string out = "\nEnvironment (knative profile):\n";
-  for (const auto& v : core::all_variables()) {
-    out += "  " + std::string(v.name) + "\n      " + std::string(v.meaning);
-    if (!v.default_value.empty()) out += " (default " + std::string(v.default_value) + ")";
-    out += "\n";
+  std::string out;
+  for (const core::Profile profile : {core::Profile::knative, core::Profile::tigera}) {
+    out += "\nEnvironment (" + std::string(core::to_string(profile)) + " profile):\n";
+    for (const auto& v : core::all_variables()) {
+      if (v.profile != profile) continue;
+      out += "  " + std::string(v.name) + "\n      " + std::string(v.meaning);
+      if (!v.default_value.empty()) out += " (default " + std::string(v.default_value) + ")";
+      out += "\n";
+    }
   }
   out +=
+      "\nWith --manifest, every container and init container of the Pods, Deployments,\n"
+      "StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs in the files (YAML or JSON,\n"
+      "multi-document, List objects; a directory reads its *.yaml, *.yml and *.json; - reads\n"
+      "stdin) is validated on its own, with file and clock checks off.\n"
       "\nExit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage error,\n"
-      "3 could not run (an env file cannot be read).\n";
+      "3 could not run (an env file or manifest cannot be read).\n";
   return out;
 }
 
-int run(const ValidateOptions& o) {
+std::string read_stdin() {
+  std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  if (std::cin.bad()) throw Error("-: cannot read standard input", kExitCannotRun);
+  return text;
+}
+
+// The inputs named by --manifest, in order; a directory contributes its manifest files sorted by
+// name (not recursively, as kubectl -f does).
+std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& paths) {
+  std::vector<core::ManifestInput> inputs;
+  for (const std::string& path : paths) {
+    if (path == "-") {
+      inputs.push_back({"-", read_stdin()});
+      continue;
+    }
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      std::vector<std::filesystem::path> files;
+      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+        const std::string ext = entry.path().extension().string();
+        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) {
+          files.push_back(entry.path());
+        }
+      }
+      if (ec) throw Error(path + ": cannot list: " + ec.message(), kExitCannotRun);
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) inputs.push_back({f.string(), read_file_or_throw(f.string())});
+      continue;
+    }
+    inputs.push_back({path, read_file_or_throw(path)});
+  }
+  return inputs;
+}
+
+std::optional<core::Profile> chosen_profile(const std::string& name) {
+  if (name == "auto") return std::nullopt;
+  const auto profile = core::parse_profile(name);
+  if (!profile) throw Error("--profile " + name + ": unknown profile", kExitUsage);
+  return profile;
+}
+
+core::ValidateRun run_manifests(const ValidateOptions& o, const core::EvaluateOptions& options) {
+  if (!o.sources.env_files.empty() || !o.sources.sets.empty()) {
+    throw Error(
+        "--env-file and --set cannot be combined with --manifest (the environment "
+        "comes from the manifests)",
+        kExitUsage);
+  }
+  const std::vector<core::ManifestInput> inputs = read_manifests(o.manifests);
+  core::ManifestSet set = core::parse_manifests(inputs);
+  const std::optional<core::Profile> profile = chosen_profile(o.profile);
+  core::ValidateRun run;
+  run.strict = o.strict;
+  run.findings = std::move(set.findings);
+  std::size_t matched = 0;
+  for (const core::ManifestTarget& target : set.targets) {
+    if (!o.container.empty() && target.container != o.container) continue;
+    ++matched;
+    run.targets.push_back(core::TargetReport{
+        target.label(), target.origin(), core::evaluate_manifest_target(target, profile, options)});
+  }
+  if (!o.container.empty() && matched == 0) {
+    run.findings.push_back(core::Finding{"container-not-found",
+                                         core::Severity::error,
+                                         {},
+                                         o.container,
+                                         "no container or init container is named " + o.container +
+                                             " in " + std::to_string(set.targets.size()) +
+                                             " containers of the manifests",
+                                         "check --container against the manifests' container names",
+                                         std::nullopt});
+  } else if (set.targets.empty()) {
+    run.findings.push_back(core::Finding{
+        "manifest-no-containers",
+        core::Severity::warning,
+        {},
+        {},
+        "the manifests hold no Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or "
+        "CronJob container (" +
+            std::to_string(set.documents) + " documents read)",
+        "pass the rendered manifests (helm template, kustomize build)",
+        std::nullopt});
+  }
+  return run;
+}
+
+core::ValidateRun run_environment(const ValidateOptions& o, const core::EvaluateOptions& options) {
+  if (!o.container.empty()) throw Error("--container needs --manifest", kExitUsage);
   std::vector<core::Finding> source_findings;
   const core::EnvSnapshot env = gather_env(o.sources, source_findings);
-  const auto profile = core::parse_profile(o.profile);
-  if (!profile) throw Error("--profile " + o.profile + ": unknown profile", kExitUsage);
-
-  core::EvaluateOptions options;
-  options.now_unix = resolve_now(o.at);
-  options.warn_days = o.warn_days;
-  options.tls_library = tls::library_info();
+  std::optional<core::Profile> profile = chosen_profile(o.profile);
+  if (!profile) {
+    std::string reason;
+    profile = core::detect_profile(env, reason);
+    source_findings.push_back(core::Finding{"profile-auto",
+                                            core::Severity::info,
+                                            {},
+                                            {},
+                                            "--profile auto picked " + reason,
+                                            {},
+                                            std::nullopt});
+  }
   tls::OpenSslFileInspector inspector;
   core::Evaluation evaluation =
       core::evaluate(env, *profile, options, o.offline ? nullptr : &inspector);
   evaluation.findings.insert(evaluation.findings.begin(), source_findings.begin(),
                              source_findings.end());
+  core::ValidateRun run;
+  run.strict = o.strict;
+  run.targets.push_back(core::TargetReport{"environment", std::nullopt, std::move(evaluation)});
+  return run;
+}
+
+std::string dump(const nlohmann::ordered_json& j) {
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+int run(const ValidateOptions& o) {
+  core::EvaluateOptions options;
+  options.now_unix = resolve_now(o.at);
+  options.warn_days = o.warn_days;
+  options.tls_library = tls::library_info();
+  const bool manifests = !o.manifests.empty();
+  const core::ValidateRun run = manifests ? run_manifests(o, options) : run_environment(o, options);
 
   if (o.output == "json") {
-    std::cout << core::validate_json(evaluation, o.strict).dump(2) << "\n";
+    std::cout << (manifests ? dump(core::run_json(run))
+                            : dump(core::validate_json(run.targets.front().evaluation, o.strict)));
+  } else if (o.output == "github") {
+    std::cout << core::render_github(run);
+  } else if (o.output == "junit") {
+    std::cout << core::render_junit(run);
+  } else if (o.output == "sarif") {
+    std::cout << dump(core::sarif_json(run, PROMTLS_VERSION));
   } else {
-    std::cout << core::render_validate_text(evaluation, o.strict,
-                                            core::TextStyle{stdout_wants_color()});
+    std::cout << core::render_run_text(run, core::TextStyle{stdout_wants_color()});
   }
-  return core::fails(evaluation.findings, o.strict) ? kExitCheckFailed : kExitOk;
+  return core::run_fails(run) ? kExitCheckFailed : kExitOk;
 }
 
 }  // namespace
@@ -71,11 +208,22 @@ void register_validate(CLI::App& app, int& exit_code) {
   CLI::App* sub = app.add_subcommand(
       "validate", "check a metrics TLS configuration and predict what the component will say");
   add_env_source_options(*sub, options->sources);
-  sub->add_option("--profile", options->profile, "which component's rules apply")
-      ->check(CLI::IsMember({"knative"}))
+  sub->add_option("--manifest", options->manifests,
+                  "validate every container of the Kubernetes manifests in PATH (a file, a "
+                  "directory, or - for stdin; YAML or JSON; repeatable)")
+      ->type_name("PATH");
+  sub->add_option("--container", options->container,
+                  "with --manifest: only the containers and init containers called NAME")
+      ->type_name("NAME");
+  sub->add_option("--profile", options->profile,
+                  "which component's rules apply: knative, tigera (the Tigera operator), or auto "
+                  "(picked from the variables present, and reported)")
+      ->check(CLI::IsMember({"knative", "tigera", "auto"}))
       ->capture_default_str();
-  sub->add_option("-o,--output", options->output, "report format")
-      ->check(CLI::IsMember({"text", "json"}))
+  sub->add_option("-o,--output", options->output,
+                  "report format: text, json, github (workflow annotations), junit (XML) or "
+                  "sarif (2.1.0)")
+      ->check(CLI::IsMember({"text", "json", "github", "junit", "sarif"}))
       ->capture_default_str();
   sub->add_flag("--offline", options->offline, "skip every file and clock check");
   sub->add_flag("--strict", options->strict, "fail (exit 1) on warnings too");

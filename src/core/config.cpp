@@ -1,8 +1,7 @@
 #include "promtls/core/config.hpp"
 
-#include <cassert>
-
 #include "knative.hpp"
+#include "tigera.hpp"
 
 namespace promtls::core {
 namespace {
@@ -73,7 +72,7 @@ Evaluation evaluate(const EnvSnapshot& env, Profile profile, const EvaluateOptio
       detail::evaluate_knative(env, options, files, out);
       break;
     case Profile::tigera:
-      assert(false && "the tigera profile is not offered yet");
+      detail::evaluate_tigera(env, options, files, out);
       break;
   }
   return out;

@@ -1,0 +1,64 @@
+// Reports of a validate run over several targets (the environment, or every container of a set
+// of manifests) and the CI formats: text, JSON, GitHub Actions workflow commands, JUnit XML and
+// SARIF 2.1.0. Pure functions of their inputs; no I/O; thread-safe.
+//
+// A run with a single environment target keeps DESIGN.md's validate document for --output json
+// (report.hpp); run_json() is the document for manifests ("promtls/validate-manifests/v1").
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "promtls/core/config.hpp"
+#include "promtls/core/report.hpp"
+
+namespace promtls::core {
+
+// One checked environment or container.
+struct TargetReport {
+  std::string name;                // "environment" or "Deployment ns/app, container app"
+  std::optional<Origin> location;  // where the container is declared (manifests only)
+  Evaluation evaluation;
+};
+
+struct ValidateRun {
+  std::vector<TargetReport> targets;
+  std::vector<Finding> findings;  // about no single target (unparsable documents, ...)
+  bool strict = false;
+};
+
+// True when any target or run-level finding fails (errors, or warnings with `strict`).
+bool run_fails(const ValidateRun& run);
+
+// A one-sentence description of a finding code, for SARIF rules and documentation; a generic
+// sentence for codes the table does not know.
+std::string_view describe_code(std::string_view code);
+
+// Text: a header line per target, its findings and verdict (render_validate_text), then a
+// summary line. A single environment target renders exactly as render_validate_text.
+std::string render_run_text(const ValidateRun& run, const TextStyle& style);
+
+// {schema: "promtls/validate-manifests/v1", valid, summary: {targets, invalid, errors,
+// warnings}, findings: [...run-level...], targets: [{target, file, line, container,
+// init_container, profile, valid, upstream, findings, config}]}.
+nlohmann::ordered_json run_json(const ValidateRun& run);
+
+// GitHub Actions workflow commands: "::error file=F,line=L,title=T::message" for findings with a
+// file position (warning and notice likewise), a plain line for the others, and one verdict
+// line per target. Values are escaped as the runner expects (%, CR, LF; also : and , in
+// properties).
+std::string render_github(const ValidateRun& run);
+
+// JUnit XML: one <testcase> per target (and one per input with run-level findings), a <failure>
+// carrying the failing findings, the other findings in <system-out>.
+std::string render_junit(const ValidateRun& run);
+
+// SARIF 2.1.0: one run, one rule per finding code present (with describe_code() and its
+// highest severity as default level), one result per finding with physical locations when the
+// finding has a file position and a logical location naming the target.
+nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_version);
+
+}  // namespace promtls::core

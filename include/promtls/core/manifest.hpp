@@ -1,0 +1,76 @@
+// Kubernetes manifests as validate inputs: every container and init container of the workloads
+// in a set of YAML or JSON streams, with the environment Kubernetes would give it.
+//
+// parse_manifests() takes the bytes of each input (the cli reads files and stdin) and performs
+// no I/O. It never throws for bad input: a document that does not parse becomes an error finding
+// naming file:line, and the other documents are still read. Workloads: Pod, Deployment,
+// StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, also inside List
+// objects. Environment: envFrom first (configMapRef resolved from a ConfigMap of the same input
+// set), then env in order, later entries overriding earlier ones as the kubelet does; $(VAR)
+// references in values are expanded as the kubelet does. Values from valueFrom that promtls
+// cannot see (secretKeyRef, fieldRef, resourceFieldRef, configMapKeyRef to an absent ConfigMap)
+// are "set but unknown".
+//
+// evaluate_manifest_target() validates one container with file and clock checks off (the files
+// live in the pod), except that a credential path outside every volumeMount is a warning.
+// All functions are reentrant; results are plain values.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "promtls/core/config.hpp"
+#include "promtls/core/env.hpp"
+#include "promtls/core/finding.hpp"
+#include "promtls/core/profile.hpp"
+
+namespace promtls::core {
+
+// One input stream: its name as findings cite it ("deploy.yaml", "-" for stdin) and its bytes.
+struct ManifestInput {
+  std::string name;
+  std::string text;
+};
+
+// One container of one workload, with its resolved environment.
+struct ManifestTarget {
+  std::string file;
+  std::size_t line = 0;  // 1-based line of the container entry
+  std::string kind;      // "StatefulSet"
+  std::string namespace_name;
+  std::string workload;  // metadata.name
+  std::string container;
+  bool init_container = false;
+  EnvSnapshot env;  // every value cites file:line and this container
+  // Variables set through valueFrom (or $(VAR) of such a variable) that promtls cannot resolve,
+  // with what they refer to ("secretKeyRef metrics-tls/cert").
+  std::map<std::string, std::string, std::less<>> unresolved;
+  std::vector<std::string> mount_paths;  // volumeMounts[].mountPath
+  std::vector<Finding> findings;         // about this container's env sources
+
+  // "StatefulSet mon/app, container app" ("init container x" for init containers).
+  std::string label() const;
+  // {manifest, file, line, label()}.
+  Origin origin() const;
+};
+
+struct ManifestSet {
+  std::vector<ManifestTarget> targets;  // in input, document and container order
+  std::vector<Finding> findings;        // not about one container: syntax errors and the like
+  std::size_t documents = 0;            // documents read (parsed or not)
+};
+
+// Reads every input. See the header comment for what is recognised.
+ManifestSet parse_manifests(std::span<const ManifestInput> inputs);
+
+// Validates one container under `profile` (nullopt: --profile auto, decided per container from
+// its variables and reported as an info finding). Findings that carry no origin of their own
+// cite the container.
+Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<Profile> profile,
+                                    const EvaluateOptions& options);
+
+}  // namespace promtls::core

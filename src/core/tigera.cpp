@@ -1,0 +1,398 @@
+// The Tigera operator profile: the operator's own metrics endpoint (controller-runtime's metrics
+// server in SecureServing mode), spec/tigera-metrics.md §1–§2.
+//
+// The operator's fatal paths, in the order they run: METRICS_CLIENT_AUTH, then TLS_MIN_VERSION
+// (both parsed whenever METRICS_SCHEME is https, even with metrics off; each logs and exits 1),
+// then, once the manager starts and only when metrics are on, the listener on host:port. The
+// credential files are read on every handshake, never at startup, so file problems are findings
+// about scrapes, not about the startup verdict.
+#include "tigera.hpp"
+
+#include <array>
+
+#include "checks.hpp"
+#include "promtls/core/go.hpp"
+#include "promtls/core/tls_catalog.hpp"
+
+namespace promtls::core::detail {
+namespace {
+
+constexpr std::string_view kEnabled = "METRICS_ENABLED";
+constexpr std::string_view kHost = "METRICS_HOST";
+constexpr std::string_view kPort = "METRICS_PORT";
+constexpr std::string_view kScheme = "METRICS_SCHEME";
+constexpr std::string_view kAuth = "METRICS_CLIENT_AUTH";
+constexpr std::string_view kMin = "TLS_MIN_VERSION";
+constexpr std::string_view kCert = "METRICS_TLS_CERT_FILE";
+constexpr std::string_view kKey = "METRICS_TLS_KEY_FILE";
+constexpr std::string_view kCa = "METRICS_TLS_CA_FILE";
+constexpr std::string_view kOperatorName = "OPERATOR_NAME";
+
+constexpr std::string_view kDefaultHost = "0.0.0.0";
+constexpr std::string_view kDefaultPort = "9484";
+constexpr std::string_view kDefaultCert = "/etc/tigera-operator-tls/tls.crt";
+constexpr std::string_view kDefaultKey = "/etc/tigera-operator-tls/tls.key";
+constexpr std::string_view kDefaultCa = "/etc/tigera-ca-private/tls.crt";
+// The Service tigera-operator-metrics hard-codes port and targetPort 9484 (§2), and the
+// ServiceMonitor verifies the server name tigera-operator-metrics.
+constexpr std::uint16_t kServicePort = 9484;
+constexpr std::string_view kServiceName = "tigera-operator-metrics";
+
+std::string s(std::string_view v) { return std::string(v); }
+
+// Go's fallback services map (net/lookup.go), used when /etc/services has no entry.
+struct Service {
+  std::string_view name;
+  int port;
+};
+constexpr std::array kGoServices{
+    Service{"ftp", 21},    Service{"ftps", 990},  Service{"gopher", 70},
+    Service{"http", 80},   Service{"https", 443}, Service{"imap2", 143},
+    Service{"imap3", 220}, Service{"imaps", 993}, Service{"pop3", 110},
+    Service{"pop3s", 995}, Service{"smtp", 25},   Service{"submissions", 465},
+    Service{"ssh", 22},    Service{"telnet", 23},
+};
+
+// What Go's net.Listen("tcp", address) does with the address before touching the network:
+// SplitHostPort, then LookupPort. Returns the port, or sets `error` to Go's message.
+struct ListenCheck {
+  std::optional<int> port;
+  bool service_name = false;  // resolved through the services database
+  std::string error;          // "listen tcp: address ...: ..." when the listener fails
+};
+
+ListenCheck check_listen(const std::string& address) {
+  ListenCheck out;
+  const auto fail = [&](std::string_view addr, std::string_view why) {
+    out.error = "listen tcp: address " + s(addr) + ": " + s(why);
+    return out;
+  };
+  // net.SplitHostPort.
+  const std::size_t i = address.rfind(':');
+  if (i == std::string::npos) return fail(address, "missing port in address");
+  std::size_t j = 0;
+  std::size_t k = 0;
+  if (!address.empty() && address.front() == '[') {
+    const std::size_t end = address.find(']');
+    if (end == std::string::npos) return fail(address, "missing ']' in address");
+    if (end + 1 == address.size()) return fail(address, "missing port in address");
+    if (end + 1 != i) {
+      return fail(address, address[end + 1] == ':' ? "too many colons in address"
+                                                   : "missing port in address");
+    }
+    j = 1;
+    k = end + 1;
+  } else if (address.substr(0, i).find(':') != std::string::npos) {
+    return fail(address, "too many colons in address");
+  }
+  if (address.find('[', j) != std::string::npos) return fail(address, "unexpected '[' in address");
+  if (address.find(']', k) != std::string::npos) return fail(address, "unexpected ']' in address");
+  const std::string service = address.substr(i + 1);
+
+  // net.parsePort, then the range check of Resolver.LookupPort.
+  std::string_view digits = service;
+  bool negative = false;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+    negative = digits.front() == '-';
+    digits.remove_prefix(1);
+  }
+  bool numeric = true;
+  std::uint64_t n = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') {
+      numeric = false;
+      break;
+    }
+    if (n < (1ULL << 30)) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (numeric) {
+    if ((negative && n != 0) || n > 65535) return fail(service, "invalid port");
+    out.port = static_cast<int>(n);
+    return out;
+  }
+  const std::string lowered = go::to_lower_ascii(service);
+  for (const Service& known : kGoServices) {
+    if (known.name == lowered) {
+      out.port = known.port;
+      out.service_name = true;
+      return out;
+    }
+  }
+  return fail("tcp/" + service, "unknown port");
+}
+
+std::optional<ClientAuth> parse_client_auth(std::string_view raw) {
+  const std::string v = go::to_lower_ascii(raw);  // lower-cased, not trimmed (§1)
+  if (v.empty() || v == "requireandverifyclientcert") return ClientAuth::require;
+  if (v == "requireanyclientcert") return ClientAuth::require_any;
+  if (v == "verifyclientcertifgiven") return ClientAuth::optional;
+  if (v == "noclientcert") return ClientAuth::none;
+  return std::nullopt;
+}
+
+std::string client_auth_hint(std::string_view raw) {
+  const std::string trimmed = go::to_lower_ascii(go::trim_space(raw));
+  if (trimmed != go::to_lower_ascii(raw) && parse_client_auth(trimmed)) {
+    return "the operator lower-cases the value but does not trim it: remove the white space";
+  }
+  if (trimmed == "require") return "did you mean RequireAndVerifyClientCert? (knative's word)";
+  if (trimmed == "optional") return "did you mean VerifyClientCertIfGiven? (knative's word)";
+  if (trimmed == "none") return "did you mean NoClientCert? (knative's word)";
+  return "use RequireAndVerifyClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or "
+         "NoClientCert";
+}
+
+std::string version_hint(std::string_view raw) {
+  const std::string_view trimmed = go::trim_space(raw);
+  if (trimmed != raw && (trimmed == "1.2" || trimmed == "1.3")) {
+    return "the operator compares the value exactly: remove the white space";
+  }
+  if (raw == "1.0" || raw == "1.1") return "the operator supports only TLS 1.2 and 1.3";
+  const std::string lowered = go::to_lower_ascii(raw);
+  if (lowered.find("1.3") != std::string::npos || lowered.find("13") != std::string::npos) {
+    return "write 1.3";
+  }
+  if (lowered.find("1.2") != std::string::npos || lowered.find("12") != std::string::npos) {
+    return "write 1.2";
+  }
+  return "use 1.2 or 1.3";
+}
+
+// Values that read as "yes" to a person but are false to Go's strings.EqualFold(v, "true").
+bool looks_truthy(std::string_view raw) {
+  const std::string v = go::to_lower_ascii(go::trim_space(raw));
+  return v == "true" || v == "1" || v == "yes" || v == "y" || v == "on" || v == "enabled" ||
+         v == "enable" || v == "t";
+}
+
+}  // namespace
+
+void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
+                     FileInspector* inspector, Evaluation& out) {
+  FindingSink sink(env, out.findings);
+  ServerConfig& config = out.config;
+  TlsConfig& tls = config.tls_config;
+  config.profile = Profile::tigera;
+
+  std::string upstream_error;
+  const auto upstream = [&](std::string code, std::vector<std::string> vars, std::string message,
+                            std::string hint) {
+    if (upstream_error.empty()) upstream_error = message;
+    sink.add(std::move(code), Severity::error, std::move(vars), std::move(message),
+             std::move(hint));
+  };
+
+  // §1: METRICS_ENABLED and METRICS_SCHEME are compared with strings.EqualFold, untrimmed.
+  const std::string_view enabled_raw = env.get(kEnabled);
+  const std::string_view scheme_raw = env.get(kScheme);
+  config.enabled = go::equal_fold_ascii(enabled_raw, "true");
+  config.tls = go::equal_fold_ascii(scheme_raw, "https");
+  if (!config.enabled && looks_truthy(enabled_raw)) {
+    sink.add("metrics-enabled-not-true", Severity::warning, {s(kEnabled)},
+             "METRICS_ENABLED " + go::quote(enabled_raw) +
+                 " is not \"true\": the operator compares it with strings.EqualFold(v, \"true\") "
+                 "and serves no metrics",
+             "write METRICS_ENABLED=true");
+  }
+  if (!config.tls && !scheme_raw.empty() && !go::equal_fold_ascii(scheme_raw, "http")) {
+    sink.add("scheme-not-https", Severity::warning, {s(kScheme)},
+             "METRICS_SCHEME " + go::quote(scheme_raw) +
+                 " is neither https nor http: the operator serves plain HTTP",
+             go::to_lower_ascii(go::trim_space(scheme_raw)) == "https"
+                 ? "the value is compared untrimmed: remove the white space"
+                 : "write METRICS_SCHEME=https for TLS and client certificates");
+  }
+
+  // §1 quirk: the TLS variables are parsed whenever METRICS_SCHEME is https, even with metrics
+  // off, and a bad value is fatal. METRICS_CLIENT_AUTH is parsed before TLS_MIN_VERSION.
+  bool tls_parse_failed = false;
+  if (config.tls) {
+    const std::string_view auth_raw = env.get(kAuth);
+    if (const auto mode = parse_client_auth(auth_raw)) {
+      tls.client_auth = *mode;
+    } else {
+      tls_parse_failed = true;
+      upstream("client-auth-invalid", {s(kAuth)},
+               "unsupported client auth type: " + s(auth_raw) +
+                   " (supported: RequireAndVerifyClientCert, RequireAnyClientCert, "
+                   "VerifyClientCertIfGiven, NoClientCert)",
+               client_auth_hint(auth_raw) +
+                   "; the operator logs \"invalid METRICS_CLIENT_AUTH\" and exits 1");
+    }
+    const std::string_view min_raw = env.get(kMin);
+    if (min_raw.empty() || min_raw == "1.2") {
+      tls.min_version = kTls12;
+    } else if (min_raw == "1.3") {
+      tls.min_version = kTls13;
+    } else {
+      tls_parse_failed = true;
+      upstream(
+          "tls-version-invalid", {s(kMin)},
+          "unsupported TLS version: " + s(min_raw) + " (supported versions: 1.2, 1.3)",
+          version_hint(min_raw) + "; the operator logs \"invalid TLS_MIN_VERSION\" and exits 1");
+    }
+    tls.cert_file = env.is_set(kCert) ? s(env.get(kCert)) : s(kDefaultCert);
+    tls.key_file = env.is_set(kKey) ? s(env.get(kKey)) : s(kDefaultKey);
+    tls.client_ca_file = env.is_set(kCa) ? s(env.get(kCa)) : s(kDefaultCa);
+    if (!config.enabled) {
+      sink.add("tls-parsed-while-metrics-disabled",
+               tls_parse_failed ? Severity::warning : Severity::info, {s(kScheme), s(kEnabled)},
+               "METRICS_SCHEME is https while metrics are off: the operator still parses "
+               "METRICS_CLIENT_AUTH and TLS_MIN_VERSION" +
+                   std::string(tls_parse_failed
+                                   ? ", and the bad value above stops it although it serves no "
+                                     "metrics"
+                                   : " and exits on a bad value although it serves no metrics"),
+               "unset METRICS_SCHEME, or set METRICS_ENABLED=true");
+    }
+  } else {
+    for (const std::string_view var : {kAuth, kMin, kCert, kKey, kCa}) {
+      if (env.is_set(var)) {
+        sink.add("tls-settings-ignored-without-https", Severity::warning, {s(var)},
+                 s(var) + " is set but METRICS_SCHEME is not https, so the operator ignores it",
+                 "set METRICS_SCHEME=https, or remove it");
+      }
+    }
+  }
+
+  // §1: the bind address. "0" disables controller-runtime's metrics server; otherwise host and
+  // port (empty means default) are concatenated with ':' and no bracketing.
+  const std::string host = env.is_set(kHost) ? s(env.get(kHost)) : s(kDefaultHost);
+  const std::string port_raw = env.is_set(kPort) ? s(env.get(kPort)) : s(kDefaultPort);
+  config.host = host;
+  const std::string address = host + ":" + port_raw;
+  const ListenCheck listen = check_listen(address);
+  if (listen.port) config.port = static_cast<std::uint16_t>(*listen.port);
+  if (config.enabled) {
+    config.listen_address = address;
+    if (!listen.error.empty()) {
+      const bool about_port = listen.error.find("port") != std::string::npos &&
+                              listen.error.find("colons") == std::string::npos;
+      upstream(about_port ? "port-invalid" : "host-listen-failure", {s(about_port ? kPort : kHost)},
+               listen.error,
+               about_port ? "the operator does not validate METRICS_PORT: the manager fails to "
+                            "listen and the operator exits 1 (\"problem running manager\"); use "
+                            "9484"
+                          : "the operator joins host and port with ':' and no brackets: write an "
+                            "IPv6 address as [::1]");
+    }
+    if (listen.service_name) {
+      sink.add("port-service-name", Severity::info, {s(kPort)},
+               "METRICS_PORT " + go::quote(port_raw) + " is a service name: Go resolves it to " +
+                   std::to_string(*listen.port) +
+                   " through the pod's /etc/services (or its built-in table)",
+               "write the number");
+    }
+    if (listen.port && *listen.port != kServicePort) {
+      sink.add("port-service-mismatch", Severity::warning, {s(kPort)},
+               "the operator listens on port " + std::to_string(*listen.port) +
+                   " but its Service tigera-operator-metrics always targets 9484: Prometheus "
+                   "cannot scrape it",
+               "leave METRICS_PORT unset (9484)");
+    }
+    if (!config.tls) {
+      sink.add("servicemonitor-scheme-mismatch", Severity::warning, {s(kScheme)},
+               "the operator serves plain HTTP, but its ServiceMonitor always scrapes with "
+               "https: every scrape fails",
+               "set METRICS_SCHEME=https, as the shipped Deployment does");
+    }
+  } else {
+    config.listen_address = "0";
+    sink.add("metrics-disabled", Severity::info, {s(kEnabled)},
+             "METRICS_ENABLED is not true: the operator serves no metrics (bind address \"0\")",
+             "set METRICS_ENABLED=true to serve them");
+    for (const std::string_view var : {kHost, kPort}) {
+      if (env.is_set(var)) {
+        sink.add("metrics-address-ignored", Severity::warning, {s(var)},
+                 s(var) +
+                     " is set but METRICS_ENABLED is not true: since ec7c44c4e the host or port "
+                     "alone no longer turns metrics on",
+                 "set METRICS_ENABLED=true");
+      }
+    }
+    if (!listen.error.empty()) {
+      sink.add(
+          listen.error.find("colons") != std::string::npos ? "host-listen-failure" : "port-invalid",
+          Severity::warning, {s(env.is_set(kPort) ? kPort : kHost)},
+          "once METRICS_ENABLED=true the operator will exit 1 with \"" + listen.error + "\"",
+          "use the default port 9484 and bracket IPv6 hosts");
+    }
+  }
+
+  // Values the operator takes literally.
+  for (const std::string_view var : {kHost, kCert, kKey, kCa}) {
+    const std::string_view v = env.get(var);
+    if (!v.empty() && go::trim_space(v) != v) {
+      sink.add("value-whitespace", Severity::warning, {s(var)},
+               s(var) + " value " + go::quote(v) +
+                   " has leading or trailing white space, which the operator keeps",
+               "remove the white space; a path or host with it is not what you meant");
+    }
+  }
+
+  if (config.tls && !tls_parse_failed) {
+    if (tls.client_auth == ClientAuth::require_any) {
+      sink.add("client-auth-unverified", Severity::warning, {s(kAuth)},
+               "RequireAnyClientCert demands a client certificate but does not verify it: any "
+               "self-made certificate is accepted",
+               "use RequireAndVerifyClientCert (the default)");
+    }
+    if (tls.client_auth == ClientAuth::none) {
+      sink.add("client-ca-loaded-without-client-auth", Severity::info, {s(kCa), s(kAuth)},
+               "with NoClientCert the operator still reads " + tls.client_ca_file +
+                   " on every connection: if it is missing or holds no certificate, every "
+                   "handshake fails",
+               "keep the CA volume mounted even without client certificates");
+    }
+    const std::string_view name = env.get(kOperatorName);
+    if (config.enabled && !name.empty() && name != "tigera-operator") {
+      sink.add("operator-name-san-mismatch", Severity::warning, {s(kOperatorName)},
+               "OPERATOR_NAME " + go::quote(name) +
+                   " makes the operator issue its certificate for " + s(name) +
+                   "-metrics, but the Service and the ServiceMonitor's serverName stay "
+                   "tigera-operator-metrics: Prometheus's hostname check fails",
+               "leave OPERATOR_NAME unset, or issue the certificate yourself with the DNS name "
+               "tigera-operator-metrics");
+    }
+  }
+
+  // §2: the handshake-time reads. Only a serving endpoint performs them.
+  if (config.enabled && config.tls && !tls_parse_failed && inspector != nullptr) {
+    const FileFacts ca = inspector->inspect(tls.client_ca_file);
+    if (!ca.readable) {
+      sink.add("client-ca-unreadable", Severity::error, {s(kCa)},
+               "every handshake fails: failed to read metrics client CA from " +
+                   tls.client_ca_file + ": " + ca.read_error,
+               tls.client_auth == ClientAuth::none
+                   ? "the operator reads the CA file even with NoClientCert: mount it"
+                   : "mount the CA bundle (tigera-ca-private) at that path, or fix the path");
+    } else if (ca.certificates.empty()) {
+      sink.add("client-ca-no-certificates", Severity::error, {s(kCa)},
+               "every handshake fails: metrics client CA file " + tls.client_ca_file +
+                   " contained no valid PEM certificates",
+               "the file must hold at least one PEM CERTIFICATE block that parses");
+    }
+    CredentialPaths paths{s(kCert), s(kKey), s(kCa)};
+    check_credentials(tls, paths, options, *inspector, sink);
+    const FileFacts cert = inspector->inspect(tls.cert_file);
+    if (!cert.certificates.empty()) {
+      const CertInfo& leaf = cert.certificates.front();
+      bool has_name = false;
+      for (const std::string& dns : leaf.dns_names) has_name = has_name || dns == kServiceName;
+      if (!has_name) {
+        sink.add("cert-missing-service-name", Severity::warning, {s(kCert)},
+                 "the serving certificate has no DNS name tigera-operator-metrics, the "
+                 "serverName the operator's ServiceMonitor verifies",
+                 "issue it with the DNS names tigera-operator-metrics, "
+                 "tigera-operator-metrics.<namespace> and "
+                 "tigera-operator-metrics.<namespace>.svc");
+      }
+    }
+  }
+  check_unknown_variables(env, Profile::tigera, sink);
+
+  out.upstream.accepts = upstream_error.empty();
+  out.upstream.error = upstream_error;
+}
+
+}  // namespace promtls::core::detail

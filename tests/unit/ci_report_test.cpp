@@ -1,0 +1,112 @@
+// The CI renderers as pure functions: GitHub workflow-command escaping, JUnit and SARIF shapes,
+// and a description for every finding code the evaluators emit. (The CLI tests check the same
+// outputs with real parsers.)
+#include "promtls/core/ci_report.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "promtls/core/manifest.hpp"
+
+using namespace promtls::core;
+
+namespace {
+
+Finding finding(std::string code, Severity s, std::string message, std::optional<Origin> o) {
+  return Finding{std::move(code), s, {"METRICS_PORT"}, {}, std::move(message), "a hint", o};
+}
+
+ValidateRun sample() {
+  ValidateRun run;
+  TargetReport t{"Deployment ns/app, container app",
+                 Origin{Origin::Kind::manifest, "dir/de ploy.yaml", 12, "Deployment ns/app"},
+                 {}};
+  t.evaluation.upstream.accepts = false;
+  t.evaluation.upstream.error = "listen tcp: address tcp/abc: unknown port";
+  t.evaluation.findings.push_back(finding(
+      "port-invalid", Severity::error, "100% bad, a:b\nnext <&>",
+      Origin{Origin::Kind::manifest, "dir/de ploy.yaml", 14, "Deployment ns/app, container app"}));
+  t.evaluation.findings.push_back(
+      finding("metrics-disabled", Severity::info, "plain", std::nullopt));
+  run.targets.push_back(std::move(t));
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("github output escapes data and properties as the runner expects") {
+  const std::string out = render_github(sample());
+  CHECK(out.find("::error file=dir/de ploy.yaml,line=14,title=port-invalid METRICS_PORT::100%25 "
+                 "bad, a:b%0Anext <&> [Deployment ns/app, container app]%0Ahint: a hint\n") !=
+        std::string::npos);
+  // No position: a plain line.
+  CHECK(out.find("\ninfo metrics-disabled METRICS_PORT: plain") != std::string::npos);
+  CHECK(out.find("INVALID Deployment ns/app, container app: 1 error, 0 warnings; knative refuses "
+                 "to start: listen tcp: address tcp/abc: unknown port") != std::string::npos);
+}
+
+TEST_CASE("junit output has one testcase per target with an escaped failure") {
+  const std::string out = render_junit(sample());
+  CHECK(out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 0) == 0);
+  CHECK(out.find("tests=\"1\" failures=\"1\"") != std::string::npos);
+  CHECK(out.find("<failure message=\"listen tcp: address tcp/abc: unknown port\" "
+                 "type=\"port-invalid\">") != std::string::npos);
+  CHECK(out.find("next &lt;&amp;&gt;") != std::string::npos);
+}
+
+TEST_CASE("junit output replaces bytes XML cannot carry") {
+  ValidateRun run = sample();
+  run.targets[0].evaluation.findings[0].message = std::string("bad\x01\xff byte");
+  const std::string out = render_junit(run);
+  CHECK(out.find("bad\\x01\\xFF byte") != std::string::npos);
+}
+
+TEST_CASE("sarif output has one rule per code and results with locations") {
+  const auto j = sarif_json(sample(), "1.2.3");
+  CHECK(j["version"] == "2.1.0");
+  const auto& r = j["runs"][0];
+  CHECK(r["tool"]["driver"]["name"] == "promtls");
+  REQUIRE(r["tool"]["driver"]["rules"].size() == 2);
+  CHECK(r["tool"]["driver"]["rules"][0]["id"] == "port-invalid");
+  CHECK(r["tool"]["driver"]["rules"][0]["shortDescription"]["text"] ==
+        describe_code("port-invalid"));
+  REQUIRE(r["results"].size() == 2);
+  const auto& loc = r["results"][0]["locations"][0];
+  CHECK(loc["physicalLocation"]["artifactLocation"]["uri"] == "dir/de%20ploy.yaml");
+  CHECK(loc["physicalLocation"]["region"]["startLine"] == 14);
+  CHECK(r["results"][1]["level"] == "note");
+  CHECK(!r["results"][1]["locations"][0].contains("physicalLocation"));
+}
+
+TEST_CASE("every finding code the evaluators emit has a description") {
+  // Broad inputs that trigger most codes; the point is that none falls back to the generic text.
+  std::vector<Finding> all;
+  const std::vector<ManifestInput> inputs{
+      {"m.yaml",
+       "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+       "  - name: k\n    envFrom: [{configMapRef: {name: x}}]\n    env:\n"
+       "    - {name: METRICS_PROMETHEUS_PORT, value: 80}\n"
+       "    - {name: METRICS_PROMETHEUS_TLS_CERT, value: \" /a\"}\n"
+       "    - {name: METRICS_PROMETHEUS_TLS_CLIENT_AUTH, value: bogus}\n"
+       "    - {name: METRICS_PROMETHEUS_TLS_MIN_VERSION, value: \"1.0\"}\n"
+       "    - {name: METRICS_PROMETHEUS_TLS_CERTFILE, value: x}\n"
+       "    - {name: METRICS_PROMETHEUS_HOST, value: \"[::1]\"}\n"
+       "  - name: t\n    env:\n    - {name: METRICS_ENABLED, value: \"true\"}\n"
+       "    - {name: METRICS_SCHEME, value: https}\n    - {name: METRICS_PORT, value: http}\n"
+       "    - {name: METRICS_CLIENT_AUTH, value: RequireAnyClientCert}\n"
+       "    - {name: OPERATOR_NAME, value: x}\n"
+       "    - {name: METRICS_TLS_KEY_FILE, valueFrom: {secretKeyRef: {name: s, key: k}}}\n"
+       "---\nkind: Pod\nspec: [\n"}};
+  const ManifestSet set = parse_manifests(inputs);
+  all.insert(all.end(), set.findings.begin(), set.findings.end());
+  EvaluateOptions options;
+  for (const auto& t : set.targets) {
+    const auto e = evaluate_manifest_target(t, std::nullopt, options);
+    all.insert(all.end(), e.findings.begin(), e.findings.end());
+  }
+  REQUIRE(all.size() > 15);
+  for (const Finding& f : all) {
+    INFO(f.code);
+    CHECK(describe_code(f.code) != describe_code("no-such-code"));
+  }
+}

@@ -1,0 +1,280 @@
+// Kubernetes manifests as validate inputs: every workload kind, multi-document streams, List
+// objects, JSON, valueFrom and envFrom, $(VAR) expansion, volume mounts, broken documents.
+#include "promtls/core/manifest.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace promtls::core;
+
+namespace {
+
+constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
+
+ManifestSet parse(const std::string& text, const std::string& name = "deploy.yaml") {
+  const std::vector<ManifestInput> inputs{{name, text}};
+  return parse_manifests(inputs);
+}
+
+Evaluation eval(const ManifestTarget& t, std::optional<Profile> p = Profile::knative) {
+  EvaluateOptions options;
+  options.now_unix = kNow;
+  return evaluate_manifest_target(t, p, options);
+}
+
+const Finding* find(const std::vector<Finding>& findings, const std::string& code) {
+  for (const auto& f : findings) {
+    if (f.code == code) return &f;
+  }
+  return nullptr;
+}
+
+// A workload of `kind` whose pod template holds one init container and one container.
+std::string workload(const std::string& kind) {
+  std::string pod =
+      "initContainers:\n"
+      "- name: setup\n"
+      "containers:\n"
+      "- name: app\n"
+      "  env:\n"
+      "  - name: METRICS_PROMETHEUS_PORT\n"
+      "    value: \"80\"\n";
+  auto indent = [](const std::string& text, int n) {
+    std::string out;
+    std::string pad(static_cast<std::size_t>(n), ' ');
+    std::size_t start = 0;
+    while (start < text.size()) {
+      const std::size_t eol = text.find('\n', start);
+      out += pad + text.substr(start, eol - start + 1);
+      start = eol + 1;
+    }
+    return out;
+  };
+  std::string head = "apiVersion: v1\nkind: " + kind + "\nmetadata:\n  name: w\n  namespace: ns\n";
+  if (kind == "Pod") return head + "spec:\n" + indent(pod, 2);
+  if (kind == "CronJob") {
+    return head + "spec:\n  schedule: \"* * * * *\"\n  jobTemplate:\n    spec:\n      template:\n" +
+           "        spec:\n" + indent(pod, 10);
+  }
+  return head + "spec:\n  template:\n    spec:\n" + indent(pod, 6);
+}
+
+}  // namespace
+
+TEST_CASE("manifest: every workload kind yields its init container and container") {
+  for (const char* kind : {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job",
+                           "CronJob", "ReplicationController"}) {
+    INFO(kind);
+    const auto set = parse(workload(kind));
+    CHECK(set.findings.empty());
+    REQUIRE(set.targets.size() == 2);
+    CHECK(set.targets[0].container == "setup");
+    CHECK(set.targets[0].init_container);
+    CHECK(set.targets[1].container == "app");
+    CHECK(set.targets[1].label() == std::string(kind) + " ns/w, container app");
+    CHECK(set.targets[0].label() == std::string(kind) + " ns/w, init container setup");
+    const auto e = eval(set.targets[1]);
+    CHECK(e.upstream.error == "prometheus port 80, should be between 1024 and 65535");
+  }
+}
+
+TEST_CASE("manifest: findings cite file:line and the workload and container") {
+  const auto set = parse(workload("StatefulSet"));
+  const auto e = eval(set.targets[1]);
+  const Finding* f = find(e.findings, "port-out-of-range");
+  REQUIRE(f != nullptr);
+  REQUIRE(f->origin);
+  CHECK(f->origin->kind == Origin::Kind::manifest);
+  CHECK(f->origin->to_string() == "deploy.yaml:15 (StatefulSet ns/w, container app)");
+  CHECK(set.targets[1].line == 12);
+}
+
+TEST_CASE("manifest: multi-document streams and List objects are all read") {
+  const std::string text = workload("Deployment") + "---\n# comment only\n---\n" +
+                           "apiVersion: v1\nkind: List\nitems:\n"
+                           "- kind: Pod\n  metadata: {name: p}\n  spec:\n    containers:\n"
+                           "    - name: one\n    - name: two\n"
+                           "- kind: DeploymentList\n  items: []\n"
+                           "...\n" +
+                           workload("Job");
+  const auto set = parse(text);
+  CHECK(set.findings.empty());
+  REQUIRE(set.targets.size() == 6);
+  CHECK(set.targets[2].label() == "Pod p, container one");
+  CHECK(set.targets[2].line == 26);
+  CHECK(set.targets[4].kind == "Job");
+  CHECK(set.targets[5].line > 30);
+}
+
+TEST_CASE("manifest: JSON manifests are read with line numbers") {
+  const std::string text =
+      "{\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\"},\n  \"spec\": {\n"
+      "    \"containers\": [\n      {\"name\": \"c\",\n       \"env\": [\n"
+      "         {\"name\": \"METRICS_PROMETHEUS_TLS_CERT\", \"value\": \"/tls/c\"}]}]}}\n";
+  const auto set = parse(text, "pod.json");
+  REQUIRE(set.targets.size() == 1);
+  const auto e = eval(set.targets[0]);
+  CHECK(e.upstream.error ==
+        "both METRICS_PROMETHEUS_TLS_CERT and METRICS_PROMETHEUS_TLS_KEY must be set or neither");
+  CHECK(find(e.findings, "tls-cert-key-unpaired")->origin->to_string() ==
+        "pod.json:8 (Pod p, container c)");
+}
+
+TEST_CASE("manifest: broken YAML is an error naming file:line and other documents still count") {
+  const std::string text = workload("Pod") + "---\nkind: Deployment\nmetadata: {name: x\n" +
+                           "  spec: [\n---\n" + workload("Job");
+  const auto set = parse(text);
+  REQUIRE(set.findings.size() == 1);
+  CHECK(set.findings[0].code == "manifest-syntax");
+  CHECK(set.findings[0].severity == Severity::error);
+  REQUIRE(set.findings[0].origin);
+  CHECK(set.findings[0].origin->file == "deploy.yaml");
+  CHECK(set.findings[0].origin->line >= 16);
+  CHECK(set.findings[0].origin->line <= 18);
+  CHECK(set.targets.size() == 4);
+}
+
+TEST_CASE("manifest: hostile input never crashes") {
+  for (const char* text : {"\t- :\n", "{[}", "a: &x [*x]\n", "%%%\n---\n", "- - - - -", "\"\\",
+                           "kind: Pod\nspec: 3\n", "kind: Pod\nspec: {containers: [3, [a]]}\n"}) {
+    INFO(text);
+    CHECK_NOTHROW(parse(text));
+  }
+}
+
+TEST_CASE("manifest: valueFrom is set but unknown, so pairing rules still hold") {
+  const std::string text =
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n"
+      "    - name: METRICS_PROMETHEUS_TLS_CERT\n      value: /tls/tls.crt\n"
+      "    - name: METRICS_PROMETHEUS_TLS_KEY\n      valueFrom:\n"
+      "        secretKeyRef: {name: metrics-tls, key: tls.key}\n"
+      "    - name: METRICS_PROMETHEUS_PORT\n      valueFrom:\n"
+      "        fieldRef: {fieldPath: metadata.labels.port}\n"
+      "    volumeMounts:\n    - {name: tls, mountPath: /tls}\n";
+  const auto set = parse(text);
+  REQUIRE(set.targets.size() == 1);
+  const auto e = eval(set.targets[0]);
+  CHECK(e.upstream.accepts);
+  CHECK(e.config.tls);
+  CHECK(e.config.port == 9090);  // the assumed, accepted value
+  const Finding* key = nullptr;
+  for (const auto& f : e.findings) {
+    if (f.code == "value-from-unresolved" && f.variables[0] == "METRICS_PROMETHEUS_TLS_KEY") {
+      key = &f;
+    }
+  }
+  REQUIRE(key != nullptr);
+  CHECK(key->severity == Severity::info);
+  CHECK(key->message.find("secretKeyRef metrics-tls/tls.key") != std::string::npos);
+  CHECK(key->origin->line == 11);
+  CHECK(find(e.findings, "path-outside-volume-mounts") == nullptr);
+}
+
+TEST_CASE("manifest: envFrom resolves a ConfigMap of the input, and env overrides it") {
+  const std::string text =
+      "kind: Deployment\nmetadata: {name: d, namespace: mon}\nspec:\n  template:\n    spec:\n"
+      "      containers:\n      - name: c\n        envFrom:\n        - configMapRef: {name: m}\n"
+      "        - configMapRef: {name: absent}\n        - secretRef: {name: s}\n"
+      "        - prefix: METRICS_PROMETHEUS_\n          configMapRef: {name: short}\n"
+      "        env:\n        - {name: METRICS_PROMETHEUS_HOST, value: first}\n"
+      "        - {name: METRICS_PROMETHEUS_HOST, value: \"0.0.0.0\"}\n"
+      "---\nkind: ConfigMap\nmetadata: {name: m, namespace: mon}\ndata:\n"
+      "  METRICS_PROMETHEUS_PORT: \"80\"\n  METRICS_PROMETHEUS_HOST: \"::1\"\n"
+      "---\nkind: ConfigMap\nmetadata: {name: short, namespace: mon}\ndata:\n"
+      "  TLS_MIN_VERSION: \"1.0\"\n";
+  const auto set = parse(text);
+  REQUIRE(set.targets.size() == 1);
+  const ManifestTarget& t = set.targets[0];
+  CHECK(t.env.get("METRICS_PROMETHEUS_HOST") == "0.0.0.0");
+  CHECK(t.env.get("METRICS_PROMETHEUS_PORT") == "80");
+  CHECK(t.env.get("METRICS_PROMETHEUS_TLS_MIN_VERSION") == "1.0");
+  CHECK(t.env.find("METRICS_PROMETHEUS_PORT")->origin.to_string() ==
+        "deploy.yaml:21 (Deployment mon/d, container c, from ConfigMap m)");
+  std::size_t unresolved = 0;
+  for (const auto& f : t.findings) unresolved += f.code == "envfrom-unresolved" ? 1U : 0U;
+  CHECK(unresolved == 2);
+  const auto e = eval(t);
+  CHECK(e.upstream.error == "prometheus port 80, should be between 1024 and 65535");
+}
+
+TEST_CASE("manifest: configMapKeyRef is resolved when the ConfigMap is present") {
+  const std::string text =
+      "kind: ConfigMap\nmetadata: {name: m}\ndata: {port: \"9091\"}\n---\n"
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n"
+      "    - name: METRICS_PROMETHEUS_PORT\n      valueFrom:\n"
+      "        configMapKeyRef: {name: m, key: port}\n";
+  const auto set = parse(text);
+  REQUIRE(set.targets.size() == 1);
+  CHECK(set.targets[0].env.get("METRICS_PROMETHEUS_PORT") == "9091");
+  CHECK(set.targets[0].unresolved.empty());
+}
+
+TEST_CASE("manifest: $(VAR) references expand as the kubelet does") {
+  const std::string text =
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n"
+      "    - {name: DIR, value: /tls}\n"
+      "    - {name: METRICS_PROMETHEUS_TLS_CERT, value: \"$(DIR)/tls.crt\"}\n"
+      "    - {name: OTHER, value: \"$$(DIR) $(NOPE)\"}\n";
+  const auto set = parse(text);
+  CHECK(set.targets[0].env.get("METRICS_PROMETHEUS_TLS_CERT") == "/tls/tls.crt");
+  CHECK(set.targets[0].env.get("OTHER") == "$(DIR) $(NOPE)");
+}
+
+TEST_CASE("manifest: an unquoted number as env value is an error the API server would raise") {
+  const std::string text =
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n"
+      "    - {name: METRICS_PROMETHEUS_PORT, value: 9090}\n"
+      "    - {name: A, value: \"9090\"}\n    - {name: B, value: abc}\n";
+  const auto set = parse(text);
+  const auto e = eval(set.targets[0]);
+  std::size_t n = 0;
+  for (const auto& f : e.findings) n += f.code == "manifest-value-not-string" ? 1U : 0U;
+  CHECK(n == 1);
+}
+
+TEST_CASE("manifest: a credential path outside every volumeMount is a warning") {
+  const std::string text =
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n"
+      "    - {name: METRICS_PROMETHEUS_TLS_CERT, value: /etc/tls/tls.crt}\n"
+      "    - {name: METRICS_PROMETHEUS_TLS_KEY, value: /etc/tlsx/tls.key}\n"
+      "    volumeMounts:\n    - {name: tls, mountPath: /etc/tls/}\n";
+  const auto set = parse(text);
+  const auto e = eval(set.targets[0]);
+  std::vector<std::string> vars;
+  for (const auto& f : e.findings) {
+    if (f.code == "path-outside-volume-mounts") vars.push_back(f.variables[0]);
+  }
+  CHECK(vars == std::vector<std::string>{"METRICS_PROMETHEUS_TLS_KEY"});
+  // File and clock checks are off: nothing is read.
+  CHECK(find(e.findings, "cert-file-unreadable") == nullptr);
+}
+
+TEST_CASE("manifest: the Tigera operator's default paths must be mounted") {
+  const std::string text =
+      "kind: Deployment\nmetadata: {name: tigera-operator, namespace: tigera-operator}\n"
+      "spec:\n  template:\n    spec:\n      containers:\n      - name: tigera-operator\n"
+      "        env:\n        - {name: METRICS_ENABLED, value: \"true\"}\n"
+      "        - {name: METRICS_SCHEME, value: https}\n"
+      "        volumeMounts:\n        - {name: tls, mountPath: /etc/tigera-operator-tls}\n";
+  const auto set = parse(text);
+  const auto e = eval(set.targets[0], std::nullopt);
+  CHECK(e.config.profile == Profile::tigera);
+  const Finding* picked = find(e.findings, "profile-auto");
+  REQUIRE(picked != nullptr);
+  CHECK(picked->message.find("picked tigera") != std::string::npos);
+  std::vector<std::string> vars;
+  for (const auto& f : e.findings) {
+    if (f.code == "path-outside-volume-mounts") vars.push_back(f.variables[0]);
+  }
+  CHECK(vars == std::vector<std::string>{"METRICS_TLS_CA_FILE"});
+}
+
+TEST_CASE("manifest: ConfigMaps in other namespaces are not used") {
+  const std::string text =
+      "kind: ConfigMap\nmetadata: {name: m, namespace: a}\ndata: {METRICS_PROMETHEUS_PORT: "
+      "\"80\"}\n"
+      "---\nkind: Pod\nmetadata: {name: p, namespace: b}\nspec:\n  containers:\n  - name: c\n"
+      "    envFrom:\n    - configMapRef: {name: m}\n";
+  const auto set = parse(text);
+  CHECK(!set.targets[0].env.is_set("METRICS_PROMETHEUS_PORT"));
+  CHECK(find(set.targets[0].findings, "envfrom-unresolved") != nullptr);
+}
