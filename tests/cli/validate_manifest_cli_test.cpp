@@ -193,7 +193,7 @@ TEST_CASE("the tigera profile checks the operator's files at the default paths")
                    "file or directory") != std::string::npos);
 }
 
-TEST_CASE("--profile auto says which profile it picked") {
+TEST_CASE("validate with profile auto says which profile it picked") {
   const auto r =
       run_promtls({"validate", "--no-env", "--profile", "auto", "--set", "METRICS_ENABLED=true"});
   CHECK(

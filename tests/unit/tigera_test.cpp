@@ -38,7 +38,7 @@ CertInfo cert(const std::string& cn, bool ca, std::vector<std::string> dns = {})
   c.not_after_unix = kNow + 365 * 86400;
   c.key = {"EC", 256, "P-256"};
   c.signature_algorithm = "ecdsa-with-SHA256";
-  c.spki_sha256 = cn;
+  c.public_key_id = cn;
   c.dns_names = std::move(dns);
   return c;
 }
@@ -61,7 +61,7 @@ FileFacts key_file(const std::string& path, const std::string& spki) {
   f.mode = 0600;
   f.key_block_present = true;
   f.key = KeyInfo{"EC", 256, "P-256"};
-  f.key_spki_sha256 = spki;
+  f.key_public_key_id = spki;
   return f;
 }
 

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Median wall time of `promtls validate --manifest` over a 1,000-document stream (as `helm
+# template` prints it: Deployments, StatefulSets, CronJobs and the ConfigMaps their envFrom
+# reads, knative and Tigera variables), against parsing the same stream with PyYAML's libyaml
+# loader (python3-yaml), which reads it without checking anything. Target: well under 1 s.
+# Needs a built tree (cmake --preset default) and hyperfine.
+# Usage: bash bench/validate_manifests.sh [runs] [documents]   (defaults 30 and 1000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-30}
+docs=${2:-1000}
+bash scripts/install-deps.sh all
+cmake --build --preset default --target promtls >/dev/null
+bin=$PWD/build/src/cli/promtls
+work=$(mktemp -d /tmp/promtls-bench-manifests.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# Four documents per group: a ConfigMap, a knative Deployment reading it, a Tigera operator
+# StatefulSet, and a CronJob with an init container.
+python3 - "$docs" > "$work/stream.yaml" <<'PY'
+import sys
+n = int(sys.argv[1])
+out = []
+for i in range(n):
+    g, k = divmod(i, 4)
+    if k == 0:
+        out.append(f"""apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: metrics-{g}
+  namespace: ns-{g % 7}
+data:
+  METRICS_PROMETHEUS_TLS_MIN_VERSION: "1.3"
+  METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES: X25519
+""")
+    elif k == 1:
+        out.append(f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{g}
+  namespace: ns-{g % 7}
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels: {{app: app-{g}}}
+    spec:
+      containers:
+      - name: app
+        image: example.com/app:1.{g}
+        envFrom:
+        - configMapRef: {{name: metrics-{g}}}
+        env:
+        - name: METRICS_PROMETHEUS_PORT
+          value: "9090"
+        - name: METRICS_PROMETHEUS_TLS_CERT
+          value: /tls/tls.crt
+        - name: METRICS_PROMETHEUS_TLS_KEY
+          value: /tls/tls.key
+        - name: METRICS_PROMETHEUS_TLS_CLIENT_AUTH
+          value: require
+        - name: METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE
+          valueFrom:
+            configMapKeyRef: {{name: ca-path, key: path}}
+        volumeMounts:
+        - {{name: tls, mountPath: /tls, readOnly: true}}
+        - {{name: ca, mountPath: /ca, readOnly: true}}
+      volumes:
+      - {{name: tls, secret: {{secretName: app-{g}-tls}}}}
+      - {{name: ca, configMap: {{name: ca}}}}
+""")
+    elif k == 2:
+        out.append(f"""apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: tigera-operator-{g}
+  namespace: tigera-operator
+spec:
+  template:
+    spec:
+      containers:
+      - name: tigera-operator
+        env:
+        - {{name: METRICS_ENABLED, value: "true"}}
+        - {{name: METRICS_SCHEME, value: https}}
+        - {{name: METRICS_CLIENT_AUTH, value: RequireAndVerifyClientCert}}
+        - {{name: TLS_MIN_VERSION, value: "1.3"}}
+        - name: OPERATOR_NAMESPACE
+          valueFrom:
+            fieldRef: {{fieldPath: metadata.namespace}}
+        volumeMounts:
+        - {{name: tls, mountPath: /etc/tigera-operator-tls}}
+        - {{name: ca, mountPath: /etc/tigera-ca-private}}
+""")
+    else:
+        out.append(f"""apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: job-{g}
+spec:
+  schedule: "*/5 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          initContainers:
+          - name: wait
+            image: busybox
+          containers:
+          - name: job
+            image: example.com/job:1
+            env:
+            - {{name: METRICS_PROMETHEUS_HOST, value: "0.0.0.0"}}
+""")
+print("---\n".join(out), end="")
+PY
+
+# The stream must be valid (exit 0): a benchmark of an early exit would measure nothing.
+"$bin" validate --manifest "$work/stream.yaml" --profile auto >/dev/null
+targets=$("$bin" validate --manifest "$work/stream.yaml" --profile auto -o json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["targets"])')
+echo "stream: $docs documents, $(wc -c <"$work/stream.yaml") bytes, $targets containers"
+
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/results.json" \
+  -n "promtls validate --manifest (text)" \
+  "$bin validate --manifest $work/stream.yaml --profile auto" \
+  -n "promtls validate --manifest -o sarif" \
+  "$bin validate --manifest $work/stream.yaml --profile auto -o sarif" \
+  -n "PyYAML CSafeLoader, parse only" \
+  "/usr/bin/python3 -c 'import sys,yaml; list(yaml.load_all(open(sys.argv[1]), Loader=yaml.CSafeLoader))' $work/stream.yaml" \
+  >/dev/null
+
+python3 - "$work/results.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+base = r[0]["median"]
+print("| command | median ms | mean ms | min ms | max ms | ratio to promtls |")
+print("|---|---|---|---|---|---|")
+for x in r:
+    print("| %s | %.1f | %.1f | %.1f | %.1f | %.2f |" % (x["command"], x["median"] * 1000,
+          x["mean"] * 1000, x["min"] * 1000, x["max"] * 1000, x["median"] / base))
+PY
