@@ -280,7 +280,7 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
   }
   std::size_t invalid = 0;
   for (const TargetReport& t : run.targets) {
-    out += "\n== " + t.name;
+    out += (out.empty() ? "== " : "\n== ") + t.name;
     if (t.location) out += " (" + t.location->file + ":" + std::to_string(t.location->line) + ")";
     out += " [" + std::string(to_string(t.evaluation.config.profile)) + "]\n";
     out += render_validate_text(t.evaluation, run.strict, style);

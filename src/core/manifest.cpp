@@ -534,7 +534,11 @@ Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<
     }
   }
 
+  // A finding cites the first of its variables the manifest sets, else the container.
   for (Finding& f : e.findings) {
+    for (std::size_t i = 0; !f.origin && i < f.variables.size(); ++i) {
+      if (const EnvValue* v = env.find(f.variables[i])) f.origin = v->origin;
+    }
     if (!f.origin) f.origin = target.origin();
   }
   std::vector<Finding> all = target.findings;

@@ -135,9 +135,19 @@ std::string client_auth_hint(std::string_view raw) {
   if (trimmed != go::to_lower_ascii(raw) && parse_client_auth(trimmed)) {
     return "the operator lower-cases the value but does not trim it: remove the white space";
   }
-  if (trimmed == "require") return "did you mean RequireAndVerifyClientCert? (knative's word)";
-  if (trimmed == "optional") return "did you mean VerifyClientCertIfGiven? (knative's word)";
-  if (trimmed == "none") return "did you mean NoClientCert? (knative's word)";
+  if (trimmed == "require")
+    return "did you mean RequireAndVerifyClientCert? require is knative's word";
+  if (trimmed == "optional")
+    return "did you mean VerifyClientCertIfGiven? optional is knative's word";
+  if (trimmed == "none") return "did you mean NoClientCert? none is knative's word";
+  if (trimmed.size() >= 4) {
+    for (const std::string_view mode : {"RequireAndVerifyClientCert", "RequireAnyClientCert",
+                                        "VerifyClientCertIfGiven", "NoClientCert"}) {
+      if (go::to_lower_ascii(mode).rfind(trimmed, 0) == 0 && trimmed != go::to_lower_ascii(mode)) {
+        return "did you mean " + s(mode) + "?";
+      }
+    }
+  }
   return "use RequireAndVerifyClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or "
          "NoClientCert";
 }
@@ -217,7 +227,7 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
                    " (supported: RequireAndVerifyClientCert, RequireAnyClientCert, "
                    "VerifyClientCertIfGiven, NoClientCert)",
                client_auth_hint(auth_raw) +
-                   "; the operator logs \"invalid METRICS_CLIENT_AUTH\" and exits 1");
+                   " (the operator logs \"invalid METRICS_CLIENT_AUTH\" and exits 1)");
     }
     const std::string_view min_raw = env.get(kMin);
     if (min_raw.empty() || min_raw == "1.2") {
@@ -229,7 +239,7 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
       upstream(
           "tls-version-invalid", {s(kMin)},
           "unsupported TLS version: " + s(min_raw) + " (supported versions: 1.2, 1.3)",
-          version_hint(min_raw) + "; the operator logs \"invalid TLS_MIN_VERSION\" and exits 1");
+          version_hint(min_raw) + " (the operator logs \"invalid TLS_MIN_VERSION\" and exits 1)");
     }
     tls.cert_file = env.is_set(kCert) ? s(env.get(kCert)) : s(kDefaultCert);
     tls.key_file = env.is_set(kKey) ? s(env.get(kKey)) : s(kDefaultKey);
@@ -373,7 +383,19 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
                "the file must hold at least one PEM CERTIFICATE block that parses");
     }
     CredentialPaths paths{s(kCert), s(kKey), s(kCa)};
+    const std::size_t first = out.findings.size();
     check_credentials(tls, paths, options, *inspector, sink);
+    // The operator loads the pair on every handshake (tls.LoadX509KeyPair in GetCertificate):
+    // say what the scraper's handshake will fail with.
+    for (std::size_t i = first; i < out.findings.size(); ++i) {
+      Finding& f = out.findings[i];
+      if (f.code != "cert-file-unreadable" && f.code != "key-file-unreadable") continue;
+      const FileFacts facts =
+          inspector->inspect(f.code == "cert-file-unreadable" ? tls.cert_file : tls.key_file);
+      f.hint =
+          "every handshake fails with \"failed to load metrics TLS keypair: " + facts.read_error +
+          "\"; mount the Secret tigera-operator-tls or fix the path";
+    }
     const FileFacts cert = inspector->inspect(tls.cert_file);
     if (!cert.certificates.empty()) {
       const CertInfo& leaf = cert.certificates.front();

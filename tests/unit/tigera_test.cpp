@@ -325,7 +325,11 @@ TEST_CASE("tigera: the knative deep file checks apply to the operator's files") 
   files = good_files();
   files.files.erase("/etc/tigera-operator-tls/tls.crt");
   e = eval(kServing, &files);
-  CHECK(has(e, "cert-file-unreadable"));
+  REQUIRE(has(e, "cert-file-unreadable"));
+  CHECK(find(e, "cert-file-unreadable")->hint ==
+        "every handshake fails with \"failed to load metrics TLS keypair: open "
+        "/etc/tigera-operator-tls/tls.crt: no such file or directory\"; mount the Secret "
+        "tigera-operator-tls or fix the path");
 }
 
 TEST_CASE("tigera: files are read only by a serving TLS endpoint") {
