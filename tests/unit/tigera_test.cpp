@@ -376,3 +376,31 @@ TEST_CASE("auto profile: picks by the family present and says why") {
   k.set("METRICS_PROMETHEUS_PORT", "9090", {});
   CHECK(detect_profile(k, reason) == Profile::knative);
 }
+
+TEST_CASE("tigera: paths and hosts are taken literally, white space included") {
+  const auto e = eval(serving({{"METRICS_TLS_CERT_FILE", "/tls/tls.crt "}}));
+  REQUIRE(has(e, "value-whitespace"));
+  CHECK(find(e, "value-whitespace")->message ==
+        "METRICS_TLS_CERT_FILE value \"/tls/tls.crt \" has leading or trailing white space, which "
+        "the operator keeps");
+  CHECK(e.config.tls_config.cert_file == "/tls/tls.crt ");
+}
+
+TEST_CASE("tigera: a prefix of a client auth mode gets a did-you-mean hint") {
+  const auto e = eval(serving({{"METRICS_CLIENT_AUTH", "RequireAndVerify"}}));
+  CHECK(find(e, "client-auth-invalid")->hint ==
+        "did you mean RequireAndVerifyClientCert? (the operator logs \"invalid "
+        "METRICS_CLIENT_AUTH\" and exits 1)");
+}
+
+TEST_CASE("tigera: the effective configuration follows the operator's defaults") {
+  const auto e = eval(serving(
+      {{"METRICS_CLIENT_AUTH", "VerifyClientCertIfGiven"}, {"METRICS_TLS_CA_FILE", "/ca.pem"}}));
+  CHECK(e.config.profile == Profile::tigera);
+  CHECK(e.config.enabled);
+  CHECK(e.config.tls);
+  CHECK(e.config.host == "0.0.0.0");
+  CHECK(e.config.tls_config.client_auth == ClientAuth::optional);
+  CHECK(e.config.tls_config.client_ca_file == "/ca.pem");
+  CHECK(e.config.tls_config.min_version == 0x0303);
+}
