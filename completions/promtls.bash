@@ -28,13 +28,13 @@ _promtls_files() {
 _promtls_subcommands+=" validate"
 _promtls_validate() {
     case $prev in
-        --env-file) _promtls_files; return ;;
-        --profile) _promtls_words "knative"; return ;;
-        -o | --output) _promtls_words "text json"; return ;;
-        --set | --warn-days | --at) return ;;
+        --env-file | --manifest) _promtls_files; return ;;
+        --profile) _promtls_words "knative tigera auto"; return ;;
+        -o | --output) _promtls_words "text json github junit sarif"; return ;;
+        --set | --container | --warn-days | --at) return ;;
     esac
-    _promtls_words "--help --env-file --set --no-env --profile --output --offline --strict
-        --warn-days --at"
+    _promtls_words "--help --env-file --set --no-env --manifest --container --profile --output
+        --offline --strict --warn-days --at"
 }
 # <<< validate
 

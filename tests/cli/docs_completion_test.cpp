@@ -82,15 +82,19 @@ TEST_CASE("bash completes subcommands and options and output formats and env fil
   CHECK(bash_offers(w, {"promtls", "v"}) == Offered{"validate"});
   CHECK(bash_offers(w, {"promtls", "-"}) == Offered{"--help", "--version"});
   CHECK(bash_offers(w, {"promtls", "validate", "--o"}) == Offered{"--offline", "--output"});
-  CHECK(bash_offers(w, {"promtls", "validate", "--output", ""}) == Offered{"text", "json"});
-  CHECK(bash_offers(w, {"promtls", "validate", "-o", "j"}) == Offered{"json"});
+  CHECK(bash_offers(w, {"promtls", "validate", "--output", ""}) ==
+        Offered{"text", "json", "github", "junit", "sarif"});
+  CHECK(bash_offers(w, {"promtls", "validate", "-o", "js"}) == Offered{"json"});
   CHECK(bash_offers(w, {"promtls", "validate", "--output", "=", "t"}) == Offered{"text"});
-  CHECK(bash_offers(w, {"promtls", "validate", "--profile", ""}) == Offered{"knative"});
+  CHECK(bash_offers(w, {"promtls", "validate", "--profile", ""}) ==
+        Offered{"knative", "tigera", "auto"});
   CHECK(bash_offers(w, {"promtls", "validate", "--env-file", "pr"}) == Offered{"prod.env"});
   CHECK(bash_offers(w, {"promtls", "validate", "--env-file", ""}) ==
         Offered{"prod.env", "notes.txt"});
   // No file names where a value is free text, and nothing for an unknown subcommand.
+  CHECK(bash_offers(w, {"promtls", "validate", "--manifest", "pr"}) == Offered{"prod.env"});
   CHECK(bash_offers(w, {"promtls", "validate", "--at", ""}).empty());
+  CHECK(bash_offers(w, {"promtls", "validate", "--container", ""}).empty());
   CHECK(bash_offers(w, {"promtls", "nosuch", "--"}).empty());
 }
 
@@ -99,12 +103,14 @@ TEST_CASE("zsh completes subcommands and options and output formats and env file
   CHECK(zsh_offers(w, "promtls v") == Offered{"validate"});
   CHECK(zsh_offers(w, "promtls --v") == Offered{"--version"});
   CHECK(zsh_offers(w, "promtls validate --o") == Offered{"--offline", "--output"});
-  CHECK(zsh_offers(w, "promtls validate --output ") == Offered{"text", "json"});
-  CHECK(zsh_offers(w, "promtls validate --output=j") == Offered{"json"});
+  CHECK(zsh_offers(w, "promtls validate --output ") ==
+        Offered{"text", "json", "github", "junit", "sarif"});
+  CHECK(zsh_offers(w, "promtls validate --output=js") == Offered{"json"});
   CHECK(zsh_offers(w, "promtls validate -o t") == Offered{"text"});
-  CHECK(zsh_offers(w, "promtls validate --profile ") == Offered{"knative"});
+  CHECK(zsh_offers(w, "promtls validate --profile ") == Offered{"knative", "tigera", "auto"});
   CHECK(zsh_offers(w, "promtls validate --env-file pr") == Offered{"prod.env"});
   CHECK(zsh_offers(w, "promtls validate --env-file=pr") == Offered{"prod.env"});
+  CHECK(zsh_offers(w, "promtls validate --manifest pr") == Offered{"prod.env"});
 }
 
 TEST_CASE("fish completes subcommands and options and output formats and env files") {
@@ -112,10 +118,12 @@ TEST_CASE("fish completes subcommands and options and output formats and env fil
   CHECK(fish_offers(w, "promtls v") == Offered{"validate"});
   CHECK(fish_offers(w, "promtls --") == Offered{"--help", "--version"});
   CHECK(fish_offers(w, "promtls validate --o") == Offered{"--offline", "--output"});
-  CHECK(fish_offers(w, "promtls validate --output ") == Offered{"text", "json"});
-  CHECK(fish_offers(w, "promtls validate -o j") == Offered{"json"});
-  CHECK(fish_offers(w, "promtls validate --profile ") == Offered{"knative"});
+  CHECK(fish_offers(w, "promtls validate --output ") ==
+        Offered{"text", "json", "github", "junit", "sarif"});
+  CHECK(fish_offers(w, "promtls validate -o js") == Offered{"json"});
+  CHECK(fish_offers(w, "promtls validate --profile ") == Offered{"knative", "tigera", "auto"});
   CHECK(fish_offers(w, "promtls validate --env-file pr") == Offered{"prod.env"});
   CHECK(fish_offers(w, "promtls validate --env-file ") == Offered{"prod.env", "notes.txt"});
   CHECK(fish_offers(w, "promtls validate --at ").empty());
+  CHECK(fish_offers(w, "promtls validate --manifest pr") == Offered{"prod.env"});
 }

@@ -62,7 +62,7 @@ TEST_CASE("the top-level help lists the subcommands and its own options") {
   const auto output = std::find_if(validate.options.begin(), validate.options.end(),
                                    [](const HelpOption& o) { return o.name == "--output"; });
   REQUIRE(output != validate.options.end());
-  CHECK(output->values == std::vector<std::string>{"text", "json"});
+  CHECK(output->values == std::vector<std::string>{"text", "json", "github", "junit", "sarif"});
 }
 
 TEST_CASE("every subcommand and long option of --help is in the man page") {
