@@ -2,6 +2,7 @@
 // its position (YAML::Mark), which is what lets findings cite file:line.
 #include "promtls/core/manifest.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -164,13 +165,16 @@ class Reader {
           const std::size_t rel =
               e.mark.is_null() ? 0 : static_cast<std::size_t>(std::max(e.mark.line, 0));
           const std::size_t line = chunk.first_line + std::min(rel, lines == 0 ? 0 : lines - 1) + 1;
-          Finding f{"manifest-syntax",
-                    Severity::error,
-                    {},
-                    input.name,
-                    "not valid YAML or JSON: " + e.msg,
-                    "fix the document; the other documents are still checked",
-                    Origin{Origin::Kind::manifest, input.name, line, {}}};
+          Finding f{
+              "manifest-syntax",
+              Severity::error,
+              {},
+              input.name,
+              "not valid YAML or JSON: " + (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr
+                                                ? std::string("nested more than 2000 levels deep")
+                                                : e.msg),
+              "fix the document; the other documents are still checked",
+              Origin{Origin::Kind::manifest, input.name, line, {}}};
           out.findings.push_back(std::move(f));
           continue;
         } catch (const std::exception& e) {  // yaml-cpp may throw others on hostile input

@@ -110,3 +110,16 @@ TEST_CASE("every finding code the evaluators emit has a description") {
     CHECK(describe_code(f.code) != describe_code("no-such-code"));
   }
 }
+
+TEST_CASE("text output for a manifest says its files are in the pod, not skipped by offline") {
+  ValidateRun run;
+  TargetReport t{"Pod p, container c", Origin{Origin::Kind::manifest, "m.yaml", 3, "Pod p"}, {}};
+  t.evaluation.upstream.accepts = true;
+  t.evaluation.upstream.files_checked = false;
+  run.targets.push_back(t);
+  const std::string out = render_run_text(run, TextStyle{});
+  CHECK(out.find("knative accepts the variables (files not read: they are in the pod)") !=
+        std::string::npos);
+  CHECK(out.rfind("== Pod p, container c (m.yaml:3) [knative]\n", 0) == 0);
+  CHECK(out.find("valid: 1 container checked, 0 invalid\n") != std::string::npos);
+}

@@ -141,6 +141,14 @@ TEST_CASE("manifest: hostile input never crashes") {
   }
 }
 
+TEST_CASE("manifest: absurdly deep nesting is a syntax error, not a stack overflow") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']') + "\n";
+  const auto set = parse(workload("Pod") + "---\n" + deep);
+  REQUIRE(set.findings.size() == 1);
+  CHECK(set.findings[0].message == "not valid YAML or JSON: nested more than 2000 levels deep");
+  CHECK(set.targets.size() == 2);
+}
+
 TEST_CASE("manifest: valueFrom is set but unknown, so pairing rules still hold") {
   const std::string text =
       "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n"
