@@ -118,6 +118,7 @@ TEST_CASE("text output for a manifest says its files are in the pod, not skipped
   t.evaluation.upstream.files_checked = false;
   run.targets.push_back(t);
   const std::string out = render_run_text(run, TextStyle{});
+  INFO(out);
   CHECK(out.find("knative accepts the variables (files not read: they are in the pod)") !=
         std::string::npos);
   CHECK(out.rfind("== Pod p, container c (m.yaml:3) [knative]\n", 0) == 0);
