@@ -283,15 +283,10 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
     out += (out.empty() ? "== " : "\n== ") + t.name;
     if (t.location) out += " (" + t.location->file + ":" + std::to_string(t.location->line) + ")";
     out += " [" + std::string(to_string(t.evaluation.config.profile)) + "]\n";
-    std::string text = render_validate_text(t.evaluation, run.strict, style);
     // A manifest's files are in the pod, not skipped by --offline: say so in the verdict.
-    if (t.location) {
-      constexpr std::string_view kOffline = "(files not read: --offline)";
-      if (const std::size_t at = text.rfind(kOffline); at != std::string::npos) {
-        text.replace(at, kOffline.size(), "(files not read: they are in the pod)");
-      }
-    }
-    out += text;
+    TextStyle target_style = style;
+    if (t.location) target_style.files_not_read_because = "they are in the pod";
+    out += render_validate_text(t.evaluation, run.strict, target_style);
     if (target_fails(t, run.strict)) ++invalid;
   }
   const auto run_counts = count(run.findings);

@@ -134,7 +134,8 @@ std::string render_validate_text(const Evaluation& e, bool strict, const TextSty
   } else if (counts.errors > 0) {
     out += component + " starts with these variables but fails later (the errors above)";
   } else if (!e.upstream.files_checked) {
-    out += component + " accepts the variables (files not read: --offline)";
+    out +=
+        component + " accepts the variables (files not read: " + style.files_not_read_because + ")";
   } else {
     out += component + " accepts this configuration";
     if (e.config.tls) {

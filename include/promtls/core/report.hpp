@@ -11,6 +11,9 @@ namespace promtls::core {
 
 struct TextStyle {
   bool color = false;  // ANSI colours for severities and the verdict
+  // Why files were not read when the verdict could not check them ("--offline", or "they are in
+  // the pod" for manifests).
+  std::string files_not_read_because = "--offline";
 };
 
 // One line per finding ("error cert-key-mismatch METRICS_..._CERT: message (env)"), its hint
