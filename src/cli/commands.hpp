@@ -10,5 +10,6 @@ class App;
 namespace promtls::cli {
 
 void register_validate(CLI::App& app, int& exit_code);
+void register_selftest(CLI::App& app, int& exit_code);
 
 }  // namespace promtls::cli

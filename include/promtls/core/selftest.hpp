@@ -1,0 +1,202 @@
+// Judging a self-test: what the probe client observed (facts filled by net/probe, as plain
+// values) turned into checks {name, ok, detail}, the text checklist and the JSON document of
+// DESIGN.md ("schema": "promtls/selftest/v1"), and the load-mode summary.
+//
+// Extract in net, judge here: nothing in this header connects anywhere. Which policy probes
+// apply follows spec/ecosystem.md §6 ("What our selftest should cover", items 4 and 5). Pure
+// functions of their inputs; no I/O, no clock (`now` is a parameter). Thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "promtls/core/cert_info.hpp"
+#include "promtls/core/config.hpp"
+#include "promtls/core/exposition.hpp"
+#include "promtls/core/report.hpp"
+
+namespace promtls::core {
+
+// Milliseconds from the start of the attempt to the end of each phase; nullopt when the phase
+// was not reached.
+struct PhaseTimings {
+  std::optional<double> connect_ms;     // TCP connection established
+  std::optional<double> handshake_ms;   // TLS handshake complete
+  std::optional<double> first_byte_ms;  // first byte of the HTTP response
+  std::optional<double> total_ms;       // response read completely (or the attempt ended)
+};
+
+struct TlsFacts {
+  bool server_hello = false;  // the server answered the ClientHello (accepted version/cipher)
+  bool completed = false;     // the handshake finished
+  std::string error;          // why it did not finish ("" when it did)
+  std::string alert;          // the last alert the server sent, in words ("" when none)
+  std::string version;        // "TLSv1.3", "TLSv1.2"
+  std::uint16_t version_id = 0;
+  std::string cipher;  // IANA name, e.g. "TLS_AES_128_GCM_SHA256"
+  std::uint16_t cipher_id = 0;
+  std::string group;  // key-exchange group, e.g. "X25519", "X25519MLKEM768"; "" when unknown
+  std::uint16_t group_id = 0;
+  std::string alpn;  // "" when none was negotiated
+  std::string
+      signature_algorithm;      // the server's handshake signature, e.g. "ecdsa_secp256r1_sha256"
+  std::vector<CertInfo> chain;  // as the server sent it, leaf first
+  bool verified = false;        // the chain verifies against the trusted CAs at `now`
+  std::string verify_error;     // OpenSSL's reason in words; "" when verified
+  std::string verify_name;      // the name or IP address checked against the SANs
+  bool hostname_match = false;
+  bool client_cert_requested = false;  // the server sent a CertificateRequest
+  bool client_cert_sent = false;       // we answered it with a certificate
+};
+
+struct HttpFacts {
+  bool responded = false;  // a complete HTTP response was read
+  std::string error;       // why not ("" when it was)
+  int status = 0;
+  std::string content_type;
+  std::string body;
+};
+
+// One connection attempt: TCP, then TLS (unless plaintext), then one HTTP request.
+struct Exchange {
+  bool plaintext = false;  // no TLS was attempted (the plaintext probe)
+  bool resolved = false;
+  bool connected = false;
+  std::string connect_error;  // resolution or connection failure
+  PhaseTimings timings;
+  TlsFacts tls;
+  HttpFacts http;
+};
+
+// The policy the endpoint claims, from the variables serve reads or --expect-* flags. Unknown
+// parts are nullopt and their probes do not run.
+struct ExpectedPolicy {
+  std::optional<ClientAuth> client_auth;
+  std::optional<std::uint16_t> min_version;                 // 0x0303 or 0x0304
+  std::optional<std::uint16_t> max_version;                 // 0x0303 or 0x0304
+  std::optional<std::vector<std::uint16_t>> cipher_suites;  // the TLS 1.2 allow list
+  std::string source;  // "environment", "flags", "environment and flags"; "" when unknown
+};
+
+// The expected policy of a configuration serve accepts (TLS on). Versions follow knative's
+// defaults: minimum TLS 1.3 unless set, maximum TLS 1.3.
+ExpectedPolicy expected_policy_from(const TlsConfig& config);
+
+enum class ProbeKind {
+  no_client_cert,       // no certificate: refused under require, accepted under optional
+  foreign_client_cert,  // a certificate from a CA the server does not trust: refused
+  tls12,                // TLS 1.2 only, when the minimum is 1.3: refused
+  tls13,                // TLS 1.3 only, when the maximum is 1.2: refused
+  disallowed_cipher,    // TLS 1.2 with only suites outside the allow list: refused
+  plaintext_http,       // an HTTP request without TLS: no metrics
+};
+
+// The check name of a probe, e.g. "probe-tls12-refused".
+std::string probe_check_name(ProbeKind kind);
+
+struct ProbePlan {
+  ProbeKind kind;
+  bool expect_refused = true;
+  // For disallowed_cipher: the OpenSSL names of the TLS 1.2 suites to offer.
+  std::vector<std::string> openssl_ciphers;
+};
+
+// The probes that apply to `policy` (plaintext_http always does), in a fixed order.
+std::vector<ProbePlan> plan_probes(const ExpectedPolicy& policy);
+
+struct ProbeOutcome {
+  ProbePlan plan;
+  Exchange exchange;
+};
+
+struct Check {
+  std::string name;  // stable kebab-case, e.g. "server-certificate-verified"
+  bool ok = false;
+  std::string detail;
+};
+
+// Everything one self-test run observed.
+struct SelftestRun {
+  std::string target;      // "host:port" as connected to
+  std::string servername;  // SNI and the name verified ("" for an IP address)
+  std::string path;        // the HTTP path scraped
+  bool client_cert_configured = false;
+  std::optional<CertInfo> client_cert;  // ours (--cert), when it parsed
+  ExpectedPolicy expected;
+  Exchange main;  // the scrape with our credentials
+  std::vector<ProbeOutcome> probes;
+};
+
+struct SelftestOptions {
+  std::int64_t now_unix = 0;  // certificate validity is judged at this instant
+  int warn_days = 28;         // certificate status "warning" below this many days left
+  int critical_days = 14;     // status "critical" below this many days left
+};
+
+struct SelftestReport {
+  SelftestRun run;
+  SelftestOptions options;
+  Exposition exposition;  // the parsed body (empty when there was none)
+  std::vector<Check> checks;
+  bool ok = false;           // every check passed
+  bool unreachable = false;  // the target could not be resolved or connected to
+};
+
+// True when the exchange did not produce a successful (2xx) HTTP response, i.e. the server
+// refused the attempt at the TCP, TLS or HTTP layer; `how` says which (in words).
+bool refused(const Exchange& exchange, std::string* how = nullptr);
+
+// Turns observations into checks. `ok` is false when any check failed (a chain that does not
+// verify always fails); `unreachable` when the main exchange could not connect.
+SelftestReport judge(SelftestRun run, const SelftestOptions& options);
+
+// The exit code DESIGN.md assigns: 3 unreachable, 1 a check failed, 0 all passed.
+int exit_code(const SelftestReport& report);
+
+// "ok", "warning", "critical", "expired" or "not_yet_valid" (inspect's statuses).
+std::string certificate_status(const CertInfo& cert, const SelftestOptions& options);
+
+// A certificate with inspect's fields (DESIGN.md) at `options.now_unix`.
+nlohmann::ordered_json certificate_json(const CertInfo& cert, const std::string& source,
+                                        std::size_t index, const SelftestOptions& options);
+
+// The checklist a person reads top to bottom; ends with a newline.
+std::string render_selftest_text(const SelftestReport& report, const TextStyle& style);
+
+// The "promtls/selftest/v1" document.
+nlohmann::ordered_json selftest_json(const SelftestReport& report);
+
+// Load mode: N scrapes over C connections.
+struct LoadRun {
+  std::string target;
+  std::size_t requests = 0;  // attempted
+  std::size_t concurrency = 0;
+  bool new_connections = false;  // a fresh handshake for every request
+  double duration_ms = 0;
+  std::size_t handshakes = 0;                 // completed TLS handshakes
+  std::vector<double> latencies_ms;           // of successful requests
+  std::map<std::string, std::size_t> errors;  // failed requests by reason
+};
+
+struct LoadSummary {
+  std::size_t succeeded = 0;
+  std::size_t failed = 0;
+  double requests_per_second = 0;  // successful requests per second of wall time
+  double handshakes_per_second = 0;
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;  // nearest-rank percentiles
+};
+
+LoadSummary summarize(const LoadRun& run);
+// Nearest-rank percentile (0 < p <= 100) of `values` (any order); 0 when empty.
+double percentile(std::vector<double> values, double p);
+
+std::string render_load_text(const LoadRun& run, const TextStyle& style);
+// {schema, ok, target, load: {...}, checks: [{name: "load-errors", ...}]}.
+nlohmann::ordered_json load_json(const LoadRun& run);
+
+}  // namespace promtls::core

@@ -1,0 +1,79 @@
+// The self-test client: connects to a metrics endpoint over TCP, completes a TLS handshake with
+// OpenSSL, sends one HTTP/1.1 GET and reads the response, recording what it saw as plain facts
+// (core::Exchange) for core/selftest to judge. It also runs the policy probes (a handshake
+// without a client certificate, with one from a foreign CA generated in memory, with only
+// TLS 1.2 or 1.3, with only disallowed TLS 1.2 suites, plain HTTP) and load mode.
+//
+// It never decides whether what it saw is good: a chain that does not verify still completes
+// the handshake so its certificates, timings and the HTTP layer can be reported (spec/
+// ecosystem.md §6: report expiry even when verification fails). Every connection has a
+// deadline (`timeout_ms`, covering connect, handshake and response).
+//
+// A Prober is not thread-safe; load() runs its own worker threads internally. The process must
+// ignore SIGPIPE (the cli does) since a server may close a connection while we write.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "promtls/core/selftest.hpp"
+
+namespace promtls::net {
+
+struct ProbeTarget {
+  std::string host;  // a DNS name or an IP literal (IPv6 without brackets)
+  std::uint16_t port = 0;
+  std::string servername;  // SNI and the name verified; "" = `host` (no SNI for an IP literal)
+  std::string path = "/metrics";
+  int timeout_ms = 5000;
+};
+
+struct ClientTlsOptions {
+  std::string ca_file;               // trusted CAs (PEM); "" = the system's default trust store
+  std::string cert_file;             // our client certificate chain (PEM); "" = none
+  std::string key_file;              // its private key (PEM); required with cert_file
+  std::int64_t verify_at_unix = 0;   // the server chain is verified at this instant
+  std::int64_t wall_clock_unix = 0;  // the real time, for the foreign CA's validity window
+};
+
+// "host:port" or "[v6]:port"; nullopt when malformed or the port is not 1..65535.
+std::optional<std::pair<std::string, std::uint16_t>> split_host_port(std::string_view text);
+
+// "host:port", with brackets around an IPv6 literal.
+std::string join_host_port(const std::string& host, std::uint16_t port);
+
+class Prober {
+ public:
+  // Loads the CA file and our credentials. Throws promtls::Error (exit 3) naming the file when
+  // one cannot be read, holds no certificate, or the key does not match the certificate.
+  Prober(ProbeTarget target, ClientTlsOptions tls);
+  ~Prober();
+  Prober(const Prober&) = delete;
+  Prober& operator=(const Prober&) = delete;
+
+  // One scrape with our credentials (connection: close).
+  core::Exchange scrape();
+
+  // One policy probe.
+  core::ProbeOutcome probe(const core::ProbePlan& plan);
+
+  // `requests` scrapes over `concurrency` connections: kept alive and reused, or a new
+  // connection and handshake for every request.
+  core::LoadRun load(std::size_t requests, std::size_t concurrency, bool new_connections);
+
+  // The subject and validity of our client certificate, when one is configured.
+  std::optional<core::CertInfo> client_certificate() const;
+
+  const ProbeTarget& target() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace promtls::net

@@ -1,0 +1,288 @@
+// promtls selftest: connect as a client, complete the handshake, scrape, and prove that the
+// endpoint enforces the policy its configuration claims.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "promtls/core/config.hpp"
+#include "promtls/core/error.hpp"
+#include "promtls/core/selftest.hpp"
+#include "promtls/core/tls_catalog.hpp"
+#include "promtls/net/probe.hpp"
+
+namespace promtls::cli {
+namespace {
+
+struct SelftestOptions {
+  EnvSourceOptions sources;
+  std::string connect;
+  std::string servername;
+  std::string ca;
+  std::string cert;
+  std::string key;
+  std::string path = "/metrics";
+  double timeout_s = 5;
+  std::string expect_client_auth;
+  std::string expect_min_version;
+  std::string expect_max_version;
+  std::string expect_ciphers;
+  bool no_probes = false;
+  std::size_t load = 0;
+  std::size_t concurrency = 4;
+  bool new_connections = false;
+  std::string output = "text";
+  std::string at;
+  int warn_days = 28;
+  int critical_days = 14;
+};
+
+std::uint16_t parse_version_flag(const std::string& v) {
+  return v == "1.2" ? core::kTls12 : core::kTls13;
+}
+
+core::ClientAuth parse_client_auth_flag(const std::string& value) {
+  for (auto mode : {core::ClientAuth::none, core::ClientAuth::request, core::ClientAuth::optional,
+                    core::ClientAuth::require_any, core::ClientAuth::require}) {
+    if (core::to_string(mode) == value) return mode;
+  }
+  throw Error("--expect-client-auth " + value + ": unknown mode", kExitUsage);
+}
+
+// Go names, comma-separated, as METRICS_PROMETHEUS_TLS_CIPHER_SUITES takes them (R-V3).
+std::vector<std::uint16_t> parse_cipher_flag(const std::string& list) {
+  std::vector<std::uint16_t> ids;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    std::string name = list.substr(start, end - start);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (!name.empty()) {
+      const core::CipherSuite* suite = core::find_cipher_suite_by_go_name(name);
+      if (suite == nullptr) {
+        throw Error("--expect-ciphers: unknown cipher suite \"" + name +
+                        "\" (use Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)",
+                    kExitUsage);
+      }
+      ids.push_back(suite->id);
+    }
+    start = end + 1;
+  }
+  return ids;
+}
+
+struct Setup {
+  net::ProbeTarget target;
+  core::ExpectedPolicy expected;
+};
+
+// The target and the expected policy: flags first, then what serve would do with the same
+// environment (core::evaluate, offline: the server's files need not exist here).
+Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
+  std::vector<core::Finding> findings;
+  const core::EnvSnapshot env = gather_env(o.sources, findings);
+  core::EvaluateOptions eval_options;
+  eval_options.now_unix = now;
+  const core::Evaluation evaluation =
+      core::evaluate(env, core::Profile::knative, eval_options, nullptr);
+  bool configured = false;
+  for (const auto& [name, value] : env.entries()) {
+    if (name.rfind("METRICS_PROMETHEUS_", 0) == 0 && !value.value.empty()) configured = true;
+  }
+  if (configured && !evaluation.upstream.accepts) {
+    throw Error("the METRICS_PROMETHEUS_* configuration is rejected: " + evaluation.upstream.error +
+                    " (run promtls validate; --no-env ignores the process environment)",
+                kExitUsage);
+  }
+  const bool env_tls = configured && evaluation.config.tls;
+
+  Setup setup;
+  if (!o.connect.empty()) {
+    const auto hp = net::split_host_port(o.connect);
+    if (!hp) {
+      throw Error("--connect " + o.connect + ": expected HOST:PORT (an IPv6 address in brackets)",
+                  kExitUsage);
+    }
+    setup.target.host = hp->first.empty() ? "localhost" : hp->first;
+    setup.target.port = hp->second;
+  } else if (env_tls) {
+    // Where serve would listen; "" (all interfaces) is reached through loopback.
+    setup.target.host = evaluation.config.host.empty() ? "localhost" : evaluation.config.host;
+    setup.target.port = evaluation.config.port;
+  } else {
+    throw Error(
+        "no target: pass --connect HOST:PORT, or set METRICS_PROMETHEUS_TLS_CERT and "
+        "METRICS_PROMETHEUS_TLS_KEY (and METRICS_PROMETHEUS_HOST/PORT) as for serve",
+        kExitUsage);
+  }
+  setup.target.servername = o.servername;
+  setup.target.path = o.path;
+  setup.target.timeout_ms = static_cast<int>(o.timeout_s * 1000);
+
+  if (env_tls) setup.expected = core::expected_policy_from(evaluation.config.tls_config);
+  bool flags = false;
+  if (!o.expect_client_auth.empty()) {
+    setup.expected.client_auth = parse_client_auth_flag(o.expect_client_auth);
+    flags = true;
+  }
+  if (!o.expect_min_version.empty()) {
+    setup.expected.min_version = parse_version_flag(o.expect_min_version);
+    flags = true;
+  }
+  if (!o.expect_max_version.empty()) {
+    setup.expected.max_version = parse_version_flag(o.expect_max_version);
+    flags = true;
+  }
+  if (!o.expect_ciphers.empty()) {
+    setup.expected.cipher_suites = parse_cipher_flag(o.expect_ciphers);
+    flags = true;
+  }
+  if (flags) setup.expected.source = env_tls ? "environment and flags" : "flags";
+  return setup;
+}
+
+int run_load(const SelftestOptions& o, net::Prober& prober) {
+  const core::LoadRun load = prober.load(o.load, o.concurrency, o.new_connections);
+  if (o.output == "json") {
+    std::cout << core::load_json(load).dump(2) << "\n";
+  } else {
+    std::cout << core::render_load_text(load, core::TextStyle{stdout_wants_color()});
+  }
+  const core::LoadSummary summary = core::summarize(load);
+  if (summary.succeeded == 0 && load.handshakes == 0) {
+    bool all_connect = !load.errors.empty();
+    for (const auto& [reason, n] : load.errors) {
+      if (reason.rfind("connect: ", 0) != 0) all_connect = false;
+    }
+    if (all_connect) return kExitCannotRun;
+  }
+  return summary.failed == 0 && summary.succeeded > 0 ? kExitOk : kExitCheckFailed;
+}
+
+int run(const SelftestOptions& o) {
+  // A server may close the connection while we write; that is a result, not a signal.
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::int64_t now = resolve_now(o.at);
+  const Setup setup = resolve_setup(o, now);
+
+  net::ClientTlsOptions tls_options;
+  tls_options.ca_file = o.ca;
+  tls_options.cert_file = o.cert;
+  tls_options.key_file = o.key;
+  tls_options.verify_at_unix = now;
+  tls_options.wall_clock_unix = static_cast<std::int64_t>(std::time(nullptr));
+  net::Prober prober(setup.target, tls_options);
+
+  if (o.load > 0) return run_load(o, prober);
+
+  core::SelftestRun run;
+  run.target = net::join_host_port(setup.target.host, setup.target.port);
+  run.servername = setup.target.servername.empty() ? setup.target.host : setup.target.servername;
+  run.path = prober.target().path;
+  run.client_cert_configured = !o.cert.empty();
+  run.client_cert = prober.client_certificate();
+  run.expected = setup.expected;
+  run.main = prober.scrape();
+  if (run.main.connected && !o.no_probes) {
+    for (const core::ProbePlan& plan : core::plan_probes(run.expected)) {
+      run.probes.push_back(prober.probe(plan));
+    }
+  }
+  core::SelftestOptions judge_options;
+  judge_options.now_unix = now;
+  judge_options.warn_days = o.warn_days;
+  judge_options.critical_days = o.critical_days;
+  const core::SelftestReport report = core::judge(std::move(run), judge_options);
+  if (o.output == "json") {
+    std::cout << core::selftest_json(report).dump(2) << "\n";
+  } else {
+    std::cout << core::render_selftest_text(report, core::TextStyle{stdout_wants_color()});
+  }
+  return core::exit_code(report);
+}
+
+}  // namespace
+
+void register_selftest(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<SelftestOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "selftest",
+      "connect as a client, scrape, and prove the endpoint enforces its configured TLS policy");
+  add_env_source_options(*sub, options->sources);
+  sub->add_option("--connect", options->connect,
+                  "the endpoint (default: where serve listens with the same environment; an "
+                  "empty host means localhost)")
+      ->type_name("HOST:PORT");
+  sub->add_option("--servername", options->servername,
+                  "SNI and the name the certificate must match (default: the host)")
+      ->type_name("NAME");
+  sub->add_option("--ca", options->ca, "trust these CA certificates (default: the system store)")
+      ->type_name("FILE");
+  sub->add_option("--cert", options->cert, "our client certificate (PEM, with its chain)")
+      ->type_name("FILE");
+  sub->add_option("--key", options->key, "the client certificate's private key (PEM)")
+      ->type_name("FILE");
+  sub->add_option("--path", options->path, "the HTTP path to scrape")->capture_default_str();
+  sub->add_option("--timeout", options->timeout_s,
+                  "deadline for each connection (connect, handshake and response)")
+      ->check(CLI::PositiveNumber)
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  sub->add_option("--expect-client-auth", options->expect_client_auth,
+                  "the client auth the server must enforce (overrides the environment)")
+      ->check(CLI::IsMember({"none", "request", "optional", "require-any", "require"}))
+      ->type_name("MODE");
+  sub->add_option("--expect-min-version", options->expect_min_version,
+                  "the lowest TLS version the server may accept")
+      ->check(CLI::IsMember({"1.2", "1.3"}))
+      ->type_name("VERSION");
+  sub->add_option("--expect-max-version", options->expect_max_version,
+                  "the highest TLS version the server may accept")
+      ->check(CLI::IsMember({"1.2", "1.3"}))
+      ->type_name("VERSION");
+  sub->add_option("--expect-ciphers", options->expect_ciphers,
+                  "the allowed TLS 1.2 cipher suites, comma-separated Go names")
+      ->type_name("LIST");
+  sub->add_flag("--no-probes", options->no_probes, "skip the policy probes");
+  sub->add_option("--load", options->load, "load mode: make N scrapes and report rates and latency")
+      ->check(CLI::PositiveNumber)
+      ->type_name("N");
+  sub->add_option("--concurrency", options->concurrency, "load mode: over C connections at once")
+      ->check(CLI::PositiveNumber)
+      ->type_name("C")
+      ->capture_default_str();
+  sub->add_flag("--new-connections", options->new_connections,
+                "load mode: a new connection and handshake for every request");
+  sub->add_option("-o,--output", options->output, "report format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->add_option("--at", options->at, "verify certificates at this RFC 3339 time (default: now)")
+      ->type_name("TIME");
+  sub->add_option("--warn-days", options->warn_days, "certificate status warning below DAYS left")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("DAYS")
+      ->capture_default_str();
+  sub->add_option("--critical-days", options->critical_days,
+                  "certificate status critical below DAYS left")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("DAYS")
+      ->capture_default_str();
+  sub->footer(
+      "\nChecks: TCP connect, TLS handshake, server chain verified, hostname match, validity,\n"
+      "client certificate, HTTP status and content type, exposition format; and, when the\n"
+      "expected policy is known (METRICS_PROMETHEUS_* as serve reads them, or --expect-*),\n"
+      "probes that must be refused: no client certificate under require (served under\n"
+      "optional), a client certificate from a foreign CA, TLS 1.2 when the minimum is 1.3,\n"
+      "TLS 1.3 when the maximum is 1.2, TLS 1.2 suites outside the allow list, plain HTTP.\n"
+      "\nExit status: 0 every check passed, 1 a check failed (a chain that does not verify\n"
+      "always fails), 2 usage error, 3 could not resolve or connect.\n");
+  sub->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+}  // namespace promtls::cli

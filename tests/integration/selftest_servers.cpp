@@ -1,0 +1,178 @@
+#include "selftest_servers.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace promtls::test {
+namespace {
+
+constexpr std::int64_t kYear2000 = 946684800;   // 2000-01-01T00:00:00Z
+constexpr std::int64_t kYear2099 = 4102444799;  // 2099-12-31T23:59:59Z
+
+bool exited(pid_t pid) {
+  int status = 0;
+  return ::waitpid(pid, &status, WNOHANG) == pid;
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error("free_port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::string& cwd,
+                 const std::string& log)
+    : log_(cwd + "/" + log) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork");
+  if (pid_ == 0) {
+    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+    const int out = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+}
+
+Process::~Process() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (exited(pid_)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+}
+
+bool Process::wait_listening(std::uint16_t port, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (up) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::string Process::log() const {
+  std::ifstream in(log_);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+CertSpec wide_spec(const std::string& cn) {
+  CertSpec spec;
+  spec.cn = cn;
+  spec.not_before = kYear2000;
+  spec.not_after = kYear2099;
+  return spec;
+}
+
+ServerFiles::ServerFiles(const CertSpec& server_spec, const std::string& metrics_body) {
+  ServerFiles& f = *this;
+  // nginx workers drop privileges when the tests run as root: let them read the content.
+  ::chmod(f.dir.path().c_str(), 0755);
+  const Authority authority =
+      Authority::make("selftest-ca", KeyKind::ec_p256, kYear2000, kYear2099);
+  const Key server_key(KeyKind::ec_p256);
+  const Key client_private(KeyKind::ec_p256);
+  f.cert = f.dir.write("server.crt", authority.leaf(server_spec, server_key).pem());
+  f.key = f.dir.write("server.key", server_key.private_pem());
+  f.ca = f.dir.write("ca.crt", authority.cert.pem(), 0644);
+  f.client_cert =
+      f.dir.write("client.crt", authority.leaf(wide_spec("selftest-client"), client_private).pem());
+  f.client_key = f.dir.write("client.key", client_private.private_pem());
+  f.metrics = f.dir.write("metrics", metrics_body, 0644);
+}
+
+Nginx start_nginx(const ServerFiles& files, const std::string& verify,
+                  const std::string& protocols) {
+  const std::string d = files.dir.path().string();
+  Nginx n;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    n.port = free_port();
+    std::ostringstream conf;
+    conf << "worker_processes 1;\npid " << d << "/nginx.pid;\nerror_log " << d
+         << "/error.log;\nevents { worker_connections 256; }\nhttp {\n  access_log off;\n"
+         << "  client_body_temp_path " << d << "/body;\n  proxy_temp_path " << d << "/proxy;\n"
+         << "  fastcgi_temp_path " << d << "/fastcgi;\n  uwsgi_temp_path " << d << "/uwsgi;\n"
+         << "  scgi_temp_path " << d << "/scgi;\n"
+         << "  server {\n    listen 127.0.0.1:" << n.port << " ssl;\n"
+         << "    ssl_certificate " << files.cert << ";\n    ssl_certificate_key " << files.key
+         << ";\n    ssl_protocols " << protocols << ";\n"
+         << "    ssl_client_certificate " << files.ca << ";\n    ssl_verify_client " << verify
+         << ";\n    keepalive_requests 100000;\n"
+         << "    location = /metrics {\n      types { }\n"
+         << "      default_type \"text/plain; version=0.0.4\";\n      alias " << files.metrics
+         << ";\n    }\n  }\n}\n";
+    files.dir.write("nginx.conf", conf.str(), 0644);
+    n.process = std::make_unique<Process>(
+        std::vector<std::string>{"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf",
+                                 "-g", "daemon off;"},
+        d, "nginx.out");
+    if (n.process->wait_listening(n.port)) return n;
+    n.process.reset();
+  }
+  throw std::runtime_error("nginx did not start; see " + d + "/error.log");
+}
+
+SServer start_s_server(const ServerFiles& files, const std::vector<std::string>& extra) {
+  const std::string d = files.dir.path().string();
+  SServer s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    s.port = free_port();
+    std::vector<std::string> argv{
+        "openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(s.port),
+        "-cert",   files.cert, "-key",    files.key,
+        "-WWW",    "-quiet"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    s.process = std::make_unique<Process>(argv, d, "s_server.out");
+    if (s.process->wait_listening(s.port)) return s;
+    s.process.reset();
+  }
+  throw std::runtime_error("openssl s_server did not start");
+}
+
+}  // namespace promtls::test

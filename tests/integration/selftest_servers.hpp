@@ -1,0 +1,69 @@
+// Third-party TLS servers for the selftest integration tests: nginx (Debian nginx-light) and
+// `openssl s_server -WWW`, started on an OS-chosen loopback port in a temporary directory and
+// stopped (SIGTERM, then SIGKILL) when the object is destroyed, also when a test fails.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pki.hpp"
+
+namespace promtls::test {
+
+// A loopback port that was free a moment ago (bound to port 0, then released).
+std::uint16_t free_port();
+
+// A child process with its own working directory; output goes to `log` in that directory.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& cwd, const std::string& log);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  // Waits until 127.0.0.1:port accepts connections; false after `timeout_ms` or if the child
+  // exited.
+  bool wait_listening(std::uint16_t port, int timeout_ms = 10000);
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_;
+};
+
+// Server credentials and content for a test server: a CA valid far around both kNow and the
+// real clock (real servers judge client certificates at the real time), a server certificate
+// with `server_spec`, and a client certificate from the same CA. `metrics` is the body served
+// at /metrics.
+struct ServerFiles {
+  ServerFiles(const CertSpec& server_spec, const std::string& metrics_body);
+  TempDir dir;
+  std::string cert, key, ca, client_cert, client_key, metrics;
+};
+
+// A CertSpec valid from 2000 to 2099: for certificates a real server judges by its clock.
+CertSpec wide_spec(const std::string& cn);
+
+struct Nginx {
+  std::uint16_t port = 0;
+  std::unique_ptr<Process> process;
+};
+
+// nginx with `ssl_verify_client` set to `verify` ("on", "optional", "off"), `protocols`
+// (e.g. "TLSv1.3"), serving `files.metrics` at /metrics as text/plain; version=0.0.4.
+Nginx start_nginx(const ServerFiles& files, const std::string& verify,
+                  const std::string& protocols = "TLSv1.3");
+
+struct SServer {
+  std::uint16_t port = 0;
+  std::unique_ptr<Process> process;
+};
+
+// openssl s_server -WWW serving the directory of `files` (so /metrics is files.metrics), with
+// extra arguments (e.g. {"-tls1_2"} or {"-Verify", "1", "-CAfile", ca}).
+SServer start_s_server(const ServerFiles& files, const std::vector<std::string>& extra = {});
+
+}  // namespace promtls::test

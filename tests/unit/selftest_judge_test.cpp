@@ -1,0 +1,188 @@
+// Judging self-test observations: probe planning, refusal, checks and exit codes, load summary.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "promtls/core/selftest.hpp"
+#include "promtls/core/tls_catalog.hpp"
+
+using namespace promtls::core;
+
+namespace {
+constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
+
+Exchange good_exchange() {
+  Exchange ex;
+  ex.resolved = ex.connected = true;
+  ex.tls.server_hello = ex.tls.completed = true;
+  ex.tls.version = "TLSv1.3";
+  ex.tls.version_id = kTls13;
+  ex.tls.cipher = "TLS_AES_128_GCM_SHA256";
+  CertInfo leaf;
+  leaf.subject = "CN=localhost";
+  leaf.dns_names = {"localhost"};
+  leaf.not_before_unix = kNow - 86400;
+  leaf.not_after_unix = kNow + 90 * 86400;
+  ex.tls.chain = {leaf};
+  ex.tls.verified = true;
+  ex.tls.hostname_match = true;
+  ex.tls.verify_name = "localhost";
+  ex.http.responded = true;
+  ex.http.status = 200;
+  ex.http.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  ex.http.body = "# TYPE up gauge\nup 1\n";
+  return ex;
+}
+
+const Check* find(const SelftestReport& r, const std::string& name) {
+  for (const auto& c : r.checks) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+SelftestReport judge_main(const Exchange& ex, ExpectedPolicy policy = {}) {
+  SelftestRun run;
+  run.target = "localhost:9443";
+  run.path = "/metrics";
+  run.main = ex;
+  run.expected = std::move(policy);
+  SelftestOptions options;
+  options.now_unix = kNow;
+  return judge(std::move(run), options);
+}
+}  // namespace
+
+TEST_CASE("a verified scrape of valid metrics passes and exits 0") {
+  const auto r = judge_main(good_exchange());
+  CHECK(r.ok);
+  CHECK(exit_code(r) == 0);
+  CHECK(find(r, "exposition-format")->detail == "1 families, 1 samples, no format errors");
+  const auto j = selftest_json(r);
+  CHECK(j["schema"] == "promtls/selftest/v1");
+  CHECK(j["server_certificate"]["days_left"] == 90);
+  CHECK(j["server_certificate"]["status"] == "ok");
+  CHECK(j["http"]["samples"] == 1);
+}
+
+TEST_CASE("a chain that does not verify fails with OpenSSL's reason even if all else passes") {
+  auto ex = good_exchange();
+  ex.tls.verified = false;
+  ex.tls.verify_error = "certificate has expired";
+  const auto r = judge_main(ex);
+  CHECK_FALSE(r.ok);
+  CHECK(exit_code(r) == 1);
+  CHECK(find(r, "server-certificate-verified")->detail == "not verified: certificate has expired");
+  CHECK(selftest_json(r)["server_certificate"]["verify_error"] == "certificate has expired");
+}
+
+TEST_CASE("an unreachable target exits 3") {
+  Exchange ex;
+  ex.connect_error = "cannot connect to localhost:1: Connection refused";
+  const auto r = judge_main(ex);
+  CHECK(r.unreachable);
+  CHECK(exit_code(r) == 3);
+}
+
+TEST_CASE("a wrong content type and a malformed body are failing checks") {
+  auto ex = good_exchange();
+  ex.http.content_type = "application/json";
+  ex.http.body = "up 1\nup 2\n";
+  const auto r = judge_main(ex);
+  CHECK_FALSE(find(r, "http-content-type")->ok);
+  CHECK(find(r, "exposition-format")->detail ==
+        "line 2: duplicate sample for \"up\" with the same labels");
+  CHECK(exit_code(r) == 1);
+}
+
+TEST_CASE("the probes follow the expected policy") {
+  ExpectedPolicy p;
+  CHECK(plan_probes(p).size() == 1);  // plain HTTP only
+  p.client_auth = ClientAuth::require;
+  p.min_version = kTls13;
+  auto plans = plan_probes(p);
+  REQUIRE(plans.size() == 4);
+  CHECK(plans[0].kind == ProbeKind::no_client_cert);
+  CHECK(plans[0].expect_refused);
+  CHECK(plans[1].kind == ProbeKind::foreign_client_cert);
+  CHECK(plans[2].kind == ProbeKind::tls12);
+  CHECK(plans[3].kind == ProbeKind::plaintext_http);
+
+  p.client_auth = ClientAuth::optional;
+  p.min_version = kTls12;
+  p.max_version = kTls12;
+  p.cipher_suites = std::vector<std::uint16_t>{0xC02F};
+  plans = plan_probes(p);
+  REQUIRE(plans.size() == 5);
+  CHECK_FALSE(plans[0].expect_refused);
+  CHECK(plans[2].kind == ProbeKind::tls13);
+  CHECK(plans[3].kind == ProbeKind::disallowed_cipher);
+  CHECK(std::find(plans[3].openssl_ciphers.begin(), plans[3].openssl_ciphers.end(),
+                  "ECDHE-RSA-AES128-GCM-SHA256") == plans[3].openssl_ciphers.end());
+  CHECK(std::find(plans[3].openssl_ciphers.begin(), plans[3].openssl_ciphers.end(),
+                  "ECDHE-RSA-AES256-GCM-SHA384") != plans[3].openssl_ciphers.end());
+}
+
+TEST_CASE("a probe the server did not refuse fails the run") {
+  SelftestRun run;
+  run.target = "localhost:9443";
+  run.main = good_exchange();
+  ProbeOutcome tls12{{ProbeKind::tls12, true, {}}, good_exchange()};
+  tls12.exchange.tls.version = "TLSv1.2";
+  ProbeOutcome plain{{ProbeKind::plaintext_http, true, {}}, {}};
+  plain.exchange.plaintext = plain.exchange.connected = plain.exchange.http.responded = true;
+  plain.exchange.http.status = 400;
+  run.probes = {tls12, plain};
+  SelftestOptions options;
+  options.now_unix = kNow;
+  const auto r = judge(run, options);
+  CHECK_FALSE(find(r, "probe-tls12-refused")->ok);
+  CHECK(find(r, "probe-tls12-refused")->detail ==
+        "TLS 1.2 accepted: the server negotiated TLSv1.2 TLS_AES_128_GCM_SHA256");
+  CHECK(find(r, "probe-plaintext-http-refused")->ok);
+  CHECK(exit_code(r) == 1);
+}
+
+TEST_CASE("refusal is judged at the TLS and HTTP layers") {
+  Exchange ex = good_exchange();
+  std::string how;
+  CHECK_FALSE(refused(ex, &how));
+  CHECK(how == "HTTP 200");
+  ex.http.status = 400;  // nginx refuses a missing client certificate with 400
+  CHECK(refused(ex, &how));
+  ex.http.responded = false;
+  ex.http.error = "the server sent alert \"certificate required\"";
+  CHECK(refused(ex, &how));
+  CHECK(how == "no HTTP response: the server sent alert \"certificate required\"");
+}
+
+TEST_CASE("certificate status uses the warning and critical thresholds") {
+  CertInfo c;
+  c.not_before_unix = kNow - 10;
+  SelftestOptions o;
+  o.now_unix = kNow;
+  c.not_after_unix = kNow + 20 * 86400;
+  CHECK(certificate_status(c, o) == "warning");
+  c.not_after_unix = kNow + 5 * 86400;
+  CHECK(certificate_status(c, o) == "critical");
+  c.not_after_unix = kNow - 1;
+  CHECK(certificate_status(c, o) == "expired");
+  c.not_before_unix = kNow + 1;
+  CHECK(certificate_status(c, o) == "not_yet_valid");
+}
+
+TEST_CASE("load percentiles are nearest-rank and errors fail the load check") {
+  CHECK(percentile({}, 50) == 0);
+  CHECK(percentile({5, 1, 4, 2, 3}, 50) == 3);
+  CHECK(percentile({5, 1, 4, 2, 3}, 90) == 5);
+  LoadRun run;
+  run.requests = 3;
+  run.duration_ms = 1000;
+  run.handshakes = 1;
+  run.latencies_ms = {1, 2};
+  run.errors["http status 503"] = 1;
+  const auto s = summarize(run);
+  CHECK(s.succeeded == 2);
+  CHECK(s.failed == 1);
+  CHECK(s.requests_per_second == Approx(2.0));
+  CHECK(load_json(run)["ok"] == false);
+}
