@@ -175,4 +175,27 @@ SServer start_s_server(const ServerFiles& files, const std::vector<std::string>&
   throw std::runtime_error("openssl s_server did not start");
 }
 
+NodeExporter start_node_exporter(const ServerFiles& files, const std::string& client_auth_type,
+                                 const std::string& min_version) {
+  const std::string d = files.dir.path().string();
+  files.dir.write("web.yml",
+                  "tls_server_config:\n  cert_file: " + files.cert + "\n  key_file: " + files.key +
+                      "\n  client_auth_type: " + client_auth_type +
+                      "\n  client_ca_file: " + files.ca + "\n  min_version: " + min_version + "\n",
+                  0644);
+  NodeExporter n;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    n.port = free_port();
+    n.process = std::make_unique<Process>(
+        std::vector<std::string>{
+            "prometheus-node-exporter", "--web.listen-address=127.0.0.1:" + std::to_string(n.port),
+            "--web.config.file=" + d + "/web.yml", "--collector.disable-defaults",
+            "--collector.loadavg", "--collector.time"},
+        d, "node_exporter.out");
+    if (n.process->wait_listening(n.port)) return n;
+    n.process.reset();
+  }
+  throw std::runtime_error("prometheus-node-exporter did not start");
+}
+
 }  // namespace promtls::test

@@ -66,4 +66,14 @@ struct SServer {
 // extra arguments (e.g. {"-tls1_2"} or {"-Verify", "1", "-CAfile", ca}).
 SServer start_s_server(const ServerFiles& files, const std::vector<std::string>& extra = {});
 
+struct NodeExporter {
+  std::uint16_t port = 0;
+  std::unique_ptr<Process> process;
+};
+
+// prometheus-node-exporter (Go, exporter-toolkit TLS) with `client_auth_type` (Go's name, e.g.
+// "RequireAndVerifyClientCert") and `min_version` (e.g. "TLS13"), a few collectors only.
+NodeExporter start_node_exporter(const ServerFiles& files, const std::string& client_auth_type,
+                                 const std::string& min_version);
+
 }  // namespace promtls::test

@@ -1,6 +1,11 @@
 // promtls selftest against real servers on loopback: nginx (ssl_verify_client on, optional,
 // off) and openssl s_server with an expired certificate, a wrong hostname, an untrusted CA and
 // TLS 1.2 allowed while the configuration says 1.3; load mode against nginx.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -221,6 +226,51 @@ TEST_CASE("a malformed exposition body fails the format check with its line") {
   CHECK(check(j, "exposition-format")["detail"] ==
         "line 3: unexpected end of line in the label set");
   CHECK(j["http"]["format_errors"][0]["line"] == 3);
+}
+
+TEST_CASE(
+    "node_exporter (Go) with RequireAndVerifyClientCert and TLS 1.3 passes the knative policy") {
+  const ServerFiles f(CertSpec{}, "");
+  const NodeExporter ne = start_node_exporter(f, "RequireAndVerifyClientCert", "TLS13");
+  const auto r = selftest(ne.port, f, env_policy(f, "require"));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["http"]["families"].get<int>() > 5);
+  CHECK(check(j, "exposition-format")["ok"] == true);
+  // Go refuses at the handshake: in TLS 1.3 the client learns it from the alert it reads next.
+  CHECK(check(j, "probe-no-client-certificate")["detail"] ==
+        "a connection without a client certificate was refused (no HTTP response: the server "
+        "sent alert \"bad certificate\")");
+  CHECK(check(j, "probe-tls12-refused")["ok"] == true);
+}
+
+TEST_CASE("node_exporter with Go's default minimum TLS 1.2 fails knative's TLS 1.3 policy") {
+  const ServerFiles f(CertSpec{}, "");
+  const NodeExporter ne = start_node_exporter(f, "RequireAndVerifyClientCert", "TLS12");
+  const auto r = selftest(ne.port, f, env_policy(f, "require"));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(check(json::parse(r.out), "probe-tls12-refused")["ok"] == false);
+}
+
+TEST_CASE("a server that never answers the handshake times out with a failing check") {
+  // A listening socket nobody accepts on: the kernel completes TCP, TLS never starts.
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 8) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const auto r =
+      run_promtls({"selftest", "--no-env", "-o", "json", "--no-probes", "--timeout", "0.5",
+                   "--connect", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))});
+  ::close(fd);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(check(json::parse(r.out), "tls-handshake")["detail"] == "timed out");
 }
 
 TEST_CASE("an endpoint nobody listens on exits 3") {
