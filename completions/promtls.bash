@@ -38,6 +38,24 @@ _promtls_validate() {
 }
 # <<< validate
 
+# >>> selftest
+_promtls_subcommands+=" selftest"
+_promtls_selftest() {
+    case $prev in
+        --env-file | --ca | --cert | --key) _promtls_files; return ;;
+        --expect-client-auth) _promtls_words "none request optional require-any require"; return ;;
+        --expect-min-version | --expect-max-version) _promtls_words "1.2 1.3"; return ;;
+        -o | --output) _promtls_words "text json"; return ;;
+        --set | --connect | --servername | --path | --timeout | --expect-ciphers | --load | \
+            --concurrency | --at | --warn-days | --crit-days) return ;;
+    esac
+    _promtls_words "--help --env-file --set --no-env --connect --servername --ca --cert --key
+        --path --timeout --expect-client-auth --expect-min-version --expect-max-version
+        --expect-ciphers --no-probes --load --concurrency --new-connections --output --at
+        --warn-days --crit-days"
+}
+# <<< selftest
+
 _promtls() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
     COMPREPLY=()

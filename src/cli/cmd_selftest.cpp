@@ -37,8 +37,8 @@ struct SelftestOptions {
   bool new_connections = false;
   std::string output = "text";
   std::string at;
-  int warn_days = 28;
-  int critical_days = 14;
+  std::int64_t warn_days = core::ExpiryPolicy{}.warn_days;
+  std::int64_t crit_days = core::ExpiryPolicy{}.crit_days;
 };
 
 std::uint16_t parse_version_flag(const std::string& v) {
@@ -196,8 +196,8 @@ int run(const SelftestOptions& o) {
   }
   core::SelftestOptions judge_options;
   judge_options.now_unix = now;
-  judge_options.warn_days = o.warn_days;
-  judge_options.critical_days = o.critical_days;
+  judge_options.expiry.warn_days = o.warn_days;
+  judge_options.expiry.crit_days = o.crit_days;
   const core::SelftestReport report = core::judge(std::move(run), judge_options);
   if (o.output == "json") {
     std::cout << core::selftest_json(report).dump(2) << "\n";
@@ -268,7 +268,7 @@ void register_selftest(CLI::App& app, int& exit_code) {
       ->check(CLI::NonNegativeNumber)
       ->type_name("DAYS")
       ->capture_default_str();
-  sub->add_option("--critical-days", options->critical_days,
+  sub->add_option("--crit-days", options->crit_days,
                   "certificate status critical below DAYS left")
       ->check(CLI::NonNegativeNumber)
       ->type_name("DAYS")

@@ -254,12 +254,8 @@ bool refused(const Exchange& ex, std::string* how) {
 }
 
 std::string certificate_status(const CertInfo& cert, const SelftestOptions& options) {
-  if (options.now_unix < cert.not_before_unix) return "not_yet_valid";
-  if (options.now_unix >= cert.not_after_unix) return "expired";
-  const std::int64_t days = days_until(cert.not_after_unix, options.now_unix);
-  if (days < options.critical_days) return "critical";
-  if (days < options.warn_days) return "warning";
-  return "ok";
+  return std::string(
+      to_string(judge_certificate(cert, options.expiry, options.now_unix).status));
 }
 
 ordered_json certificate_json(const CertInfo& cert, const std::string& source, std::size_t index,
@@ -274,18 +270,14 @@ ordered_json certificate_json(const CertInfo& cert, const std::string& source, s
   j["not_before"] = format_rfc3339(cert.not_before_unix);
   j["not_after"] = format_rfc3339(cert.not_after_unix);
   j["not_after_unix"] = cert.not_after_unix;
-  j["days_left"] = days_until(cert.not_after_unix, options.now_unix);
-  const double lifetime = static_cast<double>(cert.not_after_unix - cert.not_before_unix);
-  double used = lifetime > 0
-                    ? static_cast<double>(options.now_unix - cert.not_before_unix) / lifetime * 100
-                    : 100;
-  used = std::clamp(used, 0.0, 100.0);
-  j["lifetime_used_percent"] = std::round(used * 10) / 10;
+  const CertJudgement judgement = judge_certificate(cert, options.expiry, options.now_unix);
+  j["days_left"] = judgement.days_left;
+  j["lifetime_used_percent"] = std::round(judgement.lifetime_used_percent * 10) / 10;
   j["key"] = {{"type", cert.key.type}, {"bits", cert.key.bits}};
   j["signature_algorithm"] = cert.signature_algorithm;
   j["sha256_fingerprint"] = cert.sha256_fingerprint;
   j["is_ca"] = cert.is_ca;
-  j["status"] = certificate_status(cert, options);
+  j["status"] = std::string(to_string(judgement.status));
   return j;
 }
 

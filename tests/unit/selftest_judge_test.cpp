@@ -167,6 +167,7 @@ TEST_CASE("certificate status uses the warning and critical thresholds") {
   c.not_after_unix = kNow - 1;
   CHECK(certificate_status(c, o) == "expired");
   c.not_before_unix = kNow + 1;
+  c.not_after_unix = kNow + 90 * 86400;
   CHECK(certificate_status(c, o) == "not_yet_valid");
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "promtls/core/cert_info.hpp"
+#include "promtls/core/cert_policy.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/exposition.hpp"
 #include "promtls/core/report.hpp"
@@ -134,8 +135,7 @@ struct SelftestRun {
 
 struct SelftestOptions {
   std::int64_t now_unix = 0;  // certificate validity is judged at this instant
-  int warn_days = 28;         // certificate status "warning" below this many days left
-  int critical_days = 14;     // status "critical" below this many days left
+  ExpiryPolicy expiry;        // inspect's thresholds for each certificate's status
 };
 
 struct SelftestReport {
@@ -158,7 +158,8 @@ SelftestReport judge(SelftestRun run, const SelftestOptions& options);
 // The exit code DESIGN.md assigns: 3 unreachable, 1 a check failed, 0 all passed.
 int exit_code(const SelftestReport& report);
 
-// "ok", "warning", "critical", "expired" or "not_yet_valid" (inspect's statuses).
+// "ok", "warning", "critical", "expired" or "not_yet_valid": core::judge_certificate() with
+// `options.expiry` at `options.now_unix`, as inspect reports it.
 std::string certificate_status(const CertInfo& cert, const SelftestOptions& options);
 
 // A certificate with inspect's fields (DESIGN.md) at `options.now_unix`.
