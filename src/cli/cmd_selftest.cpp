@@ -268,8 +268,7 @@ void register_selftest(CLI::App& app, int& exit_code) {
       ->check(CLI::NonNegativeNumber)
       ->type_name("DAYS")
       ->capture_default_str();
-  sub->add_option("--crit-days", options->crit_days,
-                  "certificate status critical below DAYS left")
+  sub->add_option("--crit-days", options->crit_days, "certificate status critical below DAYS left")
       ->check(CLI::NonNegativeNumber)
       ->type_name("DAYS")
       ->capture_default_str();

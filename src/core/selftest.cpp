@@ -254,8 +254,7 @@ bool refused(const Exchange& ex, std::string* how) {
 }
 
 std::string certificate_status(const CertInfo& cert, const SelftestOptions& options) {
-  return std::string(
-      to_string(judge_certificate(cert, options.expiry, options.now_unix).status));
+  return std::string(to_string(judge_certificate(cert, options.expiry, options.now_unix).status));
 }
 
 ordered_json certificate_json(const CertInfo& cert, const std::string& source, std::size_t index,
