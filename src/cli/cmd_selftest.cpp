@@ -87,6 +87,10 @@ struct Setup {
 Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   std::vector<core::Finding> findings;
   const core::EnvSnapshot env = gather_env(o.sources, findings);
+  for (const core::Finding& f : findings) {
+    std::cerr << "promtls: warning: " << f.message
+              << (f.origin ? " (" + f.origin->to_string() + ")" : std::string()) << "\n";
+  }
   core::EvaluateOptions eval_options;
   eval_options.now_unix = now;
   const core::Evaluation evaluation =
@@ -231,7 +235,7 @@ void register_selftest(CLI::App& app, int& exit_code) {
   sub->add_option("--path", options->path, "the HTTP path to scrape")->capture_default_str();
   sub->add_option("--timeout", options->timeout_s,
                   "deadline for each connection (connect, handshake and response)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.001, 3600.0))
       ->type_name("SECONDS")
       ->capture_default_str();
   sub->add_option("--expect-client-auth", options->expect_client_auth,
