@@ -187,3 +187,16 @@ TEST_CASE("load percentiles are nearest-rank and errors fail the load check") {
   CHECK(s.requests_per_second == Approx(2.0));
   CHECK(load_json(run)["ok"] == false);
 }
+
+TEST_CASE("an X25519MLKEM768 key exchange is flagged as post-quantum") {
+  auto ex = good_exchange();
+  ex.tls.group = "X25519MLKEM768";
+  ex.tls.group_id = kX25519MLKEM768;
+  const auto r = judge_main(ex);
+  CHECK(selftest_json(r)["tls"]["post_quantum"] == true);
+  CHECK(render_selftest_text(r, TextStyle{}).find("group X25519MLKEM768 (post-quantum hybrid)") !=
+        std::string::npos);
+  ex.tls.group = "X25519";
+  ex.tls.group_id = 29;
+  CHECK(selftest_json(judge_main(ex))["tls"]["post_quantum"] == false);
+}
