@@ -70,11 +70,18 @@ std::string expiry_detail(const CertInfo& cert, const SelftestOptions& options) 
          relative_phrase(cert.not_after_unix, options.now_unix) + ")";
 }
 
-void judge_probe(const ProbeOutcome& probe, Checks& checks) {
+void judge_probe(const ProbeOutcome& probe, const Exchange& main, Checks& checks) {
   const std::string name = probe_check_name(probe.plan.kind);
   const Exchange& ex = probe.exchange;
   if (!ex.connected) {
     checks.add(name, false, "inconclusive: could not connect: " + ex.connect_error);
+    return;
+  }
+  // A refusal proves nothing when the server answers no TLS hello at all.
+  if (probe.plan.kind != ProbeKind::plaintext_http && !main.tls.server_hello) {
+    checks.add(name, false,
+               "inconclusive: the server did not accept a normal TLS handshake either (" +
+                   main.tls.error + ")");
     return;
   }
   std::string how;
@@ -403,7 +410,7 @@ SelftestReport judge(SelftestRun run, const SelftestOptions& options) {
       }
     }
 
-    for (const ProbeOutcome& probe : run.probes) judge_probe(probe, checks);
+    for (const ProbeOutcome& probe : run.probes) judge_probe(probe, ex, checks);
   }
 
   report.checks = std::move(checks.list);

@@ -678,8 +678,9 @@ struct Prober::Impl {
   }
 
   // Connects (and handshakes when `ctx` is set); fills the connect and TLS facts.
+  // `describe`: extract the certificates and session facts (not needed in load mode).
   bool open(Connection& conn, SSL_CTX* ctx, Clock::time_point start, Clock::time_point deadline,
-            core::Exchange& ex) const {
+            core::Exchange& ex, bool describe = true) const {
     ex.plaintext = ctx == nullptr;
     const std::string err = connect_tcp(conn, target.host, target.port, deadline, ex.resolved);
     if (!err.empty()) {
@@ -707,12 +708,16 @@ struct Prober::Impl {
         conn.ssl_call([&] { return ::SSL_connect(conn.ssl.get()); }, deadline, error, timed_out);
     ex.tls.completed = rc == 1;
     if (!ex.tls.completed) {
+      ex.timings.total_ms = ms_since(start);
       ex.tls.error = conn.ssl_failure(error, timed_out, errno);
+      if (ex.tls.error.find("wrong version number") != std::string::npos) {
+        ex.tls.error += " (the server does not speak TLS on this port?)";
+      }
       if (conn.trace.alert >= 0) ex.tls.alert = alert_words(conn.trace.alert);
     } else {
       ex.timings.handshake_ms = ms_since(start);
     }
-    describe_session(conn, verify_name, ex.tls);
+    if (describe) describe_session(conn, verify_name, ex.tls);
     return ex.tls.completed;
   }
 
@@ -865,7 +870,7 @@ core::LoadRun Prober::load(std::size_t requests, std::size_t concurrency, bool n
         if (!conn || new_connections) {
           conn = std::make_unique<Connection>();
           buffer.clear();
-          if (!m.open(*conn, ctx.get(), start, deadline, ex)) {
+          if (!m.open(*conn, ctx.get(), start, deadline, ex, false)) {
             ++errors[ex.connected ? "handshake: " + ex.tls.error : "connect: " + ex.connect_error];
             conn.reset();
             continue;

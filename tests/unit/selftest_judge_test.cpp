@@ -200,3 +200,21 @@ TEST_CASE("an X25519MLKEM768 key exchange is flagged as post-quantum") {
   ex.tls.group_id = 29;
   CHECK(selftest_json(judge_main(ex))["tls"]["post_quantum"] == false);
 }
+
+TEST_CASE("TLS probes are inconclusive when the server accepts no TLS handshake at all") {
+  SelftestRun run;
+  run.target = "localhost:8080";
+  run.main.connected = true;
+  run.main.tls.error = "wrong version number";
+  ProbeOutcome no_cert{{ProbeKind::no_client_cert, true, {}}, {}};
+  no_cert.exchange.connected = true;
+  no_cert.exchange.tls.error = "wrong version number";
+  run.probes = {no_cert};
+  SelftestOptions options;
+  options.now_unix = kNow;
+  const auto r = judge(run, options);
+  CHECK_FALSE(find(r, "probe-no-client-certificate")->ok);
+  CHECK(find(r, "probe-no-client-certificate")->detail ==
+        "inconclusive: the server did not accept a normal TLS handshake either (wrong version "
+        "number)");
+}
