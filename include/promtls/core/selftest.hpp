@@ -124,7 +124,7 @@ struct Check {
 // Everything one self-test run observed.
 struct SelftestRun {
   std::string target;      // "host:port" as connected to
-  std::string servername;  // SNI and the name verified ("" for an IP address)
+  std::string servername;  // the name verified; also sent as SNI unless it is an IP address
   std::string path;        // the HTTP path scraped
   bool client_cert_configured = false;
   std::optional<CertInfo> client_cert;  // ours (--cert), when it parsed
