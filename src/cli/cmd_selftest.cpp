@@ -152,7 +152,18 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
 }
 
 int run_load(const SelftestOptions& o, net::Prober& prober) {
-  const core::LoadRun load = prober.load(o.load, o.concurrency, o.new_connections);
+  // One verifying scrape first: a load run never passes a server that does not verify.
+  const core::Exchange first = prober.scrape();
+  core::LoadRun load = prober.load(o.load, o.concurrency, o.new_connections);
+  if (first.connected && !first.tls.chain.empty()) {
+    load.verified = first.tls.verified && first.tls.hostname_match;
+    load.verify_detail = !first.tls.verified ? "not verified: " + first.tls.verify_error
+                                             : "\"" + first.tls.verify_name +
+                                                   "\" is not among the certificate's SANs";
+  } else if (first.connected) {
+    load.verified = false;
+    load.verify_detail = "no server certificate was received: " + first.tls.error;
+  }
   if (o.output == "json") {
     std::cout << core::load_json(load).dump(2) << "\n";
   } else {
@@ -166,7 +177,7 @@ int run_load(const SelftestOptions& o, net::Prober& prober) {
     }
     if (all_connect) return kExitCannotRun;
   }
-  return summary.failed == 0 && summary.succeeded > 0 ? kExitOk : kExitCheckFailed;
+  return load.verified && summary.failed == 0 && summary.succeeded > 0 ? kExitOk : kExitCheckFailed;
 }
 
 int run(const SelftestOptions& o) {

@@ -630,9 +630,11 @@ std::string render_load_text(const LoadRun& run, const TextStyle& style) {
   const auto paint = [&](const std::string& text, const char* code) {
     return style.color ? std::string("\033[") + code + "m" + text + "\033[0m" : text;
   };
-  out += "\n" + (s.failed == 0 ? paint("passed", "32") + ": no errors\n"
-                               : paint("failed", "31") + ": " + std::to_string(s.failed) +
-                                     " requests failed\n");
+  if (!run.verified) out += "  verify       " + run.verify_detail + "\n";
+  out += "\n" + (!run.verified   ? paint("failed", "31") + ": the server did not verify\n"
+                 : s.failed == 0 ? paint("passed", "32") + ": no errors\n"
+                                 : paint("failed", "31") + ": " + std::to_string(s.failed) +
+                                       " requests failed\n");
   return out;
 }
 
@@ -641,7 +643,7 @@ ordered_json load_json(const LoadRun& run) {
   const auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
   ordered_json j;
   j["schema"] = "promtls/selftest/v1";
-  j["ok"] = s.failed == 0 && s.succeeded > 0;
+  j["ok"] = run.verified && s.failed == 0 && s.succeeded > 0;
   j["target"] = run.target;
   ordered_json errors = ordered_json::object();
   for (const auto& [reason, n] : run.errors) errors[reason] = n;
@@ -660,11 +662,14 @@ ordered_json load_json(const LoadRun& run) {
                  {"p99", round3(s.p99_ms)},
                  {"max", round3(s.max_ms)}}},
                {"errors", errors}};
-  j["checks"] =
-      ordered_json::array({{{"name", "load-errors"},
-                            {"ok", s.failed == 0 && s.succeeded > 0},
-                            {"detail", std::to_string(s.failed) + " of " +
-                                           std::to_string(run.requests) + " requests failed"}}});
+  j["checks"] = ordered_json::array(
+      {{{"name", "server-certificate-verified"},
+        {"ok", run.verified},
+        {"detail", run.verified ? "the chain and name verify" : run.verify_detail}},
+       {{"name", "load-errors"},
+        {"ok", s.failed == 0 && s.succeeded > 0},
+        {"detail",
+         std::to_string(s.failed) + " of " + std::to_string(run.requests) + " requests failed"}}});
   return j;
 }
 

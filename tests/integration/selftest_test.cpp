@@ -174,6 +174,16 @@ TEST_CASE("a server certificate from an untrusted CA fails with OpenSSL's reason
   CHECK(j["server_certificate"]["verify_error"] == "unable to get local issuer certificate");
   CHECK(j["server_certificate"]["hostname_match"] == true);
   CHECK(j["server_certificate"]["chain"].size() == 1);
+  // Load mode does not pass an unverified server either.
+  r = run_promtls({"selftest", "--no-env", "-o", "json", kAt, "--load", "3", "--concurrency", "1",
+                   "--connect", "127.0.0.1:" + std::to_string(server.port), "--ca", other.ca});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const json load = json::parse(r.out);
+  CHECK(load["ok"] == false);
+  CHECK(load["load"]["failed"] == 0);
+  CHECK(check(load, "server-certificate-verified")["detail"] ==
+        "not verified: unable to get local issuer certificate");
 }
 
 TEST_CASE("a server that allows TLS 1.2 while the configuration says 1.3 fails the probe") {

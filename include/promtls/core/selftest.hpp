@@ -182,6 +182,10 @@ struct LoadRun {
   std::size_t handshakes = 0;                 // completed TLS handshakes
   std::vector<double> latencies_ms;           // of successful requests
   std::map<std::string, std::size_t> errors;  // failed requests by reason
+  // From one verifying scrape before the load: load mode never passes a server whose chain or
+  // name does not verify. `verify_detail` says why not ("" when it did).
+  bool verified = true;
+  std::string verify_detail;
 };
 
 struct LoadSummary {
@@ -197,7 +201,8 @@ LoadSummary summarize(const LoadRun& run);
 double percentile(std::vector<double> values, double p);
 
 std::string render_load_text(const LoadRun& run, const TextStyle& style);
-// {schema, ok, target, load: {...}, checks: [{name: "load-errors", ...}]}.
+// {schema, ok, target, load: {...}, checks: [{name: "server-certificate-verified", ...},
+// {name: "load-errors", ...}]}; ok is false when the server did not verify or a request failed.
 nlohmann::ordered_json load_json(const LoadRun& run);
 
 }  // namespace promtls::core
