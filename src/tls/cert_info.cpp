@@ -15,10 +15,6 @@
 #include "promtls/core/time.hpp"
 
 namespace promtls::tls::detail {
-namespace {
-
-template <typename T, auto Free>
-using Owned = std::unique_ptr<T, Deleter<Free>>;
 
 std::string name_text(const X509_NAME* name) {
   BioPtr bio(::BIO_new(::BIO_s_mem()));
@@ -77,12 +73,10 @@ std::string ip_text(const ASN1_OCTET_STRING* ip) {
   return "<" + std::to_string(len) + "-byte address>";
 }
 
-void read_sans(X509* cert, core::CertInfo& out) {
-  Owned<GENERAL_NAMES, ::GENERAL_NAMES_free> names(static_cast<GENERAL_NAMES*>(
-      ::X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
-  if (!names) return;
-  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
-    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names.get(), i);
+void add_sans(const GENERAL_NAMES* names, core::CertInfo& out) {
+  if (names == nullptr) return;
+  for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
     switch (gn->type) {
       case GEN_DNS:
         out.dns_names.push_back(asn1_text(gn->d.dNSName));
@@ -102,13 +96,11 @@ void read_sans(X509* cert, core::CertInfo& out) {
   }
 }
 
-void read_eku(X509* cert, core::CertInfo& out) {
-  Owned<EXTENDED_KEY_USAGE, ::EXTENDED_KEY_USAGE_free> eku(static_cast<EXTENDED_KEY_USAGE*>(
-      ::X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr)));
-  if (!eku) return;
+void add_eku(const EXTENDED_KEY_USAGE* eku, core::CertInfo& out) {
+  if (eku == nullptr) return;
   out.has_extended_key_usage = true;
-  for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
-    const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku.get(), i);
+  for (int i = 0; i < sk_ASN1_OBJECT_num(eku); ++i) {
+    const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku, i);
     const int nid = ::OBJ_obj2nid(obj);
     if (nid != NID_undef) {
       out.extended_key_usage.emplace_back(::OBJ_nid2sn(nid));
@@ -120,7 +112,39 @@ void read_eku(X509* cert, core::CertInfo& out) {
   }
 }
 
+namespace {
+
+template <typename T, auto Free>
+using Owned = std::unique_ptr<T, Deleter<Free>>;
+
+void read_sans(X509* cert, core::CertInfo& out) {
+  Owned<GENERAL_NAMES, ::GENERAL_NAMES_free> names(static_cast<GENERAL_NAMES*>(
+      ::X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  add_sans(names.get(), out);
+}
+
+void read_eku(X509* cert, core::CertInfo& out) {
+  Owned<EXTENDED_KEY_USAGE, ::EXTENDED_KEY_USAGE_free> eku(static_cast<EXTENDED_KEY_USAGE*>(
+      ::X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr)));
+  add_eku(eku.get(), out);
+}
+
 }  // namespace
+
+std::string serial_text(const ASN1_INTEGER* serial_number) {
+  std::string out;
+  Owned<BIGNUM, ::BN_free> serial(::ASN1_INTEGER_to_BN(serial_number, nullptr));
+  if (serial) {
+    char* text = ::BN_bn2hex(serial.get());
+    out = text;
+    ::OPENSSL_free(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool negative = !out.empty() && out.front() == '-';
+    const std::size_t first = out.find_first_not_of('0', negative ? 1 : 0);
+    out = (negative ? "-" : "") + (first == std::string::npos ? "0" : out.substr(first));
+  }
+  return out;
+}
 
 std::string hex(const unsigned char* data, std::size_t len, bool colons, bool upper) {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -220,17 +244,7 @@ core::CertInfo cert_info(X509* cert) {
   info.issuer_attributes = attributes(issuer);
   info.self_signed = ::X509_NAME_cmp(subject, issuer) == 0;
 
-  Owned<BIGNUM, ::BN_free> serial(::ASN1_INTEGER_to_BN(::X509_get0_serialNumber(cert), nullptr));
-  if (serial) {
-    char* text = ::BN_bn2hex(serial.get());
-    info.serial = text;
-    ::OPENSSL_free(text);
-    for (char& c : info.serial) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const bool negative = !info.serial.empty() && info.serial.front() == '-';
-    const std::size_t first = info.serial.find_first_not_of('0', negative ? 1 : 0);
-    info.serial =
-        (negative ? "-" : "") + (first == std::string::npos ? "0" : info.serial.substr(first));
-  }
+  info.serial = serial_text(::X509_get0_serialNumber(cert));
   info.not_before_unix = unix_time(::X509_get0_notBefore(cert));
   info.not_after_unix = unix_time(::X509_get0_notAfter(cert));
   if (const EVP_PKEY* key = ::X509_get0_pubkey(cert)) {

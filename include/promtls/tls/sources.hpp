@@ -1,39 +1,62 @@
-// Certificate sources: files, directories and other places certificates live, loaded into
-// located certificates for inspect and serve --watch.
+// Certificate sources: every place certificates live, loaded into located certificates for
+// inspect and serve --watch.
 //
-// This version reads PEM and DER files and walks directories. Errors never stop the other
-// sources: each becomes a SourceError naming the source and a short reason. Reentrant; call
-// from any thread.
+// Files are sniffed by content, not name: PEM bundles (every CERTIFICATE block), DER, PKCS#12
+// (passwords tried in order, the empty one always), and Kubernetes objects in YAML or JSON
+// (single, multi-document or List): Secrets (data/stringData values that hold certificates,
+// base64-decoded), ConfigMaps (data/binaryData) and kubeconfigs (*-data fields and file
+// references). Directories are walked (recursively on request), symlinks are followed and every
+// file is read once however many links lead to it, so a Kubernetes Secret volume (`tls.crt` ->
+// `..data/tls.crt` -> `..2026_01_01_00_00_00.1/tls.crt`) reports each certificate once, under its
+// visible name. Paths with glob characters are expanded; "-" reads standard input.
+//
+// Errors never stop the other sources: each becomes a SourceError naming the source and a short
+// reason. No Secret value or private key ever appears in an error. Certificates are read with the
+// fast reader (fast_cert.hpp). Reentrant; call from any thread (stdin only from one).
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "promtls/core/license.hpp"
 #include "promtls/core/metrics.hpp"
 
 namespace promtls::tls {
 
 struct SourceOptions {
   bool recursive = false;  // descend into subdirectories of directory sources
+  // PKCS#12 passwords to try after the empty one, in order. Never printed.
+  std::vector<std::string> passwords;
 };
 
 struct SourceError {
   std::string source;   // the path (or object) that failed
   std::string reason;   // stable snake_case: not_found, permission_denied, read_failed,
-                        // bad_pem, no_certificate_found, decode_failed, walk_error
+                        // bad_pem, no_certificate_found, decode_failed, walk_error,
+                        // bad_pkcs12, bad_passphrase, broken_symlink
   std::string message;  // for people: "open /x: no such file or directory"
+};
+
+// The Tigera operator metadata of a Secret (spec/tigera-metrics.md §3.2), with the index in
+// LoadResult::certificates of the first certificate of its tls.crt (npos when none parsed).
+struct TigeraSecret {
+  core::TigeraSecretMetadata metadata;
+  std::size_t cert_index = static_cast<std::size_t>(-1);
 };
 
 struct LoadResult {
   std::vector<core::LocatedCert> certificates;  // in source order, bundle order within a file
   std::vector<SourceError> errors;
+  std::vector<TigeraSecret> tigera_secrets;  // Secrets carrying certificates.operator.tigera.io/*
 };
 
-// Loads every certificate from `paths` (files or directories). A file's format is sniffed from
-// its content: PEM (every CERTIFICATE block of a bundle) or a single DER certificate.
+// Loads every certificate from `paths` (files, directories, globs, "-" for stdin).
 LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options);
 
 // Loads certificates from bytes already read (stdin, a Secret value); `source` labels them.
-LoadResult load_bytes(std::string_view bytes, const std::string& source);
+LoadResult load_bytes(std::string_view bytes, const std::string& source,
+                      const SourceOptions& options = {});
 
 }  // namespace promtls::tls

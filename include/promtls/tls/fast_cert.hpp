@@ -1,0 +1,31 @@
+// The fast certificate reader inspect and serve --watch use: every CertInfo field, read through
+// OpenSSL's ASN.1 template machinery without decoding the public key (the key's type, size and
+// curve come from the SubjectPublicKeyInfo's algorithm identifier, its parameters and the length
+// of the key itself). OpenSSL 3's d2i_X509 spends almost all its time building the EVP_PKEY;
+// this path skips that and gives the same fields as the full parse (tests/unit/fast_cert_test
+// proves it on every fixture). Keys of other algorithms (DSA, explicit EC parameters) fall back
+// to decoding just the key. Reentrant; call from any thread.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "promtls/core/cert_info.hpp"
+
+namespace promtls::tls {
+
+// Describes the DER certificate at the start of `der`. Returns false (and leaves `out` in an
+// unspecified state) when it does not parse as a certificate. `consumed`, when given, receives
+// the length of the certificate's encoding.
+bool read_certificate_fast(std::string_view der, core::CertInfo& out,
+                           std::size_t* consumed = nullptr);
+
+// Every CERTIFICATE / TRUSTED CERTIFICATE block of PEM text, in order, through the fast reader.
+// `blocks` (optional) receives the number of certificate blocks seen; `bad_blocks` those that did
+// not parse.
+std::vector<core::CertInfo> read_pem_certificates_fast(std::string_view pem,
+                                                       std::size_t* blocks = nullptr,
+                                                       std::size_t* bad_blocks = nullptr);
+
+}  // namespace promtls::tls
