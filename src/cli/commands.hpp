@@ -10,6 +10,7 @@ class App;
 namespace promtls::cli {
 
 void register_validate(CLI::App& app, int& exit_code);
+void register_inspect(CLI::App& app, int& exit_code);
 void register_selftest(CLI::App& app, int& exit_code);
 
 }  // namespace promtls::cli

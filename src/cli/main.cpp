@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
 
   int exit_code = promtls::kExitOk;
   promtls::cli::register_validate(app, exit_code);
+  promtls::cli::register_inspect(app, exit_code);
   promtls::cli::register_selftest(app, exit_code);
 
   try {

@@ -1,0 +1,37 @@
+// Fetching the certificate chain a TLS endpoint presents, over a real OpenSSL handshake with a
+// deadline. The chain is returned even when verification fails, with the verification result
+// (OpenSSL's verify error text, including a hostname mismatch). Blocking; reentrant.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "promtls/core/cert_info.hpp"
+
+namespace promtls::tls {
+
+struct RemoteOptions {
+  std::string host;
+  std::string port;
+  std::string servername;  // SNI and the name verified; default: host (unless an IP address)
+  std::string ca_file;     // trust anchors; default: the system store
+  std::string cert_file;   // client certificate, when the endpoint requires one
+  std::string key_file;
+  int timeout_ms = 10000;  // for connect and handshake together
+};
+
+struct RemoteResult {
+  bool connected = false;  // the handshake completed
+  std::string error;       // why not, when !connected ("connect 127.0.0.1:1: Connection refused")
+  std::vector<core::CertInfo> chain;  // as presented, leaf first
+  bool verified = false;
+  std::string verify_error;  // OpenSSL's text when !verified, e.g. "self-signed certificate"
+  std::string tls_version;   // "TLSv1.3"
+};
+
+// Connects, handshakes and closes. Never throws for network or TLS failures (they are in the
+// result); throws promtls::Error (exit 3) when the client credentials or CA file cannot be
+// loaded.
+RemoteResult fetch_chain(const RemoteOptions& options);
+
+}  // namespace promtls::tls

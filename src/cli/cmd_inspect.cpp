@@ -1,0 +1,291 @@
+// promtls inspect: certificate and license expiry from files, bundles, Kubernetes objects and
+// live endpoints.
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "promtls/core/error.hpp"
+#include "promtls/core/inspect_report.hpp"
+#include "promtls/core/license.hpp"
+#include "promtls/tls/jwt_verify.hpp"
+#include "promtls/tls/remote.hpp"
+#include "promtls/tls/sources.hpp"
+
+namespace promtls::cli {
+namespace {
+
+struct InspectOptions {
+  std::vector<std::string> sources;
+  bool recursive = false;
+  std::vector<std::string> passwords;
+  std::string password_file;
+  std::string password_env;
+  std::vector<std::string> connect;
+  std::string servername;
+  std::string ca;
+  std::string cert;
+  std::string key;
+  int timeout_s = 10;
+  std::vector<std::string> licenses;
+  std::string license_cert;
+  std::int64_t warn_days = 30;
+  std::int64_t crit_days = 7;
+  double warn_percent = -1;
+  std::string at;
+  std::string fail_on = "critical";
+  std::string output = "text";
+};
+
+std::string strip_newline(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+std::vector<std::string> gather_passwords(const InspectOptions& o) {
+  std::vector<std::string> out = o.passwords;
+  if (!o.password_file.empty()) out.push_back(strip_newline(read_file_or_throw(o.password_file)));
+  if (!o.password_env.empty()) {
+    const char* value = std::getenv(o.password_env.c_str());
+    if (value == nullptr) {
+      throw Error("--password-env " + o.password_env + ": the variable is not set", kExitUsage);
+    }
+    out.emplace_back(value);
+  }
+  return out;
+}
+
+// "host:port" or "[v6]:port".
+tls::RemoteOptions parse_target(const std::string& target, const InspectOptions& o) {
+  tls::RemoteOptions r;
+  const std::size_t colon = target.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == target.size()) {
+    throw Error("--connect " + target + ": expected HOST:PORT", kExitUsage);
+  }
+  r.host = target.substr(0, colon);
+  if (r.host.size() > 2 && r.host.front() == '[' && r.host.back() == ']') {
+    r.host = r.host.substr(1, r.host.size() - 2);
+  }
+  r.port = target.substr(colon + 1);
+  r.servername = o.servername;
+  r.ca_file = o.ca;
+  r.cert_file = o.cert;
+  r.key_file = o.key;
+  r.timeout_ms = o.timeout_s * 1000;
+  return r;
+}
+
+void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
+               core::InspectReport& report) {
+  if (o.sources.empty()) return;
+  tls::SourceOptions so;
+  so.recursive = o.recursive;
+  so.passwords = gather_passwords(o);
+  tls::LoadResult loaded = tls::load_sources(o.sources, so);
+  std::map<std::size_t, core::TigeraCheck> checks;
+  for (const tls::TigeraSecret& s : loaded.tigera_secrets) {
+    if (s.cert_index < loaded.certificates.size()) {
+      checks[s.cert_index] = core::check_tigera(s.metadata, loaded.certificates[s.cert_index].cert);
+    }
+  }
+  std::string previous;
+  std::size_t index = 0;
+  for (std::size_t i = 0; i < loaded.certificates.size(); ++i) {
+    core::InspectedCert ic;
+    ic.located = std::move(loaded.certificates[i]);
+    ic.source = core::describe_location(ic.located.location);
+    index = ic.source == previous ? index + 1 : 0;
+    previous = ic.source;
+    ic.index = index;
+    ic.judgement = core::judge_certificate(ic.located.cert, policy, report.now_unix);
+    if (auto it = checks.find(i); it != checks.end()) ic.tigera = it->second;
+    report.certificates.push_back(std::move(ic));
+  }
+  for (tls::SourceError& e : loaded.errors) {
+    report.errors.push_back({std::move(e.source), std::move(e.reason), std::move(e.message)});
+  }
+}
+
+void add_endpoints(const InspectOptions& o, const core::ExpiryPolicy& policy,
+                   core::InspectReport& report) {
+  for (const std::string& target : o.connect) {
+    const tls::RemoteResult r = tls::fetch_chain(parse_target(target, o));
+    if (!r.error.empty()) {
+      report.errors.push_back({target, "connect_failed", r.error});
+    }
+    for (std::size_t i = 0; i < r.chain.size(); ++i) {
+      core::InspectedCert ic;
+      ic.located.cert = r.chain[i];
+      ic.located.location.filepath = target;
+      ic.located.location.embedded_kind = "tls-endpoint";
+      ic.located.location.embedded_key = std::to_string(i);
+      ic.source = target;
+      ic.index = i;
+      ic.from_endpoint = true;
+      ic.verified = r.verified;
+      ic.verify_error = r.verify_error;
+      ic.judgement = core::judge_certificate(ic.located.cert, policy, report.now_unix);
+      report.certificates.push_back(std::move(ic));
+    }
+  }
+}
+
+std::string read_or_record(const std::string& path, const char* what, core::InspectReport& report,
+                           bool& ok) {
+  try {
+    ok = true;
+    return read_file_or_throw(path);
+  } catch (const Error& e) {
+    ok = false;
+    report.errors.push_back(
+        {path, errno == ENOENT ? "not_found" : "read_failed", std::string(what) + " " + e.what()});
+    return {};
+  }
+}
+
+void add_licenses(const InspectOptions& o, const core::ExpiryPolicy& policy,
+                  core::InspectReport& report) {
+  std::string cert_pem;
+  if (!o.license_cert.empty()) cert_pem = read_file_or_throw(o.license_cert);
+  for (const std::string& path : o.licenses) {
+    bool ok = false;
+    const std::string bytes = read_or_record(path, "license", report, ok);
+    if (!ok) continue;
+    std::string error;
+    auto license = core::parse_license(bytes, path, error);
+    if (!license) {
+      report.errors.push_back({path, "decode_failed", path + ": " + error});
+      continue;
+    }
+    if (license->kind == "jwt" && !o.license_cert.empty()) {
+      const auto parts = core::decode_jwt(bytes, error);
+      const std::string verdict = parts ? tls::verify_jwt(*parts, cert_pem) : error;
+      if (!verdict.empty()) {
+        // Never reported as a license: a token that fails verification proves nothing.
+        report.errors.push_back(
+            {path, "signature_invalid",
+             path + ": JWT signature verification with " + o.license_cert + " failed: " + verdict});
+        continue;
+      }
+      license->signature_verified = true;
+    }
+    core::InspectedLicense il;
+    il.status = core::judge_license(*license, policy, report.now_unix);
+    il.license = std::move(*license);
+    report.licenses.push_back(std::move(il));
+  }
+}
+
+int run(const InspectOptions& o) {
+  if (o.sources.empty() && o.connect.empty() && o.licenses.empty()) {
+    throw Error("nothing to inspect: give files or directories, --connect HOST:PORT or --license",
+                kExitUsage);
+  }
+  if ((!o.cert.empty() || !o.key.empty()) && o.connect.empty()) {
+    throw Error("--cert and --key are client credentials for --connect", kExitUsage);
+  }
+  if (o.crit_days > o.warn_days) {
+    throw Error("--crit-days " + std::to_string(o.crit_days) + " is more than --warn-days " +
+                    std::to_string(o.warn_days),
+                kExitUsage);
+  }
+  core::ExpiryPolicy policy;
+  policy.warn_days = o.warn_days;
+  policy.crit_days = o.crit_days;
+  if (o.warn_percent >= 0) policy.warn_percent = o.warn_percent;
+  const core::FailOn fail_on = *core::parse_fail_on(o.fail_on);
+
+  core::InspectReport report;
+  report.now_unix = resolve_now(o.at);
+  add_files(o, policy, report);
+  add_endpoints(o, policy, report);
+  add_licenses(o, policy, report);
+  core::sort_by_expiry(report);
+
+  if (o.output == "json") {
+    std::cout << core::inspect_json(report).dump(2) << "\n";
+  } else if (o.output == "prometheus") {
+    std::cout << core::render_exposition(core::inspect_families(report));
+    for (const core::InspectError& e : report.errors) std::cerr << "promtls: " << e.message << "\n";
+  } else {
+    std::cout << core::render_inspect_text(report);
+  }
+  return core::inspect_exit_code(report, fail_on);
+}
+
+}  // namespace
+
+void register_inspect(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<InspectOptions>();
+  CLI::App* sub = app.add_subcommand("inspect",
+                                     "report certificate and license expiry from files, "
+                                     "Kubernetes objects and live endpoints");
+  sub->add_option("sources", o->sources,
+                  "PEM, DER or PKCS#12 files, Kubernetes Secret/ConfigMap/kubeconfig YAML or "
+                  "JSON, directories, globs, or - for standard input")
+      ->type_name("PATH");
+  sub->add_flag("-r,--recursive", o->recursive, "descend into subdirectories");
+  sub->add_option("--password", o->passwords,
+                  "PKCS#12 password to try (repeatable; the empty password is always tried)")
+      ->type_name("TEXT");
+  sub->add_option("--password-file", o->password_file, "read a PKCS#12 password from FILE")
+      ->type_name("FILE");
+  sub->add_option("--password-env", o->password_env, "read a PKCS#12 password from variable NAME")
+      ->type_name("NAME");
+  sub->add_option("--connect", o->connect,
+                  "fetch the chain a TLS endpoint presents (repeatable); reported even when "
+                  "verification fails")
+      ->type_name("HOST:PORT");
+  sub->add_option("--servername", o->servername, "SNI and verified name for --connect")
+      ->type_name("NAME");
+  sub->add_option("--ca", o->ca, "CA bundle to verify --connect against (default: system store)")
+      ->type_name("FILE");
+  sub->add_option("--cert", o->cert, "client certificate for --connect")->type_name("FILE");
+  sub->add_option("--key", o->key, "client key for --connect")->type_name("FILE");
+  sub->add_option("--timeout", o->timeout_s, "seconds for each --connect (connect + handshake)")
+      ->check(CLI::PositiveNumber)
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  sub->add_option("--license", o->licenses,
+                  "license file (repeatable): Tigera LicenseKey YAML/JSON, JWT, or JSON "
+                  "{expiry, grace_period, package}")
+      ->type_name("FILE");
+  sub->add_option("--license-cert", o->license_cert,
+                  "verify JWT license signatures (RS256/RS512/PS256/PS512/ES256/ES384) with the "
+                  "key of this certificate or public key PEM")
+      ->type_name("FILE");
+  sub->add_option("--warn-days", o->warn_days, "warning when fewer days are left")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("DAYS")
+      ->capture_default_str();
+  sub->add_option("--crit-days", o->crit_days, "critical when fewer days are left")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("DAYS")
+      ->capture_default_str();
+  sub->add_option("--warn-percent", o->warn_percent,
+                  "warning when this percentage of the lifetime is used (step uses 66)")
+      ->check(CLI::Range(0.0, 100.0))
+      ->type_name("PERCENT");
+  sub->add_option("--at", o->at, "judge at this RFC 3339 time (default: now)")->type_name("TIME");
+  sub->add_option("--fail-on", o->fail_on, "exit 1 when anything reaches this status")
+      ->check(CLI::IsMember({"warning", "critical", "expired"}))
+      ->capture_default_str();
+  sub->add_option("-o,--output", o->output, "report format")
+      ->check(CLI::IsMember({"text", "json", "prometheus"}))
+      ->capture_default_str();
+  sub->footer(
+      "\nStatus: ok, warning (< --warn-days left or --warn-percent used), critical\n"
+      "(< --crit-days left), expired, not_yet_valid. Licenses: valid, warning, critical,\n"
+      "in_grace_period, expired (Tigera rules: strictly after expiry, then after expiry plus\n"
+      "the grace period).\n\n"
+      "Exit status: 0 all fine, 1 something reached --fail-on, 2 usage error, 3 an input could\n"
+      "not be read or parsed (the others are still reported).\n");
+  sub->callback([o, &exit_code] { exit_code = run(*o); });
+}
+
+}  // namespace promtls::cli

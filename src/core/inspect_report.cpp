@@ -1,0 +1,268 @@
+#include "promtls/core/inspect_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "promtls/core/time.hpp"
+
+namespace promtls::core {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string date_only(std::int64_t unix_seconds) {
+  return format_rfc3339(unix_seconds).substr(0, 10);
+}
+
+// Cuts `s` to `width` columns (bytes; inputs are mostly ASCII), marking the cut with "...".
+std::string fit(const std::string& s, std::size_t width, bool keep_end) {
+  if (s.size() <= width) return s;
+  if (width <= 3) return s.substr(0, width);
+  return keep_end ? "..." + s.substr(s.size() - (width - 3)) : s.substr(0, width - 3) + "...";
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+std::string rpad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+json location_json(const CertLocation& l) {
+  json out = json::object();
+  const auto add = [&](const char* k, const std::string& v) {
+    if (!v.empty()) out[k] = v;
+  };
+  add("filepath", l.filepath);
+  add("embedded_kind", l.embedded_kind);
+  add("embedded_key", l.embedded_key);
+  add("secret_namespace", l.secret_namespace);
+  add("secret_name", l.secret_name);
+  add("secret_key", l.secret_key);
+  add("configmap_namespace", l.configmap_namespace);
+  add("configmap_name", l.configmap_name);
+  add("configmap_key", l.configmap_key);
+  return out;
+}
+
+}  // namespace
+
+TigeraCheck check_tigera(const TigeraSecretMetadata& secret, const CertInfo& cert) {
+  TigeraCheck check;
+  check.issuer = secret.issuer;
+  check.expiry = secret.expiry;
+  if (secret.issuer) check.issuer_matches = *secret.issuer == cert.issuer_cn;
+  if (secret.expiry) {
+    const auto when = parse_tigera_time(*secret.expiry);
+    check.expiry_matches = when && *when == cert.not_after_unix;
+  }
+  return check;
+}
+
+std::string describe_location(const CertLocation& l) {
+  std::string out = l.filepath;
+  std::string inner;
+  if (!l.secret_name.empty() || !l.secret_key.empty()) {
+    inner = "Secret " + (l.secret_namespace.empty() ? "" : l.secret_namespace + "/") +
+            l.secret_name + " " + l.secret_key;
+  } else if (!l.configmap_name.empty() || !l.configmap_key.empty()) {
+    inner = "ConfigMap " + (l.configmap_namespace.empty() ? "" : l.configmap_namespace + "/") +
+            l.configmap_name + " " + l.configmap_key;
+  } else if (!l.embedded_kind.empty()) {
+    inner = l.embedded_kind + (l.embedded_key.empty() ? "" : " " + l.embedded_key);
+  }
+  return inner.empty() ? out : out + " (" + inner + ")";
+}
+
+void sort_by_expiry(InspectReport& report) {
+  std::stable_sort(report.certificates.begin(), report.certificates.end(),
+                   [](const InspectedCert& a, const InspectedCert& b) {
+                     return a.located.cert.not_after_unix < b.located.cert.not_after_unix;
+                   });
+  std::stable_sort(report.licenses.begin(), report.licenses.end(),
+                   [](const InspectedLicense& a, const InspectedLicense& b) {
+                     if (!a.license.expiry_unix) return false;
+                     if (!b.license.expiry_unix) return true;
+                     return *a.license.expiry_unix < *b.license.expiry_unix;
+                   });
+}
+
+json inspect_json(const InspectReport& report) {
+  json certs = json::array();
+  for (const InspectedCert& ic : report.certificates) {
+    const CertInfo& c = ic.located.cert;
+    json key = {{"type", c.key.type}, {"bits", c.key.bits}};
+    if (!c.key.curve.empty()) key["curve"] = c.key.curve;
+    json cert = {
+        {"source", ic.source},
+        {"index", ic.index},
+        {"location", location_json(ic.located.location)},
+        {"subject", c.subject},
+        {"issuer", c.issuer},
+        {"serial", c.serial},
+        {"sans", c.sans()},
+        {"not_before", format_rfc3339(c.not_before_unix)},
+        {"not_before_unix", c.not_before_unix},
+        {"not_after", format_rfc3339(c.not_after_unix)},
+        {"not_after_unix", c.not_after_unix},
+        {"days_left", ic.judgement.days_left},
+        {"lifetime_used_percent", ic.judgement.lifetime_used_percent},
+        {"key", key},
+        {"signature_algorithm", c.signature_algorithm},
+        {"sha256_fingerprint", c.sha256_fingerprint},
+        {"is_ca", c.is_ca},
+        {"extended_key_usage", c.extended_key_usage},
+        {"status", to_string(ic.judgement.status)},
+    };
+    if (ic.from_endpoint) {
+      cert["verified"] = ic.verified;
+      cert["verify_error"] = ic.verify_error.empty() ? json(nullptr) : json(ic.verify_error);
+    }
+    if (ic.tigera) {
+      const TigeraCheck& t = *ic.tigera;
+      cert["tigera_annotations"] = {
+          {"issuer", t.issuer ? json(*t.issuer) : json(nullptr)},
+          {"expiry", t.expiry ? json(*t.expiry) : json(nullptr)},
+          {"issuer_matches", t.issuer_matches},
+          {"expiry_matches", t.expiry_matches},
+      };
+    }
+    certs.push_back(std::move(cert));
+  }
+  json licenses = json::array();
+  for (const InspectedLicense& il : report.licenses) {
+    const License& l = il.license;
+    json lic = {
+        {"source", l.source},
+        {"kind", l.kind},
+        {"package", license_package_label(l)},
+        {"expiry", l.expiry_unix ? json(format_rfc3339(*l.expiry_unix)) : json(nullptr)},
+        {"expiry_unix", l.expiry_unix ? json(*l.expiry_unix) : json(nullptr)},
+        {"grace_period_days", l.grace_period_days},
+        {"status", to_string(il.status)},
+    };
+    if (!l.name.empty()) lic["name"] = l.name;
+    if (l.signature_verified) lic["signature_verified"] = *l.signature_verified;
+    licenses.push_back(std::move(lic));
+  }
+  json errors = json::array();
+  for (const InspectError& e : report.errors) {
+    errors.push_back({{"source", e.source}, {"reason", e.reason}, {"message", e.message}});
+  }
+  return {{"schema", "promtls/inspect/v1"},
+          {"certificates", std::move(certs)},
+          {"licenses", std::move(licenses)},
+          {"errors", std::move(errors)}};
+}
+
+std::string render_inspect_text(const InspectReport& report) {
+  std::string out;
+  std::size_t counts[5] = {};
+  if (!report.certificates.empty()) {
+    // 13 + 1 + 5 + 2 + 10 + 2 + 22 + 1 + 24 = 80 columns.
+    out += pad("STATUS", 13) + " " + rpad("DAYS", 5) + "  " + pad("NOT AFTER", 10) + "  " +
+           pad("SUBJECT", 22) + " SOURCE\n";
+    for (const InspectedCert& ic : report.certificates) {
+      const CertInfo& c = ic.located.cert;
+      ++counts[static_cast<int>(ic.judgement.status)];
+      std::string subject = !c.subject_cn.empty() ? c.subject_cn : c.subject;
+      if (subject.empty()) subject = "(empty subject)";
+      std::string source = ic.source;
+      if (ic.index > 0 || ic.from_endpoint) source += " #" + std::to_string(ic.index);
+      out += pad(std::string(to_string(ic.judgement.status)), 13) + " " +
+             rpad(std::to_string(ic.judgement.days_left), 5) + "  " + date_only(c.not_after_unix) +
+             "  " + pad(fit(subject, 22, false), 22) + " " + fit(source, 24, true) + "\n";
+    }
+  }
+  std::string notes;
+  for (const InspectedCert& ic : report.certificates) {
+    const CertInfo& c = ic.located.cert;
+    const std::string who =
+        (c.subject_cn.empty() ? c.subject : c.subject_cn) + " (" + ic.source + ")";
+    if (ic.from_endpoint && ic.index == 0) {
+      notes += "  " + who + ": " +
+               (ic.verified ? std::string("chain verified")
+                            : "verification failed: " + ic.verify_error) +
+               "\n";
+    }
+    if (ic.tigera && !ic.tigera->agrees()) {
+      const TigeraCheck& t = *ic.tigera;
+      if (!t.expiry_matches) {
+        notes += "  " + who + ": annotation certificates.operator.tigera.io/expiry " +
+                 t.expiry.value_or("") + " disagrees with the certificate's not after " +
+                 format_tigera_time(c.not_after_unix) + "\n";
+      }
+      if (!t.issuer_matches) {
+        notes += "  " + who + ": annotation certificates.operator.tigera.io/issuer \"" +
+                 t.issuer.value_or("") + "\" disagrees with the issuer CN \"" + c.issuer_cn +
+                 "\"\n";
+      }
+    }
+  }
+  if (!notes.empty()) out += "\nNotes:\n" + notes;
+  if (!report.licenses.empty()) {
+    out += "\n" + pad("LICENSE", 16) + " " + pad("PACKAGE", 14) + " " + pad("EXPIRY", 10) + "  " +
+           rpad("GRACE", 5) + "  SOURCE\n";
+    for (const InspectedLicense& il : report.licenses) {
+      const License& l = il.license;
+      out += pad(std::string(to_string(il.status)), 16) + " " +
+             pad(fit(license_package_label(l), 14, false), 14) + " " +
+             pad(l.expiry_unix ? date_only(*l.expiry_unix) : "never", 10) + "  " +
+             rpad(std::to_string(l.grace_period_days) + "d", 5) + "  " + fit(l.source, 27, true) +
+             "\n";
+    }
+  }
+  if (!report.errors.empty()) {
+    out += "\nErrors:\n";
+    for (const InspectError& e : report.errors) out += "  " + e.message + "\n";
+  }
+  out += "\n" + std::to_string(report.certificates.size()) + " certificate" +
+         (report.certificates.size() == 1 ? "" : "s");
+  if (!report.certificates.empty()) {
+    std::string parts;
+    for (const CertStatus s : {CertStatus::expired, CertStatus::not_yet_valid, CertStatus::critical,
+                               CertStatus::warning, CertStatus::ok}) {
+      const std::size_t n = counts[static_cast<int>(s)];
+      if (n == 0) continue;
+      parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + std::string(to_string(s));
+    }
+    out += " (" + parts + ")";
+  }
+  out += ", " + std::to_string(report.licenses.size()) + " license" +
+         (report.licenses.size() == 1 ? "" : "s") + ", " + std::to_string(report.errors.size()) +
+         " error" + (report.errors.size() == 1 ? "" : "s") + " at " +
+         format_rfc3339(report.now_unix) + "\n";
+  return out;
+}
+
+std::vector<MetricFamily> inspect_families(const InspectReport& report) {
+  std::vector<LocatedCert> certs;
+  std::set<std::vector<std::pair<std::string, std::string>>> seen;
+  for (const InspectedCert& ic : report.certificates) {
+    if (seen.insert(certificate_labels(ic.located)).second) certs.push_back(ic.located);
+  }
+  std::vector<License> licenses;
+  for (const InspectedLicense& il : report.licenses) licenses.push_back(il.license);
+  std::vector<MetricFamily> families = certificate_families(certs, report.now_unix);
+  for (MetricFamily& f : license_families(licenses, report.now_unix)) {
+    families.push_back(std::move(f));
+  }
+  return families;
+}
+
+int inspect_exit_code(const InspectReport& report, FailOn fail_on) {
+  if (!report.errors.empty()) return 3;
+  for (const InspectedCert& ic : report.certificates) {
+    if (reaches(ic.judgement.status, fail_on)) return 1;
+    if (fail_on == FailOn::warning && ic.tigera && !ic.tigera->agrees()) return 1;
+    if (fail_on == FailOn::warning && ic.from_endpoint && !ic.verified) return 1;
+  }
+  for (const InspectedLicense& il : report.licenses) {
+    if (reaches(il.status, fail_on)) return 1;
+  }
+  return 0;
+}
+
+}  // namespace promtls::core
