@@ -2,6 +2,7 @@
 // live endpoints.
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -113,6 +114,8 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
 
 void add_endpoints(const InspectOptions& o, const core::ExpiryPolicy& policy,
                    core::InspectReport& report) {
+  // A peer that closes first must not kill us with SIGPIPE during the TLS shutdown.
+  if (!o.connect.empty()) std::signal(SIGPIPE, SIG_IGN);
   for (const std::string& target : o.connect) {
     const tls::RemoteResult r = tls::fetch_chain(parse_target(target, o));
     if (!r.error.empty()) {

@@ -45,9 +45,10 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
   }
 
  private:
@@ -90,9 +91,8 @@ int connect_tcp(const RemoteOptions& o, Clock::time_point deadline, std::string&
       continue;
     }
     ::freeaddrinfo(list);
-    const int out = fd.get();
-    fd.reset(-1);
-    return out;
+    error.clear();
+    return fd.release();
   }
   ::freeaddrinfo(list);
   return -1;
