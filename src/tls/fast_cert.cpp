@@ -247,10 +247,10 @@ bool key_from_spki(const PROMTLS_SPKI* spki, core::KeyInfo& key, int& base_id,
       material = bit_string_bytes(spki->public_key);
       return key.bits > 0;
     }
-    // RFC 8410 keys: the sizes OpenSSL reports for them (ecx_get_params' bits).
+    // RFC 8410 keys: the sizes OpenSSL reports for them (ED25519_BITS, ED448_BITS).
     case NID_ED25519:
       key.type = "Ed25519";
-      key.bits = 253;
+      key.bits = 256;
       base_id = EVP_PKEY_ED25519;
       material = bit_string_bytes(spki->public_key);
       return true;

@@ -4,6 +4,7 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
@@ -95,6 +96,12 @@ std::string Key::traditional_pem() const {
   return bio_string(bio);
 }
 
+std::string Key::public_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (PEM_write_bio_PUBKEY(bio, impl_->pkey) != 1) fail("PEM_write_bio_PUBKEY");
+  return bio_string(bio);
+}
+
 Cert::Cert(void* x509) : x509_(x509) {}
 Cert::~Cert() { X509_free(static_cast<X509*>(x509_)); }
 Cert::Cert(Cert&& other) noexcept : x509_(other.x509_) { other.x509_ = nullptr; }
@@ -182,6 +189,81 @@ Authority Authority::make(const std::string& cn, KeyKind kind, std::int64_t not_
   spec.not_after = not_after;
   Cert cert = issue(spec, key, nullptr, key);
   return Authority{std::move(key), std::move(cert)};
+}
+
+std::string pkcs12(const Cert& cert, const Key& key, const std::vector<const Cert*>& chain,
+                   const std::string& password) {
+  STACK_OF(X509)* ca = sk_X509_new_null();
+  for (const Cert* c : chain) sk_X509_push(ca, static_cast<X509*>(c->native()));
+  PKCS12* p12 =
+      PKCS12_create(password.c_str(), "promtls test", static_cast<EVP_PKEY*>(key.native()),
+                    static_cast<X509*>(cert.native()), ca, 0, 0, 0, 0, 0);
+  sk_X509_free(ca);
+  if (p12 == nullptr) fail("PKCS12_create");
+  unsigned char* der = nullptr;
+  const int len = i2d_PKCS12(p12, &der);
+  PKCS12_free(p12);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string base64url(const std::string& in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const char c : in) {
+    acc = (acc << 8) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += t[(acc >> bits) & 63];
+    }
+  }
+  if (bits > 0) out += t[(acc << (6 - bits)) & 63];
+  return out;
+}
+
+std::string sign_jwt(const std::string& payload_json, const Key& key, const std::string& alg) {
+  const std::string input =
+      base64url("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}") + "." + base64url(payload_json);
+  const std::string digest = alg.substr(2) == "256"   ? "SHA256"
+                             : alg.substr(2) == "384" ? "SHA384"
+                                                      : "SHA512";
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (EVP_DigestSignInit_ex(md, &pctx, digest.c_str(), nullptr, nullptr,
+                            static_cast<EVP_PKEY*>(key.native()), nullptr) != 1) {
+    fail("EVP_DigestSignInit_ex");
+  }
+  if (alg[0] == 'P') {
+    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
+    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
+  }
+  std::size_t len = 0;
+  const auto* data = reinterpret_cast<const unsigned char*>(input.data());
+  EVP_DigestSign(md, nullptr, &len, data, input.size());
+  std::string sig(len, '\0');
+  if (EVP_DigestSign(md, reinterpret_cast<unsigned char*>(sig.data()), &len, data, input.size()) !=
+      1) {
+    fail("EVP_DigestSign");
+  }
+  sig.resize(len);
+  EVP_MD_CTX_free(md);
+  if (alg[0] == 'E') {  // DER ECDSA-Sig-Value -> r || s (RFC 7518 §3.4)
+    const std::size_t width = alg == "ES256" ? 32 : 48;
+    const auto* p = reinterpret_cast<const unsigned char*>(sig.data());
+    ECDSA_SIG* ecdsa = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+    std::string raw(2 * width, '\0');
+    BN_bn2binpad(ECDSA_SIG_get0_r(ecdsa), reinterpret_cast<unsigned char*>(raw.data()),
+                 static_cast<int>(width));
+    BN_bn2binpad(ECDSA_SIG_get0_s(ecdsa), reinterpret_cast<unsigned char*>(raw.data()) + width,
+                 static_cast<int>(width));
+    ECDSA_SIG_free(ecdsa);
+    sig = raw;
+  }
+  return input + "." + base64url(sig);
 }
 
 TempDir::TempDir() {

@@ -30,6 +30,8 @@ class Key {
   std::string private_pem(const std::string& passphrase = {}) const;
   // Traditional PEM ("RSA PRIVATE KEY" / "EC PRIVATE KEY").
   std::string traditional_pem() const;
+  // SubjectPublicKeyInfo PEM ("PUBLIC KEY").
+  std::string public_pem() const;
   void* native() const;  // EVP_PKEY*
 
  private:
@@ -80,6 +82,17 @@ struct Authority {
     return issue(spec, subject_key, &cert, key);
   }
 };
+
+// A PKCS#12 file (DER) holding `key`, `cert` and `chain`, protected by `password` (may be empty).
+std::string pkcs12(const Cert& cert, const Key& key, const std::vector<const Cert*>& chain,
+                   const std::string& password);
+
+// A compact JWS ({"alg":alg,"typ":"JWT"}.payload.signature) of `payload_json`, signed with `key`;
+// `alg` is RS256, RS512, PS256, PS512, ES256 or ES384.
+std::string sign_jwt(const std::string& payload_json, const Key& key, const std::string& alg);
+
+// Unpadded base64url (RFC 4648 §5).
+std::string base64url(const std::string& bytes);
 
 // A temporary directory removed (recursively) on destruction.
 class TempDir {

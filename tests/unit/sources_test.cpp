@@ -1,0 +1,224 @@
+// Certificate sources beyond plain files: PKCS#12, Kubernetes objects, Secret volumes, globs.
+#include "promtls/tls/sources.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "pki.hpp"
+#include "promtls/core/documents.hpp"
+
+using namespace promtls;
+using namespace promtls::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string b64(const std::string& in) {
+  std::string url = base64url(in);
+  for (char& c : url) {
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  while (url.size() % 4 != 0) url += '=';
+  return url;
+}
+
+struct Pki {
+  Authority ca = Authority::make("src-test-ca");
+  Key key{KeyKind::ec_p256};
+  Cert leaf = [this] {
+    CertSpec spec;
+    spec.cn = "svc.example";
+    spec.not_after = 1830297600;  // 2028-01-01T00:00:00Z
+    return ca.leaf(spec, key);
+  }();
+};
+
+}  // namespace
+
+TEST_CASE("a PKCS#12 file with a password is read with that password") {
+  const Pki pki;
+  TempDir dir;
+  const std::string path =
+      dir.write("bundle.p12", pkcs12(pki.leaf, pki.key, {&pki.ca.cert}, "s3cret"));
+  tls::SourceOptions options;
+  options.passwords = {"wrong", "s3cret"};
+  const auto result = tls::load_sources({path}, options);
+  CHECK(result.errors.empty());
+  REQUIRE(result.certificates.size() == 2);
+  CHECK(result.certificates[0].cert.subject_cn == "svc.example");
+  CHECK(result.certificates[1].cert.subject_cn == "src-test-ca");
+  CHECK(result.certificates[0].location.embedded_kind == "pkcs12");
+}
+
+TEST_CASE("a PKCS#12 file without a password is read with the empty password") {
+  const Pki pki;
+  TempDir dir;
+  const std::string path = dir.write("nopass.p12", pkcs12(pki.leaf, pki.key, {}, ""));
+  const auto result = tls::load_sources({path}, {});
+  CHECK(result.errors.empty());
+  REQUIRE(result.certificates.size() == 1);
+  CHECK(result.certificates[0].cert.subject_cn == "svc.example");
+}
+
+TEST_CASE("a PKCS#12 file with an unknown password is a bad_passphrase error") {
+  const Pki pki;
+  TempDir dir;
+  const std::string path = dir.write("locked.p12", pkcs12(pki.leaf, pki.key, {}, "s3cret"));
+  tls::SourceOptions options;
+  options.passwords = {"guess"};
+  const auto result = tls::load_sources({path}, options);
+  CHECK(result.certificates.empty());
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].reason == "bad_passphrase");
+  CHECK(result.errors[0].message.find(path) == 0);
+  CHECK(result.errors[0].message.find("guess") == std::string::npos);
+}
+
+TEST_CASE("a Secret list reports tls.crt and ca.crt with labels and the Tigera annotations") {
+  const Pki pki;
+  const std::string tls_key = pki.key.private_pem();
+  const std::string list = R"({"apiVersion":"v1","kind":"List","items":[
+    {"apiVersion":"v1","kind":"Secret","type":"kubernetes.io/tls",
+     "metadata":{"name":"agree","namespace":"calico-system",
+       "labels":{"certificates.operator.tigera.io/signer":"src-test-ca"},
+       "annotations":{"certificates.operator.tigera.io/issuer":"src-test-ca",
+                      "certificates.operator.tigera.io/expiry":"2028-01-01T00:00:00Z"}},
+     "data":{"tls.crt":")" +
+                           b64(pki.leaf.pem()) + R"(","tls.key":")" + b64(tls_key) +
+                           R"(","ca.crt":")" + b64(pki.ca.cert.pem()) + R"("}},
+    {"apiVersion":"v1","kind":"Secret",
+     "metadata":{"name":"disagree","namespace":"tigera-operator",
+       "annotations":{"certificates.operator.tigera.io/issuer":"someone-else",
+                      "certificates.operator.tigera.io/expiry":"2030-01-01T00:00:00Z"}},
+     "data":{"tls.crt":")" +
+                           b64(pki.leaf.pem()) + R"(","password":"c2VjcmV0"}}]})";
+  const auto result = tls::load_bytes(list, "secrets.json");
+  CHECK(result.errors.empty());
+  REQUIRE(result.certificates.size() == 3);
+  const auto& ca = result.certificates[0];  // keys in order: ca.crt, tls.crt
+  CHECK(ca.cert.subject_cn == "src-test-ca");
+  CHECK(ca.location.secret_key == "ca.crt");
+  CHECK(ca.location.secret_name == "agree");
+  CHECK(ca.location.secret_namespace == "calico-system");
+  CHECK(result.certificates[1].location.secret_key == "tls.crt");
+  REQUIRE(result.tigera_secrets.size() == 2);
+  CHECK(result.tigera_secrets[0].cert_index == 1);
+  CHECK(result.tigera_secrets[0].metadata.has_signer_label);
+  CHECK(result.tigera_secrets[0].metadata.issuer == "src-test-ca");
+  CHECK(result.tigera_secrets[1].cert_index == 2);
+  CHECK(result.tigera_secrets[1].metadata.expiry == "2030-01-01T00:00:00Z");
+  CHECK_FALSE(result.tigera_secrets[1].metadata.has_signer_label);
+}
+
+TEST_CASE("a Secret value that is not base64 is an error that does not print the value") {
+  const std::string yaml =
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: bad\ndata:\n  tls.crt: "
+      "\"!!topsecret!!\"\n";
+  const auto result = tls::load_bytes(yaml, "bad.yaml");
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].reason == "decode_failed");
+  CHECK(result.errors[0].message == "bad.yaml: Secret bad key tls.crt: value is not base64");
+}
+
+TEST_CASE("multi-document YAML with a Secret and a ConfigMap fills both kinds of labels") {
+  const Pki pki;
+  std::string pem = pki.ca.cert.pem();
+  std::string indented;
+  for (std::size_t start = 0; start < pem.size();) {
+    const std::size_t end = pem.find('\n', start);
+    indented += "    " + pem.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  const std::string yaml =
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: "
+      "a\nstringData:\n  ca.crt: |\n" +
+      indented +
+      "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bundle\n  "
+      "namespace: b\ndata:\n  roots.pem: |\n" +
+      indented + "  other: plain text\n";
+  const auto result = tls::load_bytes(yaml, "objects.yaml");
+  CHECK(result.errors.empty());
+  REQUIRE(result.certificates.size() == 2);
+  CHECK(result.certificates[0].location.secret_name == "s");
+  CHECK(result.certificates[1].location.configmap_name == "bundle");
+  CHECK(result.certificates[1].location.configmap_namespace == "b");
+  CHECK(result.certificates[1].location.configmap_key == "roots.pem");
+}
+
+TEST_CASE("a kubeconfig reports embedded and referenced certificates") {
+  const Pki pki;
+  TempDir dir;
+  dir.write("client.crt", pki.leaf.pem());
+  const std::string path = dir.write("kubeconfig", R"(apiVersion: v1
+kind: Config
+clusters:
+- name: prod
+  cluster:
+    server: https://10.0.0.1:6443
+    certificate-authority-data: )" + b64(pki.ca.cert.pem()) +
+                                                       R"(
+users:
+- name: admin
+  user:
+    client-certificate: client.crt
+    client-key-data: )" + b64(pki.key.private_pem()) + "\n");
+  const auto result = tls::load_sources({path}, {});
+  CHECK(result.errors.empty());
+  REQUIRE(result.certificates.size() == 2);
+  CHECK(result.certificates[0].location.embedded_kind == "kubeconfig");
+  CHECK(result.certificates[0].location.embedded_key == "cluster/prod/certificate-authority-data");
+  CHECK(result.certificates[1].location.embedded_key == "user/admin/client-certificate");
+  CHECK(result.certificates[1].cert.subject_cn == "svc.example");
+}
+
+TEST_CASE("a Kubernetes Secret volume reports each certificate once under its visible name") {
+  const Pki pki;
+  TempDir dir;
+  const fs::path vol = dir.path() / "vol";
+  dir.write("vol/..2026_11_23_10_00_00.123/tls.crt", pki.leaf.pem());
+  dir.write("vol/..2026_11_23_10_00_00.123/ca.crt", pki.ca.cert.pem());
+  fs::create_directory_symlink("..2026_11_23_10_00_00.123", vol / "..data");
+  fs::create_symlink("..data/tls.crt", vol / "tls.crt");
+  fs::create_symlink("..data/ca.crt", vol / "ca.crt");
+  for (const bool recursive : {false, true}) {
+    tls::SourceOptions options;
+    options.recursive = recursive;
+    const auto result = tls::load_sources({vol.string()}, options);
+    CHECK(result.errors.empty());
+    REQUIRE(result.certificates.size() == 2);
+    CHECK(result.certificates[0].location.filepath == vol.string() + "/ca.crt");
+    CHECK(result.certificates[1].location.filepath == vol.string() + "/tls.crt");
+  }
+}
+
+TEST_CASE("globs expand, symlink loops end and broken links are reported") {
+  const Pki pki;
+  TempDir dir;
+  dir.write("a/one.pem", pki.leaf.pem());
+  dir.write("a/two.pem", pki.ca.cert.pem());
+  dir.write("a/skip.txt", "x");
+  fs::create_directory_symlink("..", dir.path() / "a" / "loop");
+  fs::create_symlink("missing.pem", dir.path() / "a" / "dangling.pem");
+  auto result = tls::load_sources({(dir.path() / "a" / "*.pem").string()}, {});
+  CHECK(result.certificates.size() == 2);
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].reason == "broken_symlink");
+  tls::SourceOptions recursive;
+  recursive.recursive = true;
+  result = tls::load_sources({(dir.path() / "a").string()}, recursive);
+  CHECK(result.certificates.size() == 2);
+  result = tls::load_sources({(dir.path() / "nothing-*.pem").string()}, {});
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].reason == "not_found");
+}
+
+TEST_CASE("a DER certificate file is sniffed by content whatever its name") {
+  const Pki pki;
+  TempDir dir;
+  const std::string path = dir.write("cert.pem", pki.leaf.der());
+  const auto result = tls::load_sources({path}, {});
+  CHECK(result.errors.empty());
+  REQUIRE(result.certificates.size() == 1);
+  CHECK(result.certificates[0].cert.subject_cn == "svc.example");
+}
