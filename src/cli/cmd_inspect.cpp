@@ -117,7 +117,9 @@ void add_endpoints(const InspectOptions& o, const core::ExpiryPolicy& policy,
   // A peer that closes first must not kill us with SIGPIPE during the TLS shutdown.
   if (!o.connect.empty()) std::signal(SIGPIPE, SIG_IGN);
   for (const std::string& target : o.connect) {
-    const tls::RemoteResult r = tls::fetch_chain(parse_target(target, o));
+    tls::RemoteOptions remote = parse_target(target, o);
+    remote.verify_at_unix = report.now_unix;
+    const tls::RemoteResult r = tls::fetch_chain(remote);
     if (!r.error.empty()) {
       report.errors.push_back({target, "connect_failed", r.error});
     }

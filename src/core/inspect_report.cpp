@@ -230,9 +230,9 @@ std::string render_inspect_text(const InspectReport& report) {
     }
     out += " (" + parts + ")";
   }
-  out += ", " + std::to_string(report.licenses.size()) + " license" +
+  out += "\n" + std::to_string(report.licenses.size()) + " license" +
          (report.licenses.size() == 1 ? "" : "s") + ", " + std::to_string(report.errors.size()) +
-         " error" + (report.errors.size() == 1 ? "" : "s") + " at " +
+         " error" + (report.errors.size() == 1 ? "" : "s") + "; judged at " +
          format_rfc3339(report.now_unix) + "\n";
   return out;
 }

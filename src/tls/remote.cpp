@@ -147,6 +147,10 @@ RemoteResult fetch_chain(const RemoteOptions& o) {
     ::SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                const_cast<char*>(name.c_str()));
   }
+  if (o.verify_at_unix != 0) {
+    ::X509_VERIFY_PARAM_set_time(::SSL_get0_param(ssl.get()),
+                                 static_cast<time_t>(o.verify_at_unix));
+  }
   if (is_ip(name)) {
     ::X509_VERIFY_PARAM_set1_ip_asc(::SSL_get0_param(ssl.get()), name.c_str());
   } else {

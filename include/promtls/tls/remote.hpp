@@ -3,6 +3,7 @@
 // (OpenSSL's verify error text, including a hostname mismatch). Blocking; reentrant.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ struct RemoteOptions {
   std::string ca_file;     // trust anchors; default: the system store
   std::string cert_file;   // client certificate, when the endpoint requires one
   std::string key_file;
-  int timeout_ms = 10000;  // for connect and handshake together
+  int timeout_ms = 10000;           // for connect and handshake together
+  std::int64_t verify_at_unix = 0;  // verify the chain at this time (--at); 0: the current time
 };
 
 struct RemoteResult {

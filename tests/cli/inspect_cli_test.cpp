@@ -1,0 +1,472 @@
+// promtls inspect as a user runs it: sorting, statuses, JSON, Prometheus output checked by
+// promtool, licenses at the grace boundaries, signed JWTs, exit codes, and a live endpoint.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "pki.hpp"
+#include "run.hpp"
+
+using namespace promtls::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string kAt = "--at=2027-01-01T00:00:00Z";  // kNow
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+RunResult sh(const std::string& script) {
+  return run({"/bin/sh", "-c", script}, {"PATH=/usr/bin:/bin"});
+}
+
+// A directory of certificates with explicit validity windows around kNow.
+struct Tree {
+  TempDir dir;
+  Authority ca =
+      Authority::make("tree-ca", KeyKind::ec_p256, kNow - 365 * kDay, kNow + 3650 * kDay);
+  Key key{KeyKind::ec_p256};
+  std::string path(const std::string& name) const { return (dir.path() / name).string(); }
+  void leaf(const std::string& file, const std::string& cn, std::int64_t nb, std::int64_t na,
+            bool der = false) {
+    CertSpec spec;
+    spec.cn = cn;
+    spec.not_before = nb;
+    spec.not_after = na;
+    const Cert c = ca.leaf(spec, key);
+    dir.write(file, der ? c.der() : c.pem());
+  }
+  Tree() {
+    leaf("certs/expired.pem", "expired", kNow - 100 * kDay, kNow - kDay);
+    leaf("certs/five.pem", "five-days", kNow - 85 * kDay, kNow + 5 * kDay);
+    leaf("certs/twenty.der", "twenty-days", kNow - 70 * kDay, kNow + 20 * kDay, true);
+    leaf("certs/long.pem", "long-lived", kNow - kDay, kNow + 3000 * kDay);
+    leaf("certs/future.pem", "not-yet", kNow + 10 * kDay, kNow + 400 * kDay);
+    dir.write("certs/chain.pem", [&] {
+      CertSpec spec;
+      spec.cn = "chain-leaf";
+      spec.not_before = kNow - kDay;
+      spec.not_after = kNow + 200 * kDay;
+      return ca.leaf(spec, key).pem() + ca.cert.pem();
+    }());
+  }
+};
+
+// openssl s_server on 127.0.0.1 with an OS-chosen port; stopped on destruction.
+class TlsServer {
+ public:
+  TlsServer(const std::string& cert, const std::string& key, const std::string& chain,
+            const std::string& verify_ca = {}) {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);  // kept open: EOF would stop it
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 2);
+    std::vector<std::string> args = {
+        "/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key,
+        "-cert_chain",      chain};
+    if (!verify_ca.empty()) {
+      args.insert(args.end(), {"-Verify", "1", "-CAfile", verify_ca});
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    char* envp[] = {nullptr};
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp) != 0) {
+      throw std::runtime_error("spawn openssl s_server");
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(out[1]);
+    stdin_ = in[1];
+    stdout_ = out[0];
+    std::string text;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (port_.empty() && std::chrono::steady_clock::now() < deadline) {
+      pollfd pfd{stdout_, POLLIN, 0};
+      if (poll(&pfd, 1, 200) <= 0) continue;
+      char buf[512];
+      const ssize_t n = read(stdout_, buf, sizeof buf);
+      if (n <= 0) break;
+      text.append(buf, static_cast<std::size_t>(n));
+      const std::size_t at = text.find("ACCEPT 127.0.0.1:");
+      const std::size_t eol = at == std::string::npos ? at : text.find('\n', at);
+      if (eol != std::string::npos) port_ = text.substr(at + 17, eol - at - 17);
+    }
+    if (port_.empty()) {
+      stop();
+      throw std::runtime_error("s_server did not start: " + text);
+    }
+  }
+  ~TlsServer() { stop(); }
+  TlsServer(const TlsServer&) = delete;
+  TlsServer& operator=(const TlsServer&) = delete;
+  std::string address() const { return "127.0.0.1:" + port_; }
+
+ private:
+  void stop() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      pid_ = 0;
+    }
+    if (stdin_ >= 0) close(stdin_);
+    if (stdout_ >= 0) close(stdout_);
+    stdin_ = stdout_ = -1;
+  }
+  pid_t pid_ = 0;
+  int stdin_ = -1;
+  int stdout_ = -1;
+  std::string port_;
+};
+
+const json* find_cert(const json& report, const std::string& subject_cn) {
+  for (const json& c : report["certificates"]) {
+    if (c["subject"].get<std::string>().find("CN=" + subject_cn) != std::string::npos) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("inspect sorts by expiry soonest first and judges each certificate") {
+  Tree t;
+  const auto r = run_promtls({"inspect", t.path("certs"), kAt});
+  CHECK(r.exit_code == 1);  // expired and critical reach the default --fail-on critical
+  const std::vector<std::string> order = {"expired", "five-days",  "twenty-days", "chain-leaf",
+                                          "not-yet", "long-lived", "tree-ca"};
+  std::size_t last = 0;
+  for (const std::string& cn : order) {
+    const std::size_t at = r.out.find(cn);
+    INFO(cn << "\n" << r.out);
+    REQUIRE(at != std::string::npos);
+    CHECK(at >= last);
+    last = at;
+  }
+  CHECK(r.out.find("expired          -1  2026-12-31  expired") != std::string::npos);
+  CHECK(r.out.find("critical          5  2027-01-06  five-days") != std::string::npos);
+  CHECK(r.out.find("warning          20  2027-01-21  twenty-days") != std::string::npos);
+  CHECK(r.out.find("not_yet_valid   400") != std::string::npos);
+  CHECK(r.out.find("7 certificates (1 expired, 1 not_yet_valid, 1 critical, 1 warning, 3 ok)") !=
+        std::string::npos);
+  std::size_t start = 0;
+  while (start < r.out.size()) {
+    const std::size_t end = r.out.find('\n', start);
+    CHECK(end - start <= 80);
+    start = end + 1;
+  }
+}
+
+TEST_CASE("inspect JSON carries the DESIGN fields and not_after agrees with openssl x509") {
+  Tree t;
+  const auto r = run_promtls({"inspect", t.path("certs"), kAt, "-o", "json"});
+  const json report = json::parse(r.out);
+  CHECK(report["schema"] == "promtls/inspect/v1");
+  const json* five = find_cert(report, "five-days");
+  REQUIRE(five != nullptr);
+  for (const char* field :
+       {"source", "index", "subject", "issuer", "serial", "sans", "not_before", "not_after",
+        "not_after_unix", "days_left", "lifetime_used_percent", "key", "signature_algorithm",
+        "sha256_fingerprint", "is_ca", "status"}) {
+    CHECK(five->contains(field));
+  }
+  CHECK((*five)["status"] == "critical");
+  CHECK((*five)["days_left"] == 5);
+  CHECK((*five)["lifetime_used_percent"] == 94.44);
+  CHECK((*five)["key"]["type"] == "EC");
+  CHECK((*five)["key"]["bits"] == 256);
+  CHECK((*find_cert(report, "not-yet"))["status"] == "not_yet_valid");
+  CHECK((*find_cert(report, "long-lived"))["status"] == "ok");
+  CHECK((*find_cert(report, "twenty-days"))["status"] == "warning");
+  CHECK((*find_cert(report, "expired"))["status"] == "expired");
+  CHECK((*find_cert(report, "tree-ca"))["is_ca"] == true);
+  CHECK((*find_cert(report, "tree-ca"))["index"] == 1);
+  for (const char* file : {"expired.pem", "five.pem", "long.pem", "future.pem"}) {
+    const auto o = sh("openssl x509 -noout -enddate -in " + shell_quote(t.path("certs/") + file));
+    REQUIRE(o.exit_code == 0);
+    // "notAfter=Jan  6 00:00:00 2027 GMT": compare through openssl's own date for the JSON value.
+    bool matched = false;
+    for (const json& c : report["certificates"]) {
+      if (c["source"].get<std::string>().ends_with(file)) {
+        const auto d = sh("date -u -d @" + std::to_string(c["not_after_unix"].get<long long>()) +
+                          " '+notAfter=%b %e %H:%M:%S %Y GMT'");
+        CHECK(d.out == o.out);
+        CHECK(c["not_after"].get<std::string>().substr(0, 10) ==
+              sh("date -u -d @" + std::to_string(c["not_after_unix"].get<long long>()) + " +%F")
+                  .out.substr(0, 10));
+        matched = true;
+      }
+    }
+    CHECK(matched);
+  }
+}
+
+TEST_CASE("inspect exit codes follow --fail-on") {
+  Tree t;
+  CHECK(run_promtls({"inspect", t.path("certs/long.pem"), kAt}).exit_code == 0);
+  CHECK(run_promtls({"inspect", t.path("certs/twenty.der"), kAt}).exit_code == 0);
+  CHECK(
+      run_promtls({"inspect", t.path("certs/twenty.der"), kAt, "--fail-on", "warning"}).exit_code ==
+      1);
+  CHECK(run_promtls({"inspect", t.path("certs/five.pem"), kAt, "--fail-on", "expired"}).exit_code ==
+        0);
+  CHECK(run_promtls({"inspect", t.path("certs/expired.pem"), kAt, "--fail-on", "expired"})
+            .exit_code == 1);
+  CHECK(run_promtls({"inspect", t.path("certs/long.pem"), kAt, "--warn-percent", "0.01",
+                     "--fail-on", "warning"})
+            .exit_code == 1);
+}
+
+TEST_CASE("an unreadable input exits 3 and the other inputs are still reported") {
+  Tree t;
+  t.dir.write("certs/garbage.pem",
+              "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  const auto r = run_promtls({"inspect", t.path("certs/long.pem"), t.path("missing.pem"),
+                              t.path("certs/garbage.pem"), kAt, "-o", "json"});
+  CHECK(r.exit_code == 3);
+  const json report = json::parse(r.out);
+  CHECK(report["certificates"].size() == 1);
+  REQUIRE(report["errors"].size() == 2);
+  CHECK(report["errors"][0]["message"] ==
+        "open " + t.path("missing.pem") + ": no such file or directory");
+  CHECK(report["errors"][0]["reason"] == "not_found");
+  CHECK(report["errors"][1]["reason"] == "bad_pem");
+}
+
+TEST_CASE("inspect usage errors exit 2") {
+  CHECK(run_promtls({"inspect"}).exit_code == 2);
+  CHECK(run_promtls({"inspect", "x.pem", "--fail-on", "fatal"}).exit_code == 2);
+  CHECK(run_promtls({"inspect", "x.pem", "--at", "tomorrow"}).exit_code == 2);
+  CHECK(run_promtls({"inspect", "--connect", "nohostport"}).exit_code == 2);
+  CHECK(run_promtls({"inspect", "x.pem", "--crit-days", "40"}).exit_code == 2);
+}
+
+TEST_CASE("standard input is read for -") {
+  Tree t;
+  const auto r = sh(shell_quote(promtls_binary()) + " inspect - " + kAt + " < " +
+                    shell_quote(t.path("certs/chain.pem")));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("chain-leaf") != std::string::npos);
+  CHECK(r.out.find("tree-ca") != std::string::npos);
+}
+
+TEST_CASE("prometheus output passes promtool check metrics") {
+  Tree t;
+  const std::string license = t.dir.write(
+      "license.yaml",
+      "apiVersion: projectcalico.org/v3\nkind: LicenseKey\nmetadata:\n  name: default\n"
+      "status:\n  expiry: \"2027-03-01T00:00:00Z\"\n  gracePeriod: 90d\n  package: Enterprise\n");
+  const std::string cmd = shell_quote(promtls_binary()) + " inspect " +
+                          shell_quote(t.path("certs")) + " --license " + shell_quote(license) +
+                          " " + kAt + " -o prometheus";
+  const auto r = sh(cmd);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("x509_cert_not_after{") != std::string::npos);
+  CHECK(r.out.find("x509_cert_expired{serial_number=") != std::string::npos);
+  CHECK(r.out.find("promtls_license_expiry_timestamp_seconds{package=\"Enterprise\"} 1803859200") !=
+        std::string::npos);
+  CHECK(r.out.find("promtls_license_valid{package=\"Enterprise\"} 1") != std::string::npos);
+  const auto check = sh(cmd + " | promtool check metrics");
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+}
+
+TEST_CASE("LicenseKey objects follow the operator's rules at every grace boundary") {
+  TempDir dir;
+  const std::string file = dir.write(
+      "lk.json",
+      R"({"apiVersion":"projectcalico.org/v3","kind":"LicenseKey","metadata":{"name":"default"},)"
+      R"("status":{"expiry":"2027-01-01T00:00:00Z","gracePeriod":"30d","package":"CloudPro"}})");
+  const struct {
+    const char* at;
+    const char* status;
+    int exit_code;
+    const char* valid;
+  } cases[] = {
+      {"2027-01-01T00:00:00Z", "critical", 1, "1"},         // exactly at expiry: still valid
+      {"2027-01-01T00:00:01Z", "in_grace_period", 1, "1"},  // one second after expiry
+      {"2027-01-31T00:00:00Z", "in_grace_period", 1, "1"},  // exactly at expiry + grace
+      {"2027-01-31T00:00:01Z", "expired", 1, "0"},          // one second after
+      {"2026-11-01T00:00:00Z", "valid", 0, "1"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.at);
+    auto r = run_promtls({"inspect", "--license", file, "--at", c.at, "-o", "json"});
+    CHECK(r.exit_code == c.exit_code);
+    const json report = json::parse(r.out);
+    REQUIRE(report["licenses"].size() == 1);
+    CHECK(report["licenses"][0]["status"] == c.status);
+    CHECK(report["licenses"][0]["grace_period_days"] == 30);
+    CHECK(report["licenses"][0]["package"] == "CloudPro");
+    r = run_promtls({"inspect", "--license", file, "--at", c.at, "-o", "prometheus"});
+    CHECK(r.out.find(std::string("promtls_license_valid{package=\"CloudPro\"} ") + c.valid) !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("signed JWT licenses verify with RSA and EC keys and a tampered one is an error") {
+  TempDir dir;
+  const std::string claims =
+      R"({"exp":1830297600,"grace_period":90,"features":["cnx","all"],"name":"ACME"})";
+  const struct {
+    KeyKind kind;
+    const char* alg;
+  } algs[] = {{KeyKind::rsa_2048, "RS256"}, {KeyKind::rsa_2048, "RS512"},
+              {KeyKind::rsa_2048, "PS256"}, {KeyKind::rsa_2048, "PS512"},
+              {KeyKind::ec_p256, "ES256"},  {KeyKind::ec_p384, "ES384"}};
+  for (const auto& a : algs) {
+    INFO(a.alg);
+    const Key key(a.kind);
+    const std::string token = sign_jwt(claims, key, a.alg);
+    const std::string jwt = dir.write(std::string(a.alg) + ".jwt", token + "\n");
+    const std::string pub = dir.write(std::string(a.alg) + ".pub", key.public_pem());
+    auto r = run_promtls({"inspect", "--license", jwt, "--license-cert", pub, kAt, "-o", "json"});
+    CHECK(r.exit_code == 0);
+    json report = json::parse(r.out);
+    REQUIRE(report["licenses"].size() == 1);
+    CHECK(report["licenses"][0]["status"] == "valid");
+    CHECK(report["licenses"][0]["signature_verified"] == true);
+    CHECK(report["licenses"][0]["package"] == "Enterprise");
+    CHECK(report["licenses"][0]["name"] == "ACME");
+
+    // Tamper with the claims (a later expiry) and keep the signature.
+    const std::size_t dot1 = token.find('.');
+    const std::size_t dot2 = token.find('.', dot1 + 1);
+    const std::string forged = token.substr(0, dot1 + 1) +
+                               base64url(R"({"exp":1930297600,"grace_period":90})") +
+                               token.substr(dot2);
+    const std::string bad = dir.write(std::string(a.alg) + "-tampered.jwt", forged);
+    r = run_promtls({"inspect", "--license", bad, "--license-cert", pub, kAt, "-o", "json"});
+    CHECK(r.exit_code == 3);
+    report = json::parse(r.out);
+    CHECK(report["licenses"].empty());
+    REQUIRE(report["errors"].size() == 1);
+    CHECK(report["errors"][0]["reason"] == "signature_invalid");
+  }
+  // Without --license-cert the claims are decoded without verification.
+  const Key key(KeyKind::ec_p256);
+  const std::string jwt = dir.write("plain.jwt", sign_jwt(claims, key, "ES256"));
+  const auto r = run_promtls({"inspect", "--license", jwt, kAt, "-o", "json"});
+  CHECK(r.exit_code == 0);
+  CHECK_FALSE(json::parse(r.out)["licenses"][0].contains("signature_verified"));
+}
+
+TEST_CASE("a Secret list reports the Tigera annotations and flags a disagreement") {
+  TempDir dir;
+  const Authority ca = Authority::make("tigera-operator-signer");
+  const Key key(KeyKind::ec_p256);
+  CertSpec spec;
+  spec.cn = "typha";
+  spec.not_after = 1830297600;  // 2028-01-01T00:00:00Z
+  const std::string pem = ca.leaf(spec, key).pem();
+  const auto secret = [&](const std::string& name, const std::string& issuer,
+                          const std::string& expiry) {
+    return "- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: " + name +
+           "\n    namespace: calico-system\n    annotations:\n"
+           "      certificates.operator.tigera.io/issuer: " +
+           issuer + "\n      certificates.operator.tigera.io/expiry: \"" + expiry +
+           "\"\n  data:\n    tls.crt: " +
+           [&] {
+             std::string s = base64url(pem);
+             for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
+             while (s.size() % 4 != 0) s += '=';
+             return s;
+           }() +
+           "\n    tls.key: " + "c2VjcmV0LWtleQ==\n";
+  };
+  const std::string file = dir.write(
+      "secrets.yaml", "apiVersion: v1\nkind: List\nitems:\n" +
+                          secret("good", "tigera-operator-signer", "2028-01-01T00:00:00Z") +
+                          secret("stale", "someone-else", "2027-06-01T00:00:00Z"));
+  auto r = run_promtls({"inspect", file, kAt, "-o", "json"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("c2VjcmV0") == std::string::npos);  // Secret values are never printed
+  const json report = json::parse(r.out);
+  REQUIRE(report["certificates"].size() == 2);
+  for (const json& c : report["certificates"]) {
+    const bool good = c["location"]["secret_name"] == "good";
+    CHECK(c["tigera_annotations"]["expiry_matches"] == good);
+    CHECK(c["tigera_annotations"]["issuer_matches"] == good);
+    CHECK(c["location"]["secret_key"] == "tls.crt");
+  }
+  r = run_promtls({"inspect", file, kAt});
+  CHECK(r.out.find("annotation certificates.operator.tigera.io/expiry 2027-06-01T00:00:00Z "
+                   "disagrees with the certificate's not after 2028-01-01T00:00:00Z") !=
+        std::string::npos);
+  CHECK(run_promtls({"inspect", file, kAt, "--fail-on", "warning"}).exit_code == 1);
+}
+
+TEST_CASE("a live endpoint's chain is reported with the verification result") {
+  TempDir dir;
+  const Authority ca =
+      Authority::make("live-ca", KeyKind::ec_p256, kNow - 365 * kDay, kNow + 3650 * kDay);
+  const Key key(KeyKind::ec_p256);
+  CertSpec spec;
+  spec.cn = "localhost";
+  spec.not_before = kNow - kDay;
+  spec.not_after = kNow + 3 * kDay;
+  const std::string cert = dir.write("server.crt", ca.leaf(spec, key).pem());
+  const std::string key_file = dir.write("server.key", key.private_pem());
+  const std::string ca_file = dir.write("ca.crt", ca.cert.pem());
+  const std::string other_ca = dir.write("other.crt", Authority::make("other").cert.pem());
+  {
+    TlsServer server(cert, key_file, ca_file);
+    const auto r = run_promtls({"inspect", "--connect", server.address(), "--ca", ca_file,
+                                "--servername", "localhost", kAt, "-o", "json"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);  // 3 days left: critical
+    const json report = json::parse(r.out);
+    REQUIRE(report["certificates"].size() == 2);
+    CHECK(report["certificates"][0]["subject"] == "CN=localhost");
+    CHECK(report["certificates"][0]["verified"] == true);
+    CHECK(report["certificates"][0]["status"] == "critical");
+    CHECK(report["certificates"][1]["subject"] == "CN=live-ca");
+  }
+  {
+    TlsServer server(cert, key_file, ca_file);
+    const auto r = run_promtls(
+        {"inspect", "--connect", server.address(), "--ca", other_ca, kAt, "-o", "json"});
+    const json report = json::parse(r.out);
+    REQUIRE(report["certificates"].size() == 2);
+    CHECK(report["certificates"][0]["verified"] == false);
+    CHECK(report["certificates"][0]["verify_error"] ==
+          "self-signed certificate in certificate chain");
+  }
+  {
+    // mTLS: the client certificate is sent when the endpoint asks for one.
+    TlsServer server(cert, key_file, ca_file, ca_file);
+    CertSpec client;
+    client.cn = "client";
+    client.not_before = kNow - kDay;
+    client.not_after = kNow + 300 * kDay;
+    const Key ckey(KeyKind::ec_p256);
+    const std::string ccert = dir.write("client.crt", ca.leaf(client, ckey).pem());
+    const std::string ckey_file = dir.write("client.key", ckey.private_pem());
+    const auto r =
+        run_promtls({"inspect", "--connect", server.address(), "--ca", ca_file, "--servername",
+                     "localhost", "--cert", ccert, "--key", ckey_file, kAt, "-o", "json"});
+    INFO(r.out << r.err);
+    const json report = json::parse(r.out);
+    CHECK(report["errors"].empty());
+    CHECK(report["certificates"][0]["verified"] == true);
+  }
+  // Nothing listens: exit 3 with the reason, within the deadline.
+  const auto r = run_promtls({"inspect", "--connect", "127.0.0.1:1", "--timeout", "2"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.find("connect 127.0.0.1:1: Connection refused") != std::string::npos);
+}
