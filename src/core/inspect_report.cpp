@@ -77,10 +77,17 @@ std::string describe_location(const CertLocation& l) {
 }
 
 void sort_by_expiry(InspectReport& report) {
-  std::stable_sort(report.certificates.begin(), report.certificates.end(),
-                   [](const InspectedCert& a, const InspectedCert& b) {
-                     return a.located.cert.not_after_unix < b.located.cert.not_after_unix;
-                   });
+  // Sort indices, then move each certificate once (they are large).
+  std::vector<std::size_t> order(report.certificates.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return report.certificates[a].located.cert.not_after_unix <
+           report.certificates[b].located.cert.not_after_unix;
+  });
+  std::vector<InspectedCert> sorted;
+  sorted.reserve(order.size());
+  for (const std::size_t i : order) sorted.push_back(std::move(report.certificates[i]));
+  report.certificates = std::move(sorted);
   std::stable_sort(report.licenses.begin(), report.licenses.end(),
                    [](const InspectedLicense& a, const InspectedLicense& b) {
                      if (!a.license.expiry_unix) return false;
@@ -159,6 +166,7 @@ json inspect_json(const InspectReport& report) {
 
 std::string render_inspect_text(const InspectReport& report) {
   std::string out;
+  out.reserve(200 + report.certificates.size() * 81);
   std::size_t counts[5] = {};
   if (!report.certificates.empty()) {
     // 13 + 1 + 5 + 2 + 10 + 2 + 22 + 1 + 24 = 80 columns.

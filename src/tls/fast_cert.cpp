@@ -31,6 +31,9 @@
 
 extern "C" {
 
+typedef STACK_OF(X509_NAME_ENTRY) STACK_OF_X509_NAME_ENTRY;
+DEFINE_STACK_OF(STACK_OF_X509_NAME_ENTRY)
+
 typedef struct {
   ASN1_TIME* not_before;
   ASN1_TIME* not_after;
@@ -52,7 +55,7 @@ typedef struct {
   PROMTLS_SPKI* key;
   ASN1_BIT_STRING* issuer_uid;
   ASN1_BIT_STRING* subject_uid;
-  STACK_OF(X509_EXTENSION) * extensions;
+  ASN1_TYPE* extensions;  // the Extensions' DER, decoded only when they are reported
 } PROMTLS_TBS;
 
 typedef struct {
@@ -90,7 +93,7 @@ ASN1_SEQUENCE(PROMTLS_VALIDITY) =
                         ASN1_SIMPLE(PROMTLS_TBS, key, PROMTLS_SPKI),
                         ASN1_IMP_OPT(PROMTLS_TBS, issuer_uid, ASN1_BIT_STRING, 1),
                         ASN1_IMP_OPT(PROMTLS_TBS, subject_uid, ASN1_BIT_STRING, 2),
-                        ASN1_EXP_SEQUENCE_OF_OPT(PROMTLS_TBS, extensions, X509_EXTENSION, 3),
+                        ASN1_EXP_OPT(PROMTLS_TBS, extensions, ASN1_ANY, 3),
 } static_ASN1_SEQUENCE_END(PROMTLS_TBS)
 
                         ASN1_SEQUENCE(PROMTLS_CERT) =
@@ -100,10 +103,61 @@ ASN1_SEQUENCE(PROMTLS_VALIDITY) =
                                 ASN1_SIMPLE(PROMTLS_CERT, signature, ASN1_BIT_STRING),
 } static_ASN1_SEQUENCE_END(PROMTLS_CERT)
 
-                                ASN1_SEQUENCE(PROMTLS_RSA_PUB) = {
-                                    ASN1_SIMPLE(PROMTLS_RSA_PUB, modulus, ASN1_INTEGER),
-                                    ASN1_SIMPLE(PROMTLS_RSA_PUB, exponent, ASN1_INTEGER),
+                                ASN1_SEQUENCE(PROMTLS_RSA_PUB) =
+                                    {
+                                        ASN1_SIMPLE(PROMTLS_RSA_PUB, modulus, ASN1_INTEGER),
+                                        ASN1_SIMPLE(PROMTLS_RSA_PUB, exponent, ASN1_INTEGER),
 } static_ASN1_SEQUENCE_END(PROMTLS_RSA_PUB)
+
+    // The summary path: the same certificate with everything it does not report kept as raw ANY
+    // (copied, not decoded), and Names as OpenSSL's own internal Name form (x_name.c's
+    // X509_NAME_INTERNAL: SEQUENCE OF SET OF X509_NAME_ENTRY) without the canonical encoding
+    // X509_NAME computes for comparisons.
+    typedef struct {
+  ASN1_INTEGER* version;
+  ASN1_INTEGER* serial;
+  ASN1_TYPE* signature;
+  STACK_OF(STACK_OF_X509_NAME_ENTRY) * issuer;
+  PROMTLS_VALIDITY* validity;
+  STACK_OF(STACK_OF_X509_NAME_ENTRY) * subject;
+  ASN1_TYPE* key;
+  ASN1_BIT_STRING* issuer_uid;
+  ASN1_BIT_STRING* subject_uid;
+  ASN1_TYPE* extensions;
+} PROMTLS_TBS_SUMMARY;
+
+typedef struct {
+  PROMTLS_TBS_SUMMARY* tbs;
+  ASN1_TYPE* signature_algorithm;
+  ASN1_BIT_STRING* signature;
+} PROMTLS_CERT_SUMMARY;
+
+ASN1_ITEM_TEMPLATE(PROMTLS_RDN) = ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SET_OF, 0, RDNS, X509_NAME_ENTRY)
+    static_ASN1_ITEM_TEMPLATE_END(PROMTLS_RDN)
+
+        ASN1_ITEM_TEMPLATE(PROMTLS_NAME) = ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF, 0, Name,
+                                                                 PROMTLS_RDN)
+            static_ASN1_ITEM_TEMPLATE_END(PROMTLS_NAME)
+
+                ASN1_SEQUENCE(PROMTLS_TBS_SUMMARY) =
+                    {
+                        ASN1_EXP_OPT(PROMTLS_TBS_SUMMARY, version, ASN1_INTEGER, 0),
+                        ASN1_SIMPLE(PROMTLS_TBS_SUMMARY, serial, ASN1_INTEGER),
+                        ASN1_SIMPLE(PROMTLS_TBS_SUMMARY, signature, ASN1_ANY),
+                        ASN1_SIMPLE(PROMTLS_TBS_SUMMARY, issuer, PROMTLS_NAME),
+                        ASN1_SIMPLE(PROMTLS_TBS_SUMMARY, validity, PROMTLS_VALIDITY),
+                        ASN1_SIMPLE(PROMTLS_TBS_SUMMARY, subject, PROMTLS_NAME),
+                        ASN1_SIMPLE(PROMTLS_TBS_SUMMARY, key, ASN1_ANY),
+                        ASN1_IMP_OPT(PROMTLS_TBS_SUMMARY, issuer_uid, ASN1_BIT_STRING, 1),
+                        ASN1_IMP_OPT(PROMTLS_TBS_SUMMARY, subject_uid, ASN1_BIT_STRING, 2),
+                        ASN1_EXP_OPT(PROMTLS_TBS_SUMMARY, extensions, ASN1_ANY, 3),
+} static_ASN1_SEQUENCE_END(PROMTLS_TBS_SUMMARY)
+
+                        ASN1_SEQUENCE(PROMTLS_CERT_SUMMARY) = {
+                            ASN1_SIMPLE(PROMTLS_CERT_SUMMARY, tbs, PROMTLS_TBS_SUMMARY),
+                            ASN1_SIMPLE(PROMTLS_CERT_SUMMARY, signature_algorithm, ASN1_ANY),
+                            ASN1_SIMPLE(PROMTLS_CERT_SUMMARY, signature, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(PROMTLS_CERT_SUMMARY)
 
 }  // extern "C"
 
@@ -117,6 +171,13 @@ void free_cert(PROMTLS_CERT* cert) {
 }
 PROMTLS_RSA_PUB* d2i_rsa_pub(const unsigned char** in, long len) {
   return (PROMTLS_RSA_PUB*)ASN1_item_d2i(nullptr, in, len, ASN1_ITEM_rptr(PROMTLS_RSA_PUB));
+}
+PROMTLS_CERT_SUMMARY* d2i_cert_summary(const unsigned char** in, long len) {
+  return (PROMTLS_CERT_SUMMARY*)ASN1_item_d2i(nullptr, in, len,
+                                              ASN1_ITEM_rptr(PROMTLS_CERT_SUMMARY));
+}
+void free_cert_summary(PROMTLS_CERT_SUMMARY* cert) {
+  ASN1_item_free((ASN1_VALUE*)cert, ASN1_ITEM_rptr(PROMTLS_CERT_SUMMARY));
 }
 void free_rsa_pub(PROMTLS_RSA_PUB* key) {
   ASN1_item_free((ASN1_VALUE*)key, ASN1_ITEM_rptr(PROMTLS_RSA_PUB));
@@ -147,11 +208,11 @@ std::string_view der_of(const ASN1_TYPE* any) {
           static_cast<std::size_t>(::ASN1_STRING_length(s))};
 }
 
-bool decode_name(std::string_view der, NameFacts& out) {
+bool decode_name(std::string_view der, NameFacts& out, bool full = true) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   out.name.reset(::d2i_X509_NAME(nullptr, &p, static_cast<long>(der.size())));
   if (!out.name) return false;
-  out.text = detail::name_text(out.name.get());
+  if (full) out.text = detail::name_text(out.name.get());
   out.cn = detail::common_name(out.name.get());
   out.attributes = detail::attributes(out.name.get());
   return true;
@@ -265,6 +326,10 @@ bool key_from_spki(const PROMTLS_SPKI* spki, core::KeyInfo& key, int& base_id,
   }
 }
 
+void free_extensions(X509_EXTENSIONS* exts) {
+  sk_X509_EXTENSION_pop_free(exts, ::X509_EXTENSION_free);
+}
+
 // SHA-256 through a digest fetched once: SHA256() fetches the algorithm on every call.
 void sha256(const unsigned char* data, std::size_t len, unsigned char* digest) {
   static EVP_MD* const md = ::EVP_MD_fetch(nullptr, "SHA256", nullptr);
@@ -274,7 +339,61 @@ void sha256(const unsigned char* data, std::size_t len, unsigned char* digest) {
 
 }  // namespace
 
-bool read_certificate_fast(std::string_view der, core::CertInfo& info, std::size_t* consumed) {
+namespace {
+
+using SummaryPtr = std::unique_ptr<PROMTLS_CERT_SUMMARY, detail::Deleter<free_cert_summary>>;
+
+// The attributes of a Name in its internal form, as detail::attributes() gives them for the
+// X509_NAME (same order: RDN by RDN, entries in encoded order), and the first CN as
+// detail::common_name() finds it.
+void summary_attributes(const STACK_OF(STACK_OF_X509_NAME_ENTRY) * rdns,
+                        std::vector<std::pair<std::string, std::string>>& out, std::string& cn) {
+  bool cn_found = false;
+  for (int i = 0; i < sk_STACK_OF_X509_NAME_ENTRY_num(rdns); ++i) {
+    const STACK_OF(X509_NAME_ENTRY)* rdn = sk_STACK_OF_X509_NAME_ENTRY_value(rdns, i);
+    for (int j = 0; j < sk_X509_NAME_ENTRY_num(rdn); ++j) {
+      const X509_NAME_ENTRY* entry = sk_X509_NAME_ENTRY_value(rdn, j);
+      const int nid = ::OBJ_obj2nid(::X509_NAME_ENTRY_get_object(entry));
+      unsigned char* utf8 = nullptr;
+      const int len = ::ASN1_STRING_to_UTF8(&utf8, ::X509_NAME_ENTRY_get_data(entry));
+      if (nid == NID_commonName && !cn_found) {
+        cn_found = true;
+        if (len >= 0) cn.assign(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
+      }
+      if (len < 0) continue;
+      out.emplace_back(nid == NID_undef ? "" : ::OBJ_nid2sn(nid),
+                       std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
+      ::OPENSSL_free(utf8);
+    }
+  }
+}
+
+bool read_summary(std::string_view der, core::CertInfo& info, std::size_t* consumed) {
+  const auto* start = reinterpret_cast<const unsigned char*>(der.data());
+  const unsigned char* p = start;
+  SummaryPtr cert(d2i_cert_summary(&p, static_cast<long>(der.size())));
+  if (!cert) {
+    ::ERR_clear_error();
+    return false;
+  }
+  if (consumed != nullptr) *consumed = static_cast<std::size_t>(p - start);
+  const PROMTLS_TBS_SUMMARY* tbs = cert->tbs;
+  info = core::CertInfo{};
+  summary_attributes(tbs->subject, info.subject_attributes, info.subject_cn);
+  summary_attributes(tbs->issuer, info.issuer_attributes, info.issuer_cn);
+  info.serial = detail::serial_text(tbs->serial);
+  info.not_before_unix = detail::unix_time(tbs->validity->not_before);
+  info.not_after_unix = detail::unix_time(tbs->validity->not_after);
+  ::ERR_clear_error();
+  return true;
+}
+
+}  // namespace
+
+bool read_certificate_fast(std::string_view der, core::CertInfo& info, std::size_t* consumed,
+                           CertDetail level) {
+  if (level == CertDetail::summary) return read_summary(der, info, consumed);
+  const bool full = true;
   const auto* start = reinterpret_cast<const unsigned char*>(der.data());
   const unsigned char* p = start;
   CertPtr cert(d2i_cert(&p, static_cast<long>(der.size())));
@@ -290,7 +409,7 @@ bool read_certificate_fast(std::string_view der, core::CertInfo& info, std::size
   const std::string_view issuer_der = der_of(tbs->issuer);
   NameFacts subject;
   const NameFacts* issuer = issuer_facts(issuer_der);
-  if (issuer == nullptr || !decode_name(subject_der, subject)) {
+  if (issuer == nullptr || !decode_name(subject_der, subject, full)) {
     ::ERR_clear_error();
     return false;
   }
@@ -301,11 +420,15 @@ bool read_certificate_fast(std::string_view der, core::CertInfo& info, std::size
   info.issuer_cn = issuer->cn;
   info.subject_attributes = std::move(subject.attributes);
   info.issuer_attributes = issuer->attributes;
-  info.self_signed =
-      subject_der == issuer_der || ::X509_NAME_cmp(subject.name.get(), issuer->name.get()) == 0;
   info.serial = detail::serial_text(tbs->serial);
   info.not_before_unix = detail::unix_time(tbs->validity->not_before);
   info.not_after_unix = detail::unix_time(tbs->validity->not_after);
+  if (!full) {
+    ::ERR_clear_error();
+    return true;
+  }
+  info.self_signed =
+      subject_der == issuer_der || ::X509_NAME_cmp(subject.name.get(), issuer->name.get()) == 0;
 
   const PROMTLS_SPKI* spki = tbs->key;
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -334,8 +457,16 @@ bool read_certificate_fast(std::string_view der, core::CertInfo& info, std::size
   sha256(start, length, digest);
   info.sha256_fingerprint = detail::hex(digest, sizeof digest, true, true);
 
-  const STACK_OF(X509_EXTENSION)* exts = tbs->extensions;
-  if (exts != nullptr) {
+  const std::string_view exts_der = der_of(tbs->extensions);
+  const auto* e = reinterpret_cast<const unsigned char*>(exts_der.data());
+  std::unique_ptr<X509_EXTENSIONS, detail::Deleter<free_extensions>> extensions(
+      exts_der.empty() ? nullptr
+                       : ::d2i_X509_EXTENSIONS(nullptr, &e, static_cast<long>(exts_der.size())));
+  if (!exts_der.empty() && !extensions) {
+    ::ERR_clear_error();
+    return false;  // d2i_X509 refuses malformed extensions too
+  }
+  if (const STACK_OF(X509_EXTENSION)* exts = extensions.get()) {
     if (auto* bc = static_cast<BASIC_CONSTRAINTS*>(
             ::X509V3_get_d2i(exts, NID_basic_constraints, nullptr, nullptr))) {
       info.is_ca = bc->ca != 0;
@@ -356,9 +487,68 @@ bool read_certificate_fast(std::string_view der, core::CertInfo& info, std::size
   return true;
 }
 
+namespace {
+
+constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+
+// The common case: only plain "CERTIFICATE" blocks without RFC 1421 headers, each at the start of
+// a line. Their bodies go straight to OpenSSL's base64 decoder (EVP_Decode*, what PEM_read_bio
+// uses), without a BIO and line-by-line copies. Returns false when the text needs the general
+// reader (other block types, headers, a body that does not decode).
+bool simple_pem(std::string_view pem, std::vector<std::string>& ders) {
+  if (pem.find("-----BEGIN ") != pem.find(kBegin)) return false;  // another block type first
+  std::size_t pos = 0;
+  std::unique_ptr<EVP_ENCODE_CTX, detail::Deleter<::EVP_ENCODE_CTX_free>> ctx(
+      ::EVP_ENCODE_CTX_new());
+  for (;;) {
+    const std::size_t begin = pem.find("-----BEGIN ", pos);
+    if (begin == std::string_view::npos) return true;
+    if (pem.compare(begin, kBegin.size(), kBegin) != 0) return false;
+    if (begin > 0 && pem[begin - 1] != '\n') return false;
+    std::size_t body = begin + kBegin.size();
+    if (body < pem.size() && pem[body] == '\r') ++body;
+    if (body >= pem.size() || pem[body] != '\n') return false;
+    ++body;
+    const std::size_t end = pem.find(kEnd, body);
+    if (end == std::string_view::npos || pem[end - 1] != '\n') return false;
+    const std::string_view b64 = pem.substr(body, end - body);
+    if (b64.find(':') != std::string_view::npos) return false;  // RFC 1421 headers
+    std::string der(b64.size() * 3 / 4 + 3, '\0');
+    int out_len = 0;
+    int final_len = 0;
+    ::EVP_DecodeInit(ctx.get());
+    auto* out = reinterpret_cast<unsigned char*>(der.data());
+    if (::EVP_DecodeUpdate(ctx.get(), out, &out_len,
+                           reinterpret_cast<const unsigned char*>(b64.data()),
+                           static_cast<int>(b64.size())) < 0 ||
+        ::EVP_DecodeFinal(ctx.get(), out + out_len, &final_len) != 1) {
+      return false;
+    }
+    der.resize(static_cast<std::size_t>(out_len + final_len));
+    ders.push_back(std::move(der));
+    pos = end + kEnd.size();
+  }
+}
+
+}  // namespace
+
 std::vector<core::CertInfo> read_pem_certificates_fast(std::string_view pem, std::size_t* blocks,
-                                                       std::size_t* bad_blocks) {
+                                                       std::size_t* bad_blocks, CertDetail level) {
   std::vector<core::CertInfo> certs;
+  std::vector<std::string> ders;
+  if (simple_pem(pem, ders)) {
+    for (const std::string& der : ders) {
+      if (blocks != nullptr) ++*blocks;
+      core::CertInfo info;
+      if (read_certificate_fast(der, info, nullptr, level)) {
+        certs.push_back(std::move(info));
+      } else if (bad_blocks != nullptr) {
+        ++*bad_blocks;
+      }
+    }
+    return certs;
+  }
   detail::BioPtr bio = detail::memory_bio(pem.data(), pem.size());
   for (;;) {
     char* name = nullptr;
@@ -374,8 +564,8 @@ std::vector<core::CertInfo> read_pem_certificates_fast(std::string_view pem, std
       core::CertInfo info;
       // A TRUSTED CERTIFICATE carries trust settings after the certificate; they are ignored.
       if (read_certificate_fast(
-              std::string_view(reinterpret_cast<char*>(data), static_cast<std::size_t>(len)),
-              info)) {
+              std::string_view(reinterpret_cast<char*>(data), static_cast<std::size_t>(len)), info,
+              nullptr, level)) {
         certs.push_back(std::move(info));
       } else if (bad_blocks != nullptr) {
         ++*bad_blocks;

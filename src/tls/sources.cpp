@@ -1,5 +1,6 @@
 #include "promtls/tls/sources.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <openssl/pkcs12.h>
@@ -49,10 +50,8 @@ bool read_whole_file(const std::string& path, std::string& bytes, int& err, cons
     err = errno;
     return false;
   }
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    bytes.resize(static_cast<std::size_t>(st.st_size));
-  }
+  // Certificates are small: start with 8 KiB and grow, which saves an fstat per file.
+  bytes.resize(8192);
   std::size_t used = 0;
   op = "read";
   for (;;) {
@@ -158,7 +157,7 @@ bool load_pkcs12(std::string_view bytes, const std::string& source, const Source
     core::LocatedCert located;
     if (len > 0 && read_certificate_fast(std::string_view(reinterpret_cast<char*>(der),
                                                           static_cast<std::size_t>(len)),
-                                         located.cert)) {
+                                         located.cert, nullptr, options.detail)) {
       located.location.filepath = source;
       located.location.embedded_kind = "pkcs12";
       located.location.embedded_key = std::to_string(index++);
@@ -432,26 +431,50 @@ class Walker {
   // Kubernetes' atomic writer keeps the real files in "..<timestamp>" directories behind a
   // "..data" link; the visible names link through it. Those hidden entries are visited last so
   // every file is reported under its visible name, and only once.
-  static bool hidden_k8s(const std::string& name) { return name.starts_with(".."); }
+  static bool hidden_k8s(std::string_view name) { return name.starts_with(".."); }
 
   void directory(const std::string& dir, const struct stat& st, bool top) {
     if (!seen_dirs_.insert(FileId{st.st_dev, st.st_ino}).second) return;  // a link loop
-    std::error_code ec;
-    std::vector<std::pair<std::string, bool>> entries;  // name, hidden
-    fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      const std::string name = it->path().filename().string();
-      entries.emplace_back(name, hidden_k8s(name));
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) {
+      const int err = errno;
+      out_.errors.push_back({dir, err == EACCES ? "permission_denied" : "walk_error",
+                             core::go::path_error("open", dir, err)});
+      return;
     }
-    if (ec) out_.errors.push_back({dir, "walk_error", dir + ": " + ec.message()});
-    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-      return a.second != b.second ? !a.second : a.first < b.first;
+    struct Entry {
+      std::string name;
+      bool hidden;
+      unsigned char type;
+      ino_t ino;
+    };
+    std::vector<Entry> entries;
+    while (const dirent* e = ::readdir(d)) {
+      const std::string_view name = e->d_name;
+      if (name == "." || name == "..") continue;
+      entries.push_back({std::string(name), hidden_k8s(name), e->d_type, e->d_ino});
+    }
+    ::closedir(d);
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      return a.hidden != b.hidden ? !a.hidden : a.name < b.name;
     });
     const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
     std::vector<std::string> subdirs;
-    for (const auto& [name, hidden] : entries) {
-      const std::string p = prefix + name;
-      struct stat est {};
+    for (const Entry& e : entries) {
+      std::string p = prefix + e.name;
+      if (e.type == DT_REG) {
+        // A regular file lives on its directory's device: no stat needed to identify it.
+        if (seen_files_.insert(FileId{st.st_dev, e.ino}).second) {
+          flush_errors();
+          slots_.push_back({std::move(p), {}, false});
+        }
+        continue;
+      }
+      if (e.type == DT_DIR) {
+        if (options_.recursive || e.hidden) subdirs.push_back(std::move(p));
+        continue;
+      }
+      struct stat est {};  // symbolic links (followed) and file systems without d_type
       if (::stat(p.c_str(), &est) != 0) {
         struct stat lst {};
         if (::lstat(p.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
@@ -464,7 +487,7 @@ class Walker {
       } else if (S_ISDIR(est.st_mode)) {
         // Hidden atomic-writer directories are walked (their files are deduplicated) even
         // without --recursive, so a Secret volume works as a plain directory.
-        if (options_.recursive || hidden) subdirs.push_back(p);
+        if (options_.recursive || e.hidden) subdirs.push_back(std::move(p));
       }
     }
     (void)top;
@@ -502,7 +525,7 @@ class Walker {
       for (std::size_t i = next++; i < slots_.size(); i = next++) {
         Slot& slot = slots_[i];
         if (slot.done) continue;
-        std::string bytes;
+        thread_local std::string bytes;  // reused: no fresh pages per file
         int err = 0;
         const char* op = "open";
         if (read_whole_file(slot.path, bytes, err, op)) {
@@ -559,7 +582,8 @@ LoadResult load_bytes(std::string_view bytes, const std::string& source,
   // Kubernetes objects, then the binary formats.
   if (has_pem_certificate(bytes) && !looks_like_documents(bytes)) {
     std::size_t bad = 0;
-    std::vector<core::CertInfo> certs = read_pem_certificates_fast(bytes, nullptr, &bad);
+    std::vector<core::CertInfo> certs =
+        read_pem_certificates_fast(bytes, nullptr, &bad, options.detail);
     if (bad > 0) {
       out.errors.push_back(
           {source, "bad_pem",
@@ -581,7 +605,7 @@ LoadResult load_bytes(std::string_view bytes, const std::string& source,
     return out;
   }
   core::CertInfo der;
-  if (read_certificate_fast(bytes, der)) {
+  if (read_certificate_fast(bytes, der, nullptr, options.detail)) {
     core::LocatedCert located;
     located.cert = std::move(der);
     located.location.filepath = source;

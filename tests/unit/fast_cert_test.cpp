@@ -106,6 +106,25 @@ TEST_CASE("the fast reader reports every field exactly as the full X509 parse") 
   }
 }
 
+TEST_CASE("the summary reader gives the full parse's names, serial and validity") {
+  for (const Fixture& f : fixtures()) {
+    INFO(f.name);
+    core::CertInfo summary;
+    core::CertInfo full;
+    std::size_t consumed = 0;
+    REQUIRE(tls::read_certificate_fast(f.der, summary, &consumed, tls::CertDetail::summary));
+    REQUIRE(tls::parse_der_certificate(f.der, full));
+    CHECK(consumed == f.der.size());
+    CHECK(summary.subject_cn == full.subject_cn);
+    CHECK(summary.issuer_cn == full.issuer_cn);
+    CHECK(summary.subject_attributes == full.subject_attributes);
+    CHECK(summary.issuer_attributes == full.issuer_attributes);
+    CHECK(summary.serial == full.serial);
+    CHECK(summary.not_before_unix == full.not_before_unix);
+    CHECK(summary.not_after_unix == full.not_after_unix);
+  }
+}
+
 TEST_CASE("the fast PEM reader reads every block of a bundle like the full parse") {
   const Authority ca = Authority::make("bundle-ca");
   const Key key(KeyKind::rsa_2048);

@@ -15,17 +15,23 @@
 
 namespace promtls::tls {
 
+// How much to read. `summary` fills what the text table and the Prometheus gauges show:
+// subject_cn, issuer_cn, subject/issuer attributes, serial, not_before, not_after; the other
+// fields stay empty (inspect does not pay for what it does not report). `full` fills every field.
+enum class CertDetail { summary, full };
+
 // Describes the DER certificate at the start of `der`. Returns false (and leaves `out` in an
 // unspecified state) when it does not parse as a certificate. `consumed`, when given, receives
 // the length of the certificate's encoding.
 bool read_certificate_fast(std::string_view der, core::CertInfo& out,
-                           std::size_t* consumed = nullptr);
+                           std::size_t* consumed = nullptr, CertDetail level = CertDetail::full);
 
 // Every CERTIFICATE / TRUSTED CERTIFICATE block of PEM text, in order, through the fast reader.
 // `blocks` (optional) receives the number of certificate blocks seen; `bad_blocks` those that did
 // not parse.
 std::vector<core::CertInfo> read_pem_certificates_fast(std::string_view pem,
                                                        std::size_t* blocks = nullptr,
-                                                       std::size_t* bad_blocks = nullptr);
+                                                       std::size_t* bad_blocks = nullptr,
+                                                       CertDetail level = CertDetail::full);
 
 }  // namespace promtls::tls

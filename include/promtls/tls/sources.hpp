@@ -22,6 +22,7 @@
 
 #include "promtls/core/license.hpp"
 #include "promtls/core/metrics.hpp"
+#include "promtls/tls/fast_cert.hpp"
 
 namespace promtls::tls {
 
@@ -29,6 +30,9 @@ struct SourceOptions {
   bool recursive = false;  // descend into subdirectories of directory sources
   // PKCS#12 passwords to try after the empty one, in order. Never printed.
   std::vector<std::string> passwords;
+  // How much of each file certificate to read (fast_cert.hpp); Kubernetes objects and kubeconfigs
+  // are always read in full.
+  CertDetail detail = CertDetail::full;
 };
 
 struct SourceError {
