@@ -29,6 +29,30 @@ complete -c promtls -n '__fish_seen_subcommand_from validate' -l warn-days -x -d
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l at -x -d 'Judge certificates at this RFC 3339 time'
 # <<< validate
 
+# >>> inspect
+complete -c promtls -n __fish_use_subcommand -a inspect -d 'Report certificate and license expiry'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -F -d 'Certificate, bundle, Kubernetes object or directory'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -s h -l help -d 'Print help and exit'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -s r -l recursive -d 'Descend into subdirectories'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password -x -d 'PKCS#12 password to try'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password-file -r -F -d 'Read a PKCS#12 password from FILE'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password-env -x -d 'Read a PKCS#12 password from variable NAME'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l connect -x -d 'Fetch the chain a TLS endpoint presents (HOST:PORT)'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l servername -x -d 'SNI and verified name for --connect'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l ca -r -F -d 'CA bundle to verify --connect against'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l cert -r -F -d 'Client certificate for --connect'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l key -r -F -d 'Client key for --connect'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l timeout -x -d 'Seconds for each --connect'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l license -r -F -d 'License file: LicenseKey, JWT or JSON'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l license-cert -r -F -d 'Verify JWT license signatures with this key'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l warn-days -x -d 'Warning when fewer days are left'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l crit-days -x -d 'Critical when fewer days are left'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l warn-percent -x -d 'Warning when this percentage of the lifetime is used'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l at -x -d 'Judge at this RFC 3339 time'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l fail-on -x -a 'warning critical expired' -d 'Exit 1 when anything reaches this status'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -s o -l output -x -a 'text json prometheus' -d 'Report format'
+# <<< inspect
+
 # >>> selftest
 complete -c promtls -n __fish_use_subcommand -a selftest -d 'Prove an endpoint enforces its TLS policy'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -s h -l help -d 'Print help and exit'
