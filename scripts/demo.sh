@@ -96,5 +96,16 @@ set -e
 echo "(exit status $rc: the knative container needs a client CA file)"
 [ $rc -eq 1 ]
 
+step promtls inspect server.crt client.crt ca.crt --at 2030-01-01T00:00:00Z
+set +e
+"$bin" inspect server.crt client.crt ca.crt --at 2030-01-01T00:00:00Z
+rc=$?
+set -e
+echo "(exit status $rc: in 2030 the 90-day certificates have long expired)"
+[ $rc -eq 1 ]
+
+step promtls inspect ca.crt -o prometheus
+"$bin" inspect ca.crt -o prometheus | head -3
+
 echo
 echo "demo finished"
