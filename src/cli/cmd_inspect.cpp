@@ -97,19 +97,28 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
       checks[s.cert_index] = core::check_tigera(s.metadata, loaded.certificates[s.cert_index].cert);
     }
   }
-  report.certificates.reserve(report.certificates.size() + loaded.certificates.size());
-  std::string previous;
-  std::size_t index = 0;
-  for (std::size_t i = 0; i < loaded.certificates.size(); ++i) {
-    core::InspectedCert ic;
+  // Build the report in expiry order (stable: bundle order among equals), so sorting it later
+  // moves nothing; the index within a source is counted in load order first.
+  const std::size_t n = loaded.certificates.size();
+  std::vector<std::size_t> source_index(n);
+  std::vector<std::string> sources(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    sources[i] = core::describe_location(loaded.certificates[i].location);
+    source_index[i] = i > 0 && sources[i] == sources[i - 1] ? source_index[i - 1] + 1 : 0;
+  }
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return loaded.certificates[a].cert.not_after_unix < loaded.certificates[b].cert.not_after_unix;
+  });
+  report.certificates.reserve(report.certificates.size() + n);
+  for (const std::size_t i : order) {
+    core::InspectedCert& ic = report.certificates.emplace_back();
     ic.located = std::move(loaded.certificates[i]);
-    ic.source = core::describe_location(ic.located.location);
-    index = ic.source == previous ? index + 1 : 0;
-    previous = ic.source;
-    ic.index = index;
+    ic.source = std::move(sources[i]);
+    ic.index = source_index[i];
     ic.judgement = core::judge_certificate(ic.located.cert, policy, report.now_unix);
     if (auto it = checks.find(i); it != checks.end()) ic.tigera = it->second;
-    report.certificates.push_back(std::move(ic));
   }
   for (tls::SourceError& e : loaded.errors) {
     report.errors.push_back({std::move(e.source), std::move(e.reason), std::move(e.message)});

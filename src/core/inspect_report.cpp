@@ -77,17 +77,23 @@ std::string describe_location(const CertLocation& l) {
 }
 
 void sort_by_expiry(InspectReport& report) {
-  // Sort indices, then move each certificate once (they are large).
-  std::vector<std::size_t> order(report.certificates.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return report.certificates[a].located.cert.not_after_unix <
-           report.certificates[b].located.cert.not_after_unix;
-  });
-  std::vector<InspectedCert> sorted;
-  sorted.reserve(order.size());
-  for (const std::size_t i : order) sorted.push_back(std::move(report.certificates[i]));
-  report.certificates = std::move(sorted);
+  const auto by_expiry = [](const InspectedCert& a, const InspectedCert& b) {
+    return a.located.cert.not_after_unix < b.located.cert.not_after_unix;
+  };
+  // Already in order (the CLI adds them sorted): nothing to move. Otherwise sort indices, then
+  // move each certificate once (they are large).
+  if (!std::is_sorted(report.certificates.begin(), report.certificates.end(), by_expiry)) {
+    std::vector<std::size_t> order(report.certificates.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return report.certificates[a].located.cert.not_after_unix <
+             report.certificates[b].located.cert.not_after_unix;
+    });
+    std::vector<InspectedCert> sorted;
+    sorted.reserve(order.size());
+    for (const std::size_t i : order) sorted.push_back(std::move(report.certificates[i]));
+    report.certificates = std::move(sorted);
+  }
   std::stable_sort(report.licenses.begin(), report.licenses.end(),
                    [](const InspectedLicense& a, const InspectedLicense& b) {
                      if (!a.license.expiry_unix) return false;
@@ -175,13 +181,32 @@ std::string render_inspect_text(const InspectReport& report) {
     for (const InspectedCert& ic : report.certificates) {
       const CertInfo& c = ic.located.cert;
       ++counts[static_cast<int>(ic.judgement.status)];
-      std::string subject = !c.subject_cn.empty() ? c.subject_cn : c.subject;
-      if (subject.empty()) subject = "(empty subject)";
-      std::string source = ic.source;
-      if (ic.index > 0 || ic.from_endpoint) source += " #" + std::to_string(ic.index);
-      out += pad(std::string(to_string(ic.judgement.status)), 13) + " " +
-             rpad(std::to_string(ic.judgement.days_left), 5) + "  " + date_only(c.not_after_unix) +
-             "  " + pad(fit(subject, 22, false), 22) + " " + fit(source, 24, true) + "\n";
+      // Appended in place: this loop runs once per certificate of a large tree.
+      const std::string& subject = !c.subject_cn.empty() ? c.subject_cn : c.subject;
+      std::string_view status = to_string(ic.judgement.status);
+      out += status;
+      out.append(13 - std::min<std::size_t>(13, status.size()) + 1, ' ');
+      const std::string days = std::to_string(ic.judgement.days_left);
+      out.append(days.size() < 5 ? 5 - days.size() : 0, ' ');
+      out += days;
+      out += "  ";
+      out += date_only(c.not_after_unix);
+      out += "  ";
+      if (subject.empty()) {
+        out += pad("(empty subject)", 22);
+      } else if (subject.size() <= 22) {
+        out += subject;
+        out.append(22 - subject.size(), ' ');
+      } else {
+        out += fit(subject, 22, false);
+      }
+      out += ' ';
+      if (ic.index > 0 || ic.from_endpoint) {
+        out += fit(ic.source + " #" + std::to_string(ic.index), 24, true);
+      } else {
+        out += ic.source.size() <= 24 ? ic.source : fit(ic.source, 24, true);
+      }
+      out += '\n';
     }
   }
   std::string notes;
