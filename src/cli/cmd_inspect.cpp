@@ -87,9 +87,11 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   tls::SourceOptions so;
   so.recursive = o.recursive;
   so.passwords = gather_passwords(o);
-  // The table and the gauges show names, serial and validity only: skip the rest (keys,
-  // fingerprints, extensions), which JSON reports.
-  so.detail = o.output == "json" ? tls::CertDetail::full : tls::CertDetail::summary;
+  // Read what the output shows: the table the subject CN and validity, the gauges names, serial
+  // and validity; JSON everything (keys, fingerprints, extensions too).
+  so.detail = o.output == "json"         ? tls::CertDetail::full
+              : o.output == "prometheus" ? tls::CertDetail::summary
+                                         : tls::CertDetail::table;
   tls::LoadResult loaded = tls::load_sources(o.sources, so);
   std::map<std::size_t, core::TigeraCheck> checks;
   for (const tls::TigeraSecret& s : loaded.tigera_secrets) {

@@ -346,14 +346,16 @@ using SummaryPtr = std::unique_ptr<PROMTLS_CERT_SUMMARY, detail::Deleter<free_ce
 // The attributes of a Name in its internal form, as detail::attributes() gives them for the
 // X509_NAME (same order: RDN by RDN, entries in encoded order), and the first CN as
 // detail::common_name() finds it.
+// With `out` null only the CN is read.
 void summary_attributes(const STACK_OF(STACK_OF_X509_NAME_ENTRY) * rdns,
-                        std::vector<std::pair<std::string, std::string>>& out, std::string& cn) {
+                        std::vector<std::pair<std::string, std::string>>* out, std::string& cn) {
   bool cn_found = false;
   for (int i = 0; i < sk_STACK_OF_X509_NAME_ENTRY_num(rdns); ++i) {
     const STACK_OF(X509_NAME_ENTRY)* rdn = sk_STACK_OF_X509_NAME_ENTRY_value(rdns, i);
     for (int j = 0; j < sk_X509_NAME_ENTRY_num(rdn); ++j) {
       const X509_NAME_ENTRY* entry = sk_X509_NAME_ENTRY_value(rdn, j);
       const int nid = ::OBJ_obj2nid(::X509_NAME_ENTRY_get_object(entry));
+      if (out == nullptr && (cn_found || nid != NID_commonName)) continue;
       unsigned char* utf8 = nullptr;
       const int len = ::ASN1_STRING_to_UTF8(&utf8, ::X509_NAME_ENTRY_get_data(entry));
       if (nid == NID_commonName && !cn_found) {
@@ -361,14 +363,18 @@ void summary_attributes(const STACK_OF(STACK_OF_X509_NAME_ENTRY) * rdns,
         if (len >= 0) cn.assign(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
       }
       if (len < 0) continue;
-      out.emplace_back(nid == NID_undef ? "" : ::OBJ_nid2sn(nid),
-                       std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
+      if (out == nullptr) {
+        ::OPENSSL_free(utf8);
+        continue;
+      }
+      out->emplace_back(nid == NID_undef ? "" : ::OBJ_nid2sn(nid),
+                        std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
       ::OPENSSL_free(utf8);
     }
   }
 }
 
-bool read_summary(std::string_view der, core::CertInfo& info, std::size_t* consumed) {
+bool read_summary(std::string_view der, core::CertInfo& info, std::size_t* consumed, bool table) {
   const auto* start = reinterpret_cast<const unsigned char*>(der.data());
   const unsigned char* p = start;
   SummaryPtr cert(d2i_cert_summary(&p, static_cast<long>(der.size())));
@@ -379,9 +385,13 @@ bool read_summary(std::string_view der, core::CertInfo& info, std::size_t* consu
   if (consumed != nullptr) *consumed = static_cast<std::size_t>(p - start);
   const PROMTLS_TBS_SUMMARY* tbs = cert->tbs;
   info = core::CertInfo{};
-  summary_attributes(tbs->subject, info.subject_attributes, info.subject_cn);
-  summary_attributes(tbs->issuer, info.issuer_attributes, info.issuer_cn);
-  info.serial = detail::serial_text(tbs->serial);
+  if (table) {
+    summary_attributes(tbs->subject, nullptr, info.subject_cn);
+  } else {
+    summary_attributes(tbs->subject, &info.subject_attributes, info.subject_cn);
+    summary_attributes(tbs->issuer, &info.issuer_attributes, info.issuer_cn);
+    info.serial = detail::serial_text(tbs->serial);
+  }
   info.not_before_unix = detail::unix_time(tbs->validity->not_before);
   info.not_after_unix = detail::unix_time(tbs->validity->not_after);
   ::ERR_clear_error();
@@ -392,7 +402,9 @@ bool read_summary(std::string_view der, core::CertInfo& info, std::size_t* consu
 
 bool read_certificate_fast(std::string_view der, core::CertInfo& info, std::size_t* consumed,
                            CertDetail level) {
-  if (level == CertDetail::summary) return read_summary(der, info, consumed);
+  if (level != CertDetail::full) {
+    return read_summary(der, info, consumed, level == CertDetail::table);
+  }
   const bool full = true;
   const auto* start = reinterpret_cast<const unsigned char*>(der.data());
   const unsigned char* p = start;

@@ -106,7 +106,7 @@ TEST_CASE("the fast reader reports every field exactly as the full X509 parse") 
   }
 }
 
-TEST_CASE("the summary reader gives the full parse's names, serial and validity") {
+TEST_CASE("the summary and table readers give the full parse's names, serial and validity") {
   for (const Fixture& f : fixtures()) {
     INFO(f.name);
     core::CertInfo summary;
@@ -122,6 +122,11 @@ TEST_CASE("the summary reader gives the full parse's names, serial and validity"
     CHECK(summary.serial == full.serial);
     CHECK(summary.not_before_unix == full.not_before_unix);
     CHECK(summary.not_after_unix == full.not_after_unix);
+    core::CertInfo table;
+    REQUIRE(tls::read_certificate_fast(f.der, table, nullptr, tls::CertDetail::table));
+    CHECK(table.subject_cn == full.subject_cn);
+    CHECK(table.not_before_unix == full.not_before_unix);
+    CHECK(table.not_after_unix == full.not_after_unix);
   }
 }
 

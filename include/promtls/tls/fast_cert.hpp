@@ -15,10 +15,11 @@
 
 namespace promtls::tls {
 
-// How much to read. `summary` fills what the text table and the Prometheus gauges show:
-// subject_cn, issuer_cn, subject/issuer attributes, serial, not_before, not_after; the other
-// fields stay empty (inspect does not pay for what it does not report). `full` fills every field.
-enum class CertDetail { summary, full };
+// How much to read; inspect does not pay for what it does not report. `table` fills what the
+// text table shows: subject_cn, not_before, not_after. `summary` adds what the Prometheus gauges
+// label: issuer_cn, the subject and issuer attributes, serial. `full` fills every field. Fields
+// not read stay empty.
+enum class CertDetail { table, summary, full };
 
 // Describes the DER certificate at the start of `der`. Returns false (and leaves `out` in an
 // unspecified state) when it does not parse as a certificate. `consumed`, when given, receives
