@@ -75,6 +75,18 @@ _promtls_selftest() {
         --warn-days --crit-days"
 }
 # <<< selftest
+# >>> rules
+_promtls_subcommands+=" rules"
+_promtls_rules() {
+    case $prev in
+        --format) _promtls_words "prometheus-rule prometheus"; return ;;
+        --metrics-compat) _promtls_words "none tigera"; return ;;
+        --warn-days | --crit-days | --name | --namespace | --label) return ;;
+    esac
+    _promtls_words "--help --format --metrics-compat --warn-days --crit-days --name --namespace
+        --label"
+}
+# <<< rules
 
 _promtls() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}

@@ -80,6 +80,11 @@ Offered fish_offers(const Workdir& w, const std::string& line) {
 TEST_CASE("bash completes subcommands and options and output formats and env files") {
   Workdir w;
   CHECK(bash_offers(w, {"promtls", "v"}) == Offered{"validate"});
+  CHECK(bash_offers(w, {"promtls", ""}) == Offered{"validate", "rules"});
+  CHECK(bash_offers(w, {"promtls", "rules", "--format", ""}) ==
+        Offered{"prometheus-rule", "prometheus"});
+  CHECK(bash_offers(w, {"promtls", "rules", "--metrics-compat", "t"}) == Offered{"tigera"});
+  CHECK(bash_offers(w, {"promtls", "rules", "--c"}) == Offered{"--crit-days"});
   CHECK(bash_offers(w, {"promtls", "-"}) == Offered{"--help", "--version"});
   CHECK(bash_offers(w, {"promtls", "validate", "--o"}) == Offered{"--offline", "--output"});
   CHECK(bash_offers(w, {"promtls", "validate", "--output", ""}) ==
@@ -101,6 +106,9 @@ TEST_CASE("bash completes subcommands and options and output formats and env fil
 TEST_CASE("zsh completes subcommands and options and output formats and env files") {
   Workdir w;
   CHECK(zsh_offers(w, "promtls v") == Offered{"validate"});
+  CHECK(zsh_offers(w, "promtls ") == Offered{"validate", "rules"});
+  CHECK(zsh_offers(w, "promtls rules --format ") == Offered{"prometheus-rule", "prometheus"});
+  CHECK(zsh_offers(w, "promtls rules --metrics-compat=t") == Offered{"tigera"});
   CHECK(zsh_offers(w, "promtls --v") == Offered{"--version"});
   CHECK(zsh_offers(w, "promtls validate --o") == Offered{"--offline", "--output"});
   CHECK(zsh_offers(w, "promtls validate --output ") ==
@@ -116,6 +124,9 @@ TEST_CASE("zsh completes subcommands and options and output formats and env file
 TEST_CASE("fish completes subcommands and options and output formats and env files") {
   Workdir w;
   CHECK(fish_offers(w, "promtls v") == Offered{"validate"});
+  CHECK(fish_offers(w, "promtls ") == Offered{"validate", "rules"});
+  CHECK(fish_offers(w, "promtls rules --format ") == Offered{"prometheus-rule", "prometheus"});
+  CHECK(fish_offers(w, "promtls rules --metrics-compat t") == Offered{"tigera"});
   CHECK(fish_offers(w, "promtls --") == Offered{"--help", "--version"});
   CHECK(fish_offers(w, "promtls validate --o") == Offered{"--offline", "--output"});
   CHECK(fish_offers(w, "promtls validate --output ") ==

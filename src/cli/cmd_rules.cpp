@@ -1,0 +1,100 @@
+// promtls rules: print Prometheus alerting rules for the metrics serve exposes.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "commands.hpp"
+#include "promtls/core/error.hpp"
+#include "promtls/core/rules.hpp"
+
+namespace promtls::cli {
+namespace {
+
+struct RulesCliOptions {
+  std::string format = "prometheus-rule";
+  std::string metrics_compat = "none";
+  int warn_days = core::kDefaultWarnDays;
+  int crit_days = core::kDefaultCritDays;
+  bool warn_days_given = false;
+  bool crit_days_given = false;
+  std::string name;
+  std::string namespace_name;
+  std::vector<std::string> labels;
+};
+
+int run(const RulesCliOptions& o) {
+  core::RulesOptions options;
+  options.format =
+      o.format == "prometheus" ? core::RulesFormat::prometheus : core::RulesFormat::prometheus_rule;
+  options.compat =
+      o.metrics_compat == "tigera" ? core::MetricsCompat::tigera : core::MetricsCompat::none;
+  if (o.warn_days_given) options.warn_days = o.warn_days;
+  if (o.crit_days_given) options.crit_days = o.crit_days;
+  options.name = o.name;
+  options.namespace_name = o.namespace_name;
+  for (const std::string& label : o.labels) {
+    const auto eq = label.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error("--label " + label + ": expected KEY=VALUE", kExitUsage);
+    }
+    options.labels.emplace_back(label.substr(0, eq), label.substr(eq + 1));
+  }
+  if (options.format == core::RulesFormat::prometheus &&
+      (!o.name.empty() || !o.namespace_name.empty() || !o.labels.empty())) {
+    throw Error(
+        "--name, --namespace and --label describe the PrometheusRule object; "
+        "--format prometheus has no metadata",
+        kExitUsage);
+  }
+  std::cout << core::render_rules(options);
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_rules(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<RulesCliOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "rules", "print Prometheus alerting rules for certificate and license expiry");
+  sub->add_option("--format", options->format,
+                  "a PrometheusRule object (Prometheus operator) or a plain rules file")
+      ->check(CLI::IsMember({"prometheus-rule", "prometheus"}))
+      ->capture_default_str();
+  sub->add_option("--metrics-compat", options->metrics_compat,
+                  "alert on promtls' metric names, or reproduce the Tigera operator's rules")
+      ->check(CLI::IsMember({"none", "tigera"}))
+      ->capture_default_str();
+  sub->add_option("--warn-days", options->warn_days,
+                  "the warning alerts fire when fewer than DAYS are left")
+      ->check(CLI::Range(1, 3650))
+      ->type_name("DAYS")
+      ->capture_default_str()
+      ->each([options](const std::string&) { options->warn_days_given = true; });
+  sub->add_option("--crit-days", options->crit_days,
+                  "the critical alerts fire when fewer than DAYS are left")
+      ->check(CLI::Range(1, 3650))
+      ->type_name("DAYS")
+      ->capture_default_str()
+      ->each([options](const std::string&) { options->crit_days_given = true; });
+  sub->add_option("--name", options->name,
+                  "metadata.name of the PrometheusRule (default: promtls; tigera: calico)")
+      ->type_name("NAME");
+  sub->add_option("--namespace", options->namespace_name,
+                  "metadata.namespace of the PrometheusRule (default: none; tigera: "
+                  "tigera-prometheus)")
+      ->type_name("NAMESPACE");
+  sub->add_option("--label", options->labels,
+                  "add a metadata label, e.g. for the Prometheus operator's ruleSelector "
+                  "(repeatable)")
+      ->type_name("KEY=VALUE");
+  sub->footer(
+      "\nAlerts (default): certificates from x509_cert_not_after / x509_cert_expired /\n"
+      "x509_cert_not_before, licenses from promtls_license_expiry_timestamp_seconds /\n"
+      "promtls_license_valid, and serve's own health (credential reloads, serving certificate,\n"
+      "source errors). --metrics-compat tigera prints the operator's PrometheusRule calico.\n"
+      "Check the output with promtool check rules (--format prometheus).\n"
+      "\nExit status: 0 printed, 2 usage error.\n");
+  sub->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+}  // namespace promtls::cli
