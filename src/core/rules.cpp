@@ -333,8 +333,13 @@ std::string yaml_scalar(const std::string& value) {
     for (const char* word : {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"}) {
       if (lower == word) plain = false;
     }
-    if (std::isdigit(static_cast<unsigned char>(value.front())) != 0 || value.front() == '+' ||
-        value.front() == '.') {
+    for (const char* word : {".inf", "+.inf", "-.inf", ".nan"}) {
+      if (lower == word) plain = false;
+    }
+    // Numbers, hex/octal/binary, sexagesimals and dates: only digits and these characters.
+    const bool number_start = std::isdigit(static_cast<unsigned char>(value.front())) != 0 ||
+                              std::string("+-.").find(value.front()) != std::string::npos;
+    if (number_start && lower.find_first_not_of("0123456789+-.:_eoxbacdf") == std::string::npos) {
       plain = false;
     }
   }

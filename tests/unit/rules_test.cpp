@@ -229,7 +229,13 @@ TEST_CASE("YAML scalars are plain only when they read back unchanged") {
   CHECK(yaml_scalar("a: b") == "'a: b'");
   CHECK(yaml_scalar("it's") == "it's");
   CHECK(yaml_scalar("'quoted'") == "'''quoted'''");
-  CHECK(yaml_scalar("15m") == "'15m'");
+  CHECK(yaml_scalar("15m") == "15m");
+  CHECK(yaml_scalar("1.5") == "'1.5'");
+  CHECK(yaml_scalar("0x1F") == "'0x1F'");
+  CHECK(yaml_scalar("2026-01-01") == "'2026-01-01'");
+  CHECK(yaml_scalar("1:30") == "'1:30'");
+  CHECK(yaml_scalar(".inf") == "'.inf'");
+  CHECK(yaml_scalar("-1") == "'-1'");
   CHECK(yaml_scalar("true") == "'true'");
   CHECK(yaml_scalar("No") == "'No'");
   CHECK(yaml_scalar("") == "''");
