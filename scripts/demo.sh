@@ -107,5 +107,9 @@ echo "(exit status $rc: in 2030 the 90-day certificates have long expired)"
 step promtls inspect ca.crt -o prometheus
 "$bin" inspect ca.crt -o prometheus | head -3
 
+step promtls rules --format prometheus '>' rules.yml '&&' promtool check rules rules.yml
+"$bin" rules --format prometheus > rules.yml
+promtool check rules rules.yml
+
 echo
 echo "demo finished"

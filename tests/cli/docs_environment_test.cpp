@@ -34,3 +34,17 @@ TEST_CASE("every variable of the variable table is in the man page's ENVIRONMENT
     }
   }
 }
+
+TEST_CASE(
+    "every variable of the variable table is in the README's table of environment variables") {
+  const std::string readme = read_text(source_path("README.md"));
+  const auto start = readme.find("\n## Environment variables\n");
+  REQUIRE(start != std::string::npos);
+  const auto end = readme.find("\n## ", start + 1);
+  const std::string section = readme.substr(start, end - start);
+  for (const auto& v : promtls::core::all_variables()) {
+    const std::string name(v.name);
+    INFO(name);
+    CHECK(section.find("\n| `" + name + "` |") != std::string::npos);
+  }
+}
