@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "docs_support.hpp"
@@ -93,6 +94,18 @@ TEST_CASE(
   }
   CHECK(kinds == std::multiset<std::string>{"CronJob", "Deployment", "PrometheusRule", "Service",
                                             "ServiceMonitor"});
+}
+
+TEST_CASE("promtls validate --manifest accepts every container in deploy without warnings") {
+  const RunResult r =
+      run_promtls({"validate", "--manifest", source_path("deploy"), "--strict", "-o", "json"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  const auto report = nlohmann::json::parse(r.out);
+  CHECK(report["valid"] == true);
+  CHECK(report["summary"]["targets"] == 2);  // the serve Deployment and the inspect CronJob
+  CHECK(report["summary"]["errors"] == 0);
+  CHECK(report["summary"]["warnings"] == 0);
 }
 
 TEST_CASE("the serve Deployment's variables pass promtls validate and its files are mounted") {
