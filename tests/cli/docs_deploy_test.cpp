@@ -214,7 +214,7 @@ TEST_CASE("every promtls option in deploy exists in its subcommand's --help") {
   for (const auto& c : containers) {
     const std::string sub = c["args"][0].as<std::string>();
     if (subcommands.count(sub) == 0) {
-      // serve and inspect land in parallel; their flags follow issues 5 and 4 until then.
+      // serve lands in parallel; its flags follow issue 5 until then.
       WARN("promtls " << sub << " is not in this build: its options in deploy/ are unchecked");
       continue;
     }
