@@ -1,0 +1,99 @@
+// The serve state that the HTTP layer renders: watched certificate sources (re-read by a
+// background thread when the files change), the server's own counters and process metrics.
+// No Boost here, so this TU compiles quickly and is testable without a network.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "log.hpp"
+#include "promtls/core/metrics.hpp"
+#include "promtls/tls/sources.hpp"
+
+namespace promtls::net::detail {
+
+// Re-reads `paths` through tls::load_sources() whenever their file identities change (checked
+// every `interval`), and keeps the last result. Thread-safe.
+class SourceWatcher {
+ public:
+  SourceWatcher(std::vector<std::string> paths, bool recursive, std::chrono::milliseconds interval,
+                Logger& log);
+  ~SourceWatcher();  // stops the thread
+  SourceWatcher(const SourceWatcher&) = delete;
+  SourceWatcher& operator=(const SourceWatcher&) = delete;
+
+  void start();
+  void stop();
+
+  struct Snapshot {
+    std::vector<core::LocatedCert> certificates;
+    std::vector<tls::SourceError> errors;
+  };
+  // The last result; null before the first load finished.
+  std::shared_ptr<const Snapshot> snapshot() const;
+  // promtls_source_errors_total by (source, reason).
+  std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts() const;
+  std::uint64_t loads() const { return loads_.load(); }
+
+ private:
+  void loop();
+  std::string signature() const;
+
+  std::vector<std::string> paths_;
+  bool recursive_;
+  std::chrono::milliseconds interval_;
+  Logger& log_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts_;
+  std::atomic<std::uint64_t> loads_{0};
+  std::thread thread_;
+};
+
+// Counters the I/O thread updates. Not synchronised: I/O thread only.
+struct ServerCounters {
+  std::map<std::pair<std::string, std::string>, std::uint64_t> handshakes;  // (result, reason)
+  std::map<std::string, std::uint64_t> requests;                            // by status code
+  std::uint64_t connections_rejected = 0;
+  std::uint64_t reloads_ok = 0;
+  std::uint64_t reloads_failed = 0;
+};
+
+struct RenderInput {
+  std::int64_t now_unix = 0;
+  std::optional<std::int64_t> serving_not_after;  // TLS only
+  std::size_t open_connections = 0;
+  std::string version;
+  const ServerCounters* counters = nullptr;
+  const SourceWatcher* sources = nullptr;  // may be null (no --watch)
+};
+
+// Renders the certificate families (cached per snapshot until a certificate's expiry flips) and
+// the server's own families. Not synchronised: I/O thread only.
+class Renderer {
+ public:
+  std::string render(const RenderInput& in);
+
+ private:
+  std::shared_ptr<const SourceWatcher::Snapshot> cached_for_;
+  std::int64_t cached_until_ = 0;
+  std::string cached_text_;
+};
+
+// process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
+// process_open_fds, process_max_fds, process_start_time_seconds, read from /proc/self.
+std::vector<core::MetricFamily> process_families();
+
+}  // namespace promtls::net::detail
