@@ -195,6 +195,11 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
     fail(with_reason(config.cert_file + ": cannot load the certificate chain"));
   }
   if (::SSL_CTX_use_PrivateKey_file(c, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(::ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      drain_errors();
+      fail(config.key_file + ": the private key does not match the certificate in " +
+           config.cert_file);
+    }
     fail(with_reason(config.key_file + ": cannot load the private key"));
   }
   if (::SSL_CTX_check_private_key(c) != 1) {
