@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -207,34 +208,52 @@ std::string Renderer::render(const RenderInput& in) {
   return out;
 }
 
-std::vector<core::MetricFamily> process_families() {
-  std::vector<core::MetricFamily> out;
-  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
-  std::ifstream stat_file("/proc/self/stat");
-  std::string stat_line;
-  std::getline(stat_file, stat_line);
-  // Fields after the parenthesised command name (which may contain blanks).
-  const auto close = stat_line.rfind(')');
-  std::vector<std::string> f;
-  if (close != std::string::npos) {
-    std::istringstream rest(stat_line.substr(close + 2));
-    for (std::string field; rest >> field;) f.push_back(field);
-  }
-  // f[0] is field 3 (state): utime = field 14, stime 15, starttime 22, vsize 23, rss 24.
-  auto field = [&f](std::size_t n) { return n - 3 < f.size() ? std::stod(f[n - 3]) : 0.0; };
-  {
-    auto m = family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                    "counter");
-    add(m, (field(14) + field(15)) / ticks);
-    out.push_back(std::move(m));
-  }
-  std::int64_t boot = 0;
-  {
+namespace {
+
+// Boot time (btime in /proc/stat) and this process's start (field 22 of /proc/self/stat), read
+// once: /proc/stat is long on many-core hosts and neither value changes.
+double process_start_unix() {
+  static const double start = [] {
+    const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    std::int64_t boot = 0;
     std::ifstream s("/proc/stat");
     for (std::string line; std::getline(s, line);) {
       if (line.rfind("btime ", 0) == 0) boot = std::stoll(line.substr(6));
     }
+    std::ifstream stat_file("/proc/self/stat");
+    std::string stat_line;
+    std::getline(stat_file, stat_line);
+    const auto close = stat_line.rfind(')');
+    std::vector<std::string> f;
+    if (close != std::string::npos) {
+      std::istringstream rest(stat_line.substr(close + 2));
+      for (std::string field; rest >> field;) f.push_back(field);
+    }
+    const double started = f.size() > 19 ? std::stod(f[19]) : 0.0;  // field 22
+    return static_cast<double>(boot) + std::floor(started / ticks);
+  }();
+  return start;
+}
+
+}  // namespace
+
+std::vector<core::MetricFamily> process_families() {
+  std::vector<core::MetricFamily> out;
+  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  {
+    auto m = family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+                    "counter");
+    add(m, cpu);
+    out.push_back(std::move(m));
+  }
+  double vsize = 0, rss = 0;
+  {
+    std::ifstream statm("/proc/self/statm");
+    statm >> vsize >> rss;
   }
   std::size_t fds = 0;
   std::error_code ec;
@@ -251,10 +270,10 @@ std::vector<core::MetricFamily> process_families() {
   g("process_open_fds", "Number of open file descriptors.", static_cast<double>(fds));
   g("process_max_fds", "Maximum number of open file descriptors.",
     static_cast<double>(rl.rlim_cur));
-  g("process_resident_memory_bytes", "Resident memory size in bytes.", field(24) * page);
+  g("process_resident_memory_bytes", "Resident memory size in bytes.", rss * page);
   g("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
-    static_cast<double>(boot) + field(22) / ticks);
-  g("process_virtual_memory_bytes", "Virtual memory size in bytes.", field(23));
+    process_start_unix());
+  g("process_virtual_memory_bytes", "Virtual memory size in bytes.", vsize * page);
   return out;
 }
 
