@@ -27,6 +27,8 @@ struct ServeOptions {
   std::string probe_listen;
   std::vector<std::string> watch;
   bool recursive = false;
+  std::vector<std::string> licenses;
+  std::string metrics_compat = "promtls";
   double handshake_timeout_s = 10;
   double header_timeout_s = 5;
   double idle_timeout_s = 120;
@@ -69,6 +71,8 @@ int run(const ServeOptions& o) {
   if (evaluation.config.tls) server.tls = evaluation.config.tls_config;
   server.watch = o.watch;
   server.watch_recursive = o.recursive;
+  server.licenses = o.licenses;
+  server.tigera_compat = o.metrics_compat == "tigera";
   server.handshake_timeout = ms(o.handshake_timeout_s);
   server.header_timeout = ms(o.header_timeout_s);
   server.idle_timeout = ms(o.idle_timeout_s);
@@ -106,6 +110,15 @@ void register_serve(CLI::App& app, int& exit_code) {
                   "x509_cert_* gauges, re-read when they change")
       ->type_name("PATH");
   sub->add_flag("--recursive", options->recursive, "descend into subdirectories of --watch");
+  sub->add_option("--license", options->licenses,
+                  "expose the license in FILE (Tigera LicenseKey, JWT or JSON; repeatable) as "
+                  "promtls_license_* gauges, re-read when it changes")
+      ->type_name("FILE");
+  sub->add_option("--metrics-compat", options->metrics_compat,
+                  "metric names: promtls (x509_cert_*, promtls_license_*) or tigera (the Tigera "
+                  "operator's tigera_operator_* names, certificates from Secret manifests)")
+      ->check(CLI::IsMember({"promtls", "tigera"}))
+      ->capture_default_str();
   sub->add_option("--handshake-timeout", options->handshake_timeout_s,
                   "close a connection whose TLS handshake takes longer")
       ->check(CLI::PositiveNumber)

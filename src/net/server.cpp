@@ -82,8 +82,13 @@ class Server {
         log_.log("warning", "tls_setting", {{"msg", note}});
       }
     }
-    if (!options_.watch.empty()) {
-      sources_.emplace(options_.watch, options_.watch_recursive, options_.source_interval, log_);
+    if (!options_.watch.empty() || !options_.licenses.empty()) {
+      detail::WatchSpec spec;
+      spec.paths = options_.watch;
+      spec.licenses = options_.licenses;
+      spec.recursive = options_.watch_recursive;
+      spec.tigera = options_.tigera_compat;
+      sources_.emplace(std::move(spec), options_.source_interval, log_);
     }
     listen(options_.listen, false);
     if (!options_.probe_listen.empty()) listen(options_.probe_listen, true);
@@ -154,6 +159,7 @@ class Server {
     }
     in.counters = &counters_;
     in.sources = sources_ ? &*sources_ : nullptr;
+    in.tigera = options_.tigera_compat;
     return renderer_.render(in);
   }
 

@@ -5,18 +5,22 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "promtls/core/documents.hpp"
 
 namespace promtls::net::detail {
 namespace fs = std::filesystem;
 
-SourceWatcher::SourceWatcher(std::vector<std::string> paths, bool recursive,
-                             std::chrono::milliseconds interval, Logger& log)
-    : paths_(std::move(paths)), recursive_(recursive), interval_(interval), log_(log) {}
+SourceWatcher::SourceWatcher(WatchSpec spec, std::chrono::milliseconds interval, Logger& log)
+    : spec_(std::move(spec)), interval_(interval), log_(log) {}
 
 SourceWatcher::~SourceWatcher() { stop(); }
 
@@ -58,12 +62,13 @@ std::string SourceWatcher::signature() const {
            std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
            std::to_string(st.st_mtim.tv_nsec) + '\n';
   };
-  for (const std::string& path : paths_) {
+  for (const std::string& path : spec_.licenses) add(path);
+  for (const std::string& path : spec_.paths) {
     add(path);
     std::error_code ec;
     if (!fs::is_directory(path, ec)) continue;
     const auto opts = fs::directory_options::skip_permission_denied;
-    if (recursive_) {
+    if (spec_.recursive) {
       for (fs::recursive_directory_iterator it(path, opts, ec), end; !ec && it != end;
            it.increment(ec)) {
         add(it->path().string());
@@ -77,6 +82,110 @@ std::string SourceWatcher::signature() const {
   return out;
 }
 
+namespace {
+
+std::optional<std::string> read_whole(const std::string& path, tls::SourceError& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    error.source = path;
+    error.reason = err == ENOENT   ? "not_found"
+                   : err == EACCES ? "permission_denied"
+                                   : "read_failed";
+    error.message = "open " + path + ": " + std::strerror(err);
+    return std::nullopt;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+void read_licenses(const std::vector<std::string>& paths, SourceWatcher::Snapshot& snap) {
+  for (const std::string& path : paths) {
+    tls::SourceError error;
+    const auto bytes = read_whole(path, error);
+    if (!bytes) {
+      snap.errors.push_back(std::move(error));
+      continue;
+    }
+    std::string why;
+    if (auto license = core::parse_license(*bytes, path, why)) {
+      snap.licenses.push_back(std::move(*license));
+    } else {
+      snap.errors.push_back(tls::SourceError{path, "bad_license", path + ": " + why});
+    }
+  }
+}
+
+// The Secret objects among the watched YAML/JSON files, for the Tigera certificate gauge.
+void read_tigera_secrets(const std::vector<std::string>& paths, bool recursive,
+                         SourceWatcher::Snapshot& snap) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      files.push_back(path);
+      continue;
+    }
+    const auto opts = fs::directory_options::skip_permission_denied;
+    auto take = [&files](const fs::directory_entry& e) {
+      std::error_code fec;
+      if (e.is_regular_file(fec)) files.push_back(e.path().string());
+    };
+    if (recursive) {
+      for (fs::recursive_directory_iterator it(path, opts, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        take(*it);
+      }
+    } else {
+      for (fs::directory_iterator it(path, opts, ec), end; !ec && it != end; it.increment(ec)) {
+        take(*it);
+      }
+    }
+  }
+  for (const std::string& file : files) {
+    const std::string ext = fs::path(file).extension().string();
+    const bool named = std::find(paths.begin(), paths.end(), file) != paths.end();
+    if (!named && ext != ".yaml" && ext != ".yml" && ext != ".json") continue;
+    tls::SourceError error;
+    const auto bytes = read_whole(file, error);
+    if (!bytes) {
+      snap.errors.push_back(std::move(error));
+      continue;
+    }
+    std::string why;
+    const auto docs = core::parse_documents(*bytes, why);
+    if (!docs) {
+      snap.errors.push_back(tls::SourceError{file, "bad_document", file + ": " + why});
+      continue;
+    }
+    for (const auto& doc : core::flatten_lists(*docs)) {
+      if (!doc.is_object() || doc.value("kind", "") != "Secret") continue;
+      const auto& meta = doc.contains("metadata") ? doc["metadata"] : nlohmann::json::object();
+      core::TigeraSecretMetadata m;
+      m.name = meta.value("name", "");
+      m.namespace_ = meta.value("namespace", "");
+      if (meta.contains("labels") && meta["labels"].is_object()) {
+        m.has_signer_label = meta["labels"].contains("certificates.operator.tigera.io/signer");
+      }
+      if (meta.contains("annotations") && meta["annotations"].is_object()) {
+        const auto& a = meta["annotations"];
+        if (a.contains("certificates.operator.tigera.io/issuer") &&
+            a["certificates.operator.tigera.io/issuer"].is_string()) {
+          m.issuer = a["certificates.operator.tigera.io/issuer"].get<std::string>();
+        }
+        if (a.contains("certificates.operator.tigera.io/expiry") &&
+            a["certificates.operator.tigera.io/expiry"].is_string()) {
+          m.expiry = a["certificates.operator.tigera.io/expiry"].get<std::string>();
+        }
+      }
+      snap.tigera_secrets.push_back(std::move(m));
+    }
+  }
+}
+
+}  // namespace
+
 void SourceWatcher::loop() {
   std::string last;
   bool first = true;
@@ -86,11 +195,17 @@ void SourceWatcher::loop() {
     std::string sig = signature();
     if (first || sig != last) {
       tls::SourceOptions options;
-      options.recursive = recursive_;
-      tls::LoadResult result = tls::load_sources(paths_, options);
+      options.recursive = spec_.recursive;
       auto snap = std::make_shared<Snapshot>();
-      snap->certificates = std::move(result.certificates);
-      snap->errors = std::move(result.errors);
+      if (spec_.tigera) {
+        // The operator reads Secret annotations, not certificates (spec §3.2).
+        read_tigera_secrets(spec_.paths, spec_.recursive, *snap);
+      } else {
+        tls::LoadResult result = tls::load_sources(spec_.paths, options);
+        snap->certificates = std::move(result.certificates);
+        snap->errors = std::move(result.errors);
+      }
+      read_licenses(spec_.licenses, *snap);
       for (const tls::SourceError& e : snap->errors) {
         log_.log("warning", "source_error",
                  {{"source", e.source}, {"reason", e.reason}, {"msg", e.message}});
@@ -131,7 +246,7 @@ void add(core::MetricFamily& f, double value,
 std::string Renderer::render(const RenderInput& in) {
   std::string out;
   if (in.sources != nullptr) {
-    auto snap = in.sources->snapshot();
+    const auto snap = in.sources->snapshot();
     if (snap != cached_for_ || in.now_unix >= cached_until_) {
       // x509_cert_expired flips when now passes a not_after: cache until the next flip.
       std::int64_t until = std::numeric_limits<std::int64_t>::max();
@@ -141,8 +256,12 @@ std::string Renderer::render(const RenderInput& in) {
             until = std::min(until, c.cert.not_after_unix + 1);
           }
         }
-        cached_text_ = core::render_exposition(
-            core::certificate_families(snap->certificates, in.now_unix), core::ValueFormat::plain);
+        cached_text_ = in.tigera ? core::render_exposition(
+                                       {core::tigera_certificate_family(snap->tigera_secrets)},
+                                       core::ValueFormat::go)
+                                 : core::render_exposition(
+                                       core::certificate_families(snap->certificates, in.now_unix),
+                                       core::ValueFormat::plain);
       } else {
         cached_text_.clear();
       }
@@ -150,6 +269,16 @@ std::string Renderer::render(const RenderInput& in) {
       cached_until_ = until;
     }
     out = cached_text_;
+    // License validity flips with time; there are few licenses, so they are rendered each time
+    // (from the parsed snapshot, never from the files).
+    if (snap && !snap->licenses.empty()) {
+      out +=
+          in.tigera
+              ? core::render_exposition(core::tigera_license_families(snap->licenses, in.now_unix),
+                                        core::ValueFormat::go)
+              : core::render_exposition(core::license_families(snap->licenses, in.now_unix),
+                                        core::ValueFormat::plain);
+    }
   }
 
   std::vector<core::MetricFamily> fams;

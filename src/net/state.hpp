@@ -17,17 +17,27 @@
 #include <vector>
 
 #include "log.hpp"
+#include "promtls/core/license.hpp"
 #include "promtls/core/metrics.hpp"
 #include "promtls/tls/sources.hpp"
 
 namespace promtls::net::detail {
 
-// Re-reads `paths` through tls::load_sources() whenever their file identities change (checked
-// every `interval`), and keeps the last result. Thread-safe.
+// What to watch: certificate sources (through tls::load_sources()), license files (through
+// core::parse_license()), and for --metrics-compat tigera the Kubernetes Secret manifests among
+// the certificate sources (their Tigera labels and annotations, spec/tigera-metrics.md §3.2).
+struct WatchSpec {
+  std::vector<std::string> paths;
+  std::vector<std::string> licenses;
+  bool recursive = false;
+  bool tigera = false;
+};
+
+// Re-reads the watched files whenever their identities change (checked every `interval`), and
+// keeps the last result. Thread-safe.
 class SourceWatcher {
  public:
-  SourceWatcher(std::vector<std::string> paths, bool recursive, std::chrono::milliseconds interval,
-                Logger& log);
+  SourceWatcher(WatchSpec spec, std::chrono::milliseconds interval, Logger& log);
   ~SourceWatcher();  // stops the thread
   SourceWatcher(const SourceWatcher&) = delete;
   SourceWatcher& operator=(const SourceWatcher&) = delete;
@@ -38,6 +48,8 @@ class SourceWatcher {
   struct Snapshot {
     std::vector<core::LocatedCert> certificates;
     std::vector<tls::SourceError> errors;
+    std::vector<core::License> licenses;
+    std::vector<core::TigeraSecretMetadata> tigera_secrets;
   };
   // The last result; null before the first load finished.
   std::shared_ptr<const Snapshot> snapshot() const;
@@ -49,8 +61,7 @@ class SourceWatcher {
   void loop();
   std::string signature() const;
 
-  std::vector<std::string> paths_;
-  bool recursive_;
+  WatchSpec spec_;
   std::chrono::milliseconds interval_;
   Logger& log_;
   mutable std::mutex mutex_;
@@ -78,6 +89,7 @@ struct RenderInput {
   std::string version;
   const ServerCounters* counters = nullptr;
   const SourceWatcher* sources = nullptr;  // may be null (no --watch)
+  bool tigera = false;                     // --metrics-compat tigera
 };
 
 // Renders the certificate families (cached per snapshot until a certificate's expiry flips) and

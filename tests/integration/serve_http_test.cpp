@@ -258,11 +258,59 @@ TEST_CASE("a missing watched source is counted by reason and readiness still hol
   CHECK(parse_response(get(s.port, "/readyz")).status == 200);
 }
 
+TEST_CASE("license files become license gauges and a bad one is counted as a source error") {
+  ServePki pki;
+  const std::string good = pki.dir.write(
+      "license.json", R"({"expiry": "2099-01-01T00:00:00Z", "package": "Enterprise"})", 0644);
+  const std::string bad = pki.dir.write("bad-license.json", "not a license", 0644);
+  Serve s = start_serve({"--license", good, "--license", bad}, pki.log_path("serve.log"));
+  REQUIRE(s.process->wait_for_log("sources_loaded", 5000));
+  const HttpResponse m = parse_response(get(s.port, "/metrics"));
+  INFO(m.body);
+  CHECK(sample_value(m.body, "promtls_license_expiry_timestamp_seconds{package=\"Enterprise\"}") ==
+        static_cast<double>(k2099));
+  CHECK(sample_value(m.body, "promtls_license_valid{package=\"Enterprise\"}") == 1);
+  CHECK(sample_value(m.body, "promtls_source_errors_total{source=\"" + bad +
+                                 "\",reason=\"bad_license\"}") == 1);
+}
+
+TEST_CASE("metrics compat tigera emits the operator's names from Secret annotations") {
+  ServePki pki;
+  const std::string secret = pki.dir.write("secret.yaml", R"(apiVersion: v1
+kind: Secret
+metadata:
+  name: tigera-operator-tls
+  namespace: tigera-operator
+  labels:
+    certificates.operator.tigera.io/signer: tigera-operator-signer
+  annotations:
+    certificates.operator.tigera.io/issuer: tigera-operator-signer
+    certificates.operator.tigera.io/expiry: "2099-01-01T00:00:00Z"
+data: {}
+)",
+                                           0644);
+  const std::string license = pki.dir.write(
+      "license.json", R"({"expiry": "2021-01-01T00:00:00Z", "package": "Enterprise"})", 0644);
+  Serve s = start_serve({"--metrics-compat", "tigera", "--watch", secret, "--license", license},
+                        pki.log_path("serve.log"));
+  REQUIRE(s.process->wait_for_log("sources_loaded", 5000));
+  const HttpResponse m = parse_response(get(s.port, "/metrics"));
+  INFO(m.body);
+  CHECK(m.body.find("tigera_operator_tls_certificate_expiry_timestamp_seconds{issuer=\""
+                    "tigera-operator-signer\",name=\"tigera-operator-tls\",namespace=\""
+                    "tigera-operator\"} 4.0709088e+09\n") != std::string::npos);
+  CHECK(sample_value(m.body, "tigera_operator_license_valid{package=\"Enterprise\"}") == 0);
+  CHECK(m.body.find("x509_cert_") == std::string::npos);
+  CHECK(m.body.find("promtls_license_") == std::string::npos);
+}
+
 TEST_CASE("promtool check metrics accepts the exposition") {
   if (!fs::exists("/usr/bin/promtool")) FAIL("promtool is not installed");
   ServePki pki;
   std::vector<std::string> args = pki.tls_args("require");
-  args.insert(args.end(), {"--watch", pki.dir.path().string()});
+  const std::string license = pki.dir.write(
+      "license.json", R"({"expiry": "2099-01-01T00:00:00Z", "package": "Enterprise"})", 0644);
+  args.insert(args.end(), {"--watch", pki.dir.path().string(), "--license", license});
   Serve s = start_serve(args, pki.log_path("serve.log"));
   REQUIRE(s.process->wait_for_log("sources_loaded", 5000));
   (void)https_get(s.port, "/metrics", pki.client("foreign"));

@@ -32,6 +32,10 @@ struct ServerOptions {
   std::optional<core::TlsConfig> tls;  // nullopt = plain HTTP
   std::vector<std::string> watch;      // certificate files and directories to expose
   bool watch_recursive = false;
+  std::vector<std::string> licenses;  // license files (core::parse_license formats)
+  // Emit the Tigera operator's names instead of x509_cert_* and promtls_license_*
+  // (spec/tigera-metrics.md §3): the certificate gauge from Secret manifests among `watch`.
+  bool tigera_compat = false;
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::milliseconds header_timeout{5000};  // knative's ReadHeaderTimeout
   std::chrono::milliseconds idle_timeout{120000};
