@@ -80,7 +80,7 @@ _promtls_subcommands+=" serve"
 _promtls_serve() {
     case $prev in
         --env-file | --watch | --license) _promtls_files; return ;;
-        --profile) _promtls_words "knative"; return ;;
+        --profile) _promtls_words "knative tigera auto"; return ;;
         --metrics-compat) _promtls_words "promtls tigera"; return ;;
         --log-format) _promtls_words "text json"; return ;;
         --set | --listen | --probe-listen | --handshake-timeout | --header-timeout | \

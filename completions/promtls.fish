@@ -85,7 +85,7 @@ complete -c promtls -n '__fish_seen_subcommand_from serve' -s h -l help -d 'Prin
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l env-file -r -F -d 'Read variables from a dotenv file'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l set -x -d 'Set KEY=VALUE, taken verbatim'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l no-env -d 'Ignore the process environment'
-complete -c promtls -n '__fish_seen_subcommand_from serve' -l profile -x -a knative -d 'Whose variables configure it'
+complete -c promtls -n '__fish_seen_subcommand_from serve' -l profile -x -a 'knative tigera auto' -d 'Whose variables configure it'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l listen -x -d 'Listen on HOST:PORT instead of the profile address'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l probe-listen -x -d 'Serve /healthz and /readyz over plain HTTP on HOST:PORT'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l watch -r -F -d 'Expose the certificates in this file or directory'

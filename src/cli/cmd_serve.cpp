@@ -45,8 +45,13 @@ std::chrono::milliseconds ms(double seconds) {
 int run(const ServeOptions& o) {
   std::vector<core::Finding> findings;
   const core::EnvSnapshot env = gather_env(o.sources, findings);
-  const auto profile = core::parse_profile(o.profile);
-  if (!profile) throw Error("--profile " + o.profile + ": unknown profile", kExitUsage);
+  std::optional<core::Profile> profile = core::parse_profile(o.profile);
+  std::string picked;
+  if (!profile) {
+    if (o.profile != "auto")
+      throw Error("--profile " + o.profile + ": unknown profile", kExitUsage);
+    profile = core::detect_profile(env, picked);
+  }
 
   core::EvaluateOptions options;
   options.now_unix = resolve_now("");
@@ -61,7 +66,8 @@ int run(const ServeOptions& o) {
     return kExitCheckFailed;
   }
   if (!evaluation.config.enabled) {
-    std::cerr << "promtls serve: the configuration disables the metrics endpoint\n";
+    std::cerr << "promtls serve: the " << core::to_string(*profile)
+              << " configuration disables the metrics endpoint (set METRICS_ENABLED=true)\n";
     return kExitCheckFailed;
   }
 
@@ -81,6 +87,7 @@ int run(const ServeOptions& o) {
   server.max_connections = o.max_connections;
   server.log_format = o.log_format == "json" ? net::LogFormat::json : net::LogFormat::text;
   server.version = PROMTLS_VERSION;
+  if (!picked.empty()) server.startup_notes.push_back("--profile auto picked " + picked);
   for (const core::Finding& f : evaluation.findings) {
     if (f.severity == core::Severity::info) continue;
     server.startup_notes.push_back(f.code + ": " + f.message);
@@ -95,12 +102,13 @@ void register_serve(CLI::App& app, int& exit_code) {
   CLI::App* sub = app.add_subcommand(
       "serve", "serve certificate-expiry and health metrics over HTTPS with mutual TLS");
   add_env_source_options(*sub, options->sources);
-  sub->add_option("--profile", options->profile, "which component's variables configure it")
-      ->check(CLI::IsMember({"knative"}))
+  sub->add_option("--profile", options->profile,
+                  "which component's variables configure it (auto: guess from the variables set)")
+      ->check(CLI::IsMember({"knative", "tigera", "auto"}))
       ->capture_default_str();
   sub->add_option("--listen", options->listen,
                   "listen on ADDR (HOST:PORT, :PORT, [IPv6]:PORT; port 0 picks one) instead of "
-                  "the profile's address (knative: :9090)")
+                  "the profile's address (knative :9090, tigera 0.0.0.0:9484)")
       ->type_name("ADDR");
   sub->add_option("--probe-listen", options->probe_listen,
                   "also serve /healthz and /readyz over plain HTTP on ADDR (for kubelet probes)")

@@ -117,6 +117,33 @@ TEST_CASE("serve negotiates a configured group and refuses clients without one")
   CHECK_FALSE(refused.handshake_ok());
 }
 
+TEST_CASE(
+    "serve with the tigera profile asks RequireAnyClientCert for a certificate it does not "
+    "verify") {
+  ServePki pki;
+  const std::vector<std::string> args{"--profile", "tigera",
+                                      "--set",     "METRICS_ENABLED=true",
+                                      "--set",     "METRICS_SCHEME=https",
+                                      "--set",     "METRICS_TLS_CERT_FILE=" + pki.server_cert,
+                                      "--set",     "METRICS_TLS_KEY_FILE=" + pki.server_key,
+                                      "--set",     "METRICS_TLS_CA_FILE=" + pki.ca_file,
+                                      "--set",     "METRICS_CLIENT_AUTH=RequireAnyClientCert"};
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  CHECK(s.process->log().find("client_auth=require-any") != std::string::npos);
+  CHECK(https_get(s.port, "/metrics", pki.client("foreign")).status == 200);
+  CHECK(https_get(s.port, "/metrics", pki.client()).status == 200);
+  const HttpResponse none = https_get(s.port, "/metrics", pki.client("none"));
+  CHECK(none.status == 0);
+}
+
+TEST_CASE("serve with the tigera profile and metrics disabled exits 1") {
+  const RunResult r =
+      run({promtls_binary(), "serve", "--no-env", "--profile", "tigera", "--listen", "127.0.0.1:0"},
+          {}, 10000);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("disables the metrics endpoint") != std::string::npos);
+}
+
 TEST_CASE("serve refuses a world-writable private key file with exit code 3") {
   ServePki pki;
   std::filesystem::permissions(pki.server_key, std::filesystem::perms::others_write,
