@@ -332,8 +332,13 @@ std::string Renderer::render(const RenderInput& in) {
     add(o, static_cast<double>(in.open_connections));
     fams.push_back(std::move(o));
   }
-  for (auto& f : process_families()) fams.push_back(std::move(f));
   out += core::render_exposition(fams, core::ValueFormat::plain);
+  const auto now = std::chrono::steady_clock::now();
+  if (process_text_.empty() || now - process_at_ >= std::chrono::seconds(1)) {
+    process_text_ = core::render_exposition(process_families(), core::ValueFormat::plain);
+    process_at_ = now;
+  }
+  out += process_text_;
   return out;
 }
 

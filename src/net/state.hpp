@@ -99,6 +99,10 @@ class Renderer {
   std::string render(const RenderInput& in);
 
  private:
+  // Process metrics are sampled at most once a second: listing /proc/self/fd and reading statm
+  // per scrape was a measurable share of a keep-alive scrape (bench/RESULTS.md).
+  std::chrono::steady_clock::time_point process_at_{};
+  std::string process_text_;
   std::shared_ptr<const SourceWatcher::Snapshot> cached_for_;
   std::int64_t cached_until_ = 0;
   std::string cached_text_;
