@@ -125,8 +125,8 @@ int main(int argc, char** argv) {
             continue;
           }
         }
-        const bool good = SSL_write(ssl, req.data(), static_cast<int>(req.size())) > 0 &&
-                          read_response(ssl, buf);
+        const bool good =
+            SSL_write(ssl, req.data(), static_cast<int>(req.size())) > 0 && read_response(ssl, buf);
         good ? ++ok : ++failed;
         if (fresh || !good) {
           SSL_shutdown(ssl);
@@ -143,8 +143,7 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& th : threads) th.join();
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("ok=%d failed=%d seconds=%.3f\n", ok.load(), failed.load(), secs);
   SSL_CTX_free(ctx);
   return failed.load() == 0 ? 0 : 1;
