@@ -87,6 +87,22 @@ _promtls_rules() {
         --label"
 }
 # <<< rules
+# >>> serve
+_promtls_subcommands+=" serve"
+_promtls_serve() {
+    case $prev in
+        --env-file | --watch | --license) _promtls_files; return ;;
+        --profile) _promtls_words "knative tigera auto"; return ;;
+        --metrics-compat) _promtls_words "promtls tigera"; return ;;
+        --log-format) _promtls_words "text json"; return ;;
+        --set | --listen | --probe-listen | --handshake-timeout | --header-timeout | \
+            --idle-timeout | --drain-timeout | --max-header-bytes | --max-connections) return ;;
+    esac
+    _promtls_words "--help --env-file --set --no-env --profile --listen --probe-listen --watch
+        --recursive --license --metrics-compat --handshake-timeout --header-timeout
+        --idle-timeout --drain-timeout --max-header-bytes --max-connections --log-format"
+}
+# <<< serve
 
 _promtls() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end on a throwaway PKI: install dependencies, build, make a CA with server
 # and client certificates, then validate a good and a broken configuration, and Kubernetes
-# manifests (a knative app and the Tigera operator) in the GitHub annotation format.
+# manifests (a knative app and the Tigera operator) in the GitHub annotation format; then serve
+# metrics with mutual TLS on loopback and scrape them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh all
@@ -10,7 +11,12 @@ cmake --build --preset default --target promtls
 bin=$PWD/build/src/cli/promtls
 
 pki=$(mktemp -d /tmp/promtls-demo.XXXXXX)
-trap 'rm -rf "$pki"' EXIT
+serve_pid=
+cleanup() {
+  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  rm -rf "$pki"
+}
+trap cleanup EXIT
 cd "$pki"
 q() { "$@" >/dev/null 2>&1; }
 q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
@@ -95,6 +101,23 @@ rc=$?
 set -e
 echo "(exit status $rc: the knative container needs a client CA file)"
 [ $rc -eq 1 ]
+
+step promtls serve --env-file good.env --listen 127.0.0.1:0 --watch "$pki" '&'
+"$bin" serve --no-env --env-file good.env --listen 127.0.0.1:0 --watch "$pki" 2>serve.log &
+serve_pid=$!
+for _ in $(seq 50); do grep -q 'listener=main' serve.log && break; sleep 0.1; done
+port=$(sed -n 's/.*address=127\.0\.0\.1:\([0-9]*\) listener=main.*/\1/p' serve.log)
+sleep 0.5
+cat serve.log
+step curl --cacert ca.crt --cert client.crt --key client.key https://localhost:$port/metrics
+curl -sS --cacert ca.crt --cert client.crt --key client.key --resolve "localhost:$port:127.0.0.1" \
+  "https://localhost:$port/metrics" | grep -E '^(x509_cert_not_after|promtls_tls_handshakes_total|promtls_serving)'
+step curl --cacert ca.crt https://localhost:$port/metrics "(no client certificate)"
+set +e
+curl -sS --cacert ca.crt --resolve "localhost:$port:127.0.0.1" "https://localhost:$port/metrics" 2>&1 | head -2
+set -e
+kill -TERM "$serve_pid"; wait "$serve_pid"; serve_pid=
+echo "(serve drained and exited 0)"
 
 step promtls inspect server.crt client.crt ca.crt --at 2030-01-01T00:00:00Z
 set +e

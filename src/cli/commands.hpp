@@ -13,5 +13,6 @@ void register_validate(CLI::App& app, int& exit_code);
 void register_inspect(CLI::App& app, int& exit_code);
 void register_selftest(CLI::App& app, int& exit_code);
 void register_rules(CLI::App& app, int& exit_code);
+void register_serve(CLI::App& app, int& exit_code);
 
 }  // namespace promtls::cli

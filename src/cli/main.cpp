@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   promtls::cli::register_inspect(app, exit_code);
   promtls::cli::register_selftest(app, exit_code);
   promtls::cli::register_rules(app, exit_code);
+  promtls::cli::register_serve(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Benchmark: promtls serve vs nginx (nginx-light, ssl_verify_client on, a static copy of promtls'
+# /metrics body) vs node_exporter (--web.config.file mTLS), same ECDSA P-256 certificates, same
+# load client (bench/serve_load.cpp). Reports each server's own CPU time per request from
+# /proc/PID/stat (utime+stime, children included for nginx's worker) for
+#   (a) a fresh mTLS handshake + scrape per request, (b) keep-alive scrapes,
+# and promtls' peak RSS (VmHWM) after 64 concurrent keep-alive connections.
+# Usage: bench/serve.sh [PROMTLS_BINARY]   (default build/src/cli/promtls)
+# Env: FRESH_N (default 2000), KEEP_N (default 20000; node_exporter gets a tenth, its scrapes
+# cost milliseconds), CONC (default 4), RUNS (default 3), KEEP_WORK=1 keeps the work directory.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+promtls=${1:-$here/../build/src/cli/promtls}
+FRESH_N=${FRESH_N:-2000}
+KEEP_N=${KEEP_N:-20000}
+CONC=${CONC:-4}
+RUNS=${RUNS:-3}
+work=$(mktemp -d /tmp/promtls-bench-XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+
+# --- PKI: ECDSA P-256 CA, server (localhost, 127.0.0.1), client ---
+cd "$work"
+ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+openssl req -x509 $ec -keyout ca.key -out ca.crt -subj /CN=bench-ca -days 30 2>/dev/null
+openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+  -extfile server.ext -out server.crt 2>/dev/null
+openssl req $ec -keyout client.key -out client.csr -subj /CN=bench-client 2>/dev/null
+printf 'extendedKeyUsage=clientAuth\n' >client.ext
+openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+  -extfile client.ext -out client.crt 2>/dev/null
+chmod 600 ./*.key
+g++ -O2 -o serve_load "$here/serve_load.cpp" -lssl -lcrypto -lpthread
+
+# --- servers ---
+p_promtls=$(free_port)
+METRICS_PROMETHEUS_TLS_CERT=$work/server.crt METRICS_PROMETHEUS_TLS_KEY=$work/server.key \
+METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$work/ca.crt \
+METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 \
+  "$promtls" serve --listen "127.0.0.1:$p_promtls" --watch "$work/ca.crt" --watch "$work/server.crt" \
+  2>"$work/promtls.log" &
+pid_promtls=$!; pids+=("$pid_promtls")
+wait_port "$p_promtls"; sleep 1.5
+mkdir -p www; chmod 711 "$work"; chmod 755 www
+curl -sf --cacert ca.crt --cert client.crt --key client.key "https://localhost:$p_promtls/metrics" \
+  --resolve "localhost:$p_promtls:127.0.0.1" -o www/metrics
+chmod 644 www/metrics
+
+p_nginx=$(free_port)
+mkdir -p nginx-tmp
+cat >nginx.conf <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-tmp/body;
+  proxy_temp_path $work/nginx-tmp/proxy;
+  fastcgi_temp_path $work/nginx-tmp/fastcgi;
+  uwsgi_temp_path $work/nginx-tmp/uwsgi;
+  scgi_temp_path $work/nginx-tmp/scgi;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$p_nginx ssl;
+    ssl_certificate $work/server.crt;
+    ssl_certificate_key $work/server.key;
+    ssl_client_certificate $work/ca.crt;
+    ssl_verify_client on;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_tickets off;
+    location = /metrics { root $work/www; default_type "text/plain; version=0.0.4"; }
+  }
+}
+CONF
+/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' 2>>"$work/nginx-error.log" &
+pid_nginx=$!; pids+=("$pid_nginx")
+wait_port "$p_nginx"
+
+p_node=$(free_port)
+cat >web.yml <<CONF
+tls_server_config:
+  cert_file: $work/server.crt
+  key_file: $work/server.key
+  client_ca_file: $work/ca.crt
+  client_auth_type: RequireAndVerifyClientCert
+CONF
+prometheus-node-exporter --web.listen-address="127.0.0.1:$p_node" --web.config.file="$work/web.yml" \
+  2>"$work/node.log" &
+pid_node=$!; pids+=("$pid_node")
+wait_port "$p_node"
+
+# CPU ticks (utime+stime) of a process and its direct children.
+ticks() {
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
+
+# measure NAME PID PORT MODE N -> prints microseconds of server CPU per request (median of RUNS)
+measure() {
+  local name=$1 pid=$2 port=$3 mode=$4 n=$5 r vals=()
+  "$work/serve_load" "$port" "$mode" 100 "$CONC" /metrics ca.crt client.crt client.key >/dev/null
+  for r in $(seq "$RUNS"); do
+    local t0 t1 out
+    t0=$(ticks "$pid")
+    out=$("$work/serve_load" "$port" "$mode" "$n" "$CONC" /metrics ca.crt client.crt client.key)
+    t1=$(ticks "$pid")
+    case $out in *failed=0*) ;; *) echo "$name $mode: $out" >&2; return 1 ;; esac
+    vals+=("$(python3 -c "print(round(($t1-$t0)/$hz/$n*1e6, 1))")")
+  done
+  printf '%s\n' "${vals[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "openssl: $(openssl version)   nginx: $(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)   node_exporter: $(prometheus-node-exporter --version 2>&1 | head -1 | awk '{print $3}')"
+echo "body: promtls /metrics $(wc -c <www/metrics) bytes; FRESH_N=$FRESH_N KEEP_N=$KEEP_N CONC=$CONC RUNS=$RUNS (median)"
+declare -A res
+for s in promtls nginx node; do
+  pid_var=pid_$s; port_var=p_$s
+  res[$s,fresh]=$(measure "$s" "${!pid_var}" "${!port_var}" fresh "$FRESH_N")
+  n=$KEEP_N; [ "$s" = node ] && n=$((KEEP_N / 10))
+  res[$s,keep]=$(measure "$s" "${!pid_var}" "${!port_var}" keepalive "$n")
+done
+# Peak RSS of promtls with 64 concurrent keep-alive connections.
+"$work/serve_load" "$p_promtls" keepalive 6400 64 /metrics ca.crt client.crt client.key >/dev/null
+hwm_kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid_promtls/status")
+node_hwm_kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid_node/status")
+
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+echo
+echo "| server | (a) fresh mTLS handshake + scrape, server CPU µs/req | (b) keep-alive scrape, server CPU µs/req |"
+echo "|---|---|---|"
+for s in promtls nginx node; do
+  label=$s; [ "$s" = node ] && label=node_exporter
+  echo "| $label | ${res[$s,fresh]} | ${res[$s,keep]} |"
+done
+echo
+echo "ratios: (a) promtls/nginx = $(ratio "${res[promtls,fresh]}" "${res[nginx,fresh]}") (target <= 1.00), promtls/node_exporter = $(ratio "${res[promtls,fresh]}" "${res[node,fresh]}") (target <= 0.70)"
+echo "        (b) promtls/node_exporter = $(ratio "${res[promtls,keep]}" "${res[node,keep]}") (target <= 0.20)"
+echo "peak RSS: promtls $((hwm_kib / 1024)).$(( (hwm_kib % 1024) * 10 / 1024 )) MiB after 64 concurrent keep-alive connections (target <= 10 MiB); node_exporter $((node_hwm_kib / 1024)) MiB"

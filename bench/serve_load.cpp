@@ -1,0 +1,150 @@
+// Load client for bench/serve.sh: GET a path over mutual TLS, either with a fresh handshake per
+// request or over keep-alive connections, from C concurrent threads. Prints
+// "ok=N failed=M seconds=S". Built by serve.sh with: g++ -O2 serve_load.cpp -lssl -lcrypto.
+// (wrk cannot present client certificates.)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+int connect_to(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+// Reads one response (Content-Length or chunked); false on error or a non-200 status.
+bool read_response(SSL* ssl, std::string& buf) {
+  auto fill = [&]() {
+    char tmp[16384];
+    const int n = SSL_read(ssl, tmp, sizeof tmp);
+    if (n <= 0) return false;
+    buf.append(tmp, static_cast<size_t>(n));
+    return true;
+  };
+  size_t end;
+  while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+    if (!fill()) return false;
+  }
+  const std::string head = buf.substr(0, end);
+  const bool ok = head.compare(0, 12, "HTTP/1.1 200") == 0;
+  std::string lower = head;
+  for (char& c : lower) c = static_cast<char>(tolower(c));
+  size_t pos = end + 4;
+  if (const auto cl = lower.find("content-length:"); cl != std::string::npos) {
+    const size_t len = std::strtoul(lower.c_str() + cl + 15, nullptr, 10);
+    while (buf.size() < pos + len) {
+      if (!fill()) return false;
+    }
+    buf.erase(0, pos + len);
+    return ok;
+  }
+  // chunked
+  for (;;) {
+    size_t line;
+    while ((line = buf.find("\r\n", pos)) == std::string::npos) {
+      if (!fill()) return false;
+    }
+    const size_t size = std::strtoul(buf.c_str() + pos, nullptr, 16);
+    while (buf.size() < line + 2 + size + 2) {
+      if (!fill()) return false;
+    }
+    pos = line + 2 + size + 2;
+    if (size == 0) break;
+  }
+  buf.erase(0, pos);
+  return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 9) {
+    std::fprintf(stderr,
+                 "usage: serve_load PORT fresh|keepalive REQUESTS CONCURRENCY PATH CA CERT KEY\n");
+    return 2;
+  }
+  const int port = std::atoi(argv[1]);
+  const bool fresh = std::strcmp(argv[2], "fresh") == 0;
+  const int requests = std::atoi(argv[3]);
+  const int concurrency = std::atoi(argv[4]);
+  const std::string path = argv[5];
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_load_verify_locations(ctx, argv[6], nullptr);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_use_certificate_chain_file(ctx, argv[7]);
+  SSL_CTX_use_PrivateKey_file(ctx, argv[8], SSL_FILETYPE_PEM);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);  // a fresh handshake every time
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n";
+  std::atomic<int> ok{0}, failed{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      const int mine = requests / concurrency + (t < requests % concurrency ? 1 : 0);
+      SSL* ssl = nullptr;
+      int fd = -1;
+      std::string buf;
+      for (int i = 0; i < mine; ++i) {
+        if (ssl == nullptr) {
+          fd = connect_to(port);
+          ssl = SSL_new(ctx);
+          SSL_set_fd(ssl, fd);
+          SSL_set_tlsext_host_name(ssl, "localhost");
+          buf.clear();
+          if (fd < 0 || SSL_connect(ssl) != 1) {
+            ERR_clear_error();
+            ++failed;
+            SSL_free(ssl);
+            if (fd >= 0) close(fd);
+            ssl = nullptr;
+            continue;
+          }
+        }
+        const bool good =
+            SSL_write(ssl, req.data(), static_cast<int>(req.size())) > 0 && read_response(ssl, buf);
+        good ? ++ok : ++failed;
+        if (fresh || !good) {
+          SSL_shutdown(ssl);
+          SSL_free(ssl);
+          close(fd);
+          ssl = nullptr;
+        }
+      }
+      if (ssl != nullptr) {
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
+        close(fd);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("ok=%d failed=%d seconds=%.3f\n", ok.load(), failed.load(), secs);
+  SSL_CTX_free(ctx);
+  return failed.load() == 0 ? 0 : 1;
+}

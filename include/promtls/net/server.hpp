@@ -1,0 +1,65 @@
+// The promtls metrics server: HTTP/1.1 (keep-alive) over TLS with optional client
+// authentication, or plain HTTP, serving GET/HEAD /metrics, /healthz and /readyz; an optional
+// plain-HTTP probe listener with only /healthz and /readyz.
+//
+// What it does: accepts connections up to a cap (beyond it, new connections are closed at once),
+// bounds the handshake, the request-header read and keep-alive idle time with deadlines, refuses
+// oversized headers (431), answers 404 for unknown paths and 405 for other methods on known
+// paths. Certificates named by `watch` are re-read by a background thread when the files change;
+// a scrape renders the last result and never parses a certificate. Server credentials are
+// re-checked once a second and on SIGHUP (tls::Credentials). SIGTERM/SIGINT stop accepting and
+// let in-flight requests finish within `drain_timeout`.
+//
+// Threading: run() blocks the calling thread, which does all network I/O; one helper thread
+// re-reads watched sources. Logs go to stderr, one line per event.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "promtls/core/config.hpp"
+
+namespace promtls::net {
+
+enum class LogFormat { text, json };
+
+struct ServerOptions {
+  std::string listen;        // "HOST:PORT", ":PORT" (all interfaces), "[v6]:PORT"; port 0 = any
+  std::string probe_listen;  // the same syntax; empty = no probe listener
+  std::optional<core::TlsConfig> tls;  // nullopt = plain HTTP
+  std::vector<std::string> watch;      // certificate files and directories to expose
+  bool watch_recursive = false;
+  std::vector<std::string> licenses;  // license files (core::parse_license formats)
+  // Emit the Tigera operator's names instead of x509_cert_* and promtls_license_*
+  // (spec/tigera-metrics.md §3): the certificate gauge from Secret manifests among `watch`.
+  bool tigera_compat = false;
+  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds header_timeout{5000};  // knative's ReadHeaderTimeout
+  std::chrono::milliseconds idle_timeout{120000};
+  std::chrono::milliseconds drain_timeout{10000};
+  std::chrono::milliseconds source_interval{1000};  // how often watched sources are checked
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_connections = 512;
+  LogFormat log_format = LogFormat::text;
+  std::string version;                     // for promtls_build_info
+  std::vector<std::string> startup_notes;  // logged as warnings once listening
+};
+
+// Runs the server until SIGTERM or SIGINT, then drains. Logs "listening" events naming the bound
+// addresses (with the OS-chosen port when the port is 0). Returns 0 after a clean drain. Throws
+// promtls::Error (exit 3) when an address does not parse or cannot be bound, or when the
+// credentials cannot be loaded at start.
+int run(const ServerOptions& options);
+
+// Splits "HOST:PORT", ":PORT" or "[V6]:PORT" into host ("" for all interfaces) and port; nullopt
+// when malformed.
+struct Endpoint {
+  std::string host;
+  unsigned short port = 0;
+};
+std::optional<Endpoint> parse_endpoint(const std::string& address);
+
+}  // namespace promtls::net

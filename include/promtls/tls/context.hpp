@@ -1,0 +1,73 @@
+// Server-side TLS contexts built from a core::TlsConfig: certificate chain and key, protocol
+// versions, cipher suites, groups, client authentication and the client CA bundle, with
+// renegotiation, compression and session tickets off.
+//
+// Differences from Go's crypto/tls (the knative and Tigera servers), on purpose:
+// - TLS 1.3 suites named in the cipher list restrict TLS 1.3 too (Go ignores them, spec G3).
+// - A list without any TLS 1.2 suite disables TLS 1.2 (Go enables TLS 1.2 with no suites, so
+//   every TLS 1.2 handshake fails; the effect on clients is the same).
+// - X25519MLKEM768 is offered only when the linked OpenSSL provides it; otherwise it is
+//   skipped (validate warns about it).
+// - Session tickets are off: Prometheus keeps connections alive, and each TLS 1.3 ticket costs
+//   an encryption per handshake (bench/RESULTS.md); resumption would also skip client
+//   certificate verification against a reloaded CA.
+//
+// A ServerContext is immutable once built and may be shared between threads; build() is
+// reentrant. No OpenSSL types appear here: native() returns the SSL_CTX* for the net layer.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "promtls/core/cert_info.hpp"
+#include "promtls/core/config.hpp"
+
+namespace promtls::tls {
+
+class ServerContext {
+ public:
+  // Loads the chain, key and (when the mode verifies) the CA bundle named in `config` and builds
+  // the context. Throws promtls::Error (exit 3) naming the file and the reason when a file is
+  // missing, unreadable, not PEM, holds no certificate, or the key does not match; when the key
+  // file is writable by others (world-writable keys are refused); or when OpenSSL rejects a
+  // setting. `notes` (optional) receives one line per setting that was adjusted to what the
+  // linked OpenSSL supports.
+  static std::shared_ptr<const ServerContext> build(const core::TlsConfig& config,
+                                                    std::vector<std::string>* notes = nullptr);
+
+  ~ServerContext();
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  // The SSL_CTX*; owned by this object, valid while it lives.
+  void* native() const { return ctx_; }
+  // The serving (leaf) certificate.
+  const core::CertInfo& leaf() const { return leaf_; }
+  const core::TlsConfig& config() const { return config_; }
+
+ private:
+  ServerContext() = default;
+  void* ctx_ = nullptr;
+  core::CertInfo leaf_;
+  core::TlsConfig config_;
+};
+
+// Why a server-side handshake failed, as a stable snake_case reason for
+// promtls_tls_handshakes_total{reason}: no_client_certificate, unknown_ca, certificate_expired,
+// certificate_not_yet_valid, bad_certificate, protocol_version, no_shared_cipher,
+// no_shared_group, http_request, peer_alert, client_closed, other. `ssl` is the SSL* of the
+// failed connection (may be null); `openssl_error` the packed OpenSSL error code (0 if none).
+std::string_view handshake_failure_reason(void* ssl, unsigned long openssl_error);
+
+// Negotiated parameters of an established connection `ssl` (SSL*), for logs.
+struct SessionFacts {
+  std::string version;  // "TLSv1.3"
+  std::string cipher;   // OpenSSL's name
+  std::string group;    // "X25519", "P-256", or "" when unknown
+  bool client_certificate = false;
+};
+SessionFacts session_facts(void* ssl);
+
+}  // namespace promtls::tls

@@ -1,0 +1,174 @@
+// promtls serve: the mTLS Prometheus metrics endpoint, configured by the same variables
+// validate checks.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "promtls/core/config.hpp"
+#include "promtls/core/error.hpp"
+#include "promtls/core/profile.hpp"
+#include "promtls/core/report.hpp"
+#include "promtls/net/server.hpp"
+#include "promtls/tls/pem.hpp"
+
+#ifndef PROMTLS_VERSION
+#define PROMTLS_VERSION "0.0.0"
+#endif
+
+namespace promtls::cli {
+namespace {
+
+struct ServeOptions {
+  EnvSourceOptions sources;
+  std::string profile = "knative";
+  std::string listen;
+  std::string probe_listen;
+  std::vector<std::string> watch;
+  bool recursive = false;
+  std::vector<std::string> licenses;
+  std::string metrics_compat = "promtls";
+  double handshake_timeout_s = 10;
+  double header_timeout_s = 5;
+  double idle_timeout_s = 120;
+  double drain_timeout_s = 10;
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_connections = 512;
+  std::string log_format = "text";
+};
+
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+}
+
+int run(const ServeOptions& o) {
+  std::vector<core::Finding> findings;
+  const core::EnvSnapshot env = gather_env(o.sources, findings);
+  std::optional<core::Profile> profile = core::parse_profile(o.profile);
+  std::string picked;
+  if (!profile) {
+    if (o.profile != "auto")
+      throw Error("--profile " + o.profile + ": unknown profile", kExitUsage);
+    profile = core::detect_profile(env, picked);
+  }
+
+  core::EvaluateOptions options;
+  options.now_unix = resolve_now("");
+  options.tls_library = tls::library_info();
+  tls::OpenSslFileInspector inspector;
+  core::Evaluation evaluation = core::evaluate(env, *profile, options, &inspector);
+  evaluation.findings.insert(evaluation.findings.begin(), findings.begin(), findings.end());
+
+  if (core::fails(evaluation.findings, false)) {
+    std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
+    std::cerr << "promtls serve: the configuration has errors; not starting\n";
+    return kExitCheckFailed;
+  }
+  if (!evaluation.config.enabled) {
+    std::cerr << "promtls serve: the " << core::to_string(*profile)
+              << " configuration disables the metrics endpoint (set METRICS_ENABLED=true)\n";
+    return kExitCheckFailed;
+  }
+
+  net::ServerOptions server;
+  server.listen = o.listen.empty() ? evaluation.config.listen_address : o.listen;
+  server.probe_listen = o.probe_listen;
+  if (evaluation.config.tls) server.tls = evaluation.config.tls_config;
+  server.watch = o.watch;
+  server.watch_recursive = o.recursive;
+  server.licenses = o.licenses;
+  server.tigera_compat = o.metrics_compat == "tigera";
+  server.handshake_timeout = ms(o.handshake_timeout_s);
+  server.header_timeout = ms(o.header_timeout_s);
+  server.idle_timeout = ms(o.idle_timeout_s);
+  server.drain_timeout = ms(o.drain_timeout_s);
+  server.max_header_bytes = o.max_header_bytes;
+  server.max_connections = o.max_connections;
+  server.log_format = o.log_format == "json" ? net::LogFormat::json : net::LogFormat::text;
+  server.version = PROMTLS_VERSION;
+  if (!picked.empty()) server.startup_notes.push_back("--profile auto picked " + picked);
+  for (const core::Finding& f : evaluation.findings) {
+    if (f.severity == core::Severity::info) continue;
+    server.startup_notes.push_back(f.code + ": " + f.message);
+  }
+  return net::run(server);
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "serve", "serve certificate-expiry and health metrics over HTTPS with mutual TLS");
+  add_env_source_options(*sub, options->sources);
+  sub->add_option("--profile", options->profile,
+                  "which component's variables configure it (auto: guess from the variables set)")
+      ->check(CLI::IsMember({"knative", "tigera", "auto"}))
+      ->capture_default_str();
+  sub->add_option("--listen", options->listen,
+                  "listen on ADDR (HOST:PORT, :PORT, [IPv6]:PORT; port 0 picks one) instead of "
+                  "the profile's address (knative :9090, tigera 0.0.0.0:9484)")
+      ->type_name("ADDR");
+  sub->add_option("--probe-listen", options->probe_listen,
+                  "also serve /healthz and /readyz over plain HTTP on ADDR (for kubelet probes)")
+      ->type_name("ADDR");
+  sub->add_option("--watch", options->watch,
+                  "expose the certificates in PATH (file or directory; repeatable) as "
+                  "x509_cert_* gauges, re-read when they change")
+      ->type_name("PATH");
+  sub->add_flag("--recursive", options->recursive, "descend into subdirectories of --watch");
+  sub->add_option("--license", options->licenses,
+                  "expose the license in FILE (Tigera LicenseKey, JWT or JSON; repeatable) as "
+                  "promtls_license_* gauges, re-read when it changes")
+      ->type_name("FILE");
+  sub->add_option("--metrics-compat", options->metrics_compat,
+                  "metric names: promtls (x509_cert_*, promtls_license_*) or tigera (the Tigera "
+                  "operator's tigera_operator_* names, certificates from Secret manifests)")
+      ->check(CLI::IsMember({"promtls", "tigera"}))
+      ->capture_default_str();
+  sub->add_option("--handshake-timeout", options->handshake_timeout_s,
+                  "close a connection whose TLS handshake takes longer")
+      ->check(CLI::PositiveNumber)
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  sub->add_option("--header-timeout", options->header_timeout_s,
+                  "close a connection whose first request header takes longer to arrive")
+      ->check(CLI::PositiveNumber)
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  sub->add_option("--idle-timeout", options->idle_timeout_s,
+                  "close a keep-alive connection idle for longer")
+      ->check(CLI::PositiveNumber)
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  sub->add_option("--drain-timeout", options->drain_timeout_s,
+                  "on SIGTERM/SIGINT, wait at most this long for requests in flight")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  sub->add_option("--max-header-bytes", options->max_header_bytes,
+                  "refuse requests whose header is larger (431)")
+      ->check(CLI::Range(1024, 1 << 20))
+      ->type_name("BYTES")
+      ->capture_default_str();
+  sub->add_option("--max-connections", options->max_connections,
+                  "close new connections at once beyond this many open ones")
+      ->check(CLI::Range(1, 1 << 20))
+      ->type_name("N")
+      ->capture_default_str();
+  sub->add_option("--log-format", options->log_format, "log lines on stderr as text or JSON")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->footer(
+      "\nConfiguration comes from the profile's variables (see `promtls validate --help`); an\n"
+      "invalid configuration is printed and serve exits 1. Without TLS variables it serves\n"
+      "plain HTTP, as knative does. Paths: GET/HEAD /metrics, /healthz, /readyz.\n"
+      "Signals: SIGHUP reloads the certificate, key and client CA; SIGTERM/SIGINT drain and\n"
+      "exit 0.\n"
+      "\nExit status: 0 stopped by a signal, 1 invalid configuration, 2 usage error,\n"
+      "3 could not run (cannot bind, credentials cannot be loaded).\n");
+  sub->callback([options, &exit_code] { exit_code = run(*options); });
+}
+
+}  // namespace promtls::cli

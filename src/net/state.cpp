@@ -1,0 +1,414 @@
+#include "state.hpp"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "promtls/core/documents.hpp"
+
+namespace promtls::net::detail {
+namespace fs = std::filesystem;
+
+SourceWatcher::SourceWatcher(WatchSpec spec, std::chrono::milliseconds interval, Logger& log)
+    : spec_(std::move(spec)), interval_(interval), log_(log) {}
+
+SourceWatcher::~SourceWatcher() { stop(); }
+
+void SourceWatcher::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void SourceWatcher::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const SourceWatcher::Snapshot> SourceWatcher::snapshot() const {
+  const std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+std::map<std::pair<std::string, std::string>, std::uint64_t> SourceWatcher::error_counts() const {
+  const std::lock_guard lock(mutex_);
+  return error_counts_;
+}
+
+// The identity of every file under the watched paths (following symlinks, so a Kubernetes
+// `..data` swap changes it): path, device, inode, size, mtime.
+std::string SourceWatcher::signature() const {
+  std::string out;
+  auto add = [&out](const std::string& path) {
+    struct stat st {};
+    out += path;
+    if (::stat(path.c_str(), &st) != 0) {
+      out += " !\n";
+      return;
+    }
+    out += ' ' + std::to_string(st.st_dev) + ' ' + std::to_string(st.st_ino) + ' ' +
+           std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
+           std::to_string(st.st_mtim.tv_nsec) + '\n';
+  };
+  for (const std::string& path : spec_.licenses) add(path);
+  for (const std::string& path : spec_.paths) {
+    add(path);
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) continue;
+    const auto opts = fs::directory_options::skip_permission_denied;
+    if (spec_.recursive) {
+      for (fs::recursive_directory_iterator it(path, opts, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        add(it->path().string());
+      }
+    } else {
+      for (fs::directory_iterator it(path, opts, ec), end; !ec && it != end; it.increment(ec)) {
+        add(it->path().string());
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::optional<std::string> read_whole(const std::string& path, tls::SourceError& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    error.source = path;
+    error.reason = err == ENOENT   ? "not_found"
+                   : err == EACCES ? "permission_denied"
+                                   : "read_failed";
+    error.message = "open " + path + ": " + std::strerror(err);
+    return std::nullopt;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+void read_licenses(const std::vector<std::string>& paths, SourceWatcher::Snapshot& snap) {
+  for (const std::string& path : paths) {
+    tls::SourceError error;
+    const auto bytes = read_whole(path, error);
+    if (!bytes) {
+      snap.errors.push_back(std::move(error));
+      continue;
+    }
+    std::string why;
+    if (auto license = core::parse_license(*bytes, path, why)) {
+      snap.licenses.push_back(std::move(*license));
+    } else {
+      snap.errors.push_back(tls::SourceError{path, "bad_license", path + ": " + why});
+    }
+  }
+}
+
+// The Secret objects among the watched YAML/JSON files, for the Tigera certificate gauge.
+void read_tigera_secrets(const std::vector<std::string>& paths, bool recursive,
+                         SourceWatcher::Snapshot& snap) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      files.push_back(path);
+      continue;
+    }
+    const auto opts = fs::directory_options::skip_permission_denied;
+    auto take = [&files](const fs::directory_entry& e) {
+      std::error_code fec;
+      if (e.is_regular_file(fec)) files.push_back(e.path().string());
+    };
+    if (recursive) {
+      for (fs::recursive_directory_iterator it(path, opts, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        take(*it);
+      }
+    } else {
+      for (fs::directory_iterator it(path, opts, ec), end; !ec && it != end; it.increment(ec)) {
+        take(*it);
+      }
+    }
+  }
+  for (const std::string& file : files) {
+    const std::string ext = fs::path(file).extension().string();
+    const bool named = std::find(paths.begin(), paths.end(), file) != paths.end();
+    if (!named && ext != ".yaml" && ext != ".yml" && ext != ".json") continue;
+    tls::SourceError error;
+    const auto bytes = read_whole(file, error);
+    if (!bytes) {
+      snap.errors.push_back(std::move(error));
+      continue;
+    }
+    std::string why;
+    const auto docs = core::parse_documents(*bytes, why);
+    if (!docs) {
+      snap.errors.push_back(tls::SourceError{file, "bad_document", file + ": " + why});
+      continue;
+    }
+    for (const auto& doc : core::flatten_lists(*docs)) {
+      if (!doc.is_object() || doc.value("kind", "") != "Secret") continue;
+      const auto& meta = doc.contains("metadata") ? doc["metadata"] : nlohmann::json::object();
+      core::TigeraSecretMetadata m;
+      m.name = meta.value("name", "");
+      m.namespace_ = meta.value("namespace", "");
+      if (meta.contains("labels") && meta["labels"].is_object()) {
+        m.has_signer_label = meta["labels"].contains("certificates.operator.tigera.io/signer");
+      }
+      if (meta.contains("annotations") && meta["annotations"].is_object()) {
+        const auto& a = meta["annotations"];
+        if (a.contains("certificates.operator.tigera.io/issuer") &&
+            a["certificates.operator.tigera.io/issuer"].is_string()) {
+          m.issuer = a["certificates.operator.tigera.io/issuer"].get<std::string>();
+        }
+        if (a.contains("certificates.operator.tigera.io/expiry") &&
+            a["certificates.operator.tigera.io/expiry"].is_string()) {
+          m.expiry = a["certificates.operator.tigera.io/expiry"].get<std::string>();
+        }
+      }
+      snap.tigera_secrets.push_back(std::move(m));
+    }
+  }
+}
+
+}  // namespace
+
+void SourceWatcher::loop() {
+  std::string last;
+  bool first = true;
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    lock.unlock();
+    std::string sig = signature();
+    if (first || sig != last) {
+      tls::SourceOptions options;
+      options.recursive = spec_.recursive;
+      auto snap = std::make_shared<Snapshot>();
+      if (spec_.tigera) {
+        // The operator reads Secret annotations, not certificates (spec §3.2).
+        read_tigera_secrets(spec_.paths, spec_.recursive, *snap);
+      } else {
+        tls::LoadResult result = tls::load_sources(spec_.paths, options);
+        snap->certificates = std::move(result.certificates);
+        snap->errors = std::move(result.errors);
+      }
+      read_licenses(spec_.licenses, *snap);
+      for (const tls::SourceError& e : snap->errors) {
+        log_.log("warning", "source_error",
+                 {{"source", e.source}, {"reason", e.reason}, {"msg", e.message}});
+      }
+      log_.log("info", first ? "sources_loaded" : "sources_reloaded",
+               {{"certificates", std::to_string(snap->certificates.size())},
+                {"errors", std::to_string(snap->errors.size())}});
+      lock.lock();
+      for (const tls::SourceError& e : snap->errors) ++error_counts_[{e.source, e.reason}];
+      snapshot_ = std::move(snap);
+      lock.unlock();
+      ++loads_;
+      last = std::move(sig);
+      first = false;
+    }
+    lock.lock();
+    cv_.wait_for(lock, interval_, [this] { return stop_; });
+  }
+}
+
+namespace {
+
+core::MetricFamily family(std::string name, std::string help, std::string type) {
+  core::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = std::move(type);
+  return f;
+}
+
+void add(core::MetricFamily& f, double value,
+         std::vector<std::pair<std::string, std::string>> labels = {}) {
+  f.samples.push_back(core::Sample{std::move(labels), value});
+}
+
+}  // namespace
+
+std::string Renderer::render(const RenderInput& in) {
+  std::string out;
+  if (in.sources != nullptr) {
+    const auto snap = in.sources->snapshot();
+    if (snap != cached_for_ || in.now_unix >= cached_until_) {
+      // x509_cert_expired flips when now passes a not_after: cache until the next flip.
+      std::int64_t until = std::numeric_limits<std::int64_t>::max();
+      if (snap) {
+        for (const auto& c : snap->certificates) {
+          if (c.cert.not_after_unix >= in.now_unix) {
+            until = std::min(until, c.cert.not_after_unix + 1);
+          }
+        }
+        cached_text_ = in.tigera ? core::render_exposition(
+                                       {core::tigera_certificate_family(snap->tigera_secrets)},
+                                       core::ValueFormat::go)
+                                 : core::render_exposition(
+                                       core::certificate_families(snap->certificates, in.now_unix),
+                                       core::ValueFormat::plain);
+      } else {
+        cached_text_.clear();
+      }
+      cached_for_ = snap;
+      cached_until_ = until;
+    }
+    out = cached_text_;
+    // License validity flips with time; there are few licenses, so they are rendered each time
+    // (from the parsed snapshot, never from the files).
+    if (snap && !snap->licenses.empty()) {
+      out +=
+          in.tigera
+              ? core::render_exposition(core::tigera_license_families(snap->licenses, in.now_unix),
+                                        core::ValueFormat::go)
+              : core::render_exposition(core::license_families(snap->licenses, in.now_unix),
+                                        core::ValueFormat::plain);
+    }
+  }
+
+  std::vector<core::MetricFamily> fams;
+  const ServerCounters& c = *in.counters;
+  {
+    auto f =
+        family("promtls_build_info", "promtls build information; the value is always 1.", "gauge");
+    add(f, 1, {{"version", in.version}});
+    fams.push_back(std::move(f));
+  }
+  {
+    auto f = family("promtls_tls_handshakes_total",
+                    "TLS handshakes by result (success, failure) and failure reason.", "counter");
+    for (const auto& [key, n] : c.handshakes) {
+      add(f, static_cast<double>(n), {{"result", key.first}, {"reason", key.second}});
+    }
+    if (!f.samples.empty()) fams.push_back(std::move(f));
+  }
+  if (in.serving_not_after) {
+    auto f = family("promtls_serving_certificate_not_after",
+                    "Expiry of the certificate this server presents, as Unix seconds.", "gauge");
+    add(f, static_cast<double>(*in.serving_not_after));
+    fams.push_back(std::move(f));
+    auto r = family("promtls_credential_reloads_total",
+                    "Reloads of the serving certificate, key and client CA by result.", "counter");
+    add(r, static_cast<double>(c.reloads_failed), {{"result", "failure"}});
+    add(r, static_cast<double>(c.reloads_ok), {{"result", "success"}});
+    fams.push_back(std::move(r));
+  }
+  if (in.sources != nullptr) {
+    auto f = family("promtls_source_errors_total",
+                    "Errors reading watched certificate sources, by source and reason.", "counter");
+    for (const auto& [key, n] : in.sources->error_counts()) {
+      add(f, static_cast<double>(n), {{"source", key.first}, {"reason", key.second}});
+    }
+    if (!f.samples.empty()) fams.push_back(std::move(f));
+  }
+  {
+    auto f =
+        family("promtls_http_requests_total", "HTTP requests answered, by status code.", "counter");
+    for (const auto& [code, n] : c.requests) add(f, static_cast<double>(n), {{"code", code}});
+    if (!f.samples.empty()) fams.push_back(std::move(f));
+  }
+  {
+    auto f =
+        family("promtls_connections_rejected_total",
+               "Connections closed at once because the connection limit was reached.", "counter");
+    add(f, static_cast<double>(c.connections_rejected));
+    fams.push_back(std::move(f));
+    auto o = family("promtls_open_connections", "Connections currently open.", "gauge");
+    add(o, static_cast<double>(in.open_connections));
+    fams.push_back(std::move(o));
+  }
+  out += core::render_exposition(fams, core::ValueFormat::plain);
+  const auto now = std::chrono::steady_clock::now();
+  if (process_text_.empty() || now - process_at_ >= std::chrono::seconds(1)) {
+    process_text_ = core::render_exposition(process_families(), core::ValueFormat::plain);
+    process_at_ = now;
+  }
+  out += process_text_;
+  return out;
+}
+
+namespace {
+
+// Boot time (btime in /proc/stat) and this process's start (field 22 of /proc/self/stat), read
+// once: /proc/stat is long on many-core hosts and neither value changes.
+double process_start_unix() {
+  static const double start = [] {
+    const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    std::int64_t boot = 0;
+    std::ifstream s("/proc/stat");
+    for (std::string line; std::getline(s, line);) {
+      if (line.rfind("btime ", 0) == 0) boot = std::stoll(line.substr(6));
+    }
+    std::ifstream stat_file("/proc/self/stat");
+    std::string stat_line;
+    std::getline(stat_file, stat_line);
+    const auto close = stat_line.rfind(')');
+    std::vector<std::string> f;
+    if (close != std::string::npos) {
+      std::istringstream rest(stat_line.substr(close + 2));
+      for (std::string field; rest >> field;) f.push_back(field);
+    }
+    const double started = f.size() > 19 ? std::stod(f[19]) : 0.0;  // field 22
+    return static_cast<double>(boot) + std::floor(started / ticks);
+  }();
+  return start;
+}
+
+}  // namespace
+
+std::vector<core::MetricFamily> process_families() {
+  std::vector<core::MetricFamily> out;
+  const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  {
+    auto m = family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+                    "counter");
+    add(m, cpu);
+    out.push_back(std::move(m));
+  }
+  double vsize = 0, rss = 0;
+  {
+    std::ifstream statm("/proc/self/statm");
+    statm >> vsize >> rss;
+  }
+  std::size_t fds = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+    ++fds;
+  }
+  struct rlimit rl {};
+  ::getrlimit(RLIMIT_NOFILE, &rl);
+  auto g = [&out](const char* name, const char* help, double v) {
+    auto m = family(name, help, "gauge");
+    add(m, v);
+    out.push_back(std::move(m));
+  };
+  g("process_open_fds", "Number of open file descriptors.", static_cast<double>(fds));
+  g("process_max_fds", "Maximum number of open file descriptors.",
+    static_cast<double>(rl.rlim_cur));
+  g("process_resident_memory_bytes", "Resident memory size in bytes.", rss * page);
+  g("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+    process_start_unix());
+  g("process_virtual_memory_bytes", "Virtual memory size in bytes.", vsize * page);
+  return out;
+}
+
+}  // namespace promtls::net::detail

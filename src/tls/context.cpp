@@ -1,0 +1,312 @@
+#include "promtls/tls/context.hpp"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "cert_info.hpp"
+#include "detail/openssl.hpp"
+#include "promtls/core/error.hpp"
+#include "promtls/core/tls_catalog.hpp"
+
+namespace promtls::tls {
+namespace {
+
+using detail::drain_errors;
+
+[[noreturn]] void fail(const std::string& what) { throw Error(what, kExitCannotRun); }
+
+std::string with_reason(std::string what) {
+  const std::string reason = drain_errors();
+  if (!reason.empty()) what += ": " + reason;
+  return what;
+}
+
+// Accepts every presented certificate: the Go modes RequestClientCert and RequireAnyClientCert
+// ask for a certificate without verifying it (spec/tigera-metrics.md §2).
+int accept_any(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) noexcept { return 1; }
+
+void check_key_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    fail(path + ": cannot read the private key: " + std::strerror(errno));
+  }
+  if ((st.st_mode & S_IWOTH) != 0) {
+    fail(path + ": the private key file is world-writable; refusing to use it (chmod o-w)");
+  }
+}
+
+// Loads every certificate of the PEM bundle at `path` into the context's trust store and the list
+// of CA names sent in the CertificateRequest. Like Go's AppendCertsFromPEM, blocks that do not
+// parse are skipped and at least one certificate must parse (spec R-M7).
+void load_client_ca(SSL_CTX* ctx, const std::string& path) {
+  detail::BioPtr bio(::BIO_new_file(path.c_str(), "r"));
+  if (!bio) {
+    drain_errors();
+    fail(path + ": cannot read the client CA bundle: " + std::strerror(errno));
+  }
+  X509_STORE* store = ::SSL_CTX_get_cert_store(ctx);
+  STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+  int loaded = 0;
+  for (;;) {
+    X509* cert = ::PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (cert == nullptr) {
+      const unsigned long err = ::ERR_peek_last_error();
+      if (ERR_GET_REASON(err) == PEM_R_NO_START_LINE) break;
+      // A block that does not parse: skip it and keep reading.
+      if (err == 0) break;
+      drain_errors();
+      continue;
+    }
+    detail::X509Ptr owned(cert);
+    if (::X509_STORE_add_cert(store, cert) == 1) ++loaded;
+    if (X509_NAME* name = ::X509_NAME_dup(::X509_get_subject_name(cert))) {
+      sk_X509_NAME_push(names, name);
+    }
+  }
+  drain_errors();
+  if (loaded == 0) {
+    sk_X509_NAME_pop_free(names, ::X509_NAME_free);
+    fail(path + ": no valid CA certificates found in the client CA bundle");
+  }
+  ::SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
+}
+
+std::string tls12_cipher_list(const core::TlsConfig& config) {
+  std::string out;
+  auto add = [&out](std::string_view name) {
+    if (!out.empty()) out += ':';
+    out += name;
+  };
+  if (config.cipher_suites) {
+    for (const std::uint16_t id : *config.cipher_suites) {
+      const core::CipherSuite* suite = core::find_cipher_suite(id);
+      if (suite != nullptr && !suite->tls13) add(suite->openssl_name);
+    }
+  } else {
+    // Go's defaults for TLS 1.0-1.2: every suite in tls.CipherSuites() (spec G1).
+    for (const core::CipherSuite& suite : core::cipher_suites()) {
+      if (!suite.tls13 && suite.go_secure) add(suite.openssl_name);
+    }
+  }
+  return out;
+}
+
+std::string tls13_cipher_list(const core::TlsConfig& config) {
+  std::string out;
+  if (!config.cipher_suites) return out;
+  for (const std::uint16_t id : *config.cipher_suites) {
+    const core::CipherSuite* suite = core::find_cipher_suite(id);
+    if (suite == nullptr || !suite->tls13) continue;
+    if (out.find(suite->openssl_name) != std::string::npos) continue;
+    if (!out.empty()) out += ':';
+    out += suite->openssl_name;
+  }
+  return out;
+}
+
+bool library_has_group(std::string_view openssl_name) {
+  detail::SslCtxPtr probe(::SSL_CTX_new(::TLS_server_method()));
+  const bool ok =
+      probe && ::SSL_CTX_set1_groups_list(probe.get(), std::string(openssl_name).c_str()) == 1;
+  drain_errors();
+  return ok;
+}
+
+std::string group_list(const core::TlsConfig& config, std::vector<std::string>* notes) {
+  std::string out;
+  auto add = [&out](std::string_view name) {
+    if (out.find(name) != std::string::npos) return;
+    if (!out.empty()) out += ':';
+    out += name;
+  };
+  if (!config.curves || config.curves->empty()) {
+    // Go's default set (spec G5), as far as the library provides it.
+    if (library_has_group("X25519MLKEM768")) add("X25519MLKEM768");
+    for (const char* name : {"X25519", "P-256", "P-384", "P-521"}) add(name);
+    return out;
+  }
+  for (const std::uint16_t id : *config.curves) {
+    const core::Group* group = core::find_group(id);
+    if (group == nullptr) continue;
+    if (!library_has_group(group->openssl_name)) {
+      if (notes != nullptr) {
+        notes->push_back("group " + std::string(group->name) + " is not provided by " +
+                         ::OpenSSL_version(OPENSSL_VERSION) + "; it is not offered");
+      }
+      continue;
+    }
+    add(group->openssl_name);
+  }
+  if (out.empty()) {
+    if (notes != nullptr) notes->push_back("no listed group is available; using the defaults");
+    for (const char* name : {"X25519", "P-256", "P-384", "P-521"}) add(name);
+  }
+  return out;
+}
+
+}  // namespace
+
+ServerContext::~ServerContext() { ::SSL_CTX_free(static_cast<SSL_CTX*>(ctx_)); }
+
+std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig& config,
+                                                          std::vector<std::string>* notes) {
+  check_key_file(config.key_file);
+  detail::SslCtxPtr ctx(::SSL_CTX_new(::TLS_server_method()));
+  if (!ctx) fail(with_reason("cannot create a TLS context"));
+  SSL_CTX* c = ctx.get();
+
+  ::SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  ::SSL_CTX_set_num_tickets(c, 0);
+  ::SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  ::SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
+
+  // Versions: TLS 1.2 is the floor whatever the configuration says (spec R-V1 admits only 1.2
+  // and 1.3); max 0 means the library's maximum (spec G6).
+  std::uint16_t min_version = config.min_version != 0 ? config.min_version : core::kTls12;
+  if (min_version < core::kTls12) min_version = core::kTls12;
+  const std::string v12 = tls12_cipher_list(config);
+  if (v12.empty() && min_version < core::kTls13) {
+    if (notes != nullptr) notes->push_back("no TLS 1.2 cipher suite is listed; TLS 1.2 is off");
+    min_version = core::kTls13;
+  }
+  if (::SSL_CTX_set_min_proto_version(c, min_version) != 1 ||
+      ::SSL_CTX_set_max_proto_version(c, config.max_version) != 1) {
+    fail(with_reason("cannot set the TLS protocol versions"));
+  }
+  if (!v12.empty() && ::SSL_CTX_set_cipher_list(c, v12.c_str()) != 1) {
+    fail(with_reason("cannot set the TLS 1.2 cipher suites " + v12));
+  }
+  if (const std::string v13 = tls13_cipher_list(config); !v13.empty()) {
+    if (::SSL_CTX_set_ciphersuites(c, v13.c_str()) != 1) {
+      fail(with_reason("cannot set the TLS 1.3 cipher suites " + v13));
+    }
+  }
+  if (const std::string groups = group_list(config, notes);
+      ::SSL_CTX_set1_groups_list(c, groups.c_str()) != 1) {
+    fail(with_reason("cannot set the key exchange groups " + groups));
+  }
+
+  if (::SSL_CTX_use_certificate_chain_file(c, config.cert_file.c_str()) != 1) {
+    fail(with_reason(config.cert_file + ": cannot load the certificate chain"));
+  }
+  if (::SSL_CTX_use_PrivateKey_file(c, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(::ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      drain_errors();
+      fail(config.key_file + ": the private key does not match the certificate in " +
+           config.cert_file);
+    }
+    fail(with_reason(config.key_file + ": cannot load the private key"));
+  }
+  if (::SSL_CTX_check_private_key(c) != 1) {
+    drain_errors();
+    fail(config.key_file + ": the private key does not match the certificate in " +
+         config.cert_file);
+  }
+
+  switch (config.client_auth) {
+    case core::ClientAuth::none:
+      ::SSL_CTX_set_verify(c, SSL_VERIFY_NONE, nullptr);
+      break;
+    case core::ClientAuth::request:
+      ::SSL_CTX_set_verify(c, SSL_VERIFY_PEER, accept_any);
+      break;
+    case core::ClientAuth::require_any:
+      ::SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
+      break;
+    case core::ClientAuth::optional:
+    case core::ClientAuth::require: {
+      load_client_ca(c, config.client_ca_file);
+      // Go also requires the clientAuth extended key usage (or none at all).
+      X509_VERIFY_PARAM* param = ::SSL_CTX_get0_param(c);
+      ::X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_CLIENT);
+      ::SSL_CTX_set_verify_depth(c, 8);
+      int mode = SSL_VERIFY_PEER;
+      if (config.client_auth == core::ClientAuth::require) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+      ::SSL_CTX_set_verify(c, mode, nullptr);
+      // A session id context is required once clients are verified, even with the cache off.
+      static constexpr unsigned char kSid[] = "promtls";
+      ::SSL_CTX_set_session_id_context(c, kSid, sizeof kSid - 1);
+      break;
+    }
+  }
+
+  std::shared_ptr<ServerContext> out(new ServerContext);
+  if (X509* leaf = ::SSL_CTX_get0_certificate(c)) out->leaf_ = detail::cert_info(leaf);
+  out->config_ = config;
+  out->ctx_ = ctx.release();
+  drain_errors();
+  return out;
+}
+
+std::string_view handshake_failure_reason(void* ssl_ptr, unsigned long openssl_error) {
+  SSL* ssl = static_cast<SSL*>(ssl_ptr);
+  const int lib = ERR_GET_LIB(openssl_error);
+  const int reason = static_cast<int>(ERR_GET_REASON(openssl_error));
+  if (openssl_error == 0) return "client_closed";
+  if (lib != ERR_LIB_SSL) return "other";
+  switch (reason) {
+    case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+      return "no_client_certificate";
+    case SSL_R_CERTIFICATE_VERIFY_FAILED: {
+      const long v = ssl != nullptr ? ::SSL_get_verify_result(ssl) : X509_V_OK;
+      switch (v) {
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+          return "certificate_expired";
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+          return "certificate_not_yet_valid";
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+          return "unknown_ca";
+        default:
+          return "bad_certificate";
+      }
+    }
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_VERSION_TOO_LOW:
+    case SSL_R_VERSION_TOO_HIGH:
+    case SSL_R_UNKNOWN_PROTOCOL:
+      return "protocol_version";
+    case SSL_R_NO_SHARED_CIPHER:
+      return "no_shared_cipher";
+    case SSL_R_NO_SUITABLE_KEY_SHARE:
+    case SSL_R_NO_SHARED_GROUPS:
+      return "no_shared_group";
+    case SSL_R_HTTP_REQUEST:
+    case SSL_R_HTTPS_PROXY_REQUEST:
+      return "http_request";
+    case SSL_R_UNEXPECTED_EOF_WHILE_READING:
+      return "client_closed";
+    default:
+      break;
+  }
+  // Alerts the client sent (SSL_R_SSLV3_ALERT_* / SSL_R_TLSV1_ALERT_* are 1000 + alert code).
+  if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256) return "peer_alert";
+  return "other";
+}
+
+SessionFacts session_facts(void* ssl_ptr) {
+  SSL* ssl = static_cast<SSL*>(ssl_ptr);
+  SessionFacts out;
+  if (ssl == nullptr) return out;
+  out.version = ::SSL_get_version(ssl);
+  if (const char* name = ::SSL_get_cipher_name(ssl)) out.cipher = name;
+  const int group = static_cast<int>(::SSL_get_negotiated_group(ssl));
+  if (group != 0) {
+    if (const char* name = ::SSL_group_to_name(ssl, group)) out.group = name;
+  }
+  X509* peer = ::SSL_get0_peer_certificate(ssl);
+  out.client_certificate = peer != nullptr;
+  return out;
+}
+
+}  // namespace promtls::tls

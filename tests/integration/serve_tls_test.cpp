@@ -1,0 +1,181 @@
+// promtls serve over real TLS on loopback: the client-authentication matrix, protocol versions,
+// cipher suites and groups, and refusals at start.
+#include <signal.h>
+
+#include "run.hpp"
+#include "serve_fixture.hpp"
+
+namespace promtls::test {
+namespace {
+
+struct Case {
+  const char* client;
+  bool accepted;
+  const char* reason;  // the handshake failure reason counted, when refused
+};
+
+void check_matrix(const std::string& mode, const std::vector<Case>& cases) {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args(mode, mode != "none"), pki.log_path("serve.log"));
+  for (const Case& c : cases) {
+    INFO("client auth " << mode << ", client " << c.client);
+    std::string error;
+    const HttpResponse r = https_get(s.port, "/metrics", pki.client(c.client), &error);
+    INFO(error);
+    if (c.accepted) {
+      CHECK(r.status == 200);
+    } else {
+      CHECK(r.status == 0);
+    }
+  }
+  const HttpResponse m = https_get(s.port, "/metrics", pki.client());
+  REQUIRE(m.status == 200);
+  for (const Case& c : cases) {
+    if (c.accepted) continue;
+    INFO(m.body);
+    CHECK(sample_value(m.body, std::string("promtls_tls_handshakes_total{result=\"failure\","
+                                           "reason=\"") +
+                                   c.reason + "\"}") >= 1);
+  }
+  s.process->signal(SIGTERM);
+  CHECK(s.process->wait(5000) == std::optional<int>(0));
+}
+
+TEST_CASE("serve with client auth require accepts only a valid client certificate from the CA") {
+  check_matrix("require", {{"client", true, ""},
+                           {"none", false, "no_client_certificate"},
+                           {"foreign", false, "unknown_ca"},
+                           {"expired", false, "certificate_expired"}});
+}
+
+TEST_CASE("serve with client auth optional accepts no certificate but refuses bad ones") {
+  check_matrix("optional", {{"client", true, ""},
+                            {"none", true, ""},
+                            {"foreign", false, "unknown_ca"},
+                            {"expired", false, "certificate_expired"}});
+}
+
+TEST_CASE("serve with client auth none accepts every client") {
+  check_matrix(
+      "none",
+      {{"client", true, ""}, {"none", true, ""}, {"foreign", true, ""}, {"expired", true, ""}});
+}
+
+TEST_CASE("serve refuses TLS 1.2 when the minimum version is 1.3") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  ClientOptions o = pki.client();
+  o.max_version = 0x0303;
+  TlsConnection old(s.port, o);
+  CHECK_FALSE(old.handshake_ok());
+  o.max_version = 0;
+  TlsConnection ok(s.port, o);
+  REQUIRE(ok.handshake_ok());
+  CHECK(ok.version() == "TLSv1.3");
+  const HttpResponse m = ok.request("/metrics");
+  CHECK(sample_value(m.body,
+                     "promtls_tls_handshakes_total{result=\"failure\","
+                     "reason=\"protocol_version\"}") == 1);
+}
+
+TEST_CASE("serve refuses a TLS 1.2 cipher suite outside the configured list") {
+  ServePki pki;
+  std::vector<std::string> args = pki.tls_args("require");
+  args.insert(args.end(), {"--set", "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2", "--set",
+                           "METRICS_PROMETHEUS_TLS_CIPHER_SUITES="
+                           "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"});
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  ClientOptions o = pki.client();
+  o.max_version = 0x0303;
+  o.tls12_ciphers = "ECDHE-ECDSA-AES256-GCM-SHA384";
+  TlsConnection refused(s.port, o);
+  CHECK_FALSE(refused.handshake_ok());
+  o.tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
+  TlsConnection ok(s.port, o);
+  REQUIRE(ok.handshake_ok());
+  CHECK(ok.version() == "TLSv1.2");
+  CHECK(ok.cipher() == "ECDHE-ECDSA-AES128-GCM-SHA256");
+  const HttpResponse m = ok.request("/metrics");
+  CHECK(m.status == 200);
+  CHECK(sample_value(m.body,
+                     "promtls_tls_handshakes_total{result=\"failure\","
+                     "reason=\"no_shared_cipher\"}") == 1);
+}
+
+TEST_CASE("serve negotiates a configured group and refuses clients without one") {
+  ServePki pki;
+  std::vector<std::string> args = pki.tls_args("require");
+  args.insert(args.end(), {"--set", "METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES=CurveP384"});
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  TlsConnection ok(s.port, pki.client());
+  REQUIRE(ok.handshake_ok());
+  CHECK(ok.group() == "secp384r1");
+  CHECK(ok.request("/metrics").status == 200);
+  ClientOptions o = pki.client();
+  o.groups = "X25519:P-256";
+  TlsConnection refused(s.port, o);
+  CHECK_FALSE(refused.handshake_ok());
+}
+
+TEST_CASE(
+    "serve with the tigera profile asks RequireAnyClientCert for a certificate it does not "
+    "verify") {
+  ServePki pki;
+  const std::vector<std::string> args{"--profile", "tigera",
+                                      "--set",     "METRICS_ENABLED=true",
+                                      "--set",     "METRICS_SCHEME=https",
+                                      "--set",     "METRICS_TLS_CERT_FILE=" + pki.server_cert,
+                                      "--set",     "METRICS_TLS_KEY_FILE=" + pki.server_key,
+                                      "--set",     "METRICS_TLS_CA_FILE=" + pki.ca_file,
+                                      "--set",     "METRICS_CLIENT_AUTH=RequireAnyClientCert"};
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  CHECK(s.process->log().find("client_auth=require-any") != std::string::npos);
+  CHECK(https_get(s.port, "/metrics", pki.client("foreign")).status == 200);
+  CHECK(https_get(s.port, "/metrics", pki.client()).status == 200);
+  const HttpResponse none = https_get(s.port, "/metrics", pki.client("none"));
+  CHECK(none.status == 0);
+}
+
+TEST_CASE("serve with the tigera profile and metrics disabled exits 1") {
+  const RunResult r =
+      run({promtls_binary(), "serve", "--no-env", "--profile", "tigera", "--listen", "127.0.0.1:0"},
+          {}, 10000);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("disables the metrics endpoint") != std::string::npos);
+}
+
+TEST_CASE("serve refuses a world-writable private key file with exit code 3") {
+  ServePki pki;
+  std::filesystem::permissions(pki.server_key, std::filesystem::perms::others_write,
+                               std::filesystem::perm_options::add);
+  std::vector<std::string> argv{promtls_binary(), "serve", "--no-env", "--listen", "127.0.0.1:0"};
+  for (const auto& a : pki.tls_args("require")) argv.push_back(a);
+  const RunResult r = run(argv, {}, 10000);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("world-writable") != std::string::npos);
+  CHECK(r.err.find("PRIVATE KEY") == std::string::npos);
+}
+
+TEST_CASE("serve prints the configuration errors and exits 1 without listening") {
+  ServePki pki;
+  std::vector<std::string> argv{promtls_binary(), "serve", "--no-env", "--listen", "127.0.0.1:0"};
+  for (const auto& a : pki.tls_args("bogus")) argv.push_back(a);
+  const RunResult r = run(argv, {}, 10000);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("invalid METRICS_PROMETHEUS_TLS_CLIENT_AUTH \"bogus\"") != std::string::npos);
+  CHECK(r.err.find("listening") == std::string::npos);
+}
+
+TEST_CASE("serve exits 3 when the listen address is taken") {
+  ServePki pki;
+  Serve first = start_serve({}, pki.log_path("first.log"));
+  const RunResult r = run({promtls_binary(), "serve", "--no-env", "--listen",
+                           "127.0.0.1:" + std::to_string(first.port)},
+                          {}, 10000);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port)) !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace promtls::test

@@ -1,0 +1,110 @@
+// A small blocking OpenSSL client for integration tests of `promtls serve`: connect on loopback,
+// handshake with optional client certificate and restricted versions/suites/groups, send one or
+// more HTTP/1.1 requests, read responses. Also raw-TCP helpers for abuse tests and a background
+// process wrapper that stops what it starts. Independent of the product's own probe client.
+// Not thread-safe per object.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace promtls::test {
+
+struct ClientOptions {
+  std::string ca_file;    // verify the server against this CA ("" = no verification)
+  std::string cert_file;  // client certificate chain ("" = none)
+  std::string key_file;
+  std::string server_name = "localhost";
+  int min_version = 0;        // 0x0303 / 0x0304; 0 = library default
+  int max_version = 0;        // 0 = library maximum
+  std::string tls12_ciphers;  // OpenSSL names; "" = default
+  std::string groups;         // OpenSSL names joined by ':'; "" = default
+  int timeout_ms = 5000;
+};
+
+struct HttpResponse {
+  int status = 0;  // 0 when no response was read
+  std::string headers;
+  std::string body;
+};
+
+// One TLS connection; requests may be repeated on it (keep-alive).
+class TlsConnection {
+ public:
+  TlsConnection(int port, const ClientOptions& options);
+  ~TlsConnection();
+  TlsConnection(const TlsConnection&) = delete;
+  TlsConnection& operator=(const TlsConnection&) = delete;
+
+  bool handshake_ok() const { return handshake_ok_; }
+  const std::string& error() const { return error_; }  // why the handshake or a request failed
+  std::string version() const;                         // "TLSv1.3"
+  std::string cipher() const;
+  std::string group() const;        // negotiated group name, "" when unknown
+  std::string peer_serial() const;  // server certificate serial, lower-case hex
+
+  // Sends `method path` with Connection: keep-alive and reads one response; status 0 on failure.
+  HttpResponse request(const std::string& path, const std::string& method = "GET");
+
+ private:
+  int fd_ = -1;
+  void* ctx_ = nullptr;
+  void* ssl_ = nullptr;
+  bool handshake_ok_ = false;
+  std::string error_;
+  std::string pending_;
+};
+
+// Connects, handshakes and GETs `path` once. `error` receives the failure text.
+HttpResponse https_get(int port, const std::string& path, const ClientOptions& options,
+                       std::string* error = nullptr);
+
+// Plain TCP: connect to 127.0.0.1:port; -1 on failure. The caller closes.
+int tcp_connect(int port);
+// Writes `request` on a new plain connection and reads until the peer closes or `timeout_ms`
+// passes; returns what was read.
+std::string raw_exchange(int port, const std::string& request, int timeout_ms = 5000);
+// Parses status, headers and body of an HTTP/1.1 response text (Content-Length bodies).
+HttpResponse parse_response(const std::string& text);
+
+// A child process started in the background with stdout and stderr appended to `log_path`.
+// The destructor sends SIGKILL if it still runs and reaps it.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+          std::string log_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const;
+  // The exit code (128+N when killed by signal N), or nullopt when still running after
+  // `timeout_ms`.
+  std::optional<int> wait(int timeout_ms);
+  std::string log() const;
+  // Waits until `needle` appears in the log; false after `timeout_ms` or when the process exits.
+  bool wait_for_log(const std::string& needle, int timeout_ms);
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_;
+  std::string log_path_;
+};
+
+// `promtls serve` started with `args` (and "--listen 127.0.0.1:0"), waiting for its listening
+// events. port is the main listener's, probe_port the probe listener's (0 when none).
+struct Serve {
+  std::unique_ptr<Process> process;
+  int port = 0;
+  int probe_port = 0;
+};
+// Throws std::runtime_error (with the log) when serve does not start listening within 10 s.
+Serve start_serve(const std::vector<std::string>& args, const std::string& log_path,
+                  const std::vector<std::string>& env = {});
+
+}  // namespace promtls::test
