@@ -274,15 +274,18 @@ ordered_json certificate_json(const CertInfo& cert, const std::string& source, s
   j["serial"] = cert.serial;
   j["sans"] = cert.sans();
   j["not_before"] = format_rfc3339(cert.not_before_unix);
+  j["not_before_unix"] = cert.not_before_unix;
   j["not_after"] = format_rfc3339(cert.not_after_unix);
   j["not_after_unix"] = cert.not_after_unix;
   const CertJudgement judgement = judge_certificate(cert, options.expiry, options.now_unix);
   j["days_left"] = judgement.days_left;
-  j["lifetime_used_percent"] = std::round(judgement.lifetime_used_percent * 10) / 10;
+  j["lifetime_used_percent"] = judgement.lifetime_used_percent;
   j["key"] = {{"type", cert.key.type}, {"bits", cert.key.bits}};
+  if (!cert.key.curve.empty()) j["key"]["curve"] = cert.key.curve;
   j["signature_algorithm"] = cert.signature_algorithm;
   j["sha256_fingerprint"] = cert.sha256_fingerprint;
   j["is_ca"] = cert.is_ca;
+  j["extended_key_usage"] = cert.extended_key_usage;
   j["status"] = std::string(to_string(judgement.status));
   return j;
 }

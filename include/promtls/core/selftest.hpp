@@ -162,7 +162,8 @@ int exit_code(const SelftestReport& report);
 // `options.expiry` at `options.now_unix`, as inspect reports it.
 std::string certificate_status(const CertInfo& cert, const SelftestOptions& options);
 
-// A certificate with inspect's fields (DESIGN.md) at `options.now_unix`.
+// A certificate with the fields inspect's JSON gives it (DESIGN.md; core/inspect_report.cpp),
+// judged by core::judge_certificate() at `options.now_unix`.
 nlohmann::ordered_json certificate_json(const CertInfo& cert, const std::string& source,
                                         std::size_t index, const SelftestOptions& options);
 
