@@ -116,6 +116,10 @@ step curl --cacert ca.crt https://localhost:$port/metrics "(no client certificat
 set +e
 curl -sS --cacert ca.crt --resolve "localhost:$port:127.0.0.1" "https://localhost:$port/metrics" 2>&1 | head -2
 set -e
+step promtls selftest --env-file good.env --connect localhost:$port --ca ca.crt \
+  --cert client.crt --key client.key
+"$bin" selftest --no-env --env-file good.env --connect "localhost:$port" --ca ca.crt \
+  --cert client.crt --key client.key
 kill -TERM "$serve_pid"; wait "$serve_pid"; serve_pid=
 echo "(serve drained and exited 0)"
 
