@@ -10,6 +10,7 @@
 
 #include "cert_info.hpp"
 #include "promtls/core/go.hpp"
+#include "promtls/tls/fast_cert.hpp"
 
 namespace promtls::tls {
 namespace {
@@ -117,8 +118,11 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
   for (const PemBlock& block : blocks) {
     if (block.name == "CERTIFICATE" || block.name == "TRUSTED CERTIFICATE") {
       ++facts.certificate_blocks;
-      if (X509Ptr cert = parse_x509(block.data, block.name != "CERTIFICATE")) {
-        facts.certificates.push_back(detail::cert_info(cert.get()));
+      // The fast reader gives the same fields as the full parse without building the public
+      // key, which is most of d2i_X509's cost (tests/unit/fast_cert_test.cpp).
+      core::CertInfo info;
+      if (read_certificate_fast(block.data, info)) {
+        facts.certificates.push_back(std::move(info));
       } else {
         ++facts.bad_certificate_blocks;
       }
