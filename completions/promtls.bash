@@ -80,7 +80,7 @@ _promtls_subcommands+=" rules"
 _promtls_rules() {
     case $prev in
         --format) _promtls_words "prometheus-rule prometheus"; return ;;
-        --metrics-compat) _promtls_words "none tigera"; return ;;
+        --metrics-compat) _promtls_words "promtls tigera"; return ;;
         --warn-days | --crit-days | --name | --namespace | --label) return ;;
     esac
     _promtls_words "--help --format --metrics-compat --warn-days --crit-days --name --namespace

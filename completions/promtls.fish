@@ -83,7 +83,7 @@ complete -c promtls -n '__fish_seen_subcommand_from selftest' -l crit-days -x -d
 complete -c promtls -n __fish_use_subcommand -a rules -d 'Print Prometheus alerting rules'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -s h -l help -d 'Print help and exit'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l format -x -a 'prometheus-rule prometheus' -d 'PrometheusRule object or plain rules file'
-complete -c promtls -n '__fish_seen_subcommand_from rules' -l metrics-compat -x -a 'none tigera' -d 'Metric names to alert on'
+complete -c promtls -n '__fish_seen_subcommand_from rules' -l metrics-compat -x -a 'promtls tigera' -d 'Metric names to alert on'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l warn-days -x -d 'Warning alerts fire when fewer than DAYS are left'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l crit-days -x -d 'Critical alerts fire when fewer than DAYS are left'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l name -x -d 'metadata.name of the PrometheusRule'

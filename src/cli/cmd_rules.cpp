@@ -12,7 +12,7 @@ namespace {
 
 struct RulesCliOptions {
   std::string format = "prometheus-rule";
-  std::string metrics_compat = "none";
+  std::string metrics_compat = "promtls";
   int warn_days = core::kDefaultWarnDays;
   int crit_days = core::kDefaultCritDays;
   bool warn_days_given = false;
@@ -62,7 +62,7 @@ void register_rules(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   sub->add_option("--metrics-compat", options->metrics_compat,
                   "alert on promtls' metric names, or reproduce the Tigera operator's rules")
-      ->check(CLI::IsMember({"none", "tigera"}))
+      ->check(CLI::IsMember({"promtls", "tigera"}))
       ->capture_default_str();
   sub->add_option("--warn-days", options->warn_days,
                   "the warning alerts fire when fewer than DAYS are left")

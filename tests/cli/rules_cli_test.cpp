@@ -89,7 +89,7 @@ TEST_CASE("promtool test rules fires each Tigera operator alert at its exact thr
 }
 
 TEST_CASE("the PrometheusRule's spec holds the same groups as the plain rules file") {
-  for (const std::string compat : {"none", "tigera"}) {
+  for (const std::string compat : {"promtls", "tigera"}) {
     const RunResult object = run_promtls({"rules", "--metrics-compat", compat});
     const RunResult plain =
         run_promtls({"rules", "--metrics-compat", compat, "--format", "prometheus"});
