@@ -72,7 +72,10 @@ int severity_rank(CertStatus status) {
 }
 
 bool reaches(CertStatus status, FailOn fail_on) {
-  const int rank = severity_rank(status);
+  return rank_reaches(severity_rank(status), fail_on);
+}
+
+bool rank_reaches(int rank, FailOn fail_on) {
   switch (fail_on) {
     case FailOn::warning:
       return rank >= 1;

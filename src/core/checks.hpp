@@ -24,6 +24,26 @@ class FindingSink {
   std::vector<Finding>& out_;
 };
 
+// Records the component's own startup errors: each is an error finding whose message is the
+// component's, and the first one recorded (callers evaluate in the component's order) is the
+// error it returns.
+class UpstreamErrors {
+ public:
+  explicit UpstreamErrors(FindingSink& sink) : sink_(sink) {}
+  void add(std::string code, std::vector<std::string> variables, std::string message,
+           std::string hint) {
+    if (first_.empty()) first_ = message;
+    sink_.add(std::move(code), Severity::error, std::move(variables), std::move(message),
+              std::move(hint));
+  }
+  bool empty() const { return first_.empty(); }
+  const std::string& first() const { return first_; }
+
+ private:
+  FindingSink& sink_;
+  std::string first_;
+};
+
 // Which variable named each credential file, for messages.
 struct CredentialPaths {
   std::string cert_variable;

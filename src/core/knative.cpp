@@ -140,13 +140,7 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
   TlsConfig& tls = config.tls_config;
   config.profile = Profile::knative;
 
-  std::string upstream_error;
-  const auto upstream = [&](std::string code, std::vector<std::string> vars, std::string message,
-                            std::string hint) {
-    if (upstream_error.empty()) upstream_error = message;
-    sink.add(std::move(code), Severity::error, std::move(vars), std::move(message),
-             std::move(hint));
-  };
+  UpstreamErrors upstream(sink);
 
   // §3 host and port. R-G1: set means non-empty; R-G2: no trimming.
   config.host = s(env.get(kHost));
@@ -155,15 +149,16 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
   if (const auto port = go::parse_uint(port_raw, 16, parse_error)) {
     config.port = static_cast<std::uint16_t>(*port);
     if (*port < 1024) {
-      upstream("port-out-of-range", {s(kPort)},
-               "prometheus port " + std::to_string(*port) + ", should be between 1024 and 65535",
-               "ports below 1024 need privileges knative does not ask for; 9090 is the default");
+      upstream.add(
+          "port-out-of-range", {s(kPort)},
+          "prometheus port " + std::to_string(*port) + ", should be between 1024 and 65535",
+          "ports below 1024 need privileges knative does not ask for; 9090 is the default");
     }
   } else {
-    upstream("port-invalid", {s(kPort)},
-             "prometheus port " + go::quote(port_raw) +
-                 " could not be parsed as a port number: " + parse_error,
-             "a decimal number from 1024 to 65535, without sign or white space");
+    upstream.add("port-invalid", {s(kPort)},
+                 "prometheus port " + go::quote(port_raw) +
+                     " could not be parsed as a port number: " + parse_error,
+                 "a decimal number from 1024 to 65535, without sign or white space");
   }
   config.listen_address =
       (config.host.find(':') != std::string::npos ? "[" + config.host + "]" : config.host) + ":" +
@@ -179,10 +174,10 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
   const bool auth_verifies = auth == "optional" || auth == "require";
   config.tls = !cert.empty() && !key.empty();
   if (cert.empty() != key.empty()) {
-    upstream("tls-cert-key-unpaired", {s(cert.empty() ? kKey : kCert)},
-             "both METRICS_PROMETHEUS_TLS_CERT and METRICS_PROMETHEUS_TLS_KEY must be set or "
-             "neither",
-             "set " + s(cert.empty() ? kCert : kKey) + " too, or unset both for plain HTTP");
+    upstream.add("tls-cert-key-unpaired", {s(cert.empty() ? kKey : kCert)},
+                 "both METRICS_PROMETHEUS_TLS_CERT and METRICS_PROMETHEUS_TLS_KEY must be set or "
+                 "neither",
+                 "set " + s(cert.empty() ? kCert : kKey) + " too, or unset both for plain HTTP");
   }
   if (!auth_valid) {
     const std::string lowered = go::to_lower_ascii(auth_raw);
@@ -191,37 +186,38 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
     if (lowered.find("verifyclientcertifgiven") != std::string::npos) {
       hint = "did you mean optional?";
     }
-    upstream("client-auth-invalid", {s(kAuth)},
-             "invalid METRICS_PROMETHEUS_TLS_CLIENT_AUTH " + go::quote(auth_raw) +
-                 ": must be \"none\", \"optional\", or \"require\"",
-             hint);
+    upstream.add("client-auth-invalid", {s(kAuth)},
+                 "invalid METRICS_PROMETHEUS_TLS_CLIENT_AUTH " + go::quote(auth_raw) +
+                     ": must be \"none\", \"optional\", or \"require\"",
+                 hint);
   }
   if (!config.tls && ((auth_valid && auth_verifies) || !ca.empty())) {
     std::vector<std::string> vars;
     if (auth_verifies) vars.push_back(s(kAuth));
     if (!ca.empty()) vars.push_back(s(kCa));
-    upstream("mtls-requires-tls", vars,
-             "METRICS_PROMETHEUS_TLS_CLIENT_AUTH and METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE "
-             "require TLS to be enabled (METRICS_PROMETHEUS_TLS_CERT and "
-             "METRICS_PROMETHEUS_TLS_KEY must be set)",
-             "set the certificate and key, or drop the client-auth settings");
+    upstream.add("mtls-requires-tls", vars,
+                 "METRICS_PROMETHEUS_TLS_CLIENT_AUTH and METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE "
+                 "require TLS to be enabled (METRICS_PROMETHEUS_TLS_CERT and "
+                 "METRICS_PROMETHEUS_TLS_KEY must be set)",
+                 "set the certificate and key, or drop the client-auth settings");
   }
   const std::string ca_trimmed(go::trim_space(ca));
   if (config.tls && auth_verifies && ca_trimmed.empty()) {
-    upstream("client-ca-required", {s(kCa), s(kAuth)},
-             "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE must be set when "
-             "METRICS_PROMETHEUS_TLS_CLIENT_AUTH is " +
-                 go::quote(auth) + " (client certs cannot be validated without a CA)",
-             "point it at the PEM bundle of the CA that signs your scrapers' certificates");
+    upstream.add("client-ca-required", {s(kCa), s(kAuth)},
+                 "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE must be set when "
+                 "METRICS_PROMETHEUS_TLS_CLIENT_AUTH is " +
+                     go::quote(auth) + " (client certs cannot be validated without a CA)",
+                 "point it at the PEM bundle of the CA that signs your scrapers' certificates");
   }
   if (config.tls && (auth.empty() || auth == "none") && !ca_trimmed.empty()) {
-    upstream("client-ca-without-client-auth", {s(kCa), s(kAuth)},
-             "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE is set but "
-             "METRICS_PROMETHEUS_TLS_CLIENT_AUTH is " +
-                 go::quote(auth) +
-                 "; set METRICS_PROMETHEUS_TLS_CLIENT_AUTH to \"optional\" or \"require\" to use "
-                 "client certificate verification",
-             "set METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require for mTLS, or unset the CA file");
+    upstream.add(
+        "client-ca-without-client-auth", {s(kCa), s(kAuth)},
+        "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE is set but "
+        "METRICS_PROMETHEUS_TLS_CLIENT_AUTH is " +
+            go::quote(auth) +
+            "; set METRICS_PROMETHEUS_TLS_CLIENT_AUTH to \"optional\" or \"require\" to use "
+            "client certificate verification",
+        "set METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require for mTLS, or unset the CA file");
   }
   if (auth_valid) {
     tls.client_auth = auth == "require"    ? ClientAuth::require
@@ -256,10 +252,10 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
         (var == kMin ? tls.min_version : tls.max_version) = *v;
       } else {
         versions_ok = false;
-        upstream("tls-version-invalid", {s(var)},
-                 "invalid " + s(var) + " " + go::quote(raw) + ": unsupported TLS version " +
-                     go::quote(raw) + ": must be \"1.2\" or \"1.3\"",
-                 version_hint(raw));
+        upstream.add("tls-version-invalid", {s(var)},
+                     "invalid " + s(var) + " " + go::quote(raw) + ": unsupported TLS version " +
+                         go::quote(raw) + ": must be \"1.2\" or \"1.3\"",
+                     version_hint(raw));
       }
     }
     // R-V3, R-V4, R-V6: cipher suites.
@@ -268,10 +264,10 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       for (const std::string_view name : split_list(env.get(kCiphers))) {
         const CipherSuite* suite = find_cipher_suite_by_go_name(name);
         if (suite == nullptr || !suite->go_secure) {
-          upstream("cipher-suite-unknown", {s(kCiphers)},
-                   "invalid METRICS_PROMETHEUS_TLS_CIPHER_SUITES: unknown cipher suite " +
-                       go::quote(name),
-                   cipher_hint(name));
+          upstream.add("cipher-suite-unknown", {s(kCiphers)},
+                       "invalid METRICS_PROMETHEUS_TLS_CIPHER_SUITES: unknown cipher suite " +
+                           go::quote(name),
+                       cipher_hint(name));
         } else {
           ids.push_back(suite->id);
         }
@@ -286,7 +282,7 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
         const auto it = std::find_if(spellings.begin(), spellings.end(),
                                      [&](const GroupSpelling& g) { return g.spelling == name; });
         if (it == spellings.end()) {
-          upstream(
+          upstream.add(
               "curve-unknown", {s(kCurves)},
               "invalid METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES: unknown curve " + go::quote(name),
               curve_hint(name));
@@ -303,15 +299,15 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       if (inspector != nullptr) {
         const FileFacts facts = inspector->inspect(ca_trimmed);
         if (!facts.readable) {
-          upstream("client-ca-unreadable", {s(kCa)},
-                   "reading METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE: " + facts.read_error,
-                   "mount the CA bundle at that path, or fix the path");
+          upstream.add("client-ca-unreadable", {s(kCa)},
+                       "reading METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE: " + facts.read_error,
+                       "mount the CA bundle at that path, or fix the path");
         } else if (facts.certificates.empty()) {
-          upstream("client-ca-no-certificates", {s(kCa)},
-                   "no valid CA certificates found in METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE",
-                   "the file must hold at least one PEM CERTIFICATE block that parses");
+          upstream.add("client-ca-no-certificates", {s(kCa)},
+                       "no valid CA certificates found in METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE",
+                       "the file must hold at least one PEM CERTIFICATE block that parses");
         }
-      } else if (upstream_error.empty()) {
+      } else if (upstream.empty()) {
         out.upstream.files_checked = false;
       }
     }
@@ -405,8 +401,8 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
   }
   check_unknown_variables(env, Profile::knative, sink);
 
-  out.upstream.accepts = upstream_error.empty();
-  out.upstream.error = upstream_error;
+  out.upstream.accepts = upstream.empty();
+  out.upstream.error = upstream.first();
 }
 
 }  // namespace promtls::core::detail

@@ -227,16 +227,7 @@ int severity_rank(LicenseStatus status) {
 }
 
 bool reaches(LicenseStatus status, FailOn fail_on) {
-  const int rank = severity_rank(status);
-  switch (fail_on) {
-    case FailOn::warning:
-      return rank >= 1;
-    case FailOn::critical:
-      return rank >= 2;
-    case FailOn::expired:
-      return rank >= 3;
-  }
-  return false;
+  return rank_reaches(severity_rank(status), fail_on);
 }
 
 std::optional<std::int64_t> parse_tigera_time(std::string_view t) {

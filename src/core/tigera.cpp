@@ -184,13 +184,7 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
   TlsConfig& tls = config.tls_config;
   config.profile = Profile::tigera;
 
-  std::string upstream_error;
-  const auto upstream = [&](std::string code, std::vector<std::string> vars, std::string message,
-                            std::string hint) {
-    if (upstream_error.empty()) upstream_error = message;
-    sink.add(std::move(code), Severity::error, std::move(vars), std::move(message),
-             std::move(hint));
-  };
+  UpstreamErrors upstream(sink);
 
   // §1: METRICS_ENABLED and METRICS_SCHEME are compared with strings.EqualFold, untrimmed.
   const std::string_view enabled_raw = env.get(kEnabled);
@@ -222,12 +216,12 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
       tls.client_auth = *mode;
     } else {
       tls_parse_failed = true;
-      upstream("client-auth-invalid", {s(kAuth)},
-               "unsupported client auth type: " + s(auth_raw) +
-                   " (supported: RequireAndVerifyClientCert, RequireAnyClientCert, "
-                   "VerifyClientCertIfGiven, NoClientCert)",
-               client_auth_hint(auth_raw) +
-                   " (the operator logs \"invalid METRICS_CLIENT_AUTH\" and exits 1)");
+      upstream.add("client-auth-invalid", {s(kAuth)},
+                   "unsupported client auth type: " + s(auth_raw) +
+                       " (supported: RequireAndVerifyClientCert, RequireAnyClientCert, "
+                       "VerifyClientCertIfGiven, NoClientCert)",
+                   client_auth_hint(auth_raw) +
+                       " (the operator logs \"invalid METRICS_CLIENT_AUTH\" and exits 1)");
     }
     const std::string_view min_raw = env.get(kMin);
     if (min_raw.empty() || min_raw == "1.2") {
@@ -236,7 +230,7 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
       tls.min_version = kTls13;
     } else {
       tls_parse_failed = true;
-      upstream(
+      upstream.add(
           "tls-version-invalid", {s(kMin)},
           "unsupported TLS version: " + s(min_raw) + " (supported versions: 1.2, 1.3)",
           version_hint(min_raw) + " (the operator logs \"invalid TLS_MIN_VERSION\" and exits 1)");
@@ -278,13 +272,14 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
     if (!listen.error.empty()) {
       const bool about_port = listen.error.find("port") != std::string::npos &&
                               listen.error.find("colons") == std::string::npos;
-      upstream(about_port ? "port-invalid" : "host-listen-failure", {s(about_port ? kPort : kHost)},
-               listen.error,
-               about_port ? "the operator does not validate METRICS_PORT: the manager fails to "
-                            "listen and the operator exits 1 (\"problem running manager\"); use "
-                            "9484"
-                          : "the operator joins host and port with ':' and no brackets: write an "
-                            "IPv6 address as [::1]");
+      upstream.add(about_port ? "port-invalid" : "host-listen-failure",
+                   {s(about_port ? kPort : kHost)}, listen.error,
+                   about_port
+                       ? "the operator does not validate METRICS_PORT: the manager fails to "
+                         "listen and the operator exits 1 (\"problem running manager\"); use "
+                         "9484"
+                       : "the operator joins host and port with ':' and no brackets: write an "
+                         "IPv6 address as [::1]");
     }
     if (listen.service_name) {
       sink.add("port-service-name", Severity::info, {s(kPort)},
@@ -413,8 +408,8 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
   }
   check_unknown_variables(env, Profile::tigera, sink);
 
-  out.upstream.accepts = upstream_error.empty();
-  out.upstream.error = upstream_error;
+  out.upstream.accepts = upstream.empty();
+  out.upstream.error = upstream.first();
 }
 
 }  // namespace promtls::core::detail

@@ -58,4 +58,8 @@ int severity_rank(CertStatus status);
 // expired: == 3).
 bool reaches(CertStatus status, FailOn fail_on);
 
+// True when a severity rank (0 ok, 1 warning, 2 critical, 3 expired) reaches `fail_on`; the one
+// rule behind reaches() for certificates and licenses.
+bool rank_reaches(int rank, FailOn fail_on);
+
 }  // namespace promtls::core
