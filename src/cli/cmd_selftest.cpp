@@ -11,9 +11,17 @@
 #include "common.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
+#include "promtls/core/finding.hpp"
+#include "promtls/core/report.hpp"
 #include "promtls/core/selftest.hpp"
 #include "promtls/core/tls_catalog.hpp"
 #include "promtls/net/probe.hpp"
+#include "promtls/net/server.hpp"
+#include "promtls/tls/pem.hpp"
+
+#ifndef PROMTLS_VERSION
+#define PROMTLS_VERSION "0.0.0"
+#endif
 
 namespace promtls::cli {
 namespace {
@@ -35,6 +43,7 @@ struct SelftestOptions {
   std::size_t load = 0;
   std::size_t concurrency = 4;
   bool new_connections = false;
+  bool local = false;
   std::string output = "text";
   std::string at;
   std::int64_t warn_days = core::ExpiryPolicy{}.warn_days;
@@ -151,6 +160,37 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   return setup;
 }
 
+// selftest --local: serve with the same environment, in-process on an ephemeral loopback port.
+// Refuses a configuration serve would refuse (exit 1, the findings on stderr); throws
+// promtls::Error (exit 3) when the credentials cannot be loaded or the port cannot be bound.
+std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
+  std::vector<core::Finding> ignored;  // env source warnings are printed by resolve_setup
+  const core::EnvSnapshot env = gather_env(o.sources, ignored);
+  core::EvaluateOptions options;
+  options.now_unix = resolve_now("");
+  options.tls_library = tls::library_info();
+  tls::OpenSslFileInspector inspector;
+  const core::Evaluation evaluation =
+      core::evaluate(env, core::Profile::knative, options, &inspector);
+  if (core::fails(evaluation.findings, false)) {
+    std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
+    throw Error("selftest --local: the configuration has errors; not starting the server",
+                kExitCheckFailed);
+  }
+  if (!evaluation.config.enabled || !evaluation.config.tls) {
+    throw Error(
+        "selftest --local: no TLS configuration: set METRICS_PROMETHEUS_TLS_CERT and "
+        "METRICS_PROMETHEUS_TLS_KEY (environment, --env-file or --set) as for serve",
+        kExitUsage);
+  }
+  net::ServerOptions server;
+  server.listen = "127.0.0.1:0";
+  server.tls = evaluation.config.tls_config;
+  server.drain_timeout = std::chrono::seconds(2);
+  server.version = PROMTLS_VERSION;
+  return std::make_unique<net::LocalServer>(server);
+}
+
 int run_load(const SelftestOptions& o, net::Prober& prober) {
   // One verifying scrape first: a load run never passes a server that does not verify.
   const core::Exchange first = prober.scrape();
@@ -184,7 +224,16 @@ int run(const SelftestOptions& o) {
   // A server may close the connection while we write; that is a result, not a signal.
   std::signal(SIGPIPE, SIG_IGN);
   const std::int64_t now = resolve_now(o.at);
-  const Setup setup = resolve_setup(o, now);
+  if (o.local && !o.connect.empty()) {
+    throw Error("--local and --connect exclude each other", kExitUsage);
+  }
+  // Stopped when this function returns or throws.
+  const std::unique_ptr<net::LocalServer> local = o.local ? start_local(o) : nullptr;
+  Setup setup = resolve_setup(o, now);
+  if (local) {
+    setup.target.host = "127.0.0.1";
+    setup.target.port = local->port();
+  }
 
   net::ClientTlsOptions tls_options;
   tls_options.ca_file = o.ca;
@@ -209,6 +258,7 @@ int run(const SelftestOptions& o) {
       run.probes.push_back(prober.probe(plan));
     }
   }
+  if (local) local->stop();
   core::SelftestOptions judge_options;
   judge_options.now_unix = now;
   judge_options.expiry.warn_days = o.warn_days;
@@ -264,6 +314,9 @@ void register_selftest(CLI::App& app, int& exit_code) {
   sub->add_option("--expect-ciphers", options->expect_ciphers,
                   "the allowed TLS 1.2 cipher suites, comma-separated Go names")
       ->type_name("LIST");
+  sub->add_flag("--local", options->local,
+                "start serve in-process with the same configuration on an ephemeral loopback "
+                "port (127.0.0.1), run every check and probe against it, and stop it");
   sub->add_flag("--no-probes", options->no_probes, "skip the policy probes");
   sub->add_option("--load", options->load, "load mode: make N scrapes and report rates and latency")
       ->check(CLI::PositiveNumber)
@@ -294,6 +347,10 @@ void register_selftest(CLI::App& app, int& exit_code) {
       "probes that must be refused: no client certificate under require (served under\n"
       "optional), a client certificate from a foreign CA, TLS 1.2 when the minimum is 1.3,\n"
       "TLS 1.3 when the maximum is 1.2, TLS 1.2 suites outside the allow list, plain HTTP.\n"
+      "\nLocal mode: --local starts serve in-process with the same configuration on\n"
+      "127.0.0.1 (an ephemeral port), runs every check and probe against it and stops it; a\n"
+      "configuration serve would refuse exits 1 before anything starts. The server's log goes\n"
+      "to stderr. Pass --servername when the certificate does not name 127.0.0.1.\n"
       "\nExit status: 0 every check passed, 1 a check failed (a chain that does not verify\n"
       "always fails), 2 usage error, 3 could not resolve or connect.\n");
   sub->callback([options, &exit_code] { exit_code = run(*options); });

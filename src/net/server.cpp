@@ -7,6 +7,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,7 +15,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <ctime>
+#include <iostream>
 #include <memory>
+#include <thread>
 #include <unordered_set>
 #include <utility>  // before Boost 1.74's asio/awaitable.hpp with GCC 12 (std::exchange)
 
@@ -66,15 +69,23 @@ std::string endpoint_text(const tcp::endpoint& ep) {
 
 class Server {
  public:
-  explicit Server(const ServerOptions& options)
-      : options_(options),
-        log_(options.log_format),
-        signals_(ioc_, SIGTERM, SIGINT),
-        hup_(ioc_, SIGHUP),
-        reload_timer_(ioc_),
-        drain_timer_(ioc_) {}
+  // `signals`: handle SIGTERM/SIGINT (drain) and SIGHUP (reload) process-wide, as promtls serve
+  // does; an in-process server (LocalServer) is stopped by stop() instead.
+  Server(const ServerOptions& options, bool signals)
+      : options_(options), log_(options.log_format), reload_timer_(ioc_), drain_timer_(ioc_) {
+    if (signals) {
+      signals_.emplace(ioc_, SIGTERM, SIGINT);
+      hup_.emplace(ioc_, SIGHUP);
+    }
+  }
 
   int run() {
+    start();
+    return loop();
+  }
+
+  // Loads the credentials, binds the listeners and arms the timers; throws promtls::Error.
+  void start() {
     if (options_.tls) {
       credentials_.emplace(*options_.tls);
       generation_ = std::make_shared<TlsGeneration>(credentials_->current());
@@ -97,15 +108,31 @@ class Server {
     }
     if (sources_) sources_->start();
 
-    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-      if (!ec) begin_drain(sig);
-    });
+    if (signals_) {
+      signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (!ec) begin_drain(sig);
+      });
+    }
     wait_hup();
     schedule_reload_check();
+  }
+
+  // Runs the I/O loop until the server has drained.
+  int loop() {
     ioc_.run();
     if (sources_) sources_->stop();
     log_.log("info", "stopped", {{"open_connections", std::to_string(sessions_.size())}});
     return kExitOk;
+  }
+
+  // The main listener's bound port (after start()).
+  unsigned short port() const { return listeners_.front()->acceptor.local_endpoint().port(); }
+
+  // Thread-safe: drains as SIGTERM would.
+  void stop() {
+    asio::post(ioc_, [this] {
+      if (!draining_) begin_drain(0);
+    });
   }
 
   // --- used by sessions ---
@@ -240,7 +267,8 @@ class Server {
   void on_accept(tcp::socket socket, bool probe);
 
   void wait_hup() {
-    hup_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!hup_) return;
+    hup_->async_wait([this](const boost::system::error_code& ec, int) {
       if (ec) return;
       if (credentials_) report_reload(credentials_->reload(), "sighup");
       wait_hup();
@@ -276,14 +304,16 @@ class Server {
   void begin_drain(int sig) {
     draining_ = true;
     log_.log("info", "draining",
-             {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+             {{"signal", sig == SIGTERM  ? "SIGTERM"
+                         : sig == SIGINT ? "SIGINT"
+                                         : "none"},
               {"open_connections", std::to_string(sessions_.size())}});
     for (auto& l : listeners_) {
       boost::system::error_code ignored;
       l->acceptor.close(ignored);
     }
     reload_timer_.cancel();
-    hup_.cancel();
+    if (hup_) hup_->cancel();
     // drain() may close sessions, which removes them from the set: iterate over a copy.
     const std::vector<SessionBase*> open(sessions_.begin(), sessions_.end());
     for (SessionBase* s : open) s->drain();
@@ -308,8 +338,8 @@ class Server {
   ServerOptions options_;
   Logger log_;
   asio::io_context ioc_{1};
-  asio::signal_set signals_;
-  asio::signal_set hup_;
+  std::optional<asio::signal_set> signals_;
+  std::optional<asio::signal_set> hup_;
   asio::steady_timer reload_timer_;
   asio::steady_timer drain_timer_;
   std::vector<std::unique_ptr<Listener>> listeners_;
@@ -583,8 +613,35 @@ std::optional<Endpoint> parse_endpoint(const std::string& address) {
 }
 
 int run(const ServerOptions& options) {
-  Server server(options);
+  Server server(options, true);
   return server.run();
+}
+
+struct LocalServer::Impl {
+  explicit Impl(const ServerOptions& options) : server(options, false) {}
+  Server server;
+  std::thread thread;
+};
+
+LocalServer::LocalServer(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {
+  impl_->server.start();
+  impl_->thread = std::thread([impl = impl_.get()] {
+    try {
+      impl->server.loop();
+    } catch (const std::exception& e) {
+      std::cerr << "promtls: in-process server stopped: " << e.what() << "\n";
+    }
+  });
+}
+
+LocalServer::~LocalServer() { stop(); }
+
+unsigned short LocalServer::port() const { return impl_->server.port(); }
+
+void LocalServer::stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->server.stop();
+  impl_->thread.join();
 }
 
 }  // namespace promtls::net

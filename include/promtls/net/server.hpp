@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,25 @@ struct ServerOptions {
 // promtls::Error (exit 3) when an address does not parse or cannot be bound, or when the
 // credentials cannot be loaded at start.
 int run(const ServerOptions& options);
+
+// The same server in-process, for selftest --local: the constructor loads the credentials, binds
+// `options.listen` (port 0 picks one) and starts serving on a background thread; it throws
+// promtls::Error as run() does. No signal handlers are installed. stop() drains (bounded by
+// drain_timeout) and joins; the destructor calls it.
+class LocalServer {
+ public:
+  explicit LocalServer(const ServerOptions& options);
+  ~LocalServer();
+  LocalServer(const LocalServer&) = delete;
+  LocalServer& operator=(const LocalServer&) = delete;
+  // The main listener's bound port.
+  unsigned short port() const;
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Splits "HOST:PORT", ":PORT" or "[V6]:PORT" into host ("" for all interfaces) and port; nullopt
 // when malformed.

@@ -1,0 +1,194 @@
+// promtls selftest against promtls serve: the built binary started on an OS-chosen loopback port
+// under require (every check and probe passes), a configuration that claims require while serve
+// runs with optional (a probe fails), load mode; and selftest --local, which starts serve
+// in-process with the same configuration.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "run.hpp"
+#include "serve_fixture.hpp"
+
+namespace promtls::test {
+namespace {
+
+using nlohmann::json;
+
+const std::string kAt = "--at=2027-01-01T00:00:00Z";
+
+json check(const json& j, const std::string& name) {
+  for (const auto& c : j["checks"]) {
+    if (c["name"] == name) return c;
+  }
+  return nullptr;
+}
+
+// selftest -o json against 127.0.0.1:port with the test CA, the valid client certificate and
+// the serve configuration `policy` (--set arguments), plus `extra`.
+RunResult selftest(int port, const ServePki& pki, const std::vector<std::string>& policy,
+                   const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"selftest",
+                                "--no-env",
+                                "-o",
+                                "json",
+                                kAt,
+                                "--timeout",
+                                "5",
+                                "--connect",
+                                "127.0.0.1:" + std::to_string(port),
+                                "--ca",
+                                pki.ca_file,
+                                "--cert",
+                                pki.client_cert,
+                                "--key",
+                                pki.client_key};
+  args.insert(args.end(), policy.begin(), policy.end());
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_promtls(args);
+}
+
+void stop(Serve& s) {
+  s.process->signal(SIGTERM);
+  CHECK(s.process->wait(5000) == std::optional<int>(0));
+}
+
+TEST_CASE("selftest passes every check and probe against serve under require") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  const RunResult r = selftest(s.port, pki, pki.tls_args("require"));
+  INFO(r.out << r.err << s.process->log());
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["ok"] == true);
+  CHECK(j["tls"]["version"] == "TLSv1.3");
+  CHECK(j["client_certificate"]["requested"] == true);
+  CHECK(j["client_certificate"]["accepted"] == true);
+  CHECK(j["http"]["status"] == 200);
+  REQUIRE(j["checks"].size() > 5);
+  for (const auto& c : j["checks"]) {
+    INFO(c.dump());
+    CHECK(c["ok"] == true);
+  }
+  CHECK(check(j, "probe-no-client-certificate")["ok"] == true);
+  CHECK(check(j, "probe-foreign-ca-client-certificate-refused")["ok"] == true);
+  CHECK(check(j, "probe-tls12-refused")["ok"] == true);
+  CHECK(check(j, "probe-plaintext-http-refused")["ok"] == true);
+  stop(s);
+}
+
+TEST_CASE("selftest fails a configuration that claims require while serve runs with optional") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("optional"), pki.log_path("serve.log"));
+  const RunResult r = selftest(s.port, pki, pki.tls_args("require"));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const json j = json::parse(r.out);
+  CHECK(j["ok"] == false);
+  CHECK(check(j, "probe-no-client-certificate")["ok"] == false);
+  // The same server passes the configuration it really runs.
+  const RunResult ok = selftest(s.port, pki, pki.tls_args("optional"));
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  stop(s);
+}
+
+TEST_CASE("load mode against serve makes every scrape without errors") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  for (const bool fresh : {false, true}) {
+    std::vector<std::string> extra{"--load", "50", "--concurrency", "4"};
+    if (fresh) extra.push_back("--new-connections");
+    const RunResult r = selftest(s.port, pki, {}, extra);
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    CHECK(j["ok"] == true);
+    CHECK(j["load"]["succeeded"] == 50);
+    CHECK(j["load"]["failed"] == 0);
+    CHECK(j["load"]["errors"].empty());
+    CHECK(j["load"]["handshakes"] == (fresh ? 50 : 4));
+  }
+  stop(s);
+}
+
+}  // namespace
+}  // namespace promtls::test
+
+namespace promtls::test {
+namespace {
+
+RunResult selftest_local(const std::vector<std::string>& policy,
+                         const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"selftest", "--no-env", "--local",   "-o",
+                                "json",     kAt,        "--timeout", "5"};
+  args.insert(args.end(), policy.begin(), policy.end());
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_promtls(args);
+}
+
+TEST_CASE("selftest --local proves a valid configuration end to end and exits 0") {
+  ServePki pki;
+  const RunResult r =
+      selftest_local(pki.tls_args("require"),
+                     {"--ca", pki.ca_file, "--cert", pki.client_cert, "--key", pki.client_key});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["ok"] == true);
+  CHECK(j["target"].get<std::string>().rfind("127.0.0.1:", 0) == 0);
+  CHECK(j["target"] != "127.0.0.1:0");
+  CHECK(j["client_certificate"]["accepted"] == true);
+  CHECK(check(j, "probe-no-client-certificate")["ok"] == true);
+  CHECK(check(j, "probe-foreign-ca-client-certificate-refused")["ok"] == true);
+  // The in-process server was stopped.
+  CHECK(r.err.find("stopped") != std::string::npos);
+}
+
+TEST_CASE("selftest --local without a client certificate fails under require") {
+  ServePki pki;
+  const RunResult r = selftest_local(pki.tls_args("require"), {"--ca", pki.ca_file});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(json::parse(r.out)["ok"] == false);
+}
+
+TEST_CASE("selftest --local load mode against the in-process server has no errors") {
+  ServePki pki;
+  const RunResult r = selftest_local(pki.tls_args("require"),
+                                     {"--ca", pki.ca_file, "--cert", pki.client_cert, "--key",
+                                      pki.client_key, "--load", "50", "--concurrency", "4"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["load"]["succeeded"] == 50);
+  CHECK(j["load"]["failed"] == 0);
+}
+
+TEST_CASE("selftest --local refuses a key that does not match the certificate") {
+  ServePki pki;
+  const RunResult r = selftest_local({"--set", "METRICS_PROMETHEUS_TLS_CERT=" + pki.server_cert,
+                                      "--set", "METRICS_PROMETHEUS_TLS_KEY=" + pki.client_key},
+                                     {"--ca", pki.ca_file});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("cert-key-mismatch") != std::string::npos);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("not starting") != std::string::npos);
+  CHECK(r.err.find(pki.client_key) != std::string::npos);
+}
+
+TEST_CASE("selftest --local without a TLS configuration or with --connect is a usage error") {
+  ServePki pki;
+  const RunResult none = selftest_local({});
+  INFO(none.err);
+  CHECK(none.exit_code == 2);
+  CHECK(none.err.find("METRICS_PROMETHEUS_TLS_CERT") != std::string::npos);
+  const RunResult both = selftest_local(pki.tls_args("require"), {"--connect", "127.0.0.1:1"});
+  INFO(both.err);
+  CHECK(both.exit_code == 2);
+  CHECK(both.err.find("--connect") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace promtls::test
