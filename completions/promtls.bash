@@ -71,7 +71,7 @@ _promtls_selftest() {
     esac
     _promtls_words "--help --env-file --set --no-env --connect --servername --ca --cert --key
         --path --timeout --expect-client-auth --expect-min-version --expect-max-version
-        --expect-ciphers --no-probes --load --concurrency --new-connections --output --at
+        --expect-ciphers --local --no-probes --load --concurrency --new-connections --output --at
         --warn-days --crit-days"
 }
 # <<< selftest

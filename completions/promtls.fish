@@ -70,6 +70,7 @@ complete -c promtls -n '__fish_seen_subcommand_from selftest' -l expect-client-a
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l expect-min-version -x -a '1.2 1.3' -d 'The lowest TLS version the server may accept'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l expect-max-version -x -a '1.2 1.3' -d 'The highest TLS version the server may accept'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l expect-ciphers -x -d 'The allowed TLS 1.2 cipher suites (Go names)'
+complete -c promtls -n '__fish_seen_subcommand_from selftest' -l local -d 'Start serve in-process on a loopback port and test it'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l no-probes -d 'Skip the policy probes'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l load -x -d 'Load mode: make N scrapes'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l concurrency -x -d 'Load mode: over C connections'
