@@ -123,6 +123,11 @@ step promtls selftest --env-file good.env --connect localhost:$port --ca ca.crt 
 kill -TERM "$serve_pid"; wait "$serve_pid"; serve_pid=
 echo "(serve drained and exited 0)"
 
+step promtls selftest --env-file good.env --local --servername localhost --ca ca.crt \
+  --cert client.crt --key client.key "(serve in-process on an ephemeral port)"
+"$bin" selftest --no-env --env-file good.env --local --servername localhost --ca ca.crt \
+  --cert client.crt --key client.key 2>/dev/null | tail -1
+
 step promtls inspect server.crt client.crt ca.crt --at 2030-01-01T00:00:00Z
 set +e
 "$bin" inspect server.crt client.crt ca.crt --at 2030-01-01T00:00:00Z
