@@ -126,7 +126,7 @@ class Server {
   }
 
   // The main listener's bound port (after start()).
-  unsigned short port() const { return listeners_.front()->acceptor.local_endpoint().port(); }
+  unsigned short port() const { return port_; }
 
   // Thread-safe: drains as SIGTERM would.
   void stop() {
@@ -245,6 +245,7 @@ class Server {
               {"client_auth", probe || !options_.tls
                                   ? std::string("none")
                                   : std::string(core::to_string(options_.tls->client_auth))}});
+    if (!probe) port_ = l->acceptor.local_endpoint().port();
     listeners_.push_back(std::move(l));
     accept(*listeners_.back());
   }
@@ -352,6 +353,7 @@ class Server {
   detail::RateLimiter handshake_log_{10, std::chrono::seconds(10)};
   detail::RateLimiter reject_log_{5, std::chrono::seconds(10)};
   bool draining_ = false;
+  unsigned short port_ = 0;  // the main listener's, read by LocalServer from another thread
 };
 
 // One connection: (TLS handshake,) then HTTP/1.1 requests until the peer closes, a deadline
