@@ -32,18 +32,7 @@ std::string rpad(const std::string& s, std::size_t width) {
 
 json location_json(const CertLocation& l) {
   json out = json::object();
-  const auto add = [&](const char* k, const std::string& v) {
-    if (!v.empty()) out[k] = v;
-  };
-  add("filepath", l.filepath);
-  add("embedded_kind", l.embedded_kind);
-  add("embedded_key", l.embedded_key);
-  add("secret_namespace", l.secret_namespace);
-  add("secret_name", l.secret_name);
-  add("secret_key", l.secret_key);
-  add("configmap_namespace", l.configmap_namespace);
-  add("configmap_name", l.configmap_name);
-  add("configmap_key", l.configmap_key);
+  for (const auto& [name, value] : location_fields(l)) out[name] = value;
   return out;
 }
 

@@ -77,6 +77,15 @@ std::vector<std::pair<std::string, std::string>> certificate_labels(const Locate
   const CertLocation& l = c.location;
   const std::size_t slash = l.filepath.rfind('/');
   add("filename", slash == std::string::npos ? l.filepath : l.filepath.substr(slash + 1));
+  for (auto& field : location_fields(l)) labels.push_back(std::move(field));
+  return labels;
+}
+
+std::vector<std::pair<std::string, std::string>> location_fields(const CertLocation& l) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto add = [&](const char* name, const std::string& value) {
+    if (!value.empty()) out.emplace_back(name, value);
+  };
   add("filepath", l.filepath);
   add("embedded_kind", l.embedded_kind);
   add("embedded_key", l.embedded_key);
@@ -86,7 +95,7 @@ std::vector<std::pair<std::string, std::string>> certificate_labels(const Locate
   add("configmap_namespace", l.configmap_namespace);
   add("configmap_name", l.configmap_name);
   add("configmap_key", l.configmap_key);
-  return labels;
+  return out;
 }
 
 std::vector<MetricFamily> certificate_families(const std::vector<LocatedCert>& certs,

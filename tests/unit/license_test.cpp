@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "pki.hpp"
 #include "promtls/core/documents.hpp"
 
 using namespace promtls::core;
@@ -10,23 +11,6 @@ namespace {
 
 constexpr std::int64_t kExpiry = 1798761600;  // 2027-01-01T00:00:00Z
 constexpr std::int64_t kDay = 86400;
-
-std::string b64url(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (const char c : in) {
-    acc = (acc << 8) | static_cast<unsigned char>(c);
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += t[(acc >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += t[(acc << (6 - bits)) & 63];
-  return out;
-}
 
 }  // namespace
 
@@ -123,10 +107,11 @@ TEST_CASE("a plain JSON license takes RFC 3339 or Unix seconds and days or 90d")
 }
 
 TEST_CASE("JWT claims give expiry, grace period, package from features and name") {
-  const std::string token = b64url(R"({"alg":"none"})") + "." +
-                            b64url(R"({"exp":1798761600,"grace_period":90,"features":["cnx",)"
-                                   R"("all"],"name":"ACME"})") +
-                            ".";
+  const std::string token =
+      promtls::test::base64url(R"({"alg":"none"})") + "." +
+      promtls::test::base64url(R"({"exp":1798761600,"grace_period":90,"features":["cnx",)"
+                               R"("all"],"name":"ACME"})") +
+      ".";
   std::string error;
   const auto l = parse_license(token + "\n", "l.jwt", error);
   REQUIRE(l);
@@ -145,7 +130,8 @@ TEST_CASE("malformed licenses are errors with a reason") {
   CHECK_FALSE(parse_license("a.b!.c", "x", error));
   CHECK_FALSE(parse_license("kind: ConfigMap\n", "x", error));
   CHECK(error.find("no LicenseKey") != std::string::npos);
-  CHECK_FALSE(parse_license(b64url("{") + "." + b64url("{}") + ".", "x", error));
+  CHECK_FALSE(parse_license(
+      promtls::test::base64url("{") + "." + promtls::test::base64url("{}") + ".", "x", error));
   CHECK(error == "JWT header is not JSON");
 }
 

@@ -40,6 +40,10 @@ struct CertLocation {
   std::string configmap_key;
 };
 
+// The non-empty location fields by their label/JSON names (filepath, embedded_kind, embedded_key,
+// secret_*, configmap_*), in that order: one list for the metric labels and the JSON report.
+std::vector<std::pair<std::string, std::string>> location_fields(const CertLocation& location);
+
 struct LocatedCert {
   CertInfo cert;
   CertLocation location;
