@@ -3,29 +3,15 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "fake_files.hpp"
 #include "promtls/core/config.hpp"
 
 using namespace promtls::core;
+using promtls::test::FakeFiles;
 
 namespace {
 
 constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
-
-// A FileInspector over facts built in code: core tests read no files.
-class FakeFiles final : public FileInspector {
- public:
-  std::map<std::string, FileFacts> files;
-  std::vector<std::string> reads;
-  FileFacts inspect(const std::string& path) override {
-    reads.push_back(path);
-    const auto it = files.find(path);
-    if (it != files.end()) return it->second;
-    FileFacts missing;
-    missing.path = path;
-    missing.read_error = "open " + path + ": no such file or directory";
-    return missing;
-  }
-};
 
 CertInfo ca_cert() {
   CertInfo c;
