@@ -163,7 +163,10 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
                                SSL_OP_CIPHER_SERVER_PREFERENCE);
   ::SSL_CTX_set_num_tickets(c, 0);
   ::SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
-  ::SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
+  // Idle connections keep no record buffers. The chain sent is exactly the certificate file's,
+  // as Go's crypto/tls sends it: OpenSSL would otherwise complete it from the client-CA store on
+  // every handshake, one more signature verification each (bench/RESULTS.md).
+  ::SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
 
   // Versions: TLS 1.2 is the floor whatever the configuration says (spec R-V1 admits only 1.2
   // and 1.3); max 0 means the library's maximum (spec G6).

@@ -24,6 +24,7 @@ struct ServePki {
   Authority foreign = Authority::make("foreign-ca", KeyKind::ec_p256, k2020, k2099);
   std::string ca_file, server_cert, server_key, client_cert, client_key, foreign_cert, foreign_key,
       expired_cert, expired_key;
+  std::string server_pem;  // the server certificate's PEM text
 
   ServePki() {
     ca_file = dir.write("ca.crt", ca.cert.pem(), 0644);
@@ -45,6 +46,7 @@ struct ServePki {
     const std::string crt = dir.write(name + ".crt", cert.pem(), 0644);
     const std::string k = dir.write(name + ".key", key.private_pem(), 0600);
     if (name == "server") {
+      server_pem = cert.pem();
       server_cert = crt;
       server_key = k;
     }

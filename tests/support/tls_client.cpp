@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -46,9 +47,12 @@ void set_timeouts(int fd, int timeout_ms) {
 
 }  // namespace
 
-int tcp_connect(int port) {
+int tcp_connect(int port, int receive_buffer_bytes) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  if (receive_buffer_bytes > 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -111,7 +115,7 @@ TlsConnection::TlsConnection(int port, const ClientOptions& o) {
       return;
     }
   }
-  fd_ = tcp_connect(port);
+  fd_ = tcp_connect(port, o.receive_buffer_bytes);
   if (fd_ < 0) {
     error_ = "connect failed";
     return;
@@ -165,16 +169,33 @@ std::string TlsConnection::peer_serial() const {
   return out;
 }
 
+int TlsConnection::peer_chain_length() const {
+  if (ssl_ == nullptr) return 0;
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(static_cast<SSL*>(ssl_));
+  return chain != nullptr ? sk_X509_num(chain) : 0;
+}
+
+bool TlsConnection::send(const std::string& bytes) {
+  if (!handshake_ok_) return false;
+  if (SSL_write(static_cast<SSL*>(ssl_), bytes.data(), static_cast<int>(bytes.size())) <= 0) {
+    error_ = "write: " + ssl_errors();
+    return false;
+  }
+  return true;
+}
+
 HttpResponse TlsConnection::request(const std::string& path, const std::string& method) {
+  if (!send(method + " " + path +
+            " HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n")) {
+    return {};
+  }
+  return read_response(method == "HEAD");
+}
+
+HttpResponse TlsConnection::read_response(bool head) {
   HttpResponse r;
   if (!handshake_ok_) return r;
   SSL* ssl = static_cast<SSL*>(ssl_);
-  const std::string req =
-      method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n";
-  if (SSL_write(ssl, req.data(), static_cast<int>(req.size())) <= 0) {
-    error_ = "write: " + ssl_errors();
-    return r;
-  }
   std::string& buf = pending_;
   for (;;) {
     const auto end = buf.find("\r\n\r\n");
@@ -182,9 +203,9 @@ HttpResponse TlsConnection::request(const std::string& path, const std::string& 
       std::size_t length = 0;
       static const std::regex kLength("content-length: *([0-9]+)", std::regex::icase);
       std::smatch m;
-      const std::string head = buf.substr(0, end);
-      if (std::regex_search(head, m, kLength)) length = std::stoul(m[1]);
-      if (method == "HEAD") length = 0;
+      const std::string header = buf.substr(0, end);
+      if (std::regex_search(header, m, kLength)) length = std::stoul(m[1]);
+      if (head) length = 0;
       if (buf.size() >= end + 4 + length) {
         r = parse_response(buf.substr(0, end + 4 + length));
         buf.erase(0, end + 4 + length);
@@ -198,6 +219,23 @@ HttpResponse TlsConnection::request(const std::string& path, const std::string& 
       return r;
     }
     buf.append(tmp, static_cast<std::size_t>(n));
+  }
+}
+
+bool TlsConnection::wait_closed() {
+  if (!handshake_ok_) return false;
+  SSL* ssl = static_cast<SSL*>(ssl_);
+  for (;;) {
+    char tmp[16384];
+    const int n = SSL_read(ssl, tmp, sizeof tmp);
+    if (n > 0) {
+      pending_.append(tmp, static_cast<std::size_t>(n));
+      continue;
+    }
+    const int err = SSL_get_error(ssl, n);
+    const bool timed_out = err == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK);
+    ERR_clear_error();
+    return !timed_out;
   }
 }
 

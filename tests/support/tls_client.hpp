@@ -24,6 +24,7 @@ struct ClientOptions {
   std::string tls12_ciphers;  // OpenSSL names; "" = default
   std::string groups;         // OpenSSL names joined by ':'; "" = default
   int timeout_ms = 5000;
+  int receive_buffer_bytes = 0;  // SO_RCVBUF before connecting (a slow reader); 0 = default
 };
 
 struct HttpResponse {
@@ -46,9 +47,17 @@ class TlsConnection {
   std::string cipher() const;
   std::string group() const;        // negotiated group name, "" when unknown
   std::string peer_serial() const;  // server certificate serial, lower-case hex
+  int peer_chain_length() const;    // certificates the server sent, 0 before a handshake
 
   // Sends `method path` with Connection: keep-alive and reads one response; status 0 on failure.
   HttpResponse request(const std::string& path, const std::string& method = "GET");
+  // Writes `bytes` as they are (one TLS record per call); false on failure.
+  bool send(const std::string& bytes);
+  // Reads one response (a HEAD response has no body); status 0 on failure.
+  HttpResponse read_response(bool head = false);
+  // Reads until the server closes the connection (close_notify or EOF) or the timeout passes;
+  // true when it closed. What arrived before is kept for read_response().
+  bool wait_closed();
 
  private:
   int fd_ = -1;
@@ -63,8 +72,9 @@ class TlsConnection {
 HttpResponse https_get(int port, const std::string& path, const ClientOptions& options,
                        std::string* error = nullptr);
 
-// Plain TCP: connect to 127.0.0.1:port; -1 on failure. The caller closes.
-int tcp_connect(int port);
+// Plain TCP: connect to 127.0.0.1:port (with SO_RCVBUF `receive_buffer_bytes` when not 0); -1 on
+// failure. The caller closes.
+int tcp_connect(int port, int receive_buffer_bytes = 0);
 // Writes `request` on a new plain connection and reads until the peer closes or `timeout_ms`
 // passes; returns what was read.
 std::string raw_exchange(int port, const std::string& request, int timeout_ms = 5000);

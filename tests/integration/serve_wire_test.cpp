@@ -1,0 +1,180 @@
+// promtls serve on the wire: the certificate chain it sends, pipelined and fragmented requests,
+// HTTP/1.0 persistence, bodies, and responses larger than the client's receive window (the
+// server's non-blocking TLS writes must resume where they stopped).
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "serve_fixture.hpp"
+
+namespace promtls::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string request_text(const std::string& method, const std::string& path,
+                         const std::string& version = "HTTP/1.1", const std::string& extra = "") {
+  return method + " " + path + " " + version + "\r\nHost: localhost\r\n" + extra + "\r\n";
+}
+
+// Reads from a plain socket until `timeout_ms` passes or the peer closes; `closed` says which.
+std::string read_plain(int fd, int timeout_ms, bool& closed) {
+  timeval tv{0, timeout_ms * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    closed = n == 0;
+    return out;
+  }
+}
+
+TEST_CASE("serve sends the certificate file's chain as it is, as Go does") {
+  ServePki pki;
+  SECTION("a leaf alone is not completed from the client CA file") {
+    Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+    TlsConnection c(s.port, pki.client());
+    REQUIRE(c.handshake_ok());
+    CHECK(c.peer_chain_length() == 1);
+  }
+  SECTION("a file with the leaf and its issuer sends both") {
+    const std::string both = pki.dir.write("chain.crt", pki.server_pem + pki.ca.cert.pem(), 0644);
+    std::vector<std::string> args = pki.tls_args("require");
+    args[1] = "METRICS_PROMETHEUS_TLS_CERT=" + both;
+    Serve s = start_serve(args, pki.log_path("serve.log"));
+    TlsConnection c(s.port, pki.client());
+    REQUIRE(c.handshake_ok());
+    CHECK(c.peer_chain_length() == 2);
+  }
+}
+
+TEST_CASE("pipelined requests over TLS are answered in order on one connection") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  TlsConnection c(s.port, pki.client());
+  REQUIRE(c.handshake_ok());
+  REQUIRE(c.send(request_text("GET", "/healthz") + request_text("GET", "/metrics") +
+                 request_text("HEAD", "/readyz") + request_text("GET", "/nope")));
+  const HttpResponse health = c.read_response();
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok\n");
+  const HttpResponse metrics = c.read_response();
+  CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("promtls_build_info{version=") != std::string::npos);
+  const HttpResponse ready = c.read_response(true);
+  CHECK(ready.status == 200);
+  CHECK(ready.headers.find("Content-Length: 3\r\n") != std::string::npos);
+  CHECK(c.read_response().status == 404);
+  // Still open for more.
+  CHECK(c.request("/healthz").status == 200);
+}
+
+TEST_CASE("a request that arrives a few bytes at a time is answered") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  TlsConnection c(s.port, pki.client());
+  REQUIRE(c.handshake_ok());
+  const std::string req = request_text("GET", "/healthz", "HTTP/1.1", "X-Padding: abcdefgh\r\n");
+  for (std::size_t i = 0; i < req.size(); i += 5) {
+    REQUIRE(c.send(req.substr(i, 5)));
+    std::this_thread::sleep_for(2ms);
+  }
+  const HttpResponse r = c.read_response();
+  CHECK(r.status == 200);
+  CHECK(r.body == "ok\n");
+}
+
+TEST_CASE("HTTP/1.0 closes after the response unless keep-alive is asked for") {
+  ServePki pki;
+  Serve s = start_serve({}, pki.log_path("serve.log"));
+  SECTION("without keep-alive the server closes") {
+    const int fd = tcp_connect(s.port);
+    REQUIRE(fd >= 0);
+    const std::string req = request_text("GET", "/healthz", "HTTP/1.0");
+    REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+    bool closed = false;
+    const std::string text = read_plain(fd, 3000, closed);
+    close(fd);
+    CHECK(closed);
+    CHECK(text.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+    CHECK(text.find("Connection: keep-alive") == std::string::npos);
+  }
+  SECTION("with Connection: keep-alive it stays open and says so") {
+    const int fd = tcp_connect(s.port);
+    REQUIRE(fd >= 0);
+    const std::string req =
+        request_text("GET", "/healthz", "HTTP/1.0", "Connection: keep-alive\r\n");
+    REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+    bool closed = true;
+    const std::string text = read_plain(fd, 500, closed);
+    close(fd);
+    CHECK_FALSE(closed);
+    CHECK(text.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+    CHECK(text.find("Connection: keep-alive\r\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("HTTP/1.1 with Connection: close gets the full response and then the close") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  TlsConnection c(s.port, pki.client());
+  REQUIRE(c.handshake_ok());
+  REQUIRE(c.send(request_text("GET", "/metrics", "HTTP/1.1", "Connection: close\r\n")));
+  const HttpResponse r = c.read_response();
+  CHECK(r.status == 200);
+  CHECK(r.headers.find("Connection: close\r\n") != std::string::npos);
+  CHECK(c.wait_closed());
+}
+
+TEST_CASE("a request with a body is refused with 400 and the connection closed") {
+  ServePki pki;
+  Serve s = start_serve({}, pki.log_path("serve.log"));
+  const std::string text = raw_exchange(
+      s.port, request_text("GET", "/metrics", "HTTP/1.1", "Content-Length: 5\r\n") + "hello");
+  CHECK(parse_response(text).status == 400);
+  CHECK(text.find("Connection: close\r\n") != std::string::npos);
+}
+
+TEST_CASE("a metrics body larger than the client's receive window arrives whole") {
+  ServePki pki;
+  // 600 certificates make a body of several hundred KiB.
+  std::string bundle;
+  const Key key(KeyKind::ec_p256);
+  for (std::uint64_t i = 0; i < 600; ++i) {
+    CertSpec spec;
+    spec.cn = "bulk-" + std::to_string(i) + "." + std::string(40, 'x');
+    spec.not_before = k2020;
+    spec.not_after = k2099;
+    spec.serial = 0x5000 + i;
+    bundle += pki.ca.leaf(spec, key).pem();
+  }
+  const std::string file = pki.dir.write("bulk.crt", bundle, 0644);
+  std::vector<std::string> args = pki.tls_args("require");
+  args.insert(args.end(), {"--watch", file});
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  REQUIRE(s.process->wait_for_log("sources_loaded", 10000));
+  ClientOptions o = pki.client();
+  o.receive_buffer_bytes = 4096;
+  TlsConnection c(s.port, o);
+  REQUIRE(c.handshake_ok());
+  REQUIRE(c.send(request_text("GET", "/metrics")));
+  std::this_thread::sleep_for(300ms);  // let the server fill the window and wait
+  const HttpResponse r = c.read_response();
+  REQUIRE(r.status == 200);
+  CHECK(r.body.size() > 256 * 1024);
+  CHECK(r.body.find("subject_CN=\"bulk-599." + std::string(40, 'x') + "\"") != std::string::npos);
+  CHECK(r.body.substr(r.body.size() - 1) == "\n");
+  // The connection is still usable.
+  CHECK(c.request("/healthz").status == 200);
+}
+
+}  // namespace
+}  // namespace promtls::test
