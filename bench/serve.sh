@@ -4,7 +4,8 @@
 # load client (bench/serve_load.cpp). Reports each server's own CPU time per request from
 # /proc/PID/stat (utime+stime, children included for nginx's worker) for
 #   (a) a fresh mTLS handshake + scrape per request, (b) keep-alive scrapes,
-# and promtls' peak RSS (VmHWM) after 64 concurrent keep-alive connections.
+# and promtls' peak RSS (VmHWM) after 64 concurrent keep-alive connections. A second promtls with
+# --session-tickets measures what issuing tickets costs a full handshake and what resuming saves.
 # Usage: bench/serve.sh [PROMTLS_BINARY]   (default build/src/cli/promtls)
 # Env: FRESH_N (default 2000), KEEP_N (default 20000; node_exporter gets a tenth, its scrapes
 # cost milliseconds), CONC (default 4), RUNS (default 3), KEEP_WORK=1 keeps the work directory.
@@ -51,6 +52,14 @@ METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 \
   2>"$work/promtls.log" &
 pid_promtls=$!; pids+=("$pid_promtls")
 wait_port "$p_promtls"; sleep 1.5
+p_tickets=$(free_port)
+METRICS_PROMETHEUS_TLS_CERT=$work/server.crt METRICS_PROMETHEUS_TLS_KEY=$work/server.key \
+METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$work/ca.crt \
+METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 \
+  "$promtls" serve --listen "127.0.0.1:$p_tickets" --watch "$work/ca.crt" --watch "$work/server.crt" \
+  --session-tickets 2>"$work/promtls-tickets.log" &
+pid_tickets=$!; pids+=("$pid_tickets")
+wait_port "$p_tickets"
 mkdir -p www; chmod 711 "$work"; chmod 755 www
 curl -sf --cacert ca.crt --cert client.crt --key client.key "https://localhost:$p_promtls/metrics" \
   --resolve "localhost:$p_promtls:127.0.0.1" -o www/metrics
@@ -120,6 +129,9 @@ measure() {
     out=$("$work/serve_load" "$port" "$mode" "$n" "$CONC" /metrics ca.crt client.crt client.key)
     t1=$(ticks "$pid")
     case $out in *failed=0*) ;; *) echo "$name $mode: $out" >&2; return 1 ;; esac
+    if [ "$mode" = resume ]; then
+      case $out in *resumed=$((n - CONC))\ *) ;; *) echo "$name resume: $out (expected $((n - CONC)) resumed)" >&2; return 1 ;; esac
+    fi
     vals+=("$(python3 -c "print(round(($t1-$t0)/$hz/$n*1e6, 1))")")
   done
   printf '%s\n' "${vals[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
@@ -135,6 +147,8 @@ for s in promtls nginx node; do
   n=$KEEP_N; [ "$s" = node ] && n=$((KEEP_N / 10))
   res[$s,keep]=$(measure "$s" "${!pid_var}" "${!port_var}" keepalive "$n")
 done
+res[tickets,fresh]=$(measure promtls-tickets "$pid_tickets" "$p_tickets" fresh "$FRESH_N")
+res[tickets,resume]=$(measure promtls-tickets "$pid_tickets" "$p_tickets" resume "$FRESH_N")
 # Peak RSS of promtls with 64 concurrent keep-alive connections.
 "$work/serve_load" "$p_promtls" keepalive 6400 64 /metrics ca.crt client.crt client.key >/dev/null
 hwm_kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid_promtls/status")
@@ -151,4 +165,8 @@ done
 echo
 echo "ratios: (a) promtls/nginx = $(ratio "${res[promtls,fresh]}" "${res[nginx,fresh]}") (target <= 1.00), promtls/node_exporter = $(ratio "${res[promtls,fresh]}" "${res[node,fresh]}") (target <= 0.70)"
 echo "        (b) promtls/node_exporter = $(ratio "${res[promtls,keep]}" "${res[node,keep]}") (target <= 0.20)"
+echo
+echo "session tickets (promtls --session-tickets, server CPU µs per new connection + scrape):"
+echo "  full handshake, ticket issued, client does not resume: ${res[tickets,fresh]} ($(ratio "${res[tickets,fresh]}" "${res[promtls,fresh]}")x of tickets off)"
+echo "  resumed handshake: ${res[tickets,resume]} ($(ratio "${res[tickets,resume]}" "${res[promtls,fresh]}")x of a full handshake with tickets off)"
 echo "peak RSS: promtls $((hwm_kib / 1024)).$(( (hwm_kib % 1024) * 10 / 1024 )) MiB after 64 concurrent keep-alive connections (target <= 10 MiB); node_exporter $((node_hwm_kib / 1024)) MiB"

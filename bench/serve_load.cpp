@@ -1,7 +1,8 @@
-// Load client for bench/serve.sh: GET a path over mutual TLS, either with a fresh handshake per
-// request or over keep-alive connections, from C concurrent threads. Prints
-// "ok=N failed=M seconds=S". Built by serve.sh with: g++ -O2 serve_load.cpp -lssl -lcrypto.
-// (wrk cannot present client certificates.)
+// Load client for bench/serve.sh: GET a path over mutual TLS, from C concurrent threads, with a
+// fresh full handshake per request (fresh), a new connection per request that resumes the
+// thread's last session (resume), or over keep-alive connections (keepalive). Prints
+// "ok=N failed=M resumed=R seconds=S". Built by serve.sh with: g++ -O2 serve_load.cpp -lssl
+// -lcrypto. (wrk cannot present client certificates.)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -84,11 +85,13 @@ bool read_response(SSL* ssl, std::string& buf) {
 int main(int argc, char** argv) {
   if (argc != 9) {
     std::fprintf(stderr,
-                 "usage: serve_load PORT fresh|keepalive REQUESTS CONCURRENCY PATH CA CERT KEY\n");
+                 "usage: serve_load PORT fresh|resume|keepalive REQUESTS CONCURRENCY PATH CA CERT "
+                 "KEY\n");
     return 2;
   }
   const int port = std::atoi(argv[1]);
-  const bool fresh = std::strcmp(argv[2], "fresh") == 0;
+  const bool resume = std::strcmp(argv[2], "resume") == 0;
+  const bool fresh = resume || std::strcmp(argv[2], "fresh") == 0;
   const int requests = std::atoi(argv[3]);
   const int concurrency = std::atoi(argv[4]);
   const std::string path = argv[5];
@@ -100,13 +103,14 @@ int main(int argc, char** argv) {
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);  // a fresh handshake every time
   const std::string req =
       "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n";
-  std::atomic<int> ok{0}, failed{0};
+  std::atomic<int> ok{0}, failed{0}, resumed{0};
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
       const int mine = requests / concurrency + (t < requests % concurrency ? 1 : 0);
       SSL* ssl = nullptr;
+      SSL_SESSION* session = nullptr;  // resume: the last session this thread was given
       int fd = -1;
       std::string buf;
       for (int i = 0; i < mine; ++i) {
@@ -115,6 +119,7 @@ int main(int argc, char** argv) {
           ssl = SSL_new(ctx);
           SSL_set_fd(ssl, fd);
           SSL_set_tlsext_host_name(ssl, "localhost");
+          if (resume && session != nullptr) SSL_set_session(ssl, session);
           buf.clear();
           if (fd < 0 || SSL_connect(ssl) != 1) {
             ERR_clear_error();
@@ -128,6 +133,14 @@ int main(int argc, char** argv) {
         const bool good =
             SSL_write(ssl, req.data(), static_cast<int>(req.size())) > 0 && read_response(ssl, buf);
         good ? ++ok : ++failed;
+        if (good && SSL_session_reused(ssl) == 1) ++resumed;
+        if (resume && good) {
+          // TLS 1.3 tickets arrive after the handshake; reading the response took them in.
+          if (SSL_SESSION* s = SSL_get1_session(ssl)) {
+            if (session != nullptr) SSL_SESSION_free(session);
+            session = s;
+          }
+        }
         if (fresh || !good) {
           SSL_shutdown(ssl);
           SSL_free(ssl);
@@ -140,11 +153,13 @@ int main(int argc, char** argv) {
         SSL_free(ssl);
         close(fd);
       }
+      if (session != nullptr) SSL_SESSION_free(session);
     });
   }
   for (auto& th : threads) th.join();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("ok=%d failed=%d seconds=%.3f\n", ok.load(), failed.load(), secs);
+  std::printf("ok=%d failed=%d resumed=%d seconds=%.3f\n", ok.load(), failed.load(), resumed.load(),
+              secs);
   SSL_CTX_free(ctx);
   return failed.load() == 0 ? 0 : 1;
 }

@@ -100,7 +100,8 @@ _promtls_serve() {
     esac
     _promtls_words "--help --env-file --set --no-env --profile --listen --probe-listen --watch
         --recursive --license --metrics-compat --handshake-timeout --header-timeout
-        --idle-timeout --drain-timeout --max-header-bytes --max-connections --log-format"
+        --idle-timeout --drain-timeout --max-header-bytes --max-connections --session-tickets
+        --log-format"
 }
 # <<< serve
 

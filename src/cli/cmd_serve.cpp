@@ -36,6 +36,7 @@ struct ServeOptions {
   std::size_t max_header_bytes = 8192;
   std::size_t max_connections = 512;
   std::string log_format = "text";
+  bool session_tickets = false;
 };
 
 std::chrono::milliseconds ms(double seconds) {
@@ -74,7 +75,10 @@ int run(const ServeOptions& o) {
   net::ServerOptions server;
   server.listen = o.listen.empty() ? evaluation.config.listen_address : o.listen;
   server.probe_listen = o.probe_listen;
-  if (evaluation.config.tls) server.tls = evaluation.config.tls_config;
+  if (evaluation.config.tls) {
+    server.tls = evaluation.config.tls_config;
+    server.tls->session_tickets = o.session_tickets;
+  }
   server.watch = o.watch;
   server.watch_recursive = o.recursive;
   server.licenses = o.licenses;
@@ -88,6 +92,9 @@ int run(const ServeOptions& o) {
   server.log_format = o.log_format == "json" ? net::LogFormat::json : net::LogFormat::text;
   server.version = PROMTLS_VERSION;
   if (!picked.empty()) server.startup_notes.push_back("--profile auto picked " + picked);
+  if (o.session_tickets && !server.tls) {
+    server.startup_notes.push_back("--session-tickets has no effect: serving plain HTTP");
+  }
   for (const core::Finding& f : evaluation.findings) {
     if (f.severity == core::Severity::info) continue;
     server.startup_notes.push_back(f.code + ": " + f.message);
@@ -157,6 +164,9 @@ void register_serve(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 1 << 20))
       ->type_name("N")
       ->capture_default_str();
+  sub->add_flag("--session-tickets", options->session_tickets,
+                "issue TLS session tickets so clients that reconnect can resume (off: scrapers "
+                "keep connections alive, and a ticket costs every full handshake)");
   sub->add_option("--log-format", options->log_format, "log lines on stderr as text or JSON")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();

@@ -552,9 +552,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     std::string detail = "connection closed by the client";
     if (e != 0) {
       const char* reason = ::ERR_reason_error_string(e);
-      const char* lib = ::ERR_lib_error_string(e);
       detail = reason != nullptr ? reason : "TLS error " + std::to_string(e);
-      if (lib != nullptr) detail += std::string(" (") + lib + ")";
     }
     ::ERR_clear_error();
     server_.handshake_failed(tls::handshake_failure_reason(ssl_.get(), e), peer(), detail);

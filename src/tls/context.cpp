@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "cert_info.hpp"
 #include "detail/openssl.hpp"
@@ -28,6 +29,27 @@ std::string with_reason(std::string what) {
 // Accepts every presented certificate: the Go modes RequestClientCert and RequireAnyClientCert
 // ask for a certificate without verifying it (spec/tigera-metrics.md §2).
 int accept_any(int /*preverify_ok*/, X509_STORE_CTX* /*ctx*/) noexcept { return 1; }
+
+// Decides what a decrypted session ticket may do. A resumed session skips certificate
+// verification, so one whose client certificate has expired since it was issued is not resumed
+// (a full handshake verifies the certificate again), as Go's crypto/tls refuses it too.
+SSL_TICKET_RETURN decrypt_ticket(SSL* /*ssl*/, SSL_SESSION* session,
+                                 const unsigned char* /*key_name*/, size_t /*key_name_length*/,
+                                 SSL_TICKET_STATUS status, void* /*arg*/) noexcept {
+  switch (status) {
+    case SSL_TICKET_SUCCESS:
+    case SSL_TICKET_SUCCESS_RENEW:
+      if (!ticket_resumable(session, static_cast<std::int64_t>(std::time(nullptr)))) {
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+      }
+      return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
+    case SSL_TICKET_EMPTY:
+    case SSL_TICKET_NO_DECRYPT:
+      return SSL_TICKET_RETURN_IGNORE_RENEW;
+    default:
+      return SSL_TICKET_RETURN_ABORT;
+  }
+}
 
 void check_key_file(const std::string& path) {
   struct stat st {};
@@ -159,10 +181,24 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
   if (!ctx) fail(with_reason("cannot create a TLS context"));
   SSL_CTX* c = ctx.get();
 
-  ::SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
-  ::SSL_CTX_set_num_tickets(c, 0);
+  ::SSL_CTX_set_options(
+      c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // No server-side session cache. Tickets are off unless asked for: a scraper that keeps its
+  // connection alive never resumes, and issuing a ticket costs every full handshake
+  // (bench/RESULTS.md). When on: one stateless ticket per full handshake (TLS 1.2 and 1.3),
+  // sealed with keys this context drew at random, so tickets from before a credential reload
+  // no longer resume.
   ::SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  if (config.session_tickets) {
+    ::SSL_CTX_set_num_tickets(c, 1);
+    ::SSL_CTX_set_session_ticket_cb(c, nullptr, decrypt_ticket, nullptr);
+  } else {
+    ::SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
+    ::SSL_CTX_set_num_tickets(c, 0);
+  }
+  // Resumption needs a session id context whenever clients may be verified; harmless otherwise.
+  static constexpr unsigned char kSessionIdContext[] = "promtls";
+  ::SSL_CTX_set_session_id_context(c, kSessionIdContext, sizeof kSessionIdContext - 1);
   // Idle connections keep no record buffers. The chain sent is exactly the certificate file's,
   // as Go's crypto/tls sends it: OpenSSL would otherwise complete it from the client-CA store on
   // every handshake, one more signature verification each (bench/RESULTS.md).
@@ -231,9 +267,6 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
       int mode = SSL_VERIFY_PEER;
       if (config.client_auth == core::ClientAuth::require) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
       ::SSL_CTX_set_verify(c, mode, nullptr);
-      // A session id context is required once clients are verified, even with the cache off.
-      static constexpr unsigned char kSid[] = "promtls";
-      ::SSL_CTX_set_session_id_context(c, kSid, sizeof kSid - 1);
       break;
     }
   }
@@ -244,6 +277,13 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
   out->ctx_ = ctx.release();
   drain_errors();
   return out;
+}
+
+bool ticket_resumable(void* session_ptr, std::int64_t now_unix) {
+  X509* peer = ::SSL_SESSION_get0_peer(static_cast<SSL_SESSION*>(session_ptr));
+  if (peer == nullptr) return true;
+  time_t now = static_cast<time_t>(now_unix);
+  return ::X509_cmp_time(::X509_get0_notAfter(peer), &now) > 0;
 }
 
 std::string_view handshake_failure_reason(void* ssl_ptr, unsigned long openssl_error) {

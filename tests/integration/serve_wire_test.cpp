@@ -1,6 +1,7 @@
 // promtls serve on the wire: the certificate chain it sends, pipelined and fragmented requests,
 // HTTP/1.0 persistence, bodies, and responses larger than the client's receive window (the
 // server's non-blocking TLS writes must resume where they stopped).
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -174,6 +175,54 @@ TEST_CASE("a metrics body larger than the client's receive window arrives whole"
   CHECK(r.body.substr(r.body.size() - 1) == "\n");
   // The connection is still usable.
   CHECK(c.request("/healthz").status == 200);
+}
+
+TEST_CASE("session tickets are issued and resumed only with --session-tickets") {
+  ServePki pki;
+  const int version = GENERATE(0x0304, 0x0303);  // TLS 1.3 and TLS 1.2
+  CAPTURE(version);
+  {
+    ClientOptions o = pki.client();
+    o.max_version = version;
+    std::vector<std::string> base = pki.tls_args("require");
+    base.insert(base.end(), {"--set", "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2"});
+    SECTION("off by default: no ticket, every handshake is a full one") {
+      Serve s = start_serve(base, pki.log_path("serve.log"));
+      TlsConnection first(s.port, o);
+      REQUIRE(first.request("/healthz").status == 200);
+      CHECK(first.session().empty());
+    }
+    SECTION("on: a client that offers its ticket resumes, and the scrape works") {
+      std::vector<std::string> args = base;
+      args.push_back("--session-tickets");
+      Serve s = start_serve(args, pki.log_path("serve.log"));
+      TlsConnection first(s.port, o);
+      REQUIRE(first.request("/healthz").status == 200);
+      CHECK_FALSE(first.resumed());
+      CHECK(first.version() == (version == 0x0304 ? "TLSv1.3" : "TLSv1.2"));
+      o.session = first.session();
+      REQUIRE_FALSE(o.session.empty());
+      TlsConnection second(s.port, o);
+      REQUIRE(second.handshake_ok());
+      CHECK(second.resumed());
+      CHECK(second.request("/metrics").status == 200);
+    }
+    SECTION("on: a credential reload ends resumption of older tickets") {
+      std::vector<std::string> args = base;
+      args.push_back("--session-tickets");
+      Serve s = start_serve(args, pki.log_path("serve.log"));
+      TlsConnection first(s.port, o);
+      REQUIRE(first.request("/healthz").status == 200);
+      o.session = first.session();
+      REQUIRE_FALSE(o.session.empty());
+      s.process->signal(SIGHUP);
+      REQUIRE(s.process->wait_for_log("credentials_reloaded", 5000));
+      TlsConnection second(s.port, o);
+      REQUIRE(second.handshake_ok());
+      CHECK_FALSE(second.resumed());
+      CHECK(second.request("/healthz").status == 200);
+    }
+  }
 }
 
 }  // namespace

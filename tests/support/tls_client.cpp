@@ -126,6 +126,13 @@ TlsConnection::TlsConnection(int port, const ClientOptions& o) {
   SSL_set_fd(ssl, fd_);
   SSL_set_tlsext_host_name(ssl, o.server_name.c_str());
   if (!o.ca_file.empty()) SSL_set1_host(ssl, o.server_name.c_str());
+  if (!o.session.empty()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(o.session.data());
+    if (SSL_SESSION* s = d2i_SSL_SESSION(nullptr, &p, static_cast<long>(o.session.size()))) {
+      SSL_set_session(ssl, s);
+      SSL_SESSION_free(s);
+    }
+  }
   if (SSL_connect(ssl) == 1) {
     handshake_ok_ = true;
   } else {
@@ -173,6 +180,22 @@ int TlsConnection::peer_chain_length() const {
   if (ssl_ == nullptr) return 0;
   STACK_OF(X509)* chain = SSL_get_peer_cert_chain(static_cast<SSL*>(ssl_));
   return chain != nullptr ? sk_X509_num(chain) : 0;
+}
+
+std::string TlsConnection::session() const {
+  if (ssl_ == nullptr) return "";
+  SSL_SESSION* s = SSL_get0_session(static_cast<SSL*>(ssl_));
+  if (s == nullptr || SSL_SESSION_is_resumable(s) != 1) return "";
+  const int n = i2d_SSL_SESSION(s, nullptr);
+  if (n <= 0) return "";
+  std::string out(static_cast<std::size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  i2d_SSL_SESSION(s, &p);
+  return out;
+}
+
+bool TlsConnection::resumed() const {
+  return ssl_ != nullptr && SSL_session_reused(static_cast<SSL*>(ssl_)) == 1;
 }
 
 bool TlsConnection::send(const std::string& bytes) {

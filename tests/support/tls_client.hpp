@@ -25,6 +25,7 @@ struct ClientOptions {
   std::string groups;         // OpenSSL names joined by ':'; "" = default
   int timeout_ms = 5000;
   int receive_buffer_bytes = 0;  // SO_RCVBUF before connecting (a slow reader); 0 = default
+  std::string session;           // a session() from an earlier connection to offer; "" = none
 };
 
 struct HttpResponse {
@@ -48,6 +49,10 @@ class TlsConnection {
   std::string group() const;        // negotiated group name, "" when unknown
   std::string peer_serial() const;  // server certificate serial, lower-case hex
   int peer_chain_length() const;    // certificates the server sent, 0 before a handshake
+  // The session to resume later (DER; "" when the server issued no ticket). TLS 1.3 tickets
+  // arrive after the handshake: read a response first.
+  std::string session() const;
+  bool resumed() const;  // whether this handshake resumed ClientOptions::session
 
   // Sends `method path` with Connection: keep-alive and reads one response; status 0 on failure.
   HttpResponse request(const std::string& path, const std::string& method = "GET");

@@ -44,6 +44,8 @@ struct TlsConfig {
   std::uint16_t max_version = 0;                            // 0 = the library's maximum (TLS 1.3)
   std::optional<std::vector<std::uint16_t>> cipher_suites;  // nullopt = library defaults
   std::optional<std::vector<std::uint16_t>> curves;         // nullopt = library defaults
+  // Issue session tickets (serve --session-tickets; no variable sets it: Go always does).
+  bool session_tickets = false;
 };
 
 struct ServerConfig {

@@ -1,6 +1,6 @@
 // Server-side TLS contexts built from a core::TlsConfig: certificate chain and key, protocol
 // versions, cipher suites, groups, client authentication and the client CA bundle, with
-// renegotiation, compression and session tickets off.
+// renegotiation and compression off and session tickets only when the config asks for them.
 //
 // Differences from Go's crypto/tls (the knative and Tigera servers), on purpose:
 // - TLS 1.3 suites named in the cipher list restrict TLS 1.3 too (Go ignores them, spec G3).
@@ -8,14 +8,18 @@
 //   every TLS 1.2 handshake fails; the effect on clients is the same).
 // - X25519MLKEM768 is offered only when the linked OpenSSL provides it; otherwise it is
 //   skipped (validate warns about it).
-// - Session tickets are off: Prometheus keeps connections alive, and each TLS 1.3 ticket costs
-//   an encryption per handshake (bench/RESULTS.md); resumption would also skip client
-//   certificate verification against a reloaded CA.
+// - Session tickets are off unless TlsConfig::session_tickets (serve --session-tickets): a
+//   scraper that keeps its connection alive never resumes, and issuing a ticket costs every
+//   full handshake (bench/RESULTS.md). Tickets are sealed with keys drawn per context, so a
+//   credential reload (a new context) ends resumption of older sessions.
+// - The chain sent is exactly the certificate file's, as Go sends it; OpenSSL does not complete
+//   it from the client-CA store.
 //
 // A ServerContext is immutable once built and may be shared between threads; build() is
 // reentrant. No OpenSSL types appear here: native() returns the SSL_CTX* for the net layer.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -53,6 +57,12 @@ class ServerContext {
   core::CertInfo leaf_;
   core::TlsConfig config_;
 };
+
+// Whether a session restored from a ticket may be resumed at `now_unix`: false when the client
+// certificate it carries has expired by then, since a resumed session skips verification (Go
+// refuses these too). `session` is an SSL_SESSION*; a session without a client certificate is
+// resumable. Performs no I/O.
+bool ticket_resumable(void* session, std::int64_t now_unix);
 
 // Why a server-side handshake failed, as a stable snake_case reason for
 // promtls_tls_handshakes_total{reason}: no_client_certificate, unknown_ca, certificate_expired,
