@@ -1,8 +1,8 @@
 #include "promtls/core/cert_policy.hpp"
 
 #include <algorithm>
-#include <cmath>
 
+#include "promtls/core/round.hpp"
 #include "promtls/core/time.hpp"
 
 namespace promtls::core {
@@ -15,7 +15,7 @@ CertJudgement judge_certificate(const CertInfo& cert, const ExpiryPolicy& policy
   if (lifetime > 0) {
     const double used = static_cast<double>(now_unix - cert.not_before_unix) /
                         static_cast<double>(lifetime) * 100.0;
-    out.lifetime_used_percent = std::round(std::clamp(used, 0.0, 100.0) * 100.0) / 100.0;
+    out.lifetime_used_percent = round_half_away(std::clamp(used, 0.0, 100.0) * 100.0) / 100.0;
   } else {
     out.lifetime_used_percent = now_unix >= cert.not_before_unix ? 100.0 : 0.0;
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "promtls/core/round.hpp"
 #include "promtls/core/time.hpp"
 #include "promtls/core/tls_catalog.hpp"
 
@@ -21,7 +22,7 @@ std::string ms(double v) {
 
 ordered_json opt_ms(const std::optional<double>& v) {
   if (!v) return nullptr;
-  return std::round(*v * 1000.0) / 1000.0;
+  return round_half_away(*v * 1000.0) / 1000.0;
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
@@ -643,7 +644,7 @@ std::string render_load_text(const LoadRun& run, const TextStyle& style) {
 
 ordered_json load_json(const LoadRun& run) {
   const LoadSummary s = summarize(run);
-  const auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+  const auto round3 = [](double v) { return round_half_away(v * 1000.0) / 1000.0; };
   ordered_json j;
   j["schema"] = "promtls/selftest/v1";
   j["ok"] = run.verified && s.failed == 0 && s.succeeded > 0;
