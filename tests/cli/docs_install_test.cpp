@@ -131,3 +131,27 @@ TEST_CASE(
   REQUIRE(extract.exit_code == 0);
   CHECK(run({dir + "/root/usr/bin/promtls", "--version"}).out == version.out);
 }
+
+TEST_CASE("promtls loads libssl and libcrypto and libc and no other library") {
+  // Every shared library costs resident memory in every promtls process (bench/rss.sh); libm
+  // alone is about 300 KiB, which is why the code rounds with core::round_half_away and the
+  // binary links with --as-needed (src/cli/CMakeLists.txt). Only the lld link drops libm (GNU
+  // ld keeps it for references from garbage-collected sections); sanitizer builds and a dynamic
+  // C++ runtime bring libraries of their own.
+  if (!PROMTLS_STATIC_RUNTIME_LINKED) return;
+  const RunResult ldd = run({"/usr/bin/ldd", promtls_binary()}, {"PATH=/usr/bin:/bin"});
+  INFO(ldd.out << ldd.err);
+  REQUIRE(ldd.exit_code == 0);
+  std::set<std::string> libraries;
+  std::stringstream in(ldd.out);
+  for (std::string line; std::getline(in, line);) {
+    std::stringstream words(line);
+    std::string name;
+    words >> name;
+    if (name.find("linux-vdso") == 0 || name.find("ld-linux") != std::string::npos) continue;
+    libraries.insert(fs::path(name).filename().string());
+  }
+  std::set<std::string> expected{"libssl.so.3", "libcrypto.so.3", "libc.so.6"};
+  if (!PROMTLS_LINKED_WITH_LLD) expected.insert("libm.so.6");
+  CHECK(libraries == expected);
+}
