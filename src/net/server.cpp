@@ -762,11 +762,16 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       sent_ += n;
     }
     std::string().swap(out_);
-    if (keep_alive_) {
-      read_request();
-    } else {
+    if (!keep_alive_) {
       close();
+      return;
     }
+    // The next request is read from the event loop, not from here: a client that keeps requests
+    // coming (pipelined, or faster than we answer) would otherwise nest read, handle and send
+    // ever deeper on the stack, and would starve the other connections.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (self->state_ != State::closed) self->read_request();
+    });
   }
 
   // --- closing ---

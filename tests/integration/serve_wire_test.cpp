@@ -177,6 +177,50 @@ TEST_CASE("a metrics body larger than the client's receive window arrives whole"
   CHECK(c.request("/healthz").status == 200);
 }
 
+TEST_CASE("a client pipelining thousands of requests is answered without exhausting the server") {
+  ServePki pki;
+  Serve s = start_serve({}, pki.log_path("serve.log"));
+  const int fd = tcp_connect(s.port);
+  REQUIRE(fd >= 0);
+  constexpr int kRequests = 50000;
+  const std::string one = request_text("GET", "/healthz");
+  std::thread writer([&] {
+    std::string all;
+    for (int i = 0; i < kRequests; ++i) all += one;
+    std::size_t off = 0;
+    while (off < all.size()) {
+      const ssize_t n = ::send(fd, all.data() + off, all.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+  });
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const std::string status = "HTTP/1.1 200 OK\r\n";
+  std::string tail;
+  int answered = 0;
+  char buf[65536];
+  while (answered < kRequests) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    tail.append(buf, static_cast<std::size_t>(n));
+    std::size_t pos = 0;
+    while ((pos = tail.find(status, pos)) != std::string::npos) {
+      ++answered;
+      pos += status.size();
+    }
+    // Keep a possibly split status line for the next read.
+    tail.erase(0, tail.size() > status.size() ? tail.size() - status.size() + 1 : 0);
+  }
+  writer.join();
+  close(fd);
+  CHECK(answered == kRequests);
+  // Still serving.
+  CHECK(parse_response(raw_exchange(s.port, request_text("GET", "/healthz", "HTTP/1.1",
+                                                         "Connection: close\r\n")))
+            .status == 200);
+}
+
 TEST_CASE("session tickets are issued and resumed only with --session-tickets") {
   ServePki pki;
   const int version = GENERATE(0x0304, 0x0303);  // TLS 1.3 and TLS 1.2
