@@ -149,10 +149,29 @@ for s in promtls nginx node; do
 done
 res[tickets,fresh]=$(measure promtls-tickets "$pid_tickets" "$p_tickets" fresh "$FRESH_N")
 res[tickets,resume]=$(measure promtls-tickets "$pid_tickets" "$p_tickets" resume "$FRESH_N")
-# Peak RSS of promtls with 64 concurrent keep-alive connections.
+# Peak RSS (VmHWM) of promtls with 64 concurrent keep-alive connections: in the server that ran
+# every measurement above, and in RUNS fresh servers (one scrape, then the 64 connections).
 "$work/serve_load" "$p_promtls" keepalive 6400 64 /metrics ca.crt client.crt client.key >/dev/null
 hwm_kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid_promtls/status")
 node_hwm_kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid_node/status")
+fresh_hwm=()
+for r in $(seq "$RUNS"); do
+  p_rss=$(free_port)
+  METRICS_PROMETHEUS_TLS_CERT=$work/server.crt METRICS_PROMETHEUS_TLS_KEY=$work/server.key \
+  METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$work/ca.crt \
+  METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 \
+    "$promtls" serve --listen "127.0.0.1:$p_rss" --watch "$work/ca.crt" --watch "$work/server.crt" \
+    2>>"$work/promtls-rss.log" &
+  pid_rss=$!; pids+=("$pid_rss")
+  wait_port "$p_rss"; sleep 1.5
+  "$work/serve_load" "$p_rss" fresh 1 1 /metrics ca.crt client.crt client.key >/dev/null
+  "$work/serve_load" "$p_rss" keepalive 6400 64 /metrics ca.crt client.crt client.key >/dev/null
+  fresh_hwm+=("$(awk '/VmHWM/ {print $2}' "/proc/$pid_rss/status")")
+  kill "$pid_rss"; wait "$pid_rss" 2>/dev/null || true
+done
+rss_median=$(printf '%s\n' "${fresh_hwm[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+rss_max=$(printf '%s\n' "${fresh_hwm[@]}" | sort -n | tail -1)
+mib() { python3 -c "print(f'{$1/1024:.2f}')"; }
 
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 echo
@@ -169,4 +188,7 @@ echo
 echo "session tickets (promtls --session-tickets, server CPU µs per new connection + scrape):"
 echo "  full handshake, ticket issued, client does not resume: ${res[tickets,fresh]} ($(ratio "${res[tickets,fresh]}" "${res[promtls,fresh]}")x of tickets off)"
 echo "  resumed handshake: ${res[tickets,resume]} ($(ratio "${res[tickets,resume]}" "${res[promtls,fresh]}")x of a full handshake with tickets off)"
-echo "peak RSS: promtls $((hwm_kib / 1024)).$(( (hwm_kib % 1024) * 10 / 1024 )) MiB after 64 concurrent keep-alive connections (target <= 10 MiB); node_exporter $((node_hwm_kib / 1024)) MiB"
+echo "peak RSS (VmHWM) with 64 concurrent keep-alive connections (target <= 10 MiB):"
+echo "  fresh promtls, median of $RUNS: $(mib "$rss_median") MiB ($rss_median kB; max $(mib "$rss_max") MiB)"
+echo "  the promtls that ran every measurement above: $(mib "$hwm_kib") MiB ($hwm_kib kB)"
+echo "  node_exporter after its runs: $(mib "$node_hwm_kib") MiB"
