@@ -425,7 +425,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // --- transport ---
 
-  // Maps a failed OpenSSL call to the next step; the thread's error queue is left empty.
+  // Maps a failed OpenSSL call to the next step; the thread's error queue is left empty. Every
+  // SSL call below starts with an empty queue too (SSL_get_error reads it): a stale entry left
+  // by other OpenSSL work on this thread, such as a credential reload, would turn a WANT_READ
+  // into a failure.
   Io ssl_outcome(int ret) {
     const int err = ::SSL_get_error(ssl_.get(), ret);
     ::ERR_clear_error();
@@ -444,6 +447,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   Io read_some(char* data, std::size_t size, std::size_t& n) {
     if (ssl_) {
+      ::ERR_clear_error();
       const int ret =
           ::SSL_read(ssl_.get(), data, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
       if (ret > 0) {
@@ -468,6 +472,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (ssl_) {
       // Without SSL_MODE_ENABLE_PARTIAL_WRITE a successful SSL_write wrote everything; after
       // WANT_WRITE it is retried with the same buffer, which does not move until then.
+      ::ERR_clear_error();
       const int ret =
           ::SSL_write(ssl_.get(), data, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
       if (ret > 0) {
@@ -535,6 +540,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   // --- TLS handshake ---
 
   void handshake() {
+    ::ERR_clear_error();
     const int ret = ::SSL_do_handshake(ssl_.get());
     if (ret == 1) {
       ++server_.counters().handshakes[{"success", "ok"}];
