@@ -71,8 +71,8 @@ _promtls_selftest() {
     esac
     _promtls_words "--help --env-file --set --no-env --connect --servername --ca --cert --key
         --path --timeout --expect-client-auth --expect-min-version --expect-max-version
-        --expect-ciphers --local --no-probes --load --concurrency --new-connections --output --at
-        --warn-days --crit-days"
+        --expect-ciphers --local --server-log --no-probes --load --concurrency --new-connections
+        --output --at --warn-days --crit-days"
 }
 # <<< selftest
 # >>> rules

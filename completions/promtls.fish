@@ -71,6 +71,7 @@ complete -c promtls -n '__fish_seen_subcommand_from selftest' -l expect-min-vers
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l expect-max-version -x -a '1.2 1.3' -d 'The highest TLS version the server may accept'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l expect-ciphers -x -d 'The allowed TLS 1.2 cipher suites (Go names)'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l local -d 'Start serve in-process on a loopback port and test it'
+complete -c promtls -n '__fish_seen_subcommand_from selftest' -l server-log -d 'With --local, print the in-process server log'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l no-probes -d 'Skip the policy probes'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l load -x -d 'Load mode: make N scrapes'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l concurrency -x -d 'Load mode: over C connections'

@@ -44,6 +44,7 @@ struct SelftestOptions {
   std::size_t concurrency = 4;
   bool new_connections = false;
   bool local = false;
+  bool server_log = false;
   std::string output = "text";
   std::string at;
   std::int64_t warn_days = core::ExpiryPolicy{}.warn_days;
@@ -188,6 +189,8 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
   server.tls = evaluation.config.tls_config;
   server.drain_timeout = std::chrono::seconds(2);
   server.version = PROMTLS_VERSION;
+  // Its handshake failures are mostly our own probes, which the report already judges.
+  server.log_format = o.server_log ? net::LogFormat::text : net::LogFormat::off;
   return std::make_unique<net::LocalServer>(server);
 }
 
@@ -317,6 +320,8 @@ void register_selftest(CLI::App& app, int& exit_code) {
   sub->add_flag("--local", options->local,
                 "start serve in-process with the same configuration on an ephemeral loopback "
                 "port (127.0.0.1), run every check and probe against it, and stop it");
+  sub->add_flag("--server-log", options->server_log,
+                "with --local: print the in-process server's log lines on stderr");
   sub->add_flag("--no-probes", options->no_probes, "skip the policy probes");
   sub->add_option("--load", options->load, "load mode: make N scrapes and report rates and latency")
       ->check(CLI::PositiveNumber)

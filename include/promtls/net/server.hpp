@@ -25,7 +25,7 @@
 
 namespace promtls::net {
 
-enum class LogFormat { text, json };
+enum class LogFormat { text, json, off };  // off: no log lines at all
 
 struct ServerOptions {
   std::string listen;        // "HOST:PORT", ":PORT" (all interfaces), "[v6]:PORT"; port 0 = any
