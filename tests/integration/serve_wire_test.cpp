@@ -22,20 +22,25 @@ std::string request_text(const std::string& method, const std::string& path,
   return method + " " + path + " " + version + "\r\nHost: localhost\r\n" + extra + "\r\n";
 }
 
-// Reads from a plain socket until `timeout_ms` passes or the peer closes; `closed` says which.
-std::string read_plain(int fd, int timeout_ms, bool& closed) {
+// Sends `request` on a new plain connection and reads until `timeout_ms` passes or the server
+// closes; `closed` says which.
+std::string plain_exchange(int port, const std::string& request, int timeout_ms, bool& closed) {
+  const int fd = tcp_connect(port);
+  REQUIRE(fd >= 0);
+  REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size()));
   timeval tv{0, timeout_ms * 1000};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string out;
   char buf[4096];
   for (;;) {
     const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      out.append(buf, static_cast<std::size_t>(n));
-      continue;
+    if (n <= 0) {
+      closed = n == 0;
+      close(fd);
+      return out;
     }
-    closed = n == 0;
-    return out;
+    out.append(buf, static_cast<std::size_t>(n));
   }
 }
 
@@ -98,26 +103,18 @@ TEST_CASE("HTTP/1.0 closes after the response unless keep-alive is asked for") {
   ServePki pki;
   Serve s = start_serve({}, pki.log_path("serve.log"));
   SECTION("without keep-alive the server closes") {
-    const int fd = tcp_connect(s.port);
-    REQUIRE(fd >= 0);
-    const std::string req = request_text("GET", "/healthz", "HTTP/1.0");
-    REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
     bool closed = false;
-    const std::string text = read_plain(fd, 3000, closed);
-    close(fd);
+    const std::string text =
+        plain_exchange(s.port, request_text("GET", "/healthz", "HTTP/1.0"), 3000, closed);
     CHECK(closed);
     CHECK(text.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
     CHECK(text.find("Connection: keep-alive") == std::string::npos);
   }
   SECTION("with Connection: keep-alive it stays open and says so") {
-    const int fd = tcp_connect(s.port);
-    REQUIRE(fd >= 0);
-    const std::string req =
-        request_text("GET", "/healthz", "HTTP/1.0", "Connection: keep-alive\r\n");
-    REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
     bool closed = true;
-    const std::string text = read_plain(fd, 500, closed);
-    close(fd);
+    const std::string text = plain_exchange(
+        s.port, request_text("GET", "/healthz", "HTTP/1.0", "Connection: keep-alive\r\n"), 500,
+        closed);
     CHECK_FALSE(closed);
     CHECK(text.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
     CHECK(text.find("Connection: keep-alive\r\n") != std::string::npos);
