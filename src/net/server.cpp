@@ -27,6 +27,7 @@
 #include <unordered_set>
 #include <utility>  // before Boost 1.74's asio/awaitable.hpp with GCC 12 (std::exchange)
 
+#include "detail/openssl.hpp"
 #include "log.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/tls/context.hpp"
@@ -419,9 +420,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
  private:
   enum class State { handshake, reading, writing, lingering, closed };
   using Step = void (Session::*)();
-  struct SslFree {
-    void operator()(SSL* s) const { ::SSL_free(s); }
-  };
 
   // --- transport ---
 
@@ -510,6 +508,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void set_deadline(Clock::duration timeout) {
     deadline_ = Clock::now() + timeout;
     if (timer_waiting_ && timer_.expiry() <= deadline_) return;
+    arm_timer();
+  }
+
+  // Waits for deadline_, superseding any earlier wait.
+  void arm_timer() {
     timer_.expires_at(deadline_);
     timer_waiting_ = true;
     timer_.async_wait([self = shared_from_this(), seq = ++timer_seq_](
@@ -520,8 +523,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (seq != timer_seq_ || state_ == State::closed) return;  // superseded or done
     timer_waiting_ = false;
     if (Clock::now() < deadline_) {
-      const auto remaining = deadline_ - Clock::now();
-      set_deadline(remaining);
+      arm_timer();  // the deadline moved on since this wait began
       return;
     }
     if (state_ == State::handshake) {
@@ -600,8 +602,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         // The common case: the whole request arrived at once and is parsed in place.
         std::size_t used = 0;
         const Parse p = feed({scratch.data(), n}, used);
-        if (p == Parse::more) pending_.assign(scratch.data() + used, n - used);
-        if (p == Parse::done) pending_.assign(scratch.data() + used, n - used);
+        // Keep what the parser has not taken: the rest of this request, or the next one.
+        if (p != Parse::failed) pending_.assign(scratch.data() + used, n - used);
         if (p != Parse::more) {
           finish_parse(p);
           return;
@@ -824,7 +826,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::shared_ptr<const tls::ServerContext> context_;  // keeps the SSL_CTX's generation alive
   tcp::socket socket_;
   asio::steady_timer timer_;
-  std::unique_ptr<SSL, SslFree> ssl_;
+  tls::detail::SslPtr ssl_;
   Clock::time_point deadline_;
   std::uint64_t timer_seq_ = 0;
   bool timer_waiting_ = false;
