@@ -11,11 +11,9 @@
 #include <openssl/asn1t.h>
 #include <openssl/ec.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
-#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -548,46 +546,26 @@ bool simple_pem(std::string_view pem, std::vector<std::string>& ders) {
 std::vector<core::CertInfo> read_pem_certificates_fast(std::string_view pem, std::size_t* blocks,
                                                        std::size_t* bad_blocks, CertDetail level) {
   std::vector<core::CertInfo> certs;
-  std::vector<std::string> ders;
-  if (simple_pem(pem, ders)) {
-    for (const std::string& der : ders) {
-      if (blocks != nullptr) ++*blocks;
-      core::CertInfo info;
-      if (read_certificate_fast(der, info, nullptr, level)) {
-        certs.push_back(std::move(info));
-      } else if (bad_blocks != nullptr) {
-        ++*bad_blocks;
-      }
+  auto take = [&](std::string_view der) {
+    if (blocks != nullptr) ++*blocks;
+    core::CertInfo info;
+    if (read_certificate_fast(der, info, nullptr, level)) {
+      certs.push_back(std::move(info));
+    } else if (bad_blocks != nullptr) {
+      ++*bad_blocks;
     }
+  };
+  if (std::vector<std::string> ders; simple_pem(pem, ders)) {
+    for (const std::string& der : ders) take(der);
     return certs;
   }
-  detail::BioPtr bio = detail::memory_bio(pem.data(), pem.size());
-  for (;;) {
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long len = 0;
-    if (::PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
-    const bool is_cert = std::strcmp(name, "CERTIFICATE") == 0 ||
-                         std::strcmp(name, "TRUSTED CERTIFICATE") == 0 ||
-                         std::strcmp(name, "X509 CERTIFICATE") == 0;
-    if (is_cert) {
-      if (blocks != nullptr) ++*blocks;
-      core::CertInfo info;
-      // A TRUSTED CERTIFICATE carries trust settings after the certificate; they are ignored.
-      if (read_certificate_fast(
-              std::string_view(reinterpret_cast<char*>(data), static_cast<std::size_t>(len)), info,
-              nullptr, level)) {
-        certs.push_back(std::move(info));
-      } else if (bad_blocks != nullptr) {
-        ++*bad_blocks;
-      }
+  for (const detail::PemBlock& block : detail::pem_blocks(pem)) {
+    // A TRUSTED CERTIFICATE carries trust settings after the certificate; they are ignored.
+    if (block.name == "CERTIFICATE" || block.name == "TRUSTED CERTIFICATE" ||
+        block.name == "X509 CERTIFICATE") {
+      take(block.data);
     }
-    ::OPENSSL_free(name);
-    ::OPENSSL_free(header);
-    ::OPENSSL_free(data);
   }
-  ::ERR_clear_error();
   return certs;
 }
 

@@ -1,5 +1,7 @@
 #include "detail/openssl.hpp"
 
+#include <openssl/pem.h>
+
 namespace promtls::tls::detail {
 
 std::string drain_errors() {
@@ -10,6 +12,25 @@ std::string drain_errors() {
     out += reason != nullptr ? reason : "unknown OpenSSL error";
   }
   return out;
+}
+
+std::vector<PemBlock> pem_blocks(std::string_view bytes) {
+  std::vector<PemBlock> blocks;
+  BioPtr bio = memory_bio(bytes.data(), bytes.size());
+  for (;;) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long len = 0;
+    if (::PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
+    blocks.push_back(
+        {name, header, std::string(reinterpret_cast<char*>(data), static_cast<std::size_t>(len))});
+    ::OPENSSL_free(name);
+    ::OPENSSL_free(header);
+    ::OPENSSL_free(data);
+  }
+  ::ERR_clear_error();
+  return blocks;
 }
 
 }  // namespace promtls::tls::detail

@@ -17,6 +17,8 @@ namespace {
 
 using detail::BioPtr;
 using detail::EvpPkeyPtr;
+using detail::pem_blocks;
+using detail::PemBlock;
 using detail::X509Ptr;
 
 // Reads a whole file the way Go's os.ReadFile reports failures: "open <path>: <reason>" when
@@ -50,32 +52,6 @@ bool read_file(const std::string& path, std::string& bytes, std::string& error, 
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-struct PemBlock {
-  std::string name;
-  std::string header;
-  std::string data;
-};
-
-// Every PEM block in `bytes`, in order. Text between blocks is ignored, as Go's pem.Decode does.
-std::vector<PemBlock> pem_blocks(std::string_view bytes) {
-  std::vector<PemBlock> blocks;
-  BioPtr bio = detail::memory_bio(bytes.data(), bytes.size());
-  for (;;) {
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long len = 0;
-    if (::PEM_read_bio(bio.get(), &name, &header, &data, &len) != 1) break;
-    blocks.push_back(
-        {name, header, std::string(reinterpret_cast<char*>(data), static_cast<std::size_t>(len))});
-    ::OPENSSL_free(name);
-    ::OPENSSL_free(header);
-    ::OPENSSL_free(data);
-  }
-  ::ERR_clear_error();
-  return blocks;
 }
 
 X509Ptr parse_x509(std::string_view der, bool trusted) {

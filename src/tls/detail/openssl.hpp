@@ -10,6 +10,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace promtls::tls::detail {
 
@@ -36,5 +38,15 @@ std::string drain_errors();
 inline BioPtr memory_bio(const void* data, std::size_t size) {
   return BioPtr(::BIO_new_mem_buf(data, static_cast<int>(size)));
 }
+
+struct PemBlock {
+  std::string name;    // "CERTIFICATE", "PRIVATE KEY", ...
+  std::string header;  // the RFC 1421 headers, "" when none
+  std::string data;    // the decoded bytes
+};
+
+// Every PEM block in `bytes`, in order. Text between blocks is ignored, as Go's pem.Decode does.
+// Leaves the error queue empty.
+std::vector<PemBlock> pem_blocks(std::string_view bytes);
 
 }  // namespace promtls::tls::detail
