@@ -45,21 +45,23 @@ g++ -O2 -o serve_load "$here/serve_load.cpp" -lssl -lcrypto -lpthread
 
 # --- servers ---
 p_promtls=$(free_port)
-METRICS_PROMETHEUS_TLS_CERT=$work/server.crt METRICS_PROMETHEUS_TLS_KEY=$work/server.key \
-METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$work/ca.crt \
-METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 \
-  "$promtls" serve --listen "127.0.0.1:$p_promtls" --watch "$work/ca.crt" --watch "$work/server.crt" \
-  2>"$work/promtls.log" &
-pid_promtls=$!; pids+=("$pid_promtls")
-wait_port "$p_promtls"; sleep 1.5
+# start_promtls PORT LOG [SERVE_ARGS...]: promtls serve with mTLS on PORT, logging to LOG; sets
+# started_pid once the port is open.
+start_promtls() {
+  local port=$1 log=$2; shift 2
+  METRICS_PROMETHEUS_TLS_CERT=$work/server.crt METRICS_PROMETHEUS_TLS_KEY=$work/server.key \
+  METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$work/ca.crt \
+  METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 \
+    "$promtls" serve --listen "127.0.0.1:$port" --watch "$work/ca.crt" --watch "$work/server.crt" \
+    "$@" 2>>"$log" &
+  started_pid=$!; pids+=("$started_pid")
+  wait_port "$port"
+}
+start_promtls "$p_promtls" "$work/promtls.log"
+pid_promtls=$started_pid; sleep 1.5
 p_tickets=$(free_port)
-METRICS_PROMETHEUS_TLS_CERT=$work/server.crt METRICS_PROMETHEUS_TLS_KEY=$work/server.key \
-METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$work/ca.crt \
-METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 \
-  "$promtls" serve --listen "127.0.0.1:$p_tickets" --watch "$work/ca.crt" --watch "$work/server.crt" \
-  --session-tickets 2>"$work/promtls-tickets.log" &
-pid_tickets=$!; pids+=("$pid_tickets")
-wait_port "$p_tickets"
+start_promtls "$p_tickets" "$work/promtls-tickets.log" --session-tickets
+pid_tickets=$started_pid
 mkdir -p www; chmod 711 "$work"; chmod 755 www
 curl -sf --cacert ca.crt --cert client.crt --key client.key "https://localhost:$p_promtls/metrics" \
   --resolve "localhost:$p_promtls:127.0.0.1" -o www/metrics
@@ -157,13 +159,8 @@ node_hwm_kib=$(awk '/VmHWM/ {print $2}' "/proc/$pid_node/status")
 fresh_hwm=()
 for r in $(seq "$RUNS"); do
   p_rss=$(free_port)
-  METRICS_PROMETHEUS_TLS_CERT=$work/server.crt METRICS_PROMETHEUS_TLS_KEY=$work/server.key \
-  METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$work/ca.crt \
-  METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 \
-    "$promtls" serve --listen "127.0.0.1:$p_rss" --watch "$work/ca.crt" --watch "$work/server.crt" \
-    2>>"$work/promtls-rss.log" &
-  pid_rss=$!; pids+=("$pid_rss")
-  wait_port "$p_rss"; sleep 1.5
+  start_promtls "$p_rss" "$work/promtls-rss.log"
+  pid_rss=$started_pid; sleep 1.5
   "$work/serve_load" "$p_rss" fresh 1 1 /metrics ca.crt client.crt client.key >/dev/null
   "$work/serve_load" "$p_rss" keepalive 6400 64 /metrics ca.crt client.crt client.key >/dev/null
   fresh_hwm+=("$(awk '/VmHWM/ {print $2}' "/proc/$pid_rss/status")")
