@@ -253,48 +253,54 @@ TEST_CASE("session tickets are issued and resumed only with --session-tickets") 
   ServePki pki;
   const int version = GENERATE(0x0304, 0x0303);  // TLS 1.3 and TLS 1.2
   CAPTURE(version);
-  {
-    ClientOptions o = pki.client();
-    o.max_version = version;
-    std::vector<std::string> base = pki.tls_args("require");
-    base.insert(base.end(), {"--set", "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2"});
-    SECTION("off by default: no ticket, every handshake is a full one") {
-      Serve s = start_serve(base, pki.log_path("serve.log"));
-      TlsConnection first(s.port, o);
-      REQUIRE(first.request("/healthz").status == 200);
-      CHECK(first.session().empty());
-    }
-    SECTION("on: a client that offers its ticket resumes, and the scrape works") {
-      std::vector<std::string> args = base;
-      args.push_back("--session-tickets");
-      Serve s = start_serve(args, pki.log_path("serve.log"));
-      TlsConnection first(s.port, o);
-      REQUIRE(first.request("/healthz").status == 200);
-      CHECK_FALSE(first.resumed());
-      CHECK(first.version() == (version == 0x0304 ? "TLSv1.3" : "TLSv1.2"));
-      o.session = first.session();
-      REQUIRE_FALSE(o.session.empty());
-      TlsConnection second(s.port, o);
-      REQUIRE(second.handshake_ok());
-      CHECK(second.resumed());
-      CHECK(second.request("/metrics").status == 200);
-    }
-    SECTION("on: a credential reload ends resumption of older tickets") {
-      std::vector<std::string> args = base;
-      args.push_back("--session-tickets");
-      Serve s = start_serve(args, pki.log_path("serve.log"));
-      TlsConnection first(s.port, o);
-      REQUIRE(first.request("/healthz").status == 200);
-      o.session = first.session();
-      REQUIRE_FALSE(o.session.empty());
-      s.process->signal(SIGHUP);
-      REQUIRE(s.process->wait_for_log("credentials_reloaded", 5000));
-      TlsConnection second(s.port, o);
-      REQUIRE(second.handshake_ok());
-      CHECK_FALSE(second.resumed());
-      CHECK(second.request("/healthz").status == 200);
-    }
+  ClientOptions o = pki.client();
+  o.max_version = version;
+  std::vector<std::string> args = pki.tls_args("require");
+  args.insert(args.end(), {"--set", "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2"});
+  // A first full handshake and scrape; returns the session the server left the client.
+  auto first_session = [&](const Serve& s) {
+    TlsConnection first(s.port, o);
+    REQUIRE(first.request("/healthz").status == 200);
+    CHECK_FALSE(first.resumed());
+    CHECK(first.version() == (version == 0x0304 ? "TLSv1.3" : "TLSv1.2"));
+    return first.session();
+  };
+  SECTION("off by default: no ticket, every handshake is a full one") {
+    Serve s = start_serve(args, pki.log_path("serve.log"));
+    CHECK(first_session(s).empty());
   }
+  args.push_back("--session-tickets");
+  SECTION("on: a client that offers its ticket resumes, and the scrape works") {
+    Serve s = start_serve(args, pki.log_path("serve.log"));
+    o.session = first_session(s);
+    REQUIRE_FALSE(o.session.empty());
+    TlsConnection second(s.port, o);
+    REQUIRE(second.handshake_ok());
+    CHECK(second.resumed());
+    CHECK(second.request("/metrics").status == 200);
+  }
+  SECTION("on: a credential reload ends resumption of older tickets") {
+    Serve s = start_serve(args, pki.log_path("serve.log"));
+    o.session = first_session(s);
+    REQUIRE_FALSE(o.session.empty());
+    s.process->signal(SIGHUP);
+    REQUIRE(s.process->wait_for_log("credentials_reloaded", 5000));
+    TlsConnection second(s.port, o);
+    REQUIRE(second.handshake_ok());
+    CHECK_FALSE(second.resumed());
+    CHECK(second.request("/healthz").status == 200);
+  }
+}
+
+TEST_CASE("serve --session-tickets without TLS variables is reported as having no effect") {
+  ServePki pki;
+  Serve s = start_serve({"--session-tickets"}, pki.log_path("serve.log"));
+  CHECK(s.process->wait_for_log(
+      "level=warning event=config msg=\"--session-tickets has no effect: serving plain HTTP\"",
+      5000));
+  CHECK(parse_response(raw_exchange(s.port, request_text("GET", "/healthz", "HTTP/1.1",
+                                                         "Connection: close\r\n")))
+            .status == 200);
 }
 
 }  // namespace
