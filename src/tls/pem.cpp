@@ -1,14 +1,13 @@
 #include "promtls/tls/pem.hpp"
 
 #include <fcntl.h>
-#include <openssl/pem.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "cert_info.hpp"
+#include "detail/io.hpp"
 #include "promtls/core/go.hpp"
 #include "promtls/tls/fast_cert.hpp"
 
@@ -30,23 +29,18 @@ bool read_file(const std::string& path, std::string& bytes, std::string& error, 
     return false;
   }
   struct stat st {};
+  std::size_t size_hint = 8192;
   if (::fstat(fd, &st) == 0) {
     mode = static_cast<unsigned>(st.st_mode) & 07777u;
-    if (S_ISREG(st.st_mode)) bytes.reserve(static_cast<std::size_t>(st.st_size));
+    // One read for the content and one to see the end.
+    if (S_ISREG(st.st_mode)) size_hint = static_cast<std::size_t>(st.st_size) + 1;
   }
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = core::go::path_error("read", path, errno);
-      ::close(fd);
-      return false;
-    }
-    bytes.append(buf, static_cast<std::size_t>(n));
-  }
+  const int err = detail::read_to_end(fd, bytes, size_hint);
   ::close(fd);
+  if (err != 0) {
+    error = core::go::path_error("read", path, err);
+    return false;
+  }
   return true;
 }
 

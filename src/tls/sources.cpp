@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "detail/io.hpp"
 #include "detail/openssl.hpp"
 #include "promtls/core/documents.hpp"
 #include "promtls/core/go.hpp"
@@ -42,7 +43,9 @@ std::string reason_for(int err) {
   }
 }
 
-// Reads a whole file with one open/fstat/read sequence; `err` is the errno of the failing call.
+// Reads a whole file: open, then reads into `bytes` (certificates are small: it starts with 8 KiB
+// and grows, which saves an fstat per file); `err` is the errno of the failing call, `op` its
+// name.
 bool read_whole_file(const std::string& path, std::string& bytes, int& err, const char*& op) {
   op = "open";
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -50,25 +53,10 @@ bool read_whole_file(const std::string& path, std::string& bytes, int& err, cons
     err = errno;
     return false;
   }
-  // Certificates are small: start with 8 KiB and grow, which saves an fstat per file.
-  bytes.resize(8192);
-  std::size_t used = 0;
   op = "read";
-  for (;;) {
-    if (used == bytes.size()) bytes.resize(std::max<std::size_t>(4096, bytes.size() * 2));
-    const ssize_t n = ::read(fd, bytes.data() + used, bytes.size() - used);
-    if (n == 0) break;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      ::close(fd);
-      return false;
-    }
-    used += static_cast<std::size_t>(n);
-  }
-  bytes.resize(used);
+  err = detail::read_to_end(fd, bytes);
   ::close(fd);
-  return true;
+  return err == 0;
 }
 
 void append(LoadResult& out, LoadResult&& more) {
@@ -499,17 +487,9 @@ class Walker {
 
   void read_stdin() {
     std::string bytes;
-    char buf[65536];
-    for (;;) {
-      const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-      if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        out_.errors.push_back(
-            {"-", "read_failed", core::go::path_error("read", "/dev/stdin", errno)});
-        return;
-      }
-      bytes.append(buf, static_cast<std::size_t>(n));
+    if (const int err = detail::read_to_end(STDIN_FILENO, bytes, 65536); err != 0) {
+      out_.errors.push_back({"-", "read_failed", core::go::path_error("read", "/dev/stdin", err)});
+      return;
     }
     flush_errors();
     slots_.push_back({"-", load_bytes(bytes, "-", options_), true});
