@@ -850,19 +850,21 @@ core::LoadRun Prober::load(std::size_t requests, std::size_t concurrency, bool n
   run.concurrency = concurrency == 0 ? 1 : concurrency;
   run.new_connections = new_connections;
   const SslCtxPtr ctx = impl_->make_ctx(CtxSpec{});
-  std::atomic<std::size_t> next{0};
+  const std::size_t n_threads = std::min(run.concurrency, requests == 0 ? 1 : requests);
+  // Worker t makes request t first, so every worker opens its connection however late its
+  // thread starts (C connections means C, not whoever got scheduled before the requests ran
+  // out); the rest are shared out from n_threads on.
+  std::atomic<std::size_t> next{n_threads};
   std::atomic<std::size_t> handshakes{0};
   std::mutex mutex;
   const Impl& m = *impl_;
 
-  const auto worker = [&]() noexcept {
+  const auto worker = [&](std::size_t first) noexcept {
     std::vector<double> latencies;
     std::map<std::string, std::size_t> errors;
     std::unique_ptr<Connection> conn;
     std::string buffer;
-    for (;;) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= requests) break;
+    for (std::size_t i = first; i < requests; i = next.fetch_add(1)) {
       try {
         const auto start = Clock::now();
         const auto deadline = start + std::chrono::milliseconds(m.target.timeout_ms);
@@ -905,9 +907,8 @@ core::LoadRun Prober::load(std::size_t requests, std::size_t concurrency, bool n
 
   const auto start = Clock::now();
   std::vector<std::thread> threads;
-  const std::size_t n_threads = std::min(run.concurrency, requests == 0 ? 1 : requests);
   threads.reserve(n_threads);
-  for (std::size_t t = 0; t < n_threads; ++t) threads.emplace_back(worker);
+  for (std::size_t t = 0; t < n_threads; ++t) threads.emplace_back(worker, t);
   for (auto& t : threads) t.join();
   run.duration_ms = ms_since(start);
   run.handshakes = handshakes.load();
