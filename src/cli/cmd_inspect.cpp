@@ -235,7 +235,7 @@ int run(const InspectOptions& o) {
   if (o.output == "json") {
     std::cout << core::inspect_json(report).dump(2) << "\n";
   } else if (o.output == "prometheus") {
-    std::cout << core::render_exposition(core::inspect_families(report));
+    core::write_inspect_exposition(report, std::cout);
     for (const core::InspectError& e : report.errors) std::cerr << "promtls: " << e.message << "\n";
   } else {
     std::cout << core::render_inspect_text(report);

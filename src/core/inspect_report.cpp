@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ostream>
 #include <set>
 
 #include "promtls/core/time.hpp"
@@ -257,6 +258,52 @@ std::string render_inspect_text(const InspectReport& report) {
          " error" + (report.errors.size() == 1 ? "" : "s") + "; judged at " +
          format_rfc3339(report.now_unix) + "\n";
   return out;
+}
+
+void write_inspect_exposition(const InspectReport& report, std::ostream& out) {
+  // The labels of each certificate whose series is not a duplicate, in report order (the first
+  // of equal series wins, as in inspect_families()).
+  std::vector<Labels> labels;
+  std::vector<const CertInfo*> certs;
+  const auto less = [&labels](std::size_t a, std::size_t b) { return labels[a] < labels[b]; };
+  std::set<std::size_t, decltype(less)> seen(less);
+  for (const InspectedCert& ic : report.certificates) {
+    labels.push_back(certificate_labels(ic.located));
+    if (seen.insert(labels.size() - 1).second) {
+      certs.push_back(&ic.located.cert);
+    } else {
+      labels.pop_back();
+    }
+  }
+  seen.clear();
+
+  constexpr std::size_t kChunk = 64 * 1024;
+  std::string buffer;
+  ExpositionWriter writer(buffer, ValueFormat::plain);
+  const auto flush = [&](std::size_t above) {
+    if (buffer.size() <= above) return;
+    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    buffer.clear();
+  };
+  // certificate_families()'s order and values.
+  const auto gauge = [&](const MetricSpec& spec, auto value_of) {
+    writer.header(spec);
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+      writer.sample(spec.name, labels[i], value_of(*certs[i]));
+      flush(kChunk);
+    }
+  };
+  gauge(metric::kX509CertExpired,
+        [&report](const CertInfo& c) { return c.not_after_unix < report.now_unix ? 1.0 : 0.0; });
+  gauge(metric::kX509CertNotAfter,
+        [](const CertInfo& c) { return static_cast<double>(c.not_after_unix); });
+  gauge(metric::kX509CertNotBefore,
+        [](const CertInfo& c) { return static_cast<double>(c.not_before_unix); });
+
+  std::vector<License> licenses;
+  for (const InspectedLicense& il : report.licenses) licenses.push_back(il.license);
+  for (const MetricFamily& f : license_families(licenses, report.now_unix)) writer.family(f);
+  flush(0);
 }
 
 std::vector<MetricFamily> inspect_families(const InspectReport& report) {

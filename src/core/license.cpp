@@ -336,11 +336,10 @@ std::map<std::string, const License*> by_package(const std::vector<License>& lic
 }
 
 std::vector<MetricFamily> license_gauges(const std::vector<License>& licenses,
-                                         std::int64_t now_unix, const std::string& prefix,
-                                         const std::string& expiry_help,
-                                         const std::string& valid_help) {
-  MetricFamily expiry{prefix + "license_expiry_timestamp_seconds", expiry_help, "gauge", {}};
-  MetricFamily valid{prefix + "license_valid", valid_help, "gauge", {}};
+                                         std::int64_t now_unix, const MetricSpec& expiry_spec,
+                                         const MetricSpec& valid_spec) {
+  MetricFamily expiry = make_family(expiry_spec);
+  MetricFamily valid = make_family(valid_spec);
   for (const auto& [package, l] : by_package(licenses)) {
     if (l->expiry_unix) {
       expiry.samples.push_back({{{"package", package}}, static_cast<double>(*l->expiry_unix)});
@@ -359,24 +358,17 @@ std::vector<MetricFamily> license_gauges(const std::vector<License>& licenses,
 
 std::vector<MetricFamily> license_families(const std::vector<License>& licenses,
                                            std::int64_t now_unix) {
-  return license_gauges(licenses, now_unix, "promtls_", "Unix timestamp of license expiry.",
-                        "Whether the license is valid (including grace period). 1 = valid, "
-                        "0 = invalid.");
+  return license_gauges(licenses, now_unix, metric::kLicenseExpiry, metric::kLicenseValid);
 }
 
 std::vector<MetricFamily> tigera_license_families(const std::vector<License>& licenses,
                                                   std::int64_t now_unix) {
-  return license_gauges(licenses, now_unix, "tigera_operator_",
-                        "Unix timestamp of Tigera license expiry.",
-                        "Whether the Tigera license is valid (including grace period). 1 = "
-                        "valid, 0 = invalid.");
+  return license_gauges(licenses, now_unix, metric::kTigeraLicenseExpiry,
+                        metric::kTigeraLicenseValid);
 }
 
 MetricFamily tigera_certificate_family(const std::vector<TigeraSecretMetadata>& secrets) {
-  MetricFamily family{"tigera_operator_tls_certificate_expiry_timestamp_seconds",
-                      "Unix timestamp of certificate expiry for operator-managed TLS secrets.",
-                      "gauge",
-                      {}};
+  MetricFamily family = make_family(metric::kTigeraCertificateExpiry);
   for (const TigeraSecretMetadata& s : secrets) {
     if (!s.has_signer_label || !s.expiry) continue;
     const auto when = parse_tigera_time(*s.expiry);

@@ -98,19 +98,19 @@ std::vector<std::pair<std::string, std::string>> location_fields(const CertLocat
   return out;
 }
 
+MetricFamily make_family(const MetricSpec& spec) {
+  MetricFamily f;
+  f.name = spec.str();
+  f.help = std::string(spec.help);
+  f.type = std::string(to_string(spec.type));
+  return f;
+}
+
 std::vector<MetricFamily> certificate_families(const std::vector<LocatedCert>& certs,
                                                std::int64_t now_unix) {
-  MetricFamily not_after{"x509_cert_not_after",
-                         "The date after which the certificate expires, as a Unix timestamp.",
-                         "gauge",
-                         {}};
-  MetricFamily not_before{"x509_cert_not_before",
-                          "The date before which the certificate is not valid, as a Unix "
-                          "timestamp.",
-                          "gauge",
-                          {}};
-  MetricFamily expired{
-      "x509_cert_expired", "1 when the certificate has expired, else 0.", "gauge", {}};
+  MetricFamily not_after = make_family(metric::kX509CertNotAfter);
+  MetricFamily not_before = make_family(metric::kX509CertNotBefore);
+  MetricFamily expired = make_family(metric::kX509CertExpired);
   for (const LocatedCert& c : certs) {
     const auto labels = certificate_labels(c);
     not_after.samples.push_back({labels, static_cast<double>(c.cert.not_after_unix)});
@@ -161,29 +161,47 @@ std::string format_value(double v, ValueFormat format) {
   return out;
 }
 
+void ExpositionWriter::header(std::string_view name, std::string_view help, std::string_view type) {
+  out_ += "# HELP ";
+  out_ += name;
+  out_ += ' ';
+  escape_into(out_, help, false);
+  out_ += "\n# TYPE ";
+  out_ += name;
+  out_ += ' ';
+  out_ += type;
+  out_ += '\n';
+}
+
+void ExpositionWriter::sample(std::string_view name, const Labels& labels, double value) {
+  out_ += name;
+  if (!labels.empty()) {
+    out_ += '{';
+    bool first = true;
+    for (const auto& [k, v] : labels) {
+      if (!first) out_ += ',';
+      first = false;
+      out_ += k;
+      out_ += "=\"";
+      escape_into(out_, v, true);
+      out_ += '"';
+    }
+    out_ += '}';
+  }
+  out_ += ' ';
+  out_ += format_value(value, format_);
+  out_ += '\n';
+}
+
+void ExpositionWriter::family(const MetricFamily& f) {
+  header(f.name, f.help, f.type);
+  for (const Sample& s : f.samples) sample(f.name, s.labels, s.value);
+}
+
 std::string render_exposition(const std::vector<MetricFamily>& families, ValueFormat format) {
   std::string out;
-  for (const MetricFamily& f : families) {
-    out += "# HELP " + f.name + " ";
-    escape_into(out, f.help, false);
-    out += "\n# TYPE " + f.name + " " + f.type + "\n";
-    for (const Sample& s : f.samples) {
-      out += f.name;
-      if (!s.labels.empty()) {
-        out += '{';
-        bool first = true;
-        for (const auto& [k, v] : s.labels) {
-          if (!first) out += ',';
-          first = false;
-          out += k + "=\"";
-          escape_into(out, v, true);
-          out += '"';
-        }
-        out += '}';
-      }
-      out += " " + format_value(s.value, format) + "\n";
-    }
-  }
+  ExpositionWriter writer(out, format);
+  for (const MetricFamily& f : families) writer.family(f);
   return out;
 }
 

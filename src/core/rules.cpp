@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "promtls/core/error.hpp"
+#include "promtls/core/metric_table.hpp"
 
 namespace promtls::core {
 namespace {
@@ -22,7 +23,7 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
   const auto cert_expiring = [](const std::string& alert, const std::string& severity, int d) {
     return AlertRule{
         alert,
-        "x509_cert_not_after - time() < " + std::to_string(d) + " * 86400",
+        metric::kX509CertNotAfter.str() + " - time() < " + std::to_string(d) + " * 86400",
         "",
         severity,
         {{"summary", "Certificate {{ $labels.subject_CN }} expires in less than " + days(d)},
@@ -33,7 +34,7 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
   const auto license_expiring = [](const std::string& alert, const std::string& severity, int d) {
     return AlertRule{
         alert,
-        "promtls_license_expiry_timestamp_seconds - time() < " + std::to_string(d) + " * 86400",
+        metric::kLicenseExpiry.str() + " - time() < " + std::to_string(d) + " * 86400",
         "",
         severity,
         {{"summary", "License {{ $labels.package }} expires in less than " + days(d)},
@@ -47,7 +48,7 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
                 {cert_expiring("CertificateExpiringWarning", "warning", warn),
                  cert_expiring("CertificateExpiringCritical", "critical", crit),
                  AlertRule{"CertificateExpired",
-                           "x509_cert_expired == 1",
+                           metric::kX509CertExpired.str() + " == 1",
                            "",
                            "critical",
                            {{"summary", "Certificate {{ $labels.subject_CN }} has expired"},
@@ -55,7 +56,7 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
                                                 " (serial {{ $labels.serial_number }}) is past "
                                                 "its notAfter date."}}},
                  AlertRule{"CertificateNotYetValid",
-                           "x509_cert_not_before - time() > 0",
+                           metric::kX509CertNotBefore.str() + " - time() > 0",
                            "",
                            "warning",
                            {{"summary", "Certificate {{ $labels.subject_CN }} is not valid yet"},
@@ -66,7 +67,7 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
                 {license_expiring("LicenseExpiringWarning", "warning", warn),
                  license_expiring("LicenseExpiringCritical", "critical", crit),
                  AlertRule{"LicenseInvalid",
-                           "promtls_license_valid == 0",
+                           metric::kLicenseValid.str() + " == 0",
                            "",
                            "critical",
                            {{"summary", "License {{ $labels.package }} is no longer valid"},
@@ -75,19 +76,20 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
                              "}} has expired and its grace period is over."}}}}},
       RuleGroup{
           "promtls-server",
-          {AlertRule{"PromtlsCredentialReloadFailed",
-                     "increase(promtls_credential_reloads_total{result=\"failure\"}[15m]) > 0",
-                     "",
-                     "warning",
-                     {{"summary",
-                       "promtls serve on {{ $labels.instance }} failed to reload its "
-                       "credentials"},
-                      {"description",
-                       "A replaced certificate, key or client CA could not be loaded; the "
-                       "server keeps serving the previous ones. Its log says why."}}},
+          {AlertRule{
+               "PromtlsCredentialReloadFailed",
+               "increase(" + metric::kCredentialReloads.str() + "{result=\"failure\"}[15m]) > 0",
+               "",
+               "warning",
+               {{"summary",
+                 "promtls serve on {{ $labels.instance }} failed to reload its "
+                 "credentials"},
+                {"description",
+                 "A replaced certificate, key or client CA could not be loaded; the "
+                 "server keeps serving the previous ones. Its log says why."}}},
            AlertRule{"PromtlsServingCertificateExpiring",
-                     "promtls_serving_certificate_not_after - time() < " + std::to_string(crit) +
-                         " * 86400",
+                     metric::kServingCertificateNotAfter.str() + " - time() < " +
+                         std::to_string(crit) + " * 86400",
                      "",
                      "critical",
                      {{"summary",
@@ -98,7 +100,7 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
                        "promtls serve on {{ $labels.instance }} presents a certificate that "
                        "expires in {{ $value | humanizeDuration }}; scrapes fail after that."}}},
            AlertRule{"PromtlsSourceErrors",
-                     "increase(promtls_source_errors_total[15m]) > 0",
+                     "increase(" + metric::kSourceErrors.str() + "[15m]) > 0",
                      "",
                      "warning",
                      {{"summary",
@@ -114,8 +116,8 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
 // order. Expressions, `for` and severities are the operator's; the spec gives the summaries and
 // what each description mentions.
 std::vector<RuleGroup> tigera_rules() {
-  const std::string cert = "tigera_operator_tls_certificate_expiry_timestamp_seconds - time()";
-  const std::string license = "tigera_operator_license_expiry_timestamp_seconds - time()";
+  const std::string cert = metric::kTigeraCertificateExpiry.str() + " - time()";
+  const std::string license = metric::kTigeraLicenseExpiry.str() + " - time()";
   const auto tls = [](int d) {
     return Annotations{
         {"summary", "TLS certificate {{ $labels.name }} expires in less than " + days(d)},
@@ -130,13 +132,13 @@ std::vector<RuleGroup> tigera_rules() {
         {"description", "Component {{ $labels.component }} has been " + state + " for more than " +
                             std::to_string(minutes) + " minutes."}};
   };
-  const std::string degraded = "tigera_operator_component_status{condition=\"degraded\"} == 1";
-  const std::string progressing =
-      "tigera_operator_component_status{condition=\"progressing\"} == 1";
+  const std::string status = metric::kTigeraComponentStatus.str();
+  const std::string degraded = status + "{condition=\"degraded\"} == 1";
+  const std::string progressing = status + "{condition=\"progressing\"} == 1";
   return {RuleGroup{
       "calico.rules",
       {AlertRule{"DeniedPacketsRate",
-                 "rate(calico_denied_packets[10s]) > 50",
+                 "rate(" + metric::kCalicoDeniedPackets.str() + "[10s]) > 50",
                  "",
                  "info",
                  {{"summary", "Instance {{ $labels.instance }} - Large rate of packets denied"},
@@ -155,7 +157,7 @@ std::vector<RuleGroup> tigera_rules() {
                   {"description", "The Calico Enterprise license expires in less than 30 days."}}},
        AlertRule{
            "LicenseExpiringCritical",
-           license + " < 7 * 24 * 3600 or tigera_operator_license_valid == 0",
+           license + " < 7 * 24 * 3600 or " + metric::kTigeraLicenseValid.str() + " == 0",
            "",
            "critical",
            {{"summary", "Calico Enterprise license expires in less than 7 days or is invalid"},

@@ -15,6 +15,10 @@
 #include <sstream>
 
 #include "promtls/core/documents.hpp"
+#include "promtls/core/metric_table.hpp"
+#ifdef PROMTLS_WITH_PROMETHEUS_CPP
+#include "prometheus_text.hpp"
+#endif
 
 namespace promtls::net::detail {
 namespace fs = std::filesystem;
@@ -228,12 +232,19 @@ void SourceWatcher::loop() {
 
 namespace {
 
-core::MetricFamily family(std::string name, std::string help, std::string type) {
-  core::MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = std::move(type);
-  return f;
+namespace metric = core::metric;
+
+core::MetricFamily family(const core::MetricSpec& spec) { return core::make_family(spec); }
+
+// The exposition of families serve holds: with PROMTLS_PROMETHEUS_CPP through prometheus-cpp's
+// TextSerializer (prometheus_text.hpp), else with core::ExpositionWriter; the bytes are the same
+// (tests/unit/metric_table_test.cpp).
+std::string exposition(const std::vector<core::MetricFamily>& families, core::ValueFormat format) {
+#ifdef PROMTLS_WITH_PROMETHEUS_CPP
+  return render_with_prometheus_cpp(families, format);
+#else
+  return core::render_exposition(families, format);
+#endif
 }
 
 void add(core::MetricFamily& f, double value,
@@ -256,12 +267,11 @@ std::string Renderer::render(const RenderInput& in) {
             until = std::min(until, c.cert.not_after_unix + 1);
           }
         }
-        cached_text_ = in.tigera ? core::render_exposition(
-                                       {core::tigera_certificate_family(snap->tigera_secrets)},
-                                       core::ValueFormat::go)
-                                 : core::render_exposition(
-                                       core::certificate_families(snap->certificates, in.now_unix),
-                                       core::ValueFormat::plain);
+        cached_text_ = in.tigera
+                           ? exposition({core::tigera_certificate_family(snap->tigera_secrets)},
+                                        core::ValueFormat::go)
+                           : exposition(core::certificate_families(snap->certificates, in.now_unix),
+                                        core::ValueFormat::plain);
       } else {
         cached_text_.clear();
       }
@@ -272,70 +282,60 @@ std::string Renderer::render(const RenderInput& in) {
     // License validity flips with time; there are few licenses, so they are rendered each time
     // (from the parsed snapshot, never from the files).
     if (snap && !snap->licenses.empty()) {
-      out +=
-          in.tigera
-              ? core::render_exposition(core::tigera_license_families(snap->licenses, in.now_unix),
-                                        core::ValueFormat::go)
-              : core::render_exposition(core::license_families(snap->licenses, in.now_unix),
-                                        core::ValueFormat::plain);
+      out += in.tigera ? exposition(core::tigera_license_families(snap->licenses, in.now_unix),
+                                    core::ValueFormat::go)
+                       : exposition(core::license_families(snap->licenses, in.now_unix),
+                                    core::ValueFormat::plain);
     }
   }
 
   std::vector<core::MetricFamily> fams;
   const ServerCounters& c = *in.counters;
   {
-    auto f =
-        family("promtls_build_info", "promtls build information; the value is always 1.", "gauge");
+    auto f = family(metric::kBuildInfo);
     add(f, 1, {{"version", in.version}});
     fams.push_back(std::move(f));
   }
   {
-    auto f = family("promtls_tls_handshakes_total",
-                    "TLS handshakes by result (success, failure) and failure reason.", "counter");
+    auto f = family(metric::kTlsHandshakes);
     for (const auto& [key, n] : c.handshakes) {
       add(f, static_cast<double>(n), {{"result", key.first}, {"reason", key.second}});
     }
     if (!f.samples.empty()) fams.push_back(std::move(f));
   }
   if (in.serving_not_after) {
-    auto f = family("promtls_serving_certificate_not_after",
-                    "Expiry of the certificate this server presents, as Unix seconds.", "gauge");
+    auto f = family(metric::kServingCertificateNotAfter);
     add(f, static_cast<double>(*in.serving_not_after));
     fams.push_back(std::move(f));
-    auto r = family("promtls_credential_reloads_total",
-                    "Reloads of the serving certificate, key and client CA by result.", "counter");
+    auto r = family(metric::kCredentialReloads);
     add(r, static_cast<double>(c.reloads_failed), {{"result", "failure"}});
     add(r, static_cast<double>(c.reloads_ok), {{"result", "success"}});
     fams.push_back(std::move(r));
   }
   if (in.sources != nullptr) {
-    auto f = family("promtls_source_errors_total",
-                    "Errors reading watched certificate sources, by source and reason.", "counter");
+    auto f = family(metric::kSourceErrors);
     for (const auto& [key, n] : in.sources->error_counts()) {
       add(f, static_cast<double>(n), {{"source", key.first}, {"reason", key.second}});
     }
     if (!f.samples.empty()) fams.push_back(std::move(f));
   }
   {
-    auto f =
-        family("promtls_http_requests_total", "HTTP requests answered, by status code.", "counter");
+    auto f = family(metric::kHttpRequests);
     for (const auto& [code, n] : c.requests) add(f, static_cast<double>(n), {{"code", code}});
     if (!f.samples.empty()) fams.push_back(std::move(f));
   }
   {
-    auto f =
-        family("promtls_connections_rejected_total",
-               "Connections closed at once because the connection limit was reached.", "counter");
+    auto f = family(metric::kConnectionsRejected);
     add(f, static_cast<double>(c.connections_rejected));
     fams.push_back(std::move(f));
-    auto o = family("promtls_open_connections", "Connections currently open.", "gauge");
+    auto o = family(metric::kOpenConnections);
     add(o, static_cast<double>(in.open_connections));
     fams.push_back(std::move(o));
   }
-  out += core::render_exposition(fams, core::ValueFormat::plain);
+  out += exposition(fams, core::ValueFormat::plain);
   const auto now = std::chrono::steady_clock::now();
   if (process_text_.empty() || now - process_at_ >= std::chrono::seconds(1)) {
-    process_text_ = core::render_exposition(process_families(), core::ValueFormat::plain);
+    process_text_ = exposition(process_families(), core::ValueFormat::plain);
     process_at_ = now;
   }
   out += process_text_;
@@ -379,8 +379,7 @@ std::vector<core::MetricFamily> process_families() {
   const double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                      static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   {
-    auto m = family("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                    "counter");
+    auto m = family(metric::kProcessCpuSeconds);
     add(m, cpu);
     out.push_back(std::move(m));
   }
@@ -396,18 +395,16 @@ std::vector<core::MetricFamily> process_families() {
   }
   struct rlimit rl {};
   ::getrlimit(RLIMIT_NOFILE, &rl);
-  auto g = [&out](const char* name, const char* help, double v) {
-    auto m = family(name, help, "gauge");
+  auto g = [&out](const core::MetricSpec& spec, double v) {
+    auto m = family(spec);
     add(m, v);
     out.push_back(std::move(m));
   };
-  g("process_open_fds", "Number of open file descriptors.", static_cast<double>(fds));
-  g("process_max_fds", "Maximum number of open file descriptors.",
-    static_cast<double>(rl.rlim_cur));
-  g("process_resident_memory_bytes", "Resident memory size in bytes.", rss * page);
-  g("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
-    process_start_unix());
-  g("process_virtual_memory_bytes", "Virtual memory size in bytes.", vsize * page);
+  g(metric::kProcessOpenFds, static_cast<double>(fds));
+  g(metric::kProcessMaxFds, static_cast<double>(rl.rlim_cur));
+  g(metric::kProcessResidentMemory, rss * page);
+  g(metric::kProcessStartTime, process_start_unix());
+  g(metric::kProcessVirtualMemory, vsize * page);
   return out;
 }
 

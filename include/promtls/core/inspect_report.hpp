@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -74,6 +75,13 @@ std::string render_inspect_text(const InspectReport& report);
 
 // certificate_families() and license_families() for the report, without duplicate series.
 std::vector<MetricFamily> inspect_families(const InspectReport& report);
+
+// Writes render_exposition(inspect_families(report)) to `out`, byte for byte, without building
+// the families: the certificate gauges are written sample by sample from the report (holding
+// each kept certificate's labels once, for the duplicate check), in chunks of about 64 KiB, so
+// inspect over 100,000 certificates never holds the whole text. Stream errors are left in `out`'s
+// state for the caller.
+void write_inspect_exposition(const InspectReport& report, std::ostream& out);
 
 // 3 when any input could not be read or parsed; else 1 when a certificate or license reaches
 // `fail_on` (an annotation that disagrees with its certificate counts as a warning); else 0.

@@ -1,6 +1,10 @@
 // Prometheus metric families as plain values, the certificate gauges serve and
 // `inspect --output prometheus` expose (x509-certificate-exporter's names and labels, so existing
-// dashboards and alerts work; DESIGN.md), and the text exposition format 0.0.4.
+// dashboards and alerts work; DESIGN.md), and the text exposition format 0.0.4: a streamed writer
+// (ExpositionWriter) and the whole-family renderer over it. Names, types and HELP texts come from
+// the metric table (core/metric_table.hpp). serve renders its families with prometheus-cpp's
+// TextSerializer where that gives the same bytes (src/net/prometheus_text.hpp); tests prove both
+// give byte-identical exposition.
 //
 // Pure: no I/O, no clock (`now` is a parameter). Thread-safe.
 #pragma once
@@ -12,11 +16,14 @@
 #include <vector>
 
 #include "promtls/core/cert_info.hpp"
+#include "promtls/core/metric_table.hpp"
 
 namespace promtls::core {
 
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
 struct Sample {
-  std::vector<std::pair<std::string, std::string>> labels;  // printed in this order
+  Labels labels;  // printed in this order
   double value = 0;
 };
 
@@ -26,6 +33,9 @@ struct MetricFamily {
   std::string type = "gauge";  // "gauge", "counter", "untyped"
   std::vector<Sample> samples;
 };
+
+// A family with `spec`'s name, HELP text and type, and no samples.
+MetricFamily make_family(const MetricSpec& spec);
 
 // Where a certificate was found, for its labels. Empty fields are not emitted.
 struct CertLocation {
@@ -67,9 +77,29 @@ std::string hex_serial_to_decimal(std::string_view hex);
 enum class ValueFormat { go, plain };
 std::string format_value(double value, ValueFormat format);
 
-// The text exposition (0.0.4): per family "# HELP", "# TYPE", then samples; label values escape
-// \\, \" and newlines, HELP escapes \\ and newlines. Families and samples are printed in the
-// order given.
+// Writes the text exposition (0.0.4) one line at a time, so a caller with many samples never
+// holds them as families: per family "# HELP", "# TYPE", then its samples; label values escape
+// \\, \" and newlines, HELP escapes \\ and newlines. Lines are appended to `out` in the order
+// the calls are made; the caller may take and clear `out` between calls (to stream it). Not
+// thread-safe; `out` must outlive the writer.
+class ExpositionWriter {
+ public:
+  ExpositionWriter(std::string& out, ValueFormat format) : out_(out), format_(format) {}
+
+  // "# HELP name help" and "# TYPE name type".
+  void header(std::string_view name, std::string_view help, std::string_view type);
+  void header(const MetricSpec& spec) { header(spec.name, spec.help, to_string(spec.type)); }
+  // "name{labels} value"; no braces without labels.
+  void sample(std::string_view name, const Labels& labels, double value);
+  // The header, then every sample of `family`.
+  void family(const MetricFamily& family);
+
+ private:
+  std::string& out_;
+  ValueFormat format_;
+};
+
+// The text exposition of `families`, written with ExpositionWriter, in the order given.
 std::string render_exposition(const std::vector<MetricFamily>& families,
                               ValueFormat format = ValueFormat::plain);
 
