@@ -9,10 +9,13 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "pki.hpp"
+#include "process.hpp"
 #include "run.hpp"
 
 using namespace promtls::test;
@@ -64,74 +67,42 @@ struct Tree {
   }
 };
 
-// openssl s_server on 127.0.0.1 with an OS-chosen port; stopped on destruction.
+// openssl s_server on 127.0.0.1 with an OS-chosen port (read back from its ACCEPT line), its
+// output in a log beside the certificate; stopped on destruction.
 class TlsServer {
  public:
   TlsServer(const std::string& cert, const std::string& key, const std::string& chain,
             const std::string& verify_ca = {}) {
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);  // kept open: EOF would stop it
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 2);
-    std::vector<std::string> args = {
+    static int started = 0;
+    ProcessOptions options;
+    options.argv = {
         "/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key,
         "-cert_chain",      chain};
-    if (!verify_ca.empty()) {
-      args.insert(args.end(), {"-Verify", "1", "-CAfile", verify_ca});
-    }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    char* envp[] = {nullptr};
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp) != 0) {
-      throw std::runtime_error("spawn openssl s_server");
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    close(in[0]);
-    close(out[1]);
-    stdin_ = in[1];
-    stdout_ = out[0];
-    std::string text;
+    if (!verify_ca.empty())
+      options.argv.insert(options.argv.end(), {"-Verify", "1", "-CAfile", verify_ca});
+    options.env = std::vector<std::string>{};
+    options.log_path = (std::filesystem::path(cert).parent_path() /
+                        ("s_server-" + std::to_string(++started) + ".log"))
+                           .string();
+    options.stdin_pipe = true;  // s_server stops at EOF on stdin
+    options.stop_grace_ms = 1000;
+    process_ = std::make_unique<Process>(std::move(options));
+    // The port is known once the whole ACCEPT line is in the log.
+    const std::string needle = "ACCEPT 127.0.0.1:";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (port_.empty() && std::chrono::steady_clock::now() < deadline) {
-      pollfd pfd{stdout_, POLLIN, 0};
-      if (poll(&pfd, 1, 200) <= 0) continue;
-      char buf[512];
-      const ssize_t n = read(stdout_, buf, sizeof buf);
-      if (n <= 0) break;
-      text.append(buf, static_cast<std::size_t>(n));
-      const std::size_t at = text.find("ACCEPT 127.0.0.1:");
-      const std::size_t eol = at == std::string::npos ? at : text.find('\n', at);
-      if (eol != std::string::npos) port_ = text.substr(at + 17, eol - at - 17);
+    while (port_.empty() && std::chrono::steady_clock::now() < deadline &&
+           process_->wait_for_log(needle, 10000)) {
+      const std::string log = process_->log();
+      const std::size_t at = log.find(needle) + needle.size();
+      const std::size_t eol = log.find('\n', at);
+      if (eol != std::string::npos) port_ = log.substr(at, eol - at);
     }
-    if (port_.empty()) {
-      stop();
-      throw std::runtime_error("s_server did not start: " + text);
-    }
+    if (port_.empty()) throw std::runtime_error("s_server did not start: " + process_->log());
   }
-  ~TlsServer() { stop(); }
-  TlsServer(const TlsServer&) = delete;
-  TlsServer& operator=(const TlsServer&) = delete;
   std::string address() const { return "127.0.0.1:" + port_; }
 
  private:
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-      pid_ = 0;
-    }
-    if (stdin_ >= 0) close(stdin_);
-    if (stdout_ >= 0) close(stdout_);
-    stdin_ = stdout_ = -1;
-  }
-  pid_t pid_ = 0;
-  int stdin_ = -1;
-  int stdout_ = -1;
+  std::unique_ptr<Process> process_;
   std::string port_;
 };
 

@@ -21,86 +21,18 @@ namespace {
 constexpr std::int64_t kYear2000 = 946684800;   // 2000-01-01T00:00:00Z
 constexpr std::int64_t kYear2099 = 4102444799;  // 2099-12-31T23:59:59Z
 
-bool exited(pid_t pid) {
-  int status = 0;
-  return ::waitpid(pid, &status, WNOHANG) == pid;
+// A server started in `dir`, its output in dir/`log`, stopped with SIGTERM and a second to exit.
+std::unique_ptr<Process> start_in(const std::string& dir, std::vector<std::string> argv,
+                                  const std::string& log) {
+  ProcessOptions options;
+  options.argv = std::move(argv);
+  options.cwd = dir;
+  options.log_path = dir + "/" + log;
+  options.stop_grace_ms = 1000;
+  return std::make_unique<Process>(std::move(options));
 }
 
 }  // namespace
-
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("free_port");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-Process::Process(const std::vector<std::string>& argv, const std::string& cwd,
-                 const std::string& log)
-    : log_(cwd + "/" + log) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork");
-  if (pid_ == 0) {
-    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
-    const int out = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-}
-
-Process::~Process() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (exited(pid_)) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-}
-
-bool Process::wait_listening(std::uint16_t port, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(fd);
-    if (up) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-std::string Process::log() const {
-  std::ifstream in(log_);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 CertSpec wide_spec(const std::string& cn) {
   CertSpec spec;
@@ -148,10 +80,9 @@ Nginx start_nginx(const ServerFiles& files, const std::string& verify,
          << "      default_type \"text/plain; version=0.0.4\";\n      alias " << files.metrics
          << ";\n    }\n  }\n}\n";
     files.dir.write("nginx.conf", conf.str(), 0644);
-    n.process = std::make_unique<Process>(
-        std::vector<std::string>{"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf",
-                                 "-g", "daemon off;"},
-        d, "nginx.out");
+    n.process = start_in(
+        d, {"nginx", "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf", "-g", "daemon off;"},
+        "nginx.out");
     if (n.process->wait_listening(n.port)) return n;
     n.process.reset();
   }
@@ -168,7 +99,7 @@ SServer start_s_server(const ServerFiles& files, const std::vector<std::string>&
         "-cert",   files.cert, "-key",    files.key,
         "-WWW",    "-quiet"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    s.process = std::make_unique<Process>(argv, d, "s_server.out");
+    s.process = start_in(d, argv, "s_server.out");
     if (s.process->wait_listening(s.port)) return s;
     s.process.reset();
   }
@@ -186,12 +117,12 @@ NodeExporter start_node_exporter(const ServerFiles& files, const std::string& cl
   NodeExporter n;
   for (int attempt = 0; attempt < 3; ++attempt) {
     n.port = free_port();
-    n.process = std::make_unique<Process>(
-        std::vector<std::string>{
-            "prometheus-node-exporter", "--web.listen-address=127.0.0.1:" + std::to_string(n.port),
-            "--web.config.file=" + d + "/web.yml", "--collector.disable-defaults",
-            "--collector.loadavg", "--collector.time"},
-        d, "node_exporter.out");
+    n.process = start_in(
+        d,
+        {"prometheus-node-exporter", "--web.listen-address=127.0.0.1:" + std::to_string(n.port),
+         "--web.config.file=" + d + "/web.yml", "--collector.disable-defaults",
+         "--collector.loadavg", "--collector.time"},
+        "node_exporter.out");
     if (n.process->wait_listening(n.port)) return n;
     n.process.reset();
   }

@@ -11,28 +11,9 @@
 #include <vector>
 
 #include "pki.hpp"
+#include "process.hpp"
 
 namespace promtls::test {
-
-// A loopback port that was free a moment ago (bound to port 0, then released).
-std::uint16_t free_port();
-
-// A child process with its own working directory; output goes to `log` in that directory.
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const std::string& cwd, const std::string& log);
-  ~Process();
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  // Waits until 127.0.0.1:port accepts connections; false after `timeout_ms` or if the child
-  // exited.
-  bool wait_listening(std::uint16_t port, int timeout_ms = 10000);
-  std::string log() const;
-
- private:
-  pid_t pid_ = -1;
-  std::string log_;
-};
 
 // Server credentials and content for a test server: a CA valid far around both kNow and the
 // real clock (real servers judge client certificates at the real time), a server certificate

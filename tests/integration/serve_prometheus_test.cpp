@@ -16,20 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A port the OS just handed out and released, for programs that cannot report the port they
-// bound (prometheus with :0).
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 nlohmann::json query(int port, const std::string& promql) {
   std::string q;
   for (const char c : promql) {

@@ -11,11 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace promtls::test {
+#include "fixed_time.hpp"
 
-// Fixed instants used across tests: the "now" the tests judge at, and handy offsets.
-inline constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
-inline constexpr std::int64_t kDay = 86400;
+namespace promtls::test {
 
 enum class KeyKind { ec_p256, ec_p384, rsa_1024, rsa_2048, ed25519 };
 

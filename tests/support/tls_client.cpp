@@ -270,69 +270,6 @@ HttpResponse https_get(int port, const std::string& path, const ClientOptions& o
   return r;
 }
 
-Process::Process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                 std::string log_path)
-    : log_path_(std::move(log_path)) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0]);
-}
-
-Process::~Process() {
-  if (!exit_) {
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-  }
-}
-
-void Process::signal(int sig) const {
-  if (!exit_) kill(pid_, sig);
-}
-
-std::optional<int> Process::wait(int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (!exit_) {
-    int status = 0;
-    const pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
-    if (std::chrono::steady_clock::now() > deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return exit_;
-}
-
-std::string Process::log() const {
-  std::ifstream in(log_path_);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool Process::wait_for_log(const std::string& needle, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (log().find(needle) != std::string::npos) return true;
-    if (wait(0)) return log().find(needle) != std::string::npos;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 Serve start_serve(const std::vector<std::string>& args, const std::string& log_path,
                   const std::vector<std::string>& env) {
   std::vector<std::string> argv{promtls_binary(), "serve", "--no-env", "--listen", "127.0.0.1:0"};

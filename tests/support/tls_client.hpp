@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "process.hpp"
+
 namespace promtls::test {
 
 struct ClientOptions {
@@ -85,31 +87,6 @@ int tcp_connect(int port, int receive_buffer_bytes = 0);
 std::string raw_exchange(int port, const std::string& request, int timeout_ms = 5000);
 // Parses status, headers and body of an HTTP/1.1 response text (Content-Length bodies).
 HttpResponse parse_response(const std::string& text);
-
-// A child process started in the background with stdout and stderr appended to `log_path`.
-// The destructor sends SIGKILL if it still runs and reaps it.
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-          std::string log_path);
-  ~Process();
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  pid_t pid() const { return pid_; }
-  void signal(int sig) const;
-  // The exit code (128+N when killed by signal N), or nullopt when still running after
-  // `timeout_ms`.
-  std::optional<int> wait(int timeout_ms);
-  std::string log() const;
-  // Waits until `needle` appears in the log; false after `timeout_ms` or when the process exits.
-  bool wait_for_log(const std::string& needle, int timeout_ms);
-
- private:
-  pid_t pid_ = -1;
-  std::optional<int> exit_;
-  std::string log_path_;
-};
 
 // `promtls serve` started with `args` (and "--listen 127.0.0.1:0"), waiting for its listening
 // events. port is the main listener's, probe_port the probe listener's (0 when none).
