@@ -3,9 +3,11 @@
 #include "promtls/core/profile.hpp"
 
 #include <catch2/catch.hpp>
+#include <regex>
 #include <set>
 #include <string>
 
+#include "promtls/core/ci_report.hpp"
 #include "promtls/core/env.hpp"
 
 using namespace promtls::core;
@@ -121,4 +123,24 @@ TEST_CASE("--profile auto counts the family prefix and the Tigera names, not OPE
   CHECK(reason ==
         "knative (METRICS_PROMETHEUS_PORT, METRICS_PROMETHEUS_UNKNOWN are present; METRICS_SCHEME "
         "of the tigera family is ignored)");
+}
+
+TEST_CASE("the CI reports' code descriptions name only variables of the table") {
+  // ci_report.cpp's descriptions are constant text; every variable-like word in them must be a
+  // row of the table, so that a renamed variable cannot leave them behind.
+  const std::regex variable_like("[A-Z][A-Z0-9]*(_[A-Z0-9]+)+");
+  std::size_t named = 0;
+  for (const char* code :
+       {"metrics-address-ignored", "metrics-enabled-not-true", "operator-name-san-mismatch",
+        "scheme-not-https", "tls-settings-ignored-without-https", "tuning-ignored-without-tls",
+        "unknown-variable", "value-whitespace", "mtls-requires-tls"}) {
+    const std::string text(describe_code(code));
+    INFO(code << ": " << text);
+    REQUIRE(!text.empty());
+    for (std::sregex_iterator it(text.begin(), text.end(), variable_like), end; it != end; ++it) {
+      ++named;
+      CHECK(find_variable(it->str()) != nullptr);
+    }
+  }
+  CHECK(named == 6);
 }
