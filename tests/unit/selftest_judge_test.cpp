@@ -55,7 +55,7 @@ SelftestReport judge_main(const Exchange& ex, ExpectedPolicy policy = {}) {
 TEST_CASE("a verified scrape of valid metrics passes and exits 0") {
   const auto r = judge_main(good_exchange());
   CHECK(r.ok);
-  CHECK(exit_code(r) == 0);
+  CHECK(exit_code(r) == promtls::ExitCode::ok);
   CHECK(find(r, "exposition-format")->detail == "1 families, 1 samples, no format errors");
   const auto j = selftest_json(r);
   CHECK(j["schema"] == "promtls/selftest/v1");
@@ -70,7 +70,7 @@ TEST_CASE("a chain that does not verify fails with OpenSSL's reason even if all 
   ex.tls.verify_error = "certificate has expired";
   const auto r = judge_main(ex);
   CHECK_FALSE(r.ok);
-  CHECK(exit_code(r) == 1);
+  CHECK(exit_code(r) == promtls::ExitCode::check_failed);
   CHECK(find(r, "server-certificate-verified")->detail == "not verified: certificate has expired");
   CHECK(selftest_json(r)["server_certificate"]["verify_error"] == "certificate has expired");
 }
@@ -80,7 +80,7 @@ TEST_CASE("an unreachable target exits 3") {
   ex.connect_error = "cannot connect to localhost:1: Connection refused";
   const auto r = judge_main(ex);
   CHECK(r.unreachable);
-  CHECK(exit_code(r) == 3);
+  CHECK(exit_code(r) == promtls::ExitCode::cannot_run);
 }
 
 TEST_CASE("a wrong content type and a malformed body are failing checks") {
@@ -91,7 +91,7 @@ TEST_CASE("a wrong content type and a malformed body are failing checks") {
   CHECK_FALSE(find(r, "http-content-type")->ok);
   CHECK(find(r, "exposition-format")->detail ==
         "line 2: duplicate sample for \"up\" with the same labels");
-  CHECK(exit_code(r) == 1);
+  CHECK(exit_code(r) == promtls::ExitCode::check_failed);
 }
 
 TEST_CASE("the probes follow the expected policy") {
@@ -139,7 +139,7 @@ TEST_CASE("a probe the server did not refuse fails the run") {
   CHECK(find(r, "probe-tls12-refused")->detail ==
         "TLS 1.2 accepted: the server negotiated TLSv1.2 TLS_AES_128_GCM_SHA256");
   CHECK(find(r, "probe-plaintext-http-refused")->ok);
-  CHECK(exit_code(r) == 1);
+  CHECK(exit_code(r) == promtls::ExitCode::check_failed);
 }
 
 TEST_CASE("refusal is judged at the TLS and HTTP layers") {
