@@ -218,3 +218,78 @@ TEST_CASE("TLS probes are inconclusive when the server accepts no TLS handshake 
         "inconclusive: the server did not accept a normal TLS handshake either (wrong version "
         "number)");
 }
+
+TEST_CASE("a load run passes only when the server verified and every request succeeded") {
+  LoadRun run;
+  run.requests = 2;
+  run.handshakes = 1;
+  run.latencies_ms = {1, 2};
+  CHECK(load_ok(run));
+  CHECK(exit_code(run) == promtls::ExitCode::ok);
+  CHECK(load_json(run)["ok"] == true);
+
+  run.errors["http status 503"] = 1;
+  CHECK(!load_ok(run));
+  CHECK(!load_unreachable(run));
+  CHECK(exit_code(run) == promtls::ExitCode::check_failed);
+  CHECK(load_json(run)["ok"] == false);
+
+  LoadRun unverified;
+  unverified.requests = 1;
+  unverified.latencies_ms = {1};
+  unverified.verified = false;
+  CHECK(exit_code(unverified) == promtls::ExitCode::check_failed);
+}
+
+TEST_CASE("a load run where every request failed to connect could not run") {
+  LoadRun run;
+  run.requests = 4;
+  run.errors["connect: Connection refused"] = 4;
+  CHECK(load_unreachable(run));
+  CHECK(exit_code(run) == promtls::ExitCode::cannot_run);
+  // One failure that is not a connect error means the target was reached.
+  run.errors["tls: handshake failed"] = 1;
+  CHECK(!load_unreachable(run));
+  CHECK(exit_code(run) == promtls::ExitCode::check_failed);
+  // No requests failed and none succeeded: not unreachable, and not passed either.
+  LoadRun empty;
+  CHECK(!load_unreachable(empty));
+  CHECK(exit_code(empty) == promtls::ExitCode::check_failed);
+}
+
+TEST_CASE("the verifying scrape before a load decides whether the load can pass") {
+  Exchange first;
+  first.connected = true;
+  first.tls.chain.push_back(CertInfo{});
+  first.tls.verified = true;
+  first.tls.hostname_match = false;
+  first.tls.verify_name = "example.test";
+  LoadRun run;
+  record_verification(run, first);
+  CHECK(!run.verified);
+  CHECK(run.verify_detail == "\"example.test\" is not among the certificate's SANs");
+
+  first.tls.verified = false;
+  first.tls.verify_error = "unable to get local issuer certificate";
+  record_verification(run, first);
+  CHECK(run.verify_detail == "not verified: unable to get local issuer certificate");
+
+  Exchange no_chain;
+  no_chain.connected = true;
+  no_chain.tls.error = "handshake failure";
+  LoadRun run2;
+  record_verification(run2, no_chain);
+  CHECK(!run2.verified);
+  CHECK(run2.verify_detail == "no server certificate was received: handshake failure");
+
+  // Not connected: the load's own errors decide; verification is left as it was.
+  LoadRun run3;
+  record_verification(run3, Exchange{});
+  CHECK(run3.verified);
+
+  first.tls.verified = true;
+  first.tls.hostname_match = true;
+  LoadRun run4;
+  record_verification(run4, first);
+  CHECK(run4.verified);
+}
