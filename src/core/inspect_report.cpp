@@ -278,8 +278,10 @@ ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on) {
   if (!report.errors.empty()) return ExitCode::cannot_run;
   for (const InspectedCert& ic : report.certificates) {
     if (reaches(ic.judgement.status, fail_on)) return ExitCode::check_failed;
-    if (fail_on == FailOn::warning && ic.tigera && !ic.tigera->agrees()) return ExitCode::check_failed;
-    if (fail_on == FailOn::warning && ic.from_endpoint && !ic.verified) return ExitCode::check_failed;
+    if (fail_on == FailOn::warning && ic.tigera && !ic.tigera->agrees())
+      return ExitCode::check_failed;
+    if (fail_on == FailOn::warning && ic.from_endpoint && !ic.verified)
+      return ExitCode::check_failed;
   }
   for (const InspectedLicense& il : report.licenses) {
     if (reaches(il.status, fail_on)) return ExitCode::check_failed;
