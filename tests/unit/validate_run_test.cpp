@@ -57,7 +57,7 @@ TEST_CASE("a --container that names no container is an error") {
   CHECK(find(matched.findings, "container-not-found") == nullptr);
 }
 
-TEST_CASE("--profile auto reports its choice after the env-file findings") {
+TEST_CASE("profile auto reports its choice after the env-file findings") {
   EnvSnapshot env;
   std::vector<Finding> sources{
       Finding{"dotenv-syntax", Severity::warning, {}, {}, "bad line", {}, std::nullopt}};
