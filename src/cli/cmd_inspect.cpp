@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "exit_status.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/inspect_report.hpp"
 #include "promtls/core/license.hpp"
@@ -201,7 +202,7 @@ void add_licenses(const InspectOptions& o, const core::ExpiryPolicy& policy,
   }
 }
 
-int run(const InspectOptions& o) {
+ExitCode run(const InspectOptions& o) {
   if (o.sources.empty() && o.connect.empty() && o.licenses.empty()) {
     throw Error("nothing to inspect: give files or directories, --connect HOST:PORT or --license",
                 kExitUsage);
@@ -245,7 +246,7 @@ int run(const InspectOptions& o) {
 
 }  // namespace
 
-void register_inspect(CLI::App& app, int& exit_code) {
+void register_inspect(CLI::App& app, ExitCode& exit_code) {
   auto o = std::make_shared<InspectOptions>();
   CLI::App* sub = app.add_subcommand("inspect",
                                      "report certificate and license expiry from files, "
@@ -307,9 +308,13 @@ void register_inspect(CLI::App& app, int& exit_code) {
       "\nStatus: ok, warning (< --warn-days left or --warn-percent used), critical\n"
       "(< --crit-days left), expired, not_yet_valid. Licenses: valid, warning, critical,\n"
       "in_grace_period, expired (Tigera rules: strictly after expiry, then after expiry plus\n"
-      "the grace period).\n\n"
-      "Exit status: 0 all fine, 1 something reached --fail-on, 2 usage error, 3 an input could\n"
-      "not be read or parsed (the others are still reported).\n");
+      "the grace period).\n" +
+      exit_status_footer({{ExitCode::ok, "all fine"},
+                          {ExitCode::check_failed, "something reached --fail-on"},
+                          {ExitCode::usage, "usage error"},
+                          {ExitCode::cannot_run,
+                           "an input could not be read or parsed (the others are still reported)"},
+                          {ExitCode::interrupted, "interrupted (SIGINT)"}}));
   sub->callback([o, &exit_code] { exit_code = run(*o); });
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "exit_status.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/rules.hpp"
 
@@ -22,7 +23,7 @@ struct RulesCliOptions {
   std::vector<std::string> labels;
 };
 
-int run(const RulesCliOptions& o) {
+ExitCode run(const RulesCliOptions& o) {
   core::RulesOptions options;
   options.format =
       o.format == "prometheus" ? core::RulesFormat::prometheus : core::RulesFormat::prometheus_rule;
@@ -35,7 +36,7 @@ int run(const RulesCliOptions& o) {
   for (const std::string& label : o.labels) {
     const auto eq = label.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw Error("--label " + label + ": expected KEY=VALUE", kExitUsage);
+      throw Error("--label " + label + ": expected KEY=VALUE", ExitCode::usage);
     }
     options.labels.emplace_back(label.substr(0, eq), label.substr(eq + 1));
   }
@@ -44,15 +45,15 @@ int run(const RulesCliOptions& o) {
     throw Error(
         "--name, --namespace and --label describe the PrometheusRule object; "
         "--format prometheus has no metadata",
-        kExitUsage);
+        ExitCode::usage);
   }
   std::cout << core::render_rules(options);
-  return kExitOk;
+  return ExitCode::ok;
 }
 
 }  // namespace
 
-void register_rules(CLI::App& app, int& exit_code) {
+void register_rules(CLI::App& app, ExitCode& exit_code) {
   auto options = std::make_shared<RulesCliOptions>();
   CLI::App* sub = app.add_subcommand(
       "rules", "print Prometheus alerting rules for certificate and license expiry");
@@ -92,8 +93,10 @@ void register_rules(CLI::App& app, int& exit_code) {
       "x509_cert_not_before, licenses from promtls_license_expiry_timestamp_seconds /\n"
       "promtls_license_valid, and serve's own health (credential reloads, serving certificate,\n"
       "source errors). --metrics-compat tigera prints the operator's PrometheusRule calico.\n"
-      "Check the output with promtool check rules (--format prometheus).\n"
-      "\nExit status: 0 printed, 2 usage error.\n");
+      "Check the output with promtool check rules (--format prometheus).\n" +
+      exit_status_footer({{ExitCode::ok, "printed"},
+                          {ExitCode::usage, "usage error"},
+                          {ExitCode::interrupted, "interrupted (SIGINT)"}}));
   sub->callback([options, &exit_code] { exit_code = run(*options); });
 }
 

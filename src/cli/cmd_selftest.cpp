@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "exit_status.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/finding.hpp"
@@ -16,6 +17,7 @@
 #include "promtls/core/report.hpp"
 #include "promtls/core/selftest.hpp"
 #include "promtls/core/tls_catalog.hpp"
+#include "promtls/core/validate.hpp"
 #include "promtls/net/probe.hpp"
 #include "promtls/net/server.hpp"
 #include "promtls/tls/pem.hpp"
@@ -180,10 +182,11 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
   tls::OpenSslFileInspector inspector;
   const core::Evaluation evaluation =
       core::evaluate(env, core::Profile::knative, options, &inspector);
-  if (core::fails(evaluation.findings, false)) {
+  const core::ServeRefusal refusal = core::serve_refusal(evaluation);
+  if (refusal == core::ServeRefusal::errors) {
     std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
     throw Error("selftest --local: the configuration has errors; not starting the server",
-                kExitCheckFailed);
+                core::exit_code(refusal));
   }
   if (!evaluation.config.enabled || !evaluation.config.tls) {
     throw Error("selftest --local: no TLS configuration: set " + var(core::Var::knative_tls_cert) +
@@ -201,36 +204,20 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
   return std::make_unique<net::LocalServer>(server);
 }
 
-int run_load(const SelftestOptions& o, net::Prober& prober) {
+ExitCode run_load(const SelftestOptions& o, net::Prober& prober) {
   // One verifying scrape first: a load run never passes a server that does not verify.
   const core::Exchange first = prober.scrape();
   core::LoadRun load = prober.load(o.load, o.concurrency, o.new_connections);
-  if (first.connected && !first.tls.chain.empty()) {
-    load.verified = first.tls.verified && first.tls.hostname_match;
-    load.verify_detail = !first.tls.verified ? "not verified: " + first.tls.verify_error
-                                             : "\"" + first.tls.verify_name +
-                                                   "\" is not among the certificate's SANs";
-  } else if (first.connected) {
-    load.verified = false;
-    load.verify_detail = "no server certificate was received: " + first.tls.error;
-  }
+  core::record_verification(load, first);
   if (o.output == "json") {
     std::cout << core::load_json(load).dump(2) << "\n";
   } else {
     std::cout << core::render_load_text(load, core::TextStyle{stdout_wants_color()});
   }
-  const core::LoadSummary summary = core::summarize(load);
-  if (summary.succeeded == 0 && load.handshakes == 0) {
-    bool all_connect = !load.errors.empty();
-    for (const auto& [reason, n] : load.errors) {
-      if (reason.rfind("connect: ", 0) != 0) all_connect = false;
-    }
-    if (all_connect) return kExitCannotRun;
-  }
-  return load.verified && summary.failed == 0 && summary.succeeded > 0 ? kExitOk : kExitCheckFailed;
+  return core::exit_code(load);
 }
 
-int run(const SelftestOptions& o) {
+ExitCode run(const SelftestOptions& o) {
   // A server may close the connection while we write; that is a result, not a signal.
   std::signal(SIGPIPE, SIG_IGN);
   const std::int64_t now = resolve_now(o.at);
@@ -284,7 +271,7 @@ int run(const SelftestOptions& o) {
 
 }  // namespace
 
-void register_selftest(CLI::App& app, int& exit_code) {
+void register_selftest(CLI::App& app, ExitCode& exit_code) {
   auto options = std::make_shared<SelftestOptions>();
   CLI::App* sub = app.add_subcommand(
       "selftest",
@@ -364,9 +351,13 @@ void register_selftest(CLI::App& app, int& exit_code) {
       "\nLocal mode: --local starts serve in-process with the same configuration on\n"
       "127.0.0.1 (an ephemeral port), runs every check and probe against it and stops it; a\n"
       "configuration serve would refuse exits 1 before anything starts. The server's log goes\n"
-      "to stderr. Pass --servername when the certificate does not name 127.0.0.1.\n"
-      "\nExit status: 0 every check passed, 1 a check failed (a chain that does not verify\n"
-      "always fails), 2 usage error, 3 could not resolve or connect.\n");
+      "to stderr. Pass --servername when the certificate does not name 127.0.0.1.\n" +
+      exit_status_footer(
+          {{ExitCode::ok, "every check passed"},
+           {ExitCode::check_failed, "a check failed (a chain that does not verify always fails)"},
+           {ExitCode::usage, "usage error"},
+           {ExitCode::cannot_run, "could not resolve or connect"},
+           {ExitCode::interrupted, "interrupted (SIGINT, also during --load and --local)"}}));
   sub->callback([options, &exit_code] { exit_code = run(*options); });
 }
 

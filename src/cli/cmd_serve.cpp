@@ -6,10 +6,12 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "exit_status.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
+#include "promtls/core/validate.hpp"
 #include "promtls/net/server.hpp"
 #include "promtls/tls/pem.hpp"
 
@@ -43,14 +45,14 @@ std::chrono::milliseconds ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
-int run(const ServeOptions& o) {
+ExitCode run(const ServeOptions& o) {
   std::vector<core::Finding> findings;
   const core::EnvSnapshot env = gather_env(o.sources, findings);
   std::optional<core::Profile> profile = core::parse_profile(o.profile);
   std::string picked;
   if (!profile) {
     if (o.profile != "auto")
-      throw Error("--profile " + o.profile + ": unknown profile", kExitUsage);
+      throw Error("--profile " + o.profile + ": unknown profile", ExitCode::usage);
     profile = core::detect_profile(env, picked);
   }
 
@@ -61,16 +63,17 @@ int run(const ServeOptions& o) {
   core::Evaluation evaluation = core::evaluate(env, *profile, options, &inspector);
   evaluation.findings.insert(evaluation.findings.begin(), findings.begin(), findings.end());
 
-  if (core::fails(evaluation.findings, false)) {
+  const core::ServeRefusal refusal = core::serve_refusal(evaluation);
+  if (refusal == core::ServeRefusal::errors) {
     std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
     std::cerr << "promtls serve: the configuration has errors; not starting\n";
-    return kExitCheckFailed;
+    return core::exit_code(refusal);
   }
-  if (!evaluation.config.enabled) {
+  if (refusal == core::ServeRefusal::disabled) {
     std::cerr << "promtls serve: the " << core::to_string(*profile)
               << " configuration disables the metrics endpoint (set "
               << core::name(core::Var::tigera_metrics_enabled) << "=true)\n";
-    return kExitCheckFailed;
+    return core::exit_code(refusal);
   }
 
   net::ServerOptions server;
@@ -105,7 +108,7 @@ int run(const ServeOptions& o) {
 
 }  // namespace
 
-void register_serve(CLI::App& app, int& exit_code) {
+void register_serve(CLI::App& app, ExitCode& exit_code) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* sub = app.add_subcommand(
       "serve", "serve certificate-expiry and health metrics over HTTPS with mutual TLS");
@@ -179,10 +182,13 @@ void register_serve(CLI::App& app, int& exit_code) {
       "\nConfiguration comes from the profile's variables (see `promtls validate --help`); an\n"
       "invalid configuration is printed and serve exits 1. Without TLS variables it serves\n"
       "plain HTTP, as knative does. Paths: GET/HEAD /metrics, /healthz, /readyz.\n"
-      "Signals: SIGHUP reloads the certificate, key and client CA; SIGTERM/SIGINT drain and\n"
-      "exit 0.\n"
-      "\nExit status: 0 stopped by a signal, 1 invalid configuration, 2 usage error,\n"
-      "3 could not run (cannot bind, credentials cannot be loaded).\n");
+      "Signals: SIGHUP reloads the certificate, key and client CA; SIGTERM and SIGINT both\n"
+      "drain and exit 0 (a stop request is serve's normal end, not an interruption).\n" +
+      exit_status_footer(
+          {{ExitCode::ok, "stopped by SIGTERM or SIGINT"},
+           {ExitCode::check_failed, "invalid configuration"},
+           {ExitCode::usage, "usage error"},
+           {ExitCode::cannot_run, "could not run (cannot bind, credentials cannot be loaded)"}}));
   sub->callback([options, &exit_code] { exit_code = run(*options); });
 }
 

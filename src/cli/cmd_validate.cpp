@@ -13,12 +13,14 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "exit_status.hpp"
 #include "promtls/core/ci_report.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/manifest.hpp"
 #include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
+#include "promtls/core/validate.hpp"
 #include "promtls/tls/pem.hpp"
 
 #ifndef PROMTLS_VERSION
@@ -55,9 +57,13 @@ std::string environment_help() {
       "\nWith --manifest, every container and init container of the Pods, Deployments,\n"
       "StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs in the files (YAML or JSON,\n"
       "multi-document, List objects; a directory reads its *.yaml, *.yml and *.json; - reads\n"
-      "stdin) is validated on its own, with file and clock checks off.\n"
-      "\nExit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage error,\n"
-      "3 could not run (an env file or manifest cannot be read).\n";
+      "stdin) is validated on its own, with file and clock checks off.\n";
+  out += exit_status_footer(
+      {{ExitCode::ok, "valid"},
+       {ExitCode::check_failed, "invalid (or warnings with --strict)"},
+       {ExitCode::usage, "usage error"},
+       {ExitCode::cannot_run, "could not run (an env file or manifest cannot be read)"},
+       {ExitCode::interrupted, "interrupted (SIGINT)"}});
   return out;
 }
 
@@ -98,7 +104,7 @@ std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& 
 std::optional<core::Profile> chosen_profile(const std::string& name) {
   if (name == "auto") return std::nullopt;
   const auto profile = core::parse_profile(name);
-  if (!profile) throw Error("--profile " + name + ": unknown profile", kExitUsage);
+  if (!profile) throw Error("--profile " + name + ": unknown profile", ExitCode::usage);
   return profile;
 }
 
@@ -107,78 +113,29 @@ core::ValidateRun run_manifests(const ValidateOptions& o, const core::EvaluateOp
     throw Error(
         "--env-file and --set cannot be combined with --manifest (the environment "
         "comes from the manifests)",
-        kExitUsage);
+        ExitCode::usage);
   }
   const std::vector<core::ManifestInput> inputs = read_manifests(o.manifests);
   core::ManifestSet set = core::parse_manifests(inputs);
   const std::optional<core::Profile> profile = chosen_profile(o.profile);
-  core::ValidateRun run;
-  run.strict = o.strict;
-  run.findings = std::move(set.findings);
-  std::size_t matched = 0;
-  for (const core::ManifestTarget& target : set.targets) {
-    if (!o.container.empty() && target.container != o.container) continue;
-    ++matched;
-    run.targets.push_back(core::TargetReport{
-        target.label(), target.origin(), core::evaluate_manifest_target(target, profile, options)});
-  }
-  if (!o.container.empty() && matched == 0) {
-    run.findings.push_back(core::Finding{"container-not-found",
-                                         core::Severity::error,
-                                         {},
-                                         o.container,
-                                         "no container or init container is named " + o.container +
-                                             " in " + std::to_string(set.targets.size()) +
-                                             " containers of the manifests",
-                                         "check --container against the manifests' container names",
-                                         std::nullopt});
-  } else if (set.targets.empty()) {
-    run.findings.push_back(core::Finding{
-        "manifest-no-containers",
-        core::Severity::warning,
-        {},
-        {},
-        "the manifests hold no Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or "
-        "CronJob container (" +
-            std::to_string(set.documents) + " documents read)",
-        "pass the rendered manifests (helm template, kustomize build)",
-        std::nullopt});
-  }
-  return run;
+  return core::validate_manifests(std::move(set), profile, o.container, options, o.strict);
 }
 
 core::ValidateRun run_environment(const ValidateOptions& o, const core::EvaluateOptions& options) {
-  if (!o.container.empty()) throw Error("--container needs --manifest", kExitUsage);
+  if (!o.container.empty()) throw Error("--container needs --manifest", ExitCode::usage);
   std::vector<core::Finding> source_findings;
   const core::EnvSnapshot env = gather_env(o.sources, source_findings);
-  std::optional<core::Profile> profile = chosen_profile(o.profile);
-  if (!profile) {
-    std::string reason;
-    profile = core::detect_profile(env, reason);
-    source_findings.push_back(core::Finding{"profile-auto",
-                                            core::Severity::info,
-                                            {},
-                                            {},
-                                            "--profile auto picked " + reason,
-                                            {},
-                                            std::nullopt});
-  }
+  const std::optional<core::Profile> profile = chosen_profile(o.profile);
   tls::OpenSslFileInspector inspector;
-  core::Evaluation evaluation =
-      core::evaluate(env, *profile, options, o.offline ? nullptr : &inspector);
-  evaluation.findings.insert(evaluation.findings.begin(), source_findings.begin(),
-                             source_findings.end());
-  core::ValidateRun run;
-  run.strict = o.strict;
-  run.targets.push_back(core::TargetReport{"environment", std::nullopt, std::move(evaluation)});
-  return run;
+  return core::validate_environment(env, std::move(source_findings), profile, options,
+                                    o.offline ? nullptr : &inspector, o.strict);
 }
 
 std::string dump(const nlohmann::ordered_json& j) {
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-int run(const ValidateOptions& o) {
+ExitCode run(const ValidateOptions& o) {
   core::EvaluateOptions options;
   options.now_unix = resolve_now(o.at);
   options.warn_days = o.warn_days;
@@ -198,12 +155,12 @@ int run(const ValidateOptions& o) {
   } else {
     std::cout << core::render_run_text(run, core::TextStyle{stdout_wants_color()});
   }
-  return core::run_fails(run) ? kExitCheckFailed : kExitOk;
+  return core::exit_code(run);
 }
 
 }  // namespace
 
-void register_validate(CLI::App& app, int& exit_code) {
+void register_validate(CLI::App& app, ExitCode& exit_code) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* sub = app.add_subcommand(
       "validate", "check a metrics TLS configuration and predict what the component will say");

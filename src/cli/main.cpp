@@ -16,11 +16,10 @@ int main(int argc, char** argv) {
   app.name("promtls");
   app.set_version_flag("--version", "promtls " PROMTLS_VERSION);
   app.require_subcommand(1);
-  app.footer(
-      "Exit status: 0 success, 1 check failed, 2 usage error, 3 could not run, "
-      "130 interrupted.\nSee promtls(1).");
+  // Generated from the one table of exit codes, so it cannot drift from them.
+  app.footer("Exit status: " + promtls::describe_exit_codes() + ".\nSee promtls(1).");
 
-  int exit_code = promtls::kExitOk;
+  promtls::ExitCode exit_code = promtls::ExitCode::ok;
   promtls::cli::register_validate(app, exit_code);
   promtls::cli::register_inspect(app, exit_code);
   promtls::cli::register_selftest(app, exit_code);
@@ -37,13 +36,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return promtls::kExitUsage;
+    return promtls::to_int(promtls::ExitCode::usage);
   } catch (const promtls::Error& e) {
     std::cerr << "promtls: " << e.what() << "\n";
-    return e.exit_code();
+    return promtls::to_int(e.exit_code());
   } catch (const std::exception& e) {
     std::cerr << "promtls: internal error: " << e.what() << "\n";
-    return promtls::kExitCannotRun;
+    return promtls::to_int(promtls::ExitCode::cannot_run);
   }
-  return exit_code;
+  return promtls::to_int(exit_code);
 }

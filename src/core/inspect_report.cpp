@@ -321,17 +321,19 @@ std::vector<MetricFamily> inspect_families(const InspectReport& report) {
   return families;
 }
 
-int inspect_exit_code(const InspectReport& report, FailOn fail_on) {
-  if (!report.errors.empty()) return 3;
+ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on) {
+  if (!report.errors.empty()) return ExitCode::cannot_run;
   for (const InspectedCert& ic : report.certificates) {
-    if (reaches(ic.judgement.status, fail_on)) return 1;
-    if (fail_on == FailOn::warning && ic.tigera && !ic.tigera->agrees()) return 1;
-    if (fail_on == FailOn::warning && ic.from_endpoint && !ic.verified) return 1;
+    if (reaches(ic.judgement.status, fail_on)) return ExitCode::check_failed;
+    if (fail_on == FailOn::warning && ic.tigera && !ic.tigera->agrees())
+      return ExitCode::check_failed;
+    if (fail_on == FailOn::warning && ic.from_endpoint && !ic.verified)
+      return ExitCode::check_failed;
   }
   for (const InspectedLicense& il : report.licenses) {
-    if (reaches(il.status, fail_on)) return 1;
+    if (reaches(il.status, fail_on)) return ExitCode::check_failed;
   }
-  return 0;
+  return ExitCode::ok;
 }
 
 }  // namespace promtls::core

@@ -76,7 +76,7 @@ class Server {
     }
   }
 
-  int run() {
+  ExitCode run() {
     start();
     return loop();
   }
@@ -115,7 +115,7 @@ class Server {
   }
 
   // Runs the I/O loop until the server has drained.
-  int loop() {
+  ExitCode loop() {
     ioc_.run();
     if (sources_) sources_->stop();
     log_.log("info", "stopped", {{"open_connections", std::to_string(sessions_.size())}});
@@ -883,7 +883,7 @@ std::optional<Endpoint> parse_endpoint(const std::string& address) {
   return Endpoint{host, static_cast<unsigned short>(p)};
 }
 
-int run(const ServerOptions& options) {
+ExitCode run(const ServerOptions& options) {
   Server server(options, true);
   return server.run();
 }

@@ -21,13 +21,13 @@ const AlertRule& find_rule(const std::vector<RuleGroup>& groups, const std::stri
   throw std::logic_error("unreachable");
 }
 
-int exit_code_of(const RulesOptions& o) {
+promtls::ExitCode exit_code_of(const RulesOptions& o) {
   try {
     (void)render_rules(o);
   } catch (const promtls::Error& e) {
     return e.exit_code();
   }
-  return 0;
+  return promtls::ExitCode::ok;
 }
 
 }  // namespace
@@ -78,7 +78,7 @@ TEST_CASE("thresholds that are not positive or not ordered are usage errors") {
   o.crit_days = -1;
   CHECK(exit_code_of(o) == promtls::kExitUsage);
   o.crit_days = 9;
-  CHECK(exit_code_of(o) == 0);
+  CHECK(exit_code_of(o) == promtls::ExitCode::ok);
   RulesOptions t;
   t.compat = MetricsCompat::tigera;
   t.warn_days = 28;
@@ -220,7 +220,9 @@ TEST_CASE("invalid Kubernetes names and labels are usage errors") {
   CHECK(code([](RulesOptions& o) {
           o.labels = {{"Example.com/team", "a"}};
         }) == promtls::kExitUsage);
-  CHECK(code([](RulesOptions& o) { o.labels = {{"example.com/team", ""}}; }) == 0);
+  CHECK(code([](RulesOptions& o) {
+          o.labels = {{"example.com/team", ""}};
+        }) == promtls::ExitCode::ok);
 }
 
 TEST_CASE("YAML scalars are plain only when they read back unchanged") {

@@ -55,7 +55,7 @@ SelftestReport judge_main(const Exchange& ex, ExpectedPolicy policy = {}) {
 TEST_CASE("a verified scrape of valid metrics passes and exits 0") {
   const auto r = judge_main(good_exchange());
   CHECK(r.ok);
-  CHECK(exit_code(r) == 0);
+  CHECK(exit_code(r) == promtls::ExitCode::ok);
   CHECK(find(r, "exposition-format")->detail == "1 families, 1 samples, no format errors");
   const auto j = selftest_json(r);
   CHECK(j["schema"] == "promtls/selftest/v1");
@@ -70,7 +70,7 @@ TEST_CASE("a chain that does not verify fails with OpenSSL's reason even if all 
   ex.tls.verify_error = "certificate has expired";
   const auto r = judge_main(ex);
   CHECK_FALSE(r.ok);
-  CHECK(exit_code(r) == 1);
+  CHECK(exit_code(r) == promtls::ExitCode::check_failed);
   CHECK(find(r, "server-certificate-verified")->detail == "not verified: certificate has expired");
   CHECK(selftest_json(r)["server_certificate"]["verify_error"] == "certificate has expired");
 }
@@ -80,7 +80,7 @@ TEST_CASE("an unreachable target exits 3") {
   ex.connect_error = "cannot connect to localhost:1: Connection refused";
   const auto r = judge_main(ex);
   CHECK(r.unreachable);
-  CHECK(exit_code(r) == 3);
+  CHECK(exit_code(r) == promtls::ExitCode::cannot_run);
 }
 
 TEST_CASE("a wrong content type and a malformed body are failing checks") {
@@ -91,7 +91,7 @@ TEST_CASE("a wrong content type and a malformed body are failing checks") {
   CHECK_FALSE(find(r, "http-content-type")->ok);
   CHECK(find(r, "exposition-format")->detail ==
         "line 2: duplicate sample for \"up\" with the same labels");
-  CHECK(exit_code(r) == 1);
+  CHECK(exit_code(r) == promtls::ExitCode::check_failed);
 }
 
 TEST_CASE("the probes follow the expected policy") {
@@ -139,7 +139,7 @@ TEST_CASE("a probe the server did not refuse fails the run") {
   CHECK(find(r, "probe-tls12-refused")->detail ==
         "TLS 1.2 accepted: the server negotiated TLSv1.2 TLS_AES_128_GCM_SHA256");
   CHECK(find(r, "probe-plaintext-http-refused")->ok);
-  CHECK(exit_code(r) == 1);
+  CHECK(exit_code(r) == promtls::ExitCode::check_failed);
 }
 
 TEST_CASE("refusal is judged at the TLS and HTTP layers") {
@@ -217,4 +217,79 @@ TEST_CASE("TLS probes are inconclusive when the server accepts no TLS handshake 
   CHECK(find(r, "probe-no-client-certificate")->detail ==
         "inconclusive: the server did not accept a normal TLS handshake either (wrong version "
         "number)");
+}
+
+TEST_CASE("a load run passes only when the server verified and every request succeeded") {
+  LoadRun run;
+  run.requests = 2;
+  run.handshakes = 1;
+  run.latencies_ms = {1, 2};
+  CHECK(load_ok(run));
+  CHECK(exit_code(run) == promtls::ExitCode::ok);
+  CHECK(load_json(run)["ok"] == true);
+
+  run.errors["http status 503"] = 1;
+  CHECK(!load_ok(run));
+  CHECK(!load_unreachable(run));
+  CHECK(exit_code(run) == promtls::ExitCode::check_failed);
+  CHECK(load_json(run)["ok"] == false);
+
+  LoadRun unverified;
+  unverified.requests = 1;
+  unverified.latencies_ms = {1};
+  unverified.verified = false;
+  CHECK(exit_code(unverified) == promtls::ExitCode::check_failed);
+}
+
+TEST_CASE("a load run where every request failed to connect could not run") {
+  LoadRun run;
+  run.requests = 4;
+  run.errors["connect: Connection refused"] = 4;
+  CHECK(load_unreachable(run));
+  CHECK(exit_code(run) == promtls::ExitCode::cannot_run);
+  // One failure that is not a connect error means the target was reached.
+  run.errors["tls: handshake failed"] = 1;
+  CHECK(!load_unreachable(run));
+  CHECK(exit_code(run) == promtls::ExitCode::check_failed);
+  // No requests failed and none succeeded: not unreachable, and not passed either.
+  LoadRun empty;
+  CHECK(!load_unreachable(empty));
+  CHECK(exit_code(empty) == promtls::ExitCode::check_failed);
+}
+
+TEST_CASE("the verifying scrape before a load decides whether the load can pass") {
+  Exchange first;
+  first.connected = true;
+  first.tls.chain.push_back(CertInfo{});
+  first.tls.verified = true;
+  first.tls.hostname_match = false;
+  first.tls.verify_name = "example.test";
+  LoadRun run;
+  record_verification(run, first);
+  CHECK(!run.verified);
+  CHECK(run.verify_detail == "\"example.test\" is not among the certificate's SANs");
+
+  first.tls.verified = false;
+  first.tls.verify_error = "unable to get local issuer certificate";
+  record_verification(run, first);
+  CHECK(run.verify_detail == "not verified: unable to get local issuer certificate");
+
+  Exchange no_chain;
+  no_chain.connected = true;
+  no_chain.tls.error = "handshake failure";
+  LoadRun run2;
+  record_verification(run2, no_chain);
+  CHECK(!run2.verified);
+  CHECK(run2.verify_detail == "no server certificate was received: handshake failure");
+
+  // Not connected: the load's own errors decide; verification is left as it was.
+  LoadRun run3;
+  record_verification(run3, Exchange{});
+  CHECK(run3.verified);
+
+  first.tls.verified = true;
+  first.tls.hostname_match = true;
+  LoadRun run4;
+  record_verification(run4, first);
+  CHECK(run4.verified);
 }

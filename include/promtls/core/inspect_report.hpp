@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "promtls/core/cert_policy.hpp"
+#include "promtls/core/error.hpp"
 #include "promtls/core/license.hpp"
 #include "promtls/core/metrics.hpp"
 
@@ -83,8 +84,9 @@ std::vector<MetricFamily> inspect_families(const InspectReport& report);
 // state for the caller.
 void write_inspect_exposition(const InspectReport& report, std::ostream& out);
 
-// 3 when any input could not be read or parsed; else 1 when a certificate or license reaches
-// `fail_on` (an annotation that disagrees with its certificate counts as a warning); else 0.
-int inspect_exit_code(const InspectReport& report, FailOn fail_on);
+// ExitCode::cannot_run when any input could not be read or parsed; else check_failed when a
+// certificate or license reaches `fail_on` (an annotation that disagrees with its certificate,
+// or an endpoint chain that does not verify, counts as a warning); else ok.
+ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on);
 
 }  // namespace promtls::core

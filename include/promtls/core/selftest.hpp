@@ -1,6 +1,7 @@
 // Judging a self-test: what the probe client observed (facts filled by net/probe, as plain
-// values) turned into checks {name, ok, detail}, the text checklist and the JSON document of
-// DESIGN.md ("schema": "promtls/selftest/v1"), and the load-mode summary.
+// values) turned into checks {name, ok, detail}, verdicts and exit codes (selftest_judge.cpp);
+// the text checklist and the JSON document of DESIGN.md ("schema": "promtls/selftest/v1"), for
+// a single run and for load mode (selftest_render.cpp).
 //
 // Extract in net, judge here: nothing in this header connects anywhere. Which policy probes
 // apply follows spec/ecosystem.md §6 ("What our selftest should cover", items 4 and 5). Pure
@@ -18,6 +19,7 @@
 #include "promtls/core/cert_info.hpp"
 #include "promtls/core/cert_policy.hpp"
 #include "promtls/core/config.hpp"
+#include "promtls/core/error.hpp"
 #include "promtls/core/exposition.hpp"
 #include "promtls/core/report.hpp"
 
@@ -155,8 +157,9 @@ bool refused(const Exchange& exchange, std::string* how = nullptr);
 // verify always fails); `unreachable` when the main exchange could not connect.
 SelftestReport judge(SelftestRun run, const SelftestOptions& options);
 
-// The exit code DESIGN.md assigns: 3 unreachable, 1 a check failed, 0 all passed.
-int exit_code(const SelftestReport& report);
+// The exit code DESIGN.md assigns: cannot_run when unreachable, check_failed when a check
+// failed, ok when all passed.
+ExitCode exit_code(const SelftestReport& report);
 
 // "ok", "warning", "critical", "expired" or "not_yet_valid": core::judge_certificate() with
 // `options.expiry` at `options.now_unix`, as inspect reports it.
@@ -198,12 +201,28 @@ struct LoadSummary {
 };
 
 LoadSummary summarize(const LoadRun& run);
+
+// Records in `run` what the verifying scrape made before the load (`first`) showed: verified
+// only when the chain verified and the name matched; not verified, with the reason in
+// `verify_detail`, when it did not or no certificate came. Leaves `run` as it is when `first`
+// could not connect (the load's own connect errors then decide).
+void record_verification(LoadRun& run, const Exchange& first);
+
+// The load run passed: the server verified, no request failed and at least one succeeded.
+bool load_ok(const LoadRun& run);
+
+// No request got anywhere: none succeeded, no handshake completed, and every failure (there is
+// at least one) was a connect error ("connect: ...").
+bool load_unreachable(const LoadRun& run);
+
+// cannot_run when load_unreachable(), ok when load_ok(), else check_failed.
+ExitCode exit_code(const LoadRun& run);
 // Nearest-rank percentile (0 < p <= 100) of `values` (any order); 0 when empty.
 double percentile(std::vector<double> values, double p);
 
 std::string render_load_text(const LoadRun& run, const TextStyle& style);
 // {schema, ok, target, load: {...}, checks: [{name: "server-certificate-verified", ...},
-// {name: "load-errors", ...}]}; ok is false when the server did not verify or a request failed.
+// {name: "load-errors", ...}]}; ok is load_ok(run).
 nlohmann::ordered_json load_json(const LoadRun& run);
 
 }  // namespace promtls::core

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "promtls/core/config.hpp"
+#include "promtls/core/error.hpp"
 
 namespace promtls::net {
 
@@ -53,7 +54,7 @@ struct ServerOptions {
 // addresses (with the OS-chosen port when the port is 0). Returns 0 after a clean drain. Throws
 // promtls::Error (exit 3) when an address does not parse or cannot be bound, or when the
 // credentials cannot be loaded at start.
-int run(const ServerOptions& options);
+ExitCode run(const ServerOptions& options);
 
 // The same server in-process, for selftest --local: the constructor loads the credentials, binds
 // `options.listen` (port 0 picks one) and starts serving on a background thread; it throws

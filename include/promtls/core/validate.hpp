@@ -1,0 +1,56 @@
+// What `promtls validate` and `promtls serve` decide about a configuration, beyond evaluating it
+// (config.hpp): which targets a validate run checks, the findings about the run as a whole, and
+// the exit codes; whether serve may start. The cli reads the inputs and prints the results.
+//
+// Performs no I/O itself: credential files are read only through the FileInspector passed in
+// (nullptr: none are read). Reentrant; results are plain values.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "promtls/core/ci_report.hpp"
+#include "promtls/core/config.hpp"
+#include "promtls/core/env.hpp"
+#include "promtls/core/error.hpp"
+#include "promtls/core/finding.hpp"
+#include "promtls/core/manifest.hpp"
+#include "promtls/core/profile.hpp"
+
+namespace promtls::core {
+
+// A run with one target, "environment": `env` evaluated under `profile` (nullopt: --profile
+// auto, decided by detect_profile() and reported as a "profile-auto" info finding) reading
+// credential files through `files` (nullptr: --offline). `source_findings` (about the env files)
+// come first, then the profile-auto finding, then the evaluation's findings.
+ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> source_findings,
+                                 std::optional<Profile> profile, const EvaluateOptions& options,
+                                 FileInspector* files, bool strict);
+
+// A run with one target per container of `set` (only those called `container` when it is not
+// empty), each evaluated by evaluate_manifest_target(). The set's own findings are the run's,
+// followed by a "container-not-found" error when `container` names none of them, or a
+// "manifest-no-containers" warning when the manifests hold no container at all.
+ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
+                               const std::string& container, const EvaluateOptions& options,
+                               bool strict);
+
+// ExitCode::check_failed when run_fails(run), else ExitCode::ok.
+ExitCode exit_code(const ValidateRun& run);
+
+// Why serve would not start with a configuration (and selftest --local with it).
+enum class ServeRefusal {
+  none,      // it starts (over TLS, or plain HTTP without TLS variables, as knative does)
+  errors,    // a finding is an error: what the component would refuse at startup
+  disabled,  // the configuration turns the metrics endpoint off
+};
+
+// errors when any finding of `evaluation` is an error (warnings never refuse); else disabled when
+// the configuration is not enabled; else none.
+ServeRefusal serve_refusal(const Evaluation& evaluation);
+
+// ExitCode::check_failed for a refusal, ExitCode::ok for none.
+ExitCode exit_code(ServeRefusal refusal);
+
+}  // namespace promtls::core

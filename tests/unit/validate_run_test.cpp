@@ -1,0 +1,103 @@
+// The decisions validate and serve make about a configuration (core/validate.hpp): the run's own
+// findings, the exit code, whether serve starts.
+#include <catch2/catch.hpp>
+
+#include "promtls/core/validate.hpp"
+
+using namespace promtls::core;
+using promtls::ExitCode;
+
+namespace {
+
+const Finding* find(const std::vector<Finding>& findings, const std::string& code) {
+  for (const Finding& f : findings) {
+    if (f.code == code) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("manifests without any container are a warning, and the run does not fail") {
+  ManifestSet set;
+  set.documents = 2;
+  const ValidateRun run = validate_manifests(set, Profile::knative, "", EvaluateOptions{}, false);
+  const Finding* f = find(run.findings, "manifest-no-containers");
+  REQUIRE(f != nullptr);
+  CHECK(f->severity == Severity::warning);
+  CHECK(f->message.find("(2 documents read)") != std::string::npos);
+  CHECK(exit_code(run) == ExitCode::ok);
+  // --strict fails on the warning.
+  const ValidateRun strict = validate_manifests(set, Profile::knative, "", EvaluateOptions{}, true);
+  CHECK(exit_code(strict) == ExitCode::check_failed);
+}
+
+TEST_CASE("a --container that names no container is an error") {
+  ManifestSet set;
+  ManifestTarget target;
+  target.kind = "Deployment";
+  target.workload = "app";
+  target.container = "app";
+  set.targets.push_back(target);
+  const ValidateRun run =
+      validate_manifests(set, Profile::knative, "sidecar", EvaluateOptions{}, false);
+  CHECK(run.targets.empty());
+  const Finding* f = find(run.findings, "container-not-found");
+  REQUIRE(f != nullptr);
+  CHECK(f->severity == Severity::error);
+  CHECK(f->subject == "sidecar");
+  CHECK(f->message ==
+        "no container or init container is named sidecar in 1 containers of the "
+        "manifests");
+  CHECK(exit_code(run) == ExitCode::check_failed);
+
+  const ValidateRun matched =
+      validate_manifests(set, Profile::knative, "app", EvaluateOptions{}, false);
+  CHECK(matched.targets.size() == 1);
+  CHECK(find(matched.findings, "container-not-found") == nullptr);
+}
+
+TEST_CASE("profile auto reports its choice after the env-file findings") {
+  EnvSnapshot env;
+  std::vector<Finding> sources{
+      Finding{"dotenv-syntax", Severity::warning, {}, {}, "bad line", {}, std::nullopt}};
+  const ValidateRun run =
+      validate_environment(env, sources, std::nullopt, EvaluateOptions{}, nullptr, false);
+  REQUIRE(run.targets.size() == 1);
+  CHECK(run.targets.front().name == "environment");
+  const auto& findings = run.targets.front().evaluation.findings;
+  REQUIRE(findings.size() >= 2);
+  CHECK(findings[0].code == "dotenv-syntax");
+  CHECK(findings[1].code == "profile-auto");
+  CHECK(findings[1].severity == Severity::info);
+  CHECK(findings[1].message.rfind("--profile auto picked ", 0) == 0);
+
+  const ValidateRun chosen =
+      validate_environment(env, {}, Profile::knative, EvaluateOptions{}, nullptr, false);
+  CHECK(find(chosen.targets.front().evaluation.findings, "profile-auto") == nullptr);
+}
+
+TEST_CASE("serve refuses a configuration with errors or a disabled endpoint, exiting 1") {
+  Evaluation ok;
+  ok.findings.push_back(Finding{"w", Severity::warning, {}, {}, "a warning", {}, std::nullopt});
+  CHECK(serve_refusal(ok) == ServeRefusal::none);
+  CHECK(exit_code(ServeRefusal::none) == ExitCode::ok);
+
+  Evaluation disabled;
+  disabled.config.enabled = false;
+  CHECK(serve_refusal(disabled) == ServeRefusal::disabled);
+  CHECK(exit_code(ServeRefusal::disabled) == ExitCode::check_failed);
+
+  Evaluation errors;
+  errors.config.enabled = false;
+  errors.findings.push_back(Finding{"e", Severity::error, {}, {}, "an error", {}, std::nullopt});
+  CHECK(serve_refusal(errors) == ServeRefusal::errors);
+  CHECK(exit_code(ServeRefusal::errors) == ExitCode::check_failed);
+}
+
+TEST_CASE("every exit code has a meaning and the footer lists them in order") {
+  CHECK(promtls::to_int(ExitCode::interrupted) == 130);
+  for (const auto& info : promtls::kExitCodes) CHECK(!promtls::meaning(info.code).empty());
+  CHECK(promtls::describe_exit_codes() ==
+        "0 success, 1 check failed, 2 usage error, 3 could not run, 130 interrupted");
+}
