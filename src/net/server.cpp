@@ -30,6 +30,7 @@
 #include "detail/openssl.hpp"
 #include "log.hpp"
 #include "promtls/core/error.hpp"
+#include "promtls/net/host_port.hpp"
 #include "promtls/tls/context.hpp"
 #include "promtls/tls/credentials.hpp"
 #include "state.hpp"
@@ -84,7 +85,7 @@ class Server {
   // Loads the credentials, binds the listeners and arms the timers; throws promtls::Error.
   void start() {
     if (options_.tls) {
-      credentials_.emplace(*options_.tls);
+      credentials_.emplace(*options_.tls, tls::ServerContextOptions{options_.session_tickets});
       generation_ = credentials_->current();
       for (const std::string& note : credentials_->notes()) {
         log_.log("warning", "tls_setting", {{"msg", note}});
@@ -197,7 +198,7 @@ class Server {
   };
 
   tcp::endpoint resolve(const std::string& address) {
-    const auto ep = parse_endpoint(address);
+    const auto ep = parse_listen_address(address);
     if (!ep) {
       throw Error("listen address " + address + ": expected HOST:PORT, :PORT or [IPv6]:PORT",
                   kExitUsage);
@@ -218,7 +219,7 @@ class Server {
 
   void listen(const std::string& address, bool probe) {
     tcp::endpoint ep = resolve(address);
-    const bool all_interfaces = parse_endpoint(address)->host.empty();
+    const bool all_interfaces = parse_listen_address(address)->host.empty();
     auto l = std::make_unique<Listener>(Listener{tcp::acceptor(ioc_), probe});
     boost::system::error_code ec;
     l->acceptor.open(ep.protocol(), ec);
@@ -862,26 +863,6 @@ void Server::on_accept(tcp::socket socket, bool probe) {
 }
 
 }  // namespace
-
-std::optional<Endpoint> parse_endpoint(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  std::string host = address.substr(0, colon);
-  const std::string port = address.substr(colon + 1);
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  const unsigned long p = std::stoul(port);
-  if (p > 65535) return std::nullopt;
-  if (!host.empty() && host.front() == '[') {
-    if (host.back() != ']' || host.size() < 3) return std::nullopt;
-    host = host.substr(1, host.size() - 2);
-  } else if (host.find(':') != std::string::npos) {
-    return std::nullopt;  // an IPv6 literal needs brackets
-  }
-  return Endpoint{host, static_cast<unsigned short>(p)};
-}
 
 int run(const ServerOptions& options) {
   Server server(options, true);
