@@ -12,6 +12,7 @@
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/finding.hpp"
+#include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
 #include "promtls/core/selftest.hpp"
 #include "promtls/core/tls_catalog.hpp"
@@ -50,6 +51,9 @@ struct SelftestOptions {
   std::int64_t warn_days = core::ExpiryPolicy{}.warn_days;
   std::int64_t crit_days = core::ExpiryPolicy{}.crit_days;
 };
+
+// A variable's name, for messages (the names live in the variable table).
+std::string var(core::Var v) { return std::string(core::name(v)); }
 
 std::uint16_t parse_version_flag(const std::string& v) {
   return v == "1.2" ? core::kTls12 : core::kTls13;
@@ -107,10 +111,13 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
       core::evaluate(env, core::Profile::knative, eval_options, nullptr);
   bool configured = false;
   for (const auto& [name, value] : env.entries()) {
-    if (name.rfind("METRICS_PROMETHEUS_", 0) == 0 && !value.value.empty()) configured = true;
+    if (name.rfind(core::family_prefix(core::Profile::knative), 0) == 0 && !value.value.empty()) {
+      configured = true;
+    }
   }
   if (configured && !evaluation.upstream.accepts) {
-    throw Error("the METRICS_PROMETHEUS_* configuration is rejected: " + evaluation.upstream.error +
+    throw Error("the " + std::string(core::family_prefix(core::Profile::knative)) +
+                    "* configuration is rejected: " + evaluation.upstream.error +
                     " (run promtls validate; --no-env ignores the process environment)",
                 kExitUsage);
   }
@@ -129,10 +136,10 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
     setup.target.address = {evaluation.config.host.empty() ? "localhost" : evaluation.config.host,
                             evaluation.config.port};
   } else {
-    throw Error(
-        "no target: pass --connect HOST:PORT, or set METRICS_PROMETHEUS_TLS_CERT and "
-        "METRICS_PROMETHEUS_TLS_KEY (and METRICS_PROMETHEUS_HOST/PORT) as for serve",
-        kExitUsage);
+    throw Error("no target: pass --connect HOST:PORT, or set " + var(core::Var::knative_tls_cert) +
+                    " and " + var(core::Var::knative_tls_key) + " (and " +
+                    var(core::Var::knative_host) + "/PORT) as for serve",
+                kExitUsage);
   }
   setup.target.servername = o.servername;
   setup.target.path = o.path;
@@ -178,10 +185,10 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
                 kExitCheckFailed);
   }
   if (!evaluation.config.enabled || !evaluation.config.tls) {
-    throw Error(
-        "selftest --local: no TLS configuration: set METRICS_PROMETHEUS_TLS_CERT and "
-        "METRICS_PROMETHEUS_TLS_KEY (environment, --env-file or --set) as for serve",
-        kExitUsage);
+    throw Error("selftest --local: no TLS configuration: set " + var(core::Var::knative_tls_cert) +
+                    " and " + var(core::Var::knative_tls_key) +
+                    " (environment, --env-file or --set) as for serve",
+                kExitUsage);
   }
   net::ServerOptions server;
   server.listen = "127.0.0.1:0";
@@ -347,7 +354,9 @@ void register_selftest(CLI::App& app, int& exit_code) {
   sub->footer(
       "\nChecks: TCP connect, TLS handshake, server chain verified, hostname match, validity,\n"
       "client certificate, HTTP status and content type, exposition format; and, when the\n"
-      "expected policy is known (METRICS_PROMETHEUS_* as serve reads them, or --expect-*),\n"
+      "expected policy is known (" +
+      std::string(core::family_prefix(core::Profile::knative)) +
+      "* as serve reads them, or --expect-*),\n"
       "probes that must be refused: no client certificate under require (served under\n"
       "optional), a client certificate from a foreign CA, TLS 1.2 when the minimum is 1.3,\n"
       "TLS 1.3 when the maximum is 1.2, TLS 1.2 suites outside the allow list, plain HTTP.\n"

@@ -68,7 +68,8 @@ int run(const ServeOptions& o) {
   }
   if (!evaluation.config.enabled) {
     std::cerr << "promtls serve: the " << core::to_string(*profile)
-              << " configuration disables the metrics endpoint (set METRICS_ENABLED=true)\n";
+              << " configuration disables the metrics endpoint (set "
+              << core::name(core::Var::tigera_metrics_enabled) << "=true)\n";
     return kExitCheckFailed;
   }
 
@@ -115,7 +116,11 @@ void register_serve(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   sub->add_option("--listen", options->listen,
                   "listen on ADDR (HOST:PORT, :PORT, [IPv6]:PORT; port 0 picks one) instead of "
-                  "the profile's address (knative :9090, tigera 0.0.0.0:9484)")
+                  "the profile's address (knative " +
+                      std::string(core::default_value(core::Var::knative_host)) + ":" +
+                      std::string(core::default_value(core::Var::knative_port)) + ", tigera " +
+                      std::string(core::default_value(core::Var::tigera_host)) + ":" +
+                      std::string(core::default_value(core::Var::tigera_port)) + ")")
       ->type_name("ADDR");
   sub->add_option("--probe-listen", options->probe_listen,
                   "also serve /healthz and /readyz over plain HTTP on ADDR (for kubelet probes)")

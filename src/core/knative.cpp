@@ -10,24 +10,24 @@
 
 #include "checks.hpp"
 #include "promtls/core/go.hpp"
+#include "promtls/core/profile.hpp"
 #include "promtls/core/tls_catalog.hpp"
 
 namespace promtls::core::detail {
 namespace {
 
-constexpr std::string_view kHost = "METRICS_PROMETHEUS_HOST";
-constexpr std::string_view kPort = "METRICS_PROMETHEUS_PORT";
-constexpr std::string_view kCert = "METRICS_PROMETHEUS_TLS_CERT";
-constexpr std::string_view kKey = "METRICS_PROMETHEUS_TLS_KEY";
-constexpr std::string_view kAuth = "METRICS_PROMETHEUS_TLS_CLIENT_AUTH";
-constexpr std::string_view kCa = "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE";
-constexpr std::string_view kMin = "METRICS_PROMETHEUS_TLS_MIN_VERSION";
-constexpr std::string_view kMax = "METRICS_PROMETHEUS_TLS_MAX_VERSION";
-constexpr std::string_view kCiphers = "METRICS_PROMETHEUS_TLS_CIPHER_SUITES";
-constexpr std::string_view kCurves = "METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES";
-constexpr std::array kTuning{kMin, kMax, kCiphers, kCurves};
+constexpr Var kHost = Var::knative_host;
+constexpr Var kPort = Var::knative_port;
+constexpr Var kCert = Var::knative_tls_cert;
+constexpr Var kKey = Var::knative_tls_key;
+constexpr Var kAuth = Var::knative_tls_client_auth;
+constexpr Var kCa = Var::knative_tls_client_ca_file;
+// The metrics server reads its TLS settings with DefaultConfigFromEnv(its own prefix) (§5).
+constexpr KnativeTlsFamily kFamily = KnativeTlsFamily::metrics_prometheus;
 
 std::string s(std::string_view v) { return std::string(v); }
+// The variable's name, for messages and finding variables.
+std::string s(Var v) { return std::string(name(v)); }
 
 // Go's strings.Split(value, ",") with TrimSpace and empty parts skipped (R-V3, R-V5).
 std::vector<std::string_view> split_list(std::string_view value) {
@@ -90,28 +90,21 @@ std::string cipher_hint(std::string_view name) {
 }
 
 std::string curve_hint(std::string_view name) {
-  const std::string up = upper_ascii(name);
-  struct Alias {
-    std::string_view alias;
-    std::string_view name;
-  };
-  constexpr std::array kAliases{
-      Alias{"P256", "P-256"},           Alias{"P384", "P-384"},
-      Alias{"P521", "P-521"},           Alias{"SECP256R1", "CurveP256"},
-      Alias{"PRIME256V1", "CurveP256"}, Alias{"SECP384R1", "CurveP384"},
-      Alias{"SECP521R1", "CurveP521"},  Alias{"CURVEP256", "CurveP256"},
-      Alias{"CURVEP384", "CurveP384"},  Alias{"CURVEP521", "CurveP521"},
-      Alias{"X25519", "X25519"},        Alias{"X25519MLKEM768", "X25519MLKEM768"},
-      Alias{"P-256", "P-256"},          Alias{"P-384", "P-384"},
-      Alias{"P-521", "P-521"},
-  };
-  for (const Alias& a : kAliases) {
-    if (up == a.alias) return "knative's names are case-sensitive: did you mean " + s(a.name) + "?";
+  if (const GroupAlias* alias = find_group_alias(name)) {
+    return "knative's names are case-sensitive: did you mean " + s(alias->suggest) + "?";
   }
-  if (name == "SecP256r1MLKEM768" || name == "SecP384r1MLKEM1024") {
-    return "a Go 1.26 name that knative's static map does not have; use X25519MLKEM768";
+  // A Go name knative's map lacks: the hybrids Go 1.26 added (spec R-V5).
+  if (const Group* group = find_group_by_go_name(name); group != nullptr && group->post_quantum) {
+    return "a Go 1.26 name that knative's static map does not have; use " +
+           s(find_group(kX25519MLKEM768)->name);
   }
-  return "use CurveP256, CurveP384, CurveP521, X25519, X25519MLKEM768, P-256, P-384 or P-521";
+  std::string out = "use ";
+  const auto spellings = knative_group_spellings();
+  for (std::size_t i = 0; i < spellings.size(); ++i) {
+    if (i != 0) out += i + 1 == spellings.size() ? " or " : ", ";
+    out += spellings[i].spelling;
+  }
+  return out;
 }
 
 // A host that net.JoinHostPort plus listen will reject (R-P5): brackets are added again, and a
@@ -125,7 +118,7 @@ std::optional<std::string> host_problem(std::string_view host) {
     const std::string addr(host.substr(0, host.find('%')));
     unsigned char buf[16];
     if (::inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
-      return "contains ':' but is not an IPv6 address (a port belongs in METRICS_PROMETHEUS_PORT)";
+      return "contains ':' but is not an IPv6 address (a port belongs in " + s(kPort) + ")";
     }
   }
   return std::nullopt;
@@ -141,10 +134,15 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
   config.profile = Profile::knative;
 
   UpstreamErrors upstream(sink);
+  const Var kMin = var(kFamily, KnativeTlsSetting::min_version);
+  const Var kMax = var(kFamily, KnativeTlsSetting::max_version);
+  const Var kCiphers = var(kFamily, KnativeTlsSetting::cipher_suites);
+  const Var kCurves = var(kFamily, KnativeTlsSetting::curve_preferences);
 
   // §3 host and port. R-G1: set means non-empty; R-G2: no trimming.
-  config.host = s(env.get(kHost));
-  const std::string port_raw = env.is_set(kPort) ? s(env.get(kPort)) : "9090";
+  config.host = s(env.get(name(kHost)));
+  const std::string port_raw =
+      env.is_set(name(kPort)) ? s(env.get(name(kPort))) : s(default_value(kPort));
   std::string parse_error;
   if (const auto port = go::parse_uint(port_raw, 16, parse_error)) {
     config.port = static_cast<std::uint16_t>(*port);
@@ -152,7 +150,8 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       upstream.add(
           "port-out-of-range", {s(kPort)},
           "prometheus port " + std::to_string(*port) + ", should be between 1024 and 65535",
-          "ports below 1024 need privileges knative does not ask for; 9090 is the default");
+          "ports below 1024 need privileges knative does not ask for; " + s(default_value(kPort)) +
+              " is the default");
     }
   } else {
     upstream.add("port-invalid", {s(kPort)},
@@ -165,18 +164,17 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       port_raw;
 
   // §4 TLS enable and mTLS, R-T1 and R-M1..R-M4 in order.
-  const std::string cert = s(env.get(kCert));
-  const std::string key = s(env.get(kKey));
-  const std::string ca = s(env.get(kCa));
-  const std::string auth_raw = s(env.get(kAuth));
+  const std::string cert = s(env.get(name(kCert)));
+  const std::string key = s(env.get(name(kKey)));
+  const std::string ca = s(env.get(name(kCa)));
+  const std::string auth_raw = s(env.get(name(kAuth)));
   const std::string auth = go::to_lower_ascii(go::trim_space(auth_raw));
   const bool auth_valid = auth.empty() || auth == "none" || auth == "optional" || auth == "require";
   const bool auth_verifies = auth == "optional" || auth == "require";
   config.tls = !cert.empty() && !key.empty();
   if (cert.empty() != key.empty()) {
     upstream.add("tls-cert-key-unpaired", {s(cert.empty() ? kKey : kCert)},
-                 "both METRICS_PROMETHEUS_TLS_CERT and METRICS_PROMETHEUS_TLS_KEY must be set or "
-                 "neither",
+                 "both " + s(kCert) + " and " + s(kKey) + " must be set or neither",
                  "set " + s(cert.empty() ? kCert : kKey) + " too, or unset both for plain HTTP");
   }
   if (!auth_valid) {
@@ -187,7 +185,7 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       hint = "did you mean optional?";
     }
     upstream.add("client-auth-invalid", {s(kAuth)},
-                 "invalid METRICS_PROMETHEUS_TLS_CLIENT_AUTH " + go::quote(auth_raw) +
+                 "invalid " + s(kAuth) + " " + go::quote(auth_raw) +
                      ": must be \"none\", \"optional\", or \"require\"",
                  hint);
   }
@@ -196,28 +194,23 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
     if (auth_verifies) vars.push_back(s(kAuth));
     if (!ca.empty()) vars.push_back(s(kCa));
     upstream.add("mtls-requires-tls", vars,
-                 "METRICS_PROMETHEUS_TLS_CLIENT_AUTH and METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE "
-                 "require TLS to be enabled (METRICS_PROMETHEUS_TLS_CERT and "
-                 "METRICS_PROMETHEUS_TLS_KEY must be set)",
+                 s(kAuth) + " and " + s(kCa) + " require TLS to be enabled (" + s(kCert) + " and " +
+                     s(kKey) + " must be set)",
                  "set the certificate and key, or drop the client-auth settings");
   }
   const std::string ca_trimmed(go::trim_space(ca));
   if (config.tls && auth_verifies && ca_trimmed.empty()) {
     upstream.add("client-ca-required", {s(kCa), s(kAuth)},
-                 "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE must be set when "
-                 "METRICS_PROMETHEUS_TLS_CLIENT_AUTH is " +
-                     go::quote(auth) + " (client certs cannot be validated without a CA)",
+                 s(kCa) + " must be set when " + s(kAuth) + " is " + go::quote(auth) +
+                     " (client certs cannot be validated without a CA)",
                  "point it at the PEM bundle of the CA that signs your scrapers' certificates");
   }
   if (config.tls && (auth.empty() || auth == "none") && !ca_trimmed.empty()) {
-    upstream.add(
-        "client-ca-without-client-auth", {s(kCa), s(kAuth)},
-        "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE is set but "
-        "METRICS_PROMETHEUS_TLS_CLIENT_AUTH is " +
-            go::quote(auth) +
-            "; set METRICS_PROMETHEUS_TLS_CLIENT_AUTH to \"optional\" or \"require\" to use "
-            "client certificate verification",
-        "set METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require for mTLS, or unset the CA file");
+    upstream.add("client-ca-without-client-auth", {s(kCa), s(kAuth)},
+                 s(kCa) + " is set but " + s(kAuth) + " is " + go::quote(auth) + "; set " +
+                     s(kAuth) +
+                     " to \"optional\" or \"require\" to use client certificate verification",
+                 "set " + s(kAuth) + "=require for mTLS, or unset the CA file");
   }
   if (auth_valid) {
     tls.client_auth = auth == "require"    ? ClientAuth::require
@@ -227,47 +220,48 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
 
   // R-G6: the tuning variables are read only when TLS is on.
   if (!config.tls) {
-    for (const std::string_view var : kTuning) {
-      if (env.is_set(var)) {
-        sink.add("tuning-ignored-without-tls", Severity::warning, {s(var)},
-                 s(var) + " is set but TLS is off, so knative ignores it (even if invalid)",
-                 "set METRICS_PROMETHEUS_TLS_CERT and _KEY, or remove it");
+    for (const KnativeTlsSetting setting : knative_tls_settings()) {
+      const Var v = var(kFamily, setting);
+      if (env.is_set(name(v))) {
+        sink.add("tuning-ignored-without-tls", Severity::warning, {s(v)},
+                 s(v) + " is set but TLS is off, so knative ignores it (even if invalid)",
+                 "set " + s(kCert) + " and _KEY, or remove it");
       }
     }
     if (cert.empty() && key.empty()) {
       sink.add("tls-disabled", Severity::info, {},
                "TLS is off: knative serves plain HTTP on " + config.listen_address,
-               "set METRICS_PROMETHEUS_TLS_CERT and METRICS_PROMETHEUS_TLS_KEY to serve HTTPS");
+               "set " + s(kCert) + " and " + s(kKey) + " to serve HTTPS");
     }
   } else {
     tls.cert_file = cert;
     tls.key_file = key;
-    // R-V0 and R-V1: minimum and maximum version.
-    tls.min_version = kTls13;
+    // R-V0 and R-V1: minimum and maximum version; the base minimum is the table's default.
+    tls.min_version = *parse_version(default_value(kMin));
     bool versions_ok = true;
-    for (const std::string_view var : {kMin, kMax}) {
-      if (!env.is_set(var)) continue;
-      const std::string raw = s(env.get(var));
+    for (const Var version_var : {kMin, kMax}) {
+      if (!env.is_set(name(version_var))) continue;
+      const std::string raw = s(env.get(name(version_var)));
       if (const auto v = parse_version(raw)) {
-        (var == kMin ? tls.min_version : tls.max_version) = *v;
+        (version_var == kMin ? tls.min_version : tls.max_version) = *v;
       } else {
         versions_ok = false;
-        upstream.add("tls-version-invalid", {s(var)},
-                     "invalid " + s(var) + " " + go::quote(raw) + ": unsupported TLS version " +
-                         go::quote(raw) + ": must be \"1.2\" or \"1.3\"",
+        upstream.add("tls-version-invalid", {s(version_var)},
+                     "invalid " + s(version_var) + " " + go::quote(raw) +
+                         ": unsupported TLS version " + go::quote(raw) +
+                         ": must be \"1.2\" or \"1.3\"",
                      version_hint(raw));
       }
     }
     // R-V3, R-V4, R-V6: cipher suites.
-    if (env.is_set(kCiphers)) {
+    if (env.is_set(name(kCiphers))) {
       std::vector<std::uint16_t> ids;
-      for (const std::string_view name : split_list(env.get(kCiphers))) {
-        const CipherSuite* suite = find_cipher_suite_by_go_name(name);
+      for (const std::string_view suite_name : split_list(env.get(name(kCiphers)))) {
+        const CipherSuite* suite = find_cipher_suite_by_go_name(suite_name);
         if (suite == nullptr || !suite->go_secure) {
           upstream.add("cipher-suite-unknown", {s(kCiphers)},
-                       "invalid METRICS_PROMETHEUS_TLS_CIPHER_SUITES: unknown cipher suite " +
-                           go::quote(name),
-                       cipher_hint(name));
+                       "invalid " + s(kCiphers) + ": unknown cipher suite " + go::quote(suite_name),
+                       cipher_hint(suite_name));
         } else {
           ids.push_back(suite->id);
         }
@@ -275,19 +269,15 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       tls.cipher_suites = std::move(ids);
     }
     // R-V5: curves.
-    if (env.is_set(kCurves)) {
+    if (env.is_set(name(kCurves))) {
       std::vector<std::uint16_t> ids;
-      const auto spellings = knative_group_spellings();
-      for (const std::string_view name : split_list(env.get(kCurves))) {
-        const auto it = std::find_if(spellings.begin(), spellings.end(),
-                                     [&](const GroupSpelling& g) { return g.spelling == name; });
-        if (it == spellings.end()) {
-          upstream.add(
-              "curve-unknown", {s(kCurves)},
-              "invalid METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES: unknown curve " + go::quote(name),
-              curve_hint(name));
+      for (const std::string_view curve : split_list(env.get(name(kCurves)))) {
+        if (const GroupSpelling* group = find_knative_group_spelling(curve)) {
+          ids.push_back(group->id);
         } else {
-          ids.push_back(it->id);
+          upstream.add("curve-unknown", {s(kCurves)},
+                       "invalid " + s(kCurves) + ": unknown curve " + go::quote(curve),
+                       curve_hint(curve));
         }
       }
       tls.curves = std::move(ids);
@@ -300,11 +290,11 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
         const FileFacts facts = inspector->inspect(ca_trimmed);
         if (!facts.readable) {
           upstream.add("client-ca-unreadable", {s(kCa)},
-                       "reading METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE: " + facts.read_error,
+                       "reading " + s(kCa) + ": " + facts.read_error,
                        "mount the CA bundle at that path, or fix the path");
         } else if (facts.certificates.empty()) {
           upstream.add("client-ca-no-certificates", {s(kCa)},
-                       "no valid CA certificates found in METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE",
+                       "no valid CA certificates found in " + s(kCa),
                        "the file must hold at least one PEM CERTIFICATE block that parses");
         }
       } else if (upstream.empty()) {
@@ -319,21 +309,22 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
                "the minimum version " + s(version_name(tls.min_version)) +
                    " is above the maximum " + s(version_name(tls.max_version)) +
                    ": knative starts, but every handshake fails",
-               env.is_set(kMin) ? "lower the minimum or raise the maximum"
-                                : "knative's default minimum is 1.3: set "
-                                  "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 or raise the maximum");
+               env.is_set(name(kMin)) ? "lower the minimum or raise the maximum"
+                                      : "knative's default minimum is " + s(default_value(kMin)) +
+                                            ": set " + s(kMin) + "=1.2 or raise the maximum");
     }
     if (tls.cipher_suites) {
       const auto& ids = *tls.cipher_suites;
       if (!tls12_allowed) {
         sink.add("cipher-suites-ignored", Severity::warning, {s(kCiphers)},
-                 "METRICS_PROMETHEUS_TLS_CIPHER_SUITES has no effect: the minimum version is "
-                 "TLS 1.3, whose suites Go does not let you choose",
-                 "remove it, or set METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2 if TLS 1.2 clients "
-                 "must connect");
+                 s(kCiphers) +
+                     " has no effect: the minimum version is TLS 1.3, whose suites Go does not "
+                     "let you choose",
+                 "remove it, or set " + s(kMin) + "=1.2 if TLS 1.2 clients must connect");
       } else {
-        const bool has_h2_suite = std::find(ids.begin(), ids.end(), 0xC02F) != ids.end() ||
-                                  std::find(ids.begin(), ids.end(), 0xC02B) != ids.end();
+        const bool has_h2_suite = std::any_of(ids.begin(), ids.end(), [](std::uint16_t id) {
+          return find_cipher_suite(id)->http2_required;
+        });
         if (!has_h2_suite) {
           sink.add("http2-cipher-missing", Severity::error, {s(kCiphers)},
                    "knative starts but never serves: Go's HTTP/2 setup fails with \"http2: "
@@ -369,18 +360,17 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       }
       if (ids.size() > 1) {
         sink.add("curve-order-ignored", Severity::info, {s(kCurves)},
-                 "Go 1.24 and later treat METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES as a set: "
-                 "the order given is ignored");
+                 "Go 1.24 and later treat " + s(kCurves) + " as a set: the order given is ignored");
       }
     }
   }
 
   // Values knative takes literally.
-  for (const std::string_view var : {kHost, kCert, kKey}) {
-    const std::string_view v = env.get(var);
+  for (const Var literal : {kHost, kCert, kKey}) {
+    const std::string_view v = env.get(name(literal));
     if (!v.empty() && go::trim_space(v) != v) {
-      sink.add("value-whitespace", Severity::warning, {s(var)},
-               s(var) + " value " + go::quote(v) +
+      sink.add("value-whitespace", Severity::warning, {s(literal)},
+               s(literal) + " value " + go::quote(v) +
                    " has leading or trailing white space, which knative keeps",
                "remove the white space; a path or host with it is not what you meant");
     }
@@ -388,7 +378,7 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
   if (!config.host.empty()) {
     if (const auto problem = host_problem(config.host)) {
       sink.add("host-listen-failure", Severity::error, {s(kHost)},
-               "METRICS_PROMETHEUS_HOST " + go::quote(config.host) + " " + *problem +
+               s(kHost) + " " + go::quote(config.host) + " " + *problem +
                    ": knative starts but fails to listen on " + go::quote(config.listen_address) +
                    " and serves no metrics",
                "write an IPv6 address without brackets (::1) and the port separately");

@@ -421,10 +421,11 @@ struct PathVariables {
 };
 PathVariables path_variables(Profile profile) {
   if (profile == Profile::tigera) {
-    return {"METRICS_TLS_CERT_FILE", "METRICS_TLS_KEY_FILE", "METRICS_TLS_CA_FILE"};
+    return {name(Var::tigera_tls_cert_file), name(Var::tigera_tls_key_file),
+            name(Var::tigera_tls_ca_file)};
   }
-  return {"METRICS_PROMETHEUS_TLS_CERT", "METRICS_PROMETHEUS_TLS_KEY",
-          "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE"};
+  return {name(Var::knative_tls_cert), name(Var::knative_tls_key),
+          name(Var::knative_tls_client_ca_file)};
 }
 
 bool under_mount(std::string_view path, const std::vector<std::string>& mounts) {
@@ -469,8 +470,8 @@ Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<
     if (spec == nullptr || spec->path || spec->assumed_value.empty()) continue;
     std::string assumed(spec->assumed_value);
     // knative: "require" when a CA is given, so that the CA rules stay quiet (R-M3, R-M4).
-    if (name == "METRICS_PROMETHEUS_TLS_CLIENT_AUTH" &&
-        env.is_set("METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE")) {
+    if (spec->key == Var::knative_tls_client_auth &&
+        env.is_set(core::name(Var::knative_tls_client_ca_file))) {
       assumed = "require";
     }
     env.set(name, assumed, env.find(name)->origin);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -10,76 +12,151 @@
 namespace promtls::core {
 namespace {
 
+// knative's names are a prefix and a suffix (spec/knative-env.md §1): server.go's
+// prometheusTLSEnvPrefix, and server.go's and network/tls's keys. Join<A, B>::value is A followed
+// by B, in static storage, so that each part is written once.
+template <const std::string_view& A, const std::string_view& B>
+struct Join {
+  static constexpr auto storage = [] {
+    std::array<char, A.size() + B.size()> out{};
+    std::copy(A.begin(), A.end(), out.begin());
+    std::copy(B.begin(), B.end(), out.begin() + static_cast<std::ptrdiff_t>(A.size()));
+    return out;
+  }();
+  static constexpr std::string_view value{storage.data(), storage.size()};
+};
+
+constexpr std::string_view kMetricsPrometheus = "METRICS_PROMETHEUS_";
+constexpr std::string_view kHost = "HOST";
+constexpr std::string_view kPort = "PORT";
+constexpr std::string_view kTlsCert = "TLS_CERT";
+constexpr std::string_view kTlsKey = "TLS_KEY";
+constexpr std::string_view kTlsClientAuth = "TLS_CLIENT_AUTH";
+constexpr std::string_view kTlsClientCaFile = "TLS_CLIENT_CA_FILE";
+// network/tls/config.go's MinVersionEnvKey, MaxVersionEnvKey, CipherSuitesEnvKey and
+// CurvePreferencesEnvKey.
+constexpr std::string_view kTlsMinVersion = "TLS_MIN_VERSION";
+constexpr std::string_view kTlsMaxVersion = "TLS_MAX_VERSION";
+constexpr std::string_view kTlsCipherSuites = "TLS_CIPHER_SUITES";
+constexpr std::string_view kTlsCurvePreferences = "TLS_CURVE_PREFERENCES";
+
+template <const std::string_view& Suffix>
+constexpr std::string_view kKnative = Join<kMetricsPrometheus, Suffix>::value;
+
+struct TlsSettingRow {
+  KnativeTlsSetting setting;
+  std::string_view suffix;
+};
+constexpr std::array kTlsSettings{
+    TlsSettingRow{KnativeTlsSetting::min_version, kTlsMinVersion},
+    TlsSettingRow{KnativeTlsSetting::max_version, kTlsMaxVersion},
+    TlsSettingRow{KnativeTlsSetting::cipher_suites, kTlsCipherSuites},
+    TlsSettingRow{KnativeTlsSetting::curve_preferences, kTlsCurvePreferences},
+};
+constexpr std::array kTlsSettingOrder{
+    KnativeTlsSetting::min_version, KnativeTlsSetting::max_version,
+    KnativeTlsSetting::cipher_suites, KnativeTlsSetting::curve_preferences};
+
+struct TlsFamilyRow {
+  KnativeTlsFamily family;
+  std::string_view prefix;
+  std::array<Var, 4> vars;  // indexed by KnativeTlsSetting
+};
+constexpr std::array kTlsFamilies{
+    TlsFamilyRow{KnativeTlsFamily::metrics_prometheus,
+                 kMetricsPrometheus,
+                 {Var::knative_tls_min_version, Var::knative_tls_max_version,
+                  Var::knative_tls_cipher_suites, Var::knative_tls_curve_preferences}},
+};
+
 // spec/knative-env.md §1 and spec/tigera-metrics.md §1. Defaults are the component's own, as
 // documented there. The last column is the value assumed for an unresolvable valueFrom.
 constexpr std::array kVariables{
-    VariableSpec{"METRICS_PROMETHEUS_HOST", Profile::knative, "",
+    VariableSpec{Var::knative_host, kKnative<kHost>, Profile::knative, "",
                  "listen host; empty means all interfaces (not validated by knative)", false, false,
                  "0.0.0.0"},
-    VariableSpec{"METRICS_PROMETHEUS_PORT", Profile::knative, "9090",
+    VariableSpec{Var::knative_port, kKnative<kPort>, Profile::knative, "9090",
                  "listen port, decimal, 1024 to 65535", false, false, "9090"},
-    VariableSpec{"METRICS_PROMETHEUS_TLS_CERT", Profile::knative, "",
+    VariableSpec{Var::knative_tls_cert, kKnative<kTlsCert>, Profile::knative, "",
                  "server certificate (chain) PEM file; with _TLS_KEY turns TLS on", false, true},
-    VariableSpec{"METRICS_PROMETHEUS_TLS_KEY", Profile::knative, "",
+    VariableSpec{Var::knative_tls_key, kKnative<kTlsKey>, Profile::knative, "",
                  "server private key PEM file; with _TLS_CERT turns TLS on", false, true},
-    VariableSpec{"METRICS_PROMETHEUS_TLS_CLIENT_AUTH", Profile::knative, "none",
+    VariableSpec{Var::knative_tls_client_auth, kKnative<kTlsClientAuth>, Profile::knative, "none",
                  "client certificates: none, optional or require (case-insensitive)", false, false,
                  "none"},
-    VariableSpec{"METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE", Profile::knative, "",
+    VariableSpec{Var::knative_tls_client_ca_file, kKnative<kTlsClientCaFile>, Profile::knative, "",
                  "PEM bundle of CAs trusted for client certificates (optional/require only)", false,
                  true},
-    VariableSpec{"METRICS_PROMETHEUS_TLS_MIN_VERSION", Profile::knative, "1.3",
+    VariableSpec{Var::knative_tls_min_version, kKnative<kTlsMinVersion>, Profile::knative, "1.3",
                  "minimum TLS version: 1.2 or 1.3", true, false, "1.3"},
-    VariableSpec{"METRICS_PROMETHEUS_TLS_MAX_VERSION", Profile::knative, "",
+    VariableSpec{Var::knative_tls_max_version, kKnative<kTlsMaxVersion>, Profile::knative, "",
                  "maximum TLS version: 1.2 or 1.3 (default: the highest supported)", true, false,
                  "1.3"},
-    VariableSpec{"METRICS_PROMETHEUS_TLS_CIPHER_SUITES", Profile::knative, "",
+    VariableSpec{Var::knative_tls_cipher_suites, kKnative<kTlsCipherSuites>, Profile::knative, "",
                  "comma-separated Go cipher suite names (TLS 1.2 only; default: Go's)", true, false,
                  "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
-    VariableSpec{"METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES", Profile::knative, "",
+    VariableSpec{Var::knative_tls_curve_preferences, kKnative<kTlsCurvePreferences>,
+                 Profile::knative, "",
                  "comma-separated key-exchange groups, e.g. X25519,CurveP256 (default: Go's)", true,
                  false, "X25519"},
-    VariableSpec{"METRICS_ENABLED", Profile::tigera, "false",
+    VariableSpec{Var::tigera_metrics_enabled, "METRICS_ENABLED", Profile::tigera, "false",
                  "serve metrics only when exactly \"true\" in any case (1, yes and \" true\" are "
                  "false)",
                  false, false, "true"},
-    VariableSpec{"METRICS_HOST", Profile::tigera, "0.0.0.0",
+    VariableSpec{Var::tigera_host, "METRICS_HOST", Profile::tigera, "0.0.0.0",
                  "listen host, joined to the port as host:port (bracket IPv6 literals yourself)",
                  false, false, "0.0.0.0"},
-    VariableSpec{"METRICS_PORT", Profile::tigera, "9484",
+    VariableSpec{Var::tigera_port, "METRICS_PORT", Profile::tigera, "9484",
                  "listen port, not validated by the operator (its Service always targets 9484)",
                  false, false, "9484"},
-    VariableSpec{"METRICS_SCHEME", Profile::tigera, "http",
+    VariableSpec{Var::tigera_scheme, "METRICS_SCHEME", Profile::tigera, "http",
                  "https (any case) turns on TLS and client certificates; anything else is HTTP",
                  false, false, "https"},
-    VariableSpec{"METRICS_CLIENT_AUTH", Profile::tigera, "RequireAndVerifyClientCert",
+    VariableSpec{Var::tigera_client_auth, "METRICS_CLIENT_AUTH", Profile::tigera,
+                 "RequireAndVerifyClientCert",
                  "RequireAndVerifyClientCert, RequireAnyClientCert, VerifyClientCertIfGiven or "
                  "NoClientCert (any case, not trimmed)",
                  false, false, "RequireAndVerifyClientCert"},
-    VariableSpec{"TLS_MIN_VERSION", Profile::tigera, "1.2",
+    VariableSpec{Var::tigera_tls_min_version, "TLS_MIN_VERSION", Profile::tigera, "1.2",
                  "minimum TLS version of the operator's metrics server: exactly 1.2 or 1.3", false,
                  false, "1.2"},
-    VariableSpec{"METRICS_TLS_CERT_FILE", Profile::tigera, "/etc/tigera-operator-tls/tls.crt",
+    VariableSpec{Var::tigera_tls_cert_file, "METRICS_TLS_CERT_FILE", Profile::tigera,
+                 "/etc/tigera-operator-tls/tls.crt",
                  "server certificate PEM file, re-read on every handshake", false, true},
-    VariableSpec{"METRICS_TLS_KEY_FILE", Profile::tigera, "/etc/tigera-operator-tls/tls.key",
+    VariableSpec{Var::tigera_tls_key_file, "METRICS_TLS_KEY_FILE", Profile::tigera,
+                 "/etc/tigera-operator-tls/tls.key",
                  "server private key PEM file, re-read on every handshake", false, true},
-    VariableSpec{"METRICS_TLS_CA_FILE", Profile::tigera, "/etc/tigera-ca-private/tls.crt",
+    VariableSpec{Var::tigera_tls_ca_file, "METRICS_TLS_CA_FILE", Profile::tigera,
+                 "/etc/tigera-ca-private/tls.crt",
                  "client CA bundle PEM file, re-read on every connection (even with "
                  "NoClientCert)",
                  false, true},
-    VariableSpec{"OPERATOR_NAMESPACE", Profile::tigera, "tigera-operator",
+    VariableSpec{Var::tigera_operator_namespace, "OPERATOR_NAMESPACE", Profile::tigera,
+                 "tigera-operator",
                  "namespace of the operator's metrics Secret, Service and ServiceMonitor target",
                  false, false, "tigera-operator"},
-    VariableSpec{"OPERATOR_NAME", Profile::tigera, "tigera-operator",
+    VariableSpec{Var::tigera_operator_name, "OPERATOR_NAME", Profile::tigera, "tigera-operator",
                  "k8s-app label; the serving certificate's DNS names are <name>-metrics...", false,
                  false, "tigera-operator"},
 };
 
+// spec(Var) indexes the table: its rows are in the order of Var.
+constexpr bool rows_in_key_order() {
+  for (std::size_t i = 0; i < kVariables.size(); ++i) {
+    if (static_cast<std::size_t>(kVariables[i].key) != i) return false;
+  }
+  return true;
+}
+static_assert(rows_in_key_order());
+
 // The names that decide --profile auto: the variables that are specific to each component.
 bool decides_for(std::string_view name, Profile profile) {
-  if (name.rfind("METRICS_PROMETHEUS_", 0) == 0) return profile == Profile::knative;
+  if (name.rfind(kMetricsPrometheus, 0) == 0) return profile == Profile::knative;
   if (profile == Profile::knative) return false;
-  if (name == "OPERATOR_NAME" || name == "OPERATOR_NAMESPACE") return false;
+  if (name == core::name(Var::tigera_operator_name) ||
+      name == core::name(Var::tigera_operator_namespace)) {
+    return false;
+  }
   for (const auto& v : kVariables) {
     if (v.profile == Profile::tigera && v.name == name) return true;
   }
@@ -117,7 +194,7 @@ std::optional<Profile> parse_profile(std::string_view name) {
 
 bool belongs_to(std::string_view name, Profile profile) {
   if (const VariableSpec* v = find_variable(name)) return v->profile == profile;
-  if (name.rfind("METRICS_PROMETHEUS_", 0) == 0) return profile == Profile::knative;
+  if (name.rfind(kMetricsPrometheus, 0) == 0) return profile == Profile::knative;
   return name.rfind(family_prefix(profile), 0) == 0;
 }
 
@@ -155,6 +232,38 @@ Profile detect_profile(const EnvSnapshot& env, std::string& reason) {
 
 std::span<const VariableSpec> all_variables() { return kVariables; }
 
+const VariableSpec& spec(Var var) { return kVariables[static_cast<std::size_t>(var)]; }
+
+std::string_view name(Var var) { return spec(var).name; }
+
+std::string_view default_value(Var var) { return spec(var).default_value; }
+
+std::span<const KnativeTlsSetting> knative_tls_settings() { return kTlsSettingOrder; }
+
+std::string_view prefix(KnativeTlsFamily family) {
+  for (const TlsFamilyRow& row : kTlsFamilies) {
+    if (row.family == family) return row.prefix;
+  }
+  assert(false && "a KnativeTlsFamily without a row");
+  return {};
+}
+
+std::string_view suffix(KnativeTlsSetting setting) {
+  for (const TlsSettingRow& row : kTlsSettings) {
+    if (row.setting == setting) return row.suffix;
+  }
+  assert(false && "a KnativeTlsSetting without a row");
+  return {};
+}
+
+Var var(KnativeTlsFamily family, KnativeTlsSetting setting) {
+  for (const TlsFamilyRow& row : kTlsFamilies) {
+    if (row.family == family) return row.vars[static_cast<std::size_t>(setting)];
+  }
+  assert(false && "a KnativeTlsFamily without a row");
+  return Var::knative_tls_min_version;
+}
+
 const VariableSpec* find_variable(std::string_view name) {
   for (const auto& v : kVariables) {
     if (v.name == name) return &v;
@@ -163,7 +272,7 @@ const VariableSpec* find_variable(std::string_view name) {
 }
 
 std::string_view family_prefix(Profile profile) {
-  return profile == Profile::tigera ? "METRICS_" : "METRICS_PROMETHEUS_";
+  return profile == Profile::tigera ? "METRICS_" : kMetricsPrometheus;
 }
 
 std::string_view suggest_variable(std::string_view name, Profile profile) {

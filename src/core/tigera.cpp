@@ -12,33 +12,35 @@
 
 #include "checks.hpp"
 #include "promtls/core/go.hpp"
+#include "promtls/core/profile.hpp"
 #include "promtls/core/tls_catalog.hpp"
 
 namespace promtls::core::detail {
 namespace {
 
-constexpr std::string_view kEnabled = "METRICS_ENABLED";
-constexpr std::string_view kHost = "METRICS_HOST";
-constexpr std::string_view kPort = "METRICS_PORT";
-constexpr std::string_view kScheme = "METRICS_SCHEME";
-constexpr std::string_view kAuth = "METRICS_CLIENT_AUTH";
-constexpr std::string_view kMin = "TLS_MIN_VERSION";
-constexpr std::string_view kCert = "METRICS_TLS_CERT_FILE";
-constexpr std::string_view kKey = "METRICS_TLS_KEY_FILE";
-constexpr std::string_view kCa = "METRICS_TLS_CA_FILE";
-constexpr std::string_view kOperatorName = "OPERATOR_NAME";
+constexpr Var kEnabled = Var::tigera_metrics_enabled;
+constexpr Var kHost = Var::tigera_host;
+constexpr Var kPort = Var::tigera_port;
+constexpr Var kScheme = Var::tigera_scheme;
+constexpr Var kAuth = Var::tigera_client_auth;
+constexpr Var kMin = Var::tigera_tls_min_version;
+constexpr Var kCert = Var::tigera_tls_cert_file;
+constexpr Var kKey = Var::tigera_tls_key_file;
+constexpr Var kCa = Var::tigera_tls_ca_file;
+constexpr Var kOperatorName = Var::tigera_operator_name;
 
-constexpr std::string_view kDefaultHost = "0.0.0.0";
-constexpr std::string_view kDefaultPort = "9484";
-constexpr std::string_view kDefaultCert = "/etc/tigera-operator-tls/tls.crt";
-constexpr std::string_view kDefaultKey = "/etc/tigera-operator-tls/tls.key";
-constexpr std::string_view kDefaultCa = "/etc/tigera-ca-private/tls.crt";
 // The Service tigera-operator-metrics hard-codes port and targetPort 9484 (§2), and the
 // ServiceMonitor verifies the server name tigera-operator-metrics.
 constexpr std::uint16_t kServicePort = 9484;
 constexpr std::string_view kServiceName = "tigera-operator-metrics";
 
 std::string s(std::string_view v) { return std::string(v); }
+// The variable's name, for messages and finding variables.
+std::string s(Var v) { return std::string(name(v)); }
+// The variable's value when set (even to ""), else its documented default (§1).
+std::string value_or_default(const EnvSnapshot& env, Var v) {
+  return env.is_set(name(v)) ? s(env.get(name(v))) : s(default_value(v));
+}
 
 // Go's fallback services map (net/lookup.go), used when /etc/services has no entry.
 struct Service {
@@ -187,31 +189,31 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
   UpstreamErrors upstream(sink);
 
   // §1: METRICS_ENABLED and METRICS_SCHEME are compared with strings.EqualFold, untrimmed.
-  const std::string_view enabled_raw = env.get(kEnabled);
-  const std::string_view scheme_raw = env.get(kScheme);
+  const std::string_view enabled_raw = env.get(name(kEnabled));
+  const std::string_view scheme_raw = env.get(name(kScheme));
   config.enabled = go::equal_fold_ascii(enabled_raw, "true");
   config.tls = go::equal_fold_ascii(scheme_raw, "https");
   if (!config.enabled && looks_truthy(enabled_raw)) {
     sink.add("metrics-enabled-not-true", Severity::warning, {s(kEnabled)},
-             "METRICS_ENABLED " + go::quote(enabled_raw) +
+             s(kEnabled) + " " + go::quote(enabled_raw) +
                  " is not \"true\": the operator compares it with strings.EqualFold(v, \"true\") "
                  "and serves no metrics",
-             "write METRICS_ENABLED=true");
+             "write " + s(kEnabled) + "=true");
   }
   if (!config.tls && !scheme_raw.empty() && !go::equal_fold_ascii(scheme_raw, "http")) {
     sink.add("scheme-not-https", Severity::warning, {s(kScheme)},
-             "METRICS_SCHEME " + go::quote(scheme_raw) +
+             s(kScheme) + " " + go::quote(scheme_raw) +
                  " is neither https nor http: the operator serves plain HTTP",
              go::to_lower_ascii(go::trim_space(scheme_raw)) == "https"
                  ? "the value is compared untrimmed: remove the white space"
-                 : "write METRICS_SCHEME=https for TLS and client certificates");
+                 : "write " + s(kScheme) + "=https for TLS and client certificates");
   }
 
   // §1 quirk: the TLS variables are parsed whenever METRICS_SCHEME is https, even with metrics
   // off, and a bad value is fatal. METRICS_CLIENT_AUTH is parsed before TLS_MIN_VERSION.
   bool tls_parse_failed = false;
   if (config.tls) {
-    const std::string_view auth_raw = env.get(kAuth);
+    const std::string_view auth_raw = env.get(name(kAuth));
     if (const auto mode = parse_client_auth(auth_raw)) {
       tls.client_auth = *mode;
     } else {
@@ -220,11 +222,12 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
                    "unsupported client auth type: " + s(auth_raw) +
                        " (supported: RequireAndVerifyClientCert, RequireAnyClientCert, "
                        "VerifyClientCertIfGiven, NoClientCert)",
-                   client_auth_hint(auth_raw) +
-                       " (the operator logs \"invalid METRICS_CLIENT_AUTH\" and exits 1)");
+                   client_auth_hint(auth_raw) + " (the operator logs \"invalid " + s(kAuth) +
+                       "\" and exits 1)");
     }
-    const std::string_view min_raw = env.get(kMin);
-    if (min_raw.empty() || min_raw == "1.2") {
+    const std::string_view min_raw = env.get(name(kMin));
+    // Empty means the operator's default, 1.2.
+    if (min_raw.empty() || min_raw == default_value(kMin)) {
       tls.min_version = kTls12;
     } else if (min_raw == "1.3") {
       tls.min_version = kTls13;
@@ -233,36 +236,37 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
       upstream.add(
           "tls-version-invalid", {s(kMin)},
           "unsupported TLS version: " + s(min_raw) + " (supported versions: 1.2, 1.3)",
-          version_hint(min_raw) + " (the operator logs \"invalid TLS_MIN_VERSION\" and exits 1)");
+          version_hint(min_raw) + " (the operator logs \"invalid " + s(kMin) + "\" and exits 1)");
     }
-    tls.cert_file = env.is_set(kCert) ? s(env.get(kCert)) : s(kDefaultCert);
-    tls.key_file = env.is_set(kKey) ? s(env.get(kKey)) : s(kDefaultKey);
-    tls.client_ca_file = env.is_set(kCa) ? s(env.get(kCa)) : s(kDefaultCa);
+    tls.cert_file = value_or_default(env, kCert);
+    tls.key_file = value_or_default(env, kKey);
+    tls.client_ca_file = value_or_default(env, kCa);
     if (!config.enabled) {
       sink.add("tls-parsed-while-metrics-disabled",
                tls_parse_failed ? Severity::warning : Severity::info, {s(kScheme), s(kEnabled)},
-               "METRICS_SCHEME is https while metrics are off: the operator still parses "
-               "METRICS_CLIENT_AUTH and TLS_MIN_VERSION" +
+               s(kScheme) + " is https while metrics are off: the operator still parses " +
+                   s(kAuth) + " and " + s(kMin) +
                    std::string(tls_parse_failed
                                    ? ", and the bad value above stops it although it serves no "
                                      "metrics"
                                    : " and exits on a bad value although it serves no metrics"),
-               "unset METRICS_SCHEME, or set METRICS_ENABLED=true");
+               "unset " + s(kScheme) + ", or set " + s(kEnabled) + "=true");
     }
   } else {
-    for (const std::string_view var : {kAuth, kMin, kCert, kKey, kCa}) {
-      if (env.is_set(var)) {
-        sink.add("tls-settings-ignored-without-https", Severity::warning, {s(var)},
-                 s(var) + " is set but METRICS_SCHEME is not https, so the operator ignores it",
-                 "set METRICS_SCHEME=https, or remove it");
+    for (const Var ignored : {kAuth, kMin, kCert, kKey, kCa}) {
+      if (env.is_set(name(ignored))) {
+        sink.add(
+            "tls-settings-ignored-without-https", Severity::warning, {s(ignored)},
+            s(ignored) + " is set but " + s(kScheme) + " is not https, so the operator ignores it",
+            "set " + s(kScheme) + "=https, or remove it");
       }
     }
   }
 
   // §1: the bind address. "0" disables controller-runtime's metrics server; otherwise host and
   // port (empty means default) are concatenated with ':' and no bracketing.
-  const std::string host = env.is_set(kHost) ? s(env.get(kHost)) : s(kDefaultHost);
-  const std::string port_raw = env.is_set(kPort) ? s(env.get(kPort)) : s(kDefaultPort);
+  const std::string host = value_or_default(env, kHost);
+  const std::string port_raw = value_or_default(env, kPort);
   config.host = host;
   const std::string address = host + ":" + port_raw;
   const ListenCheck listen = check_listen(address);
@@ -275,15 +279,16 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
       upstream.add(about_port ? "port-invalid" : "host-listen-failure",
                    {s(about_port ? kPort : kHost)}, listen.error,
                    about_port
-                       ? "the operator does not validate METRICS_PORT: the manager fails to "
-                         "listen and the operator exits 1 (\"problem running manager\"); use "
-                         "9484"
+                       ? "the operator does not validate " + s(kPort) +
+                             ": the manager fails to listen and the operator exits 1 "
+                             "(\"problem running manager\"); use " +
+                             s(default_value(kPort))
                        : "the operator joins host and port with ':' and no brackets: write an "
                          "IPv6 address as [::1]");
     }
     if (listen.service_name) {
       sink.add("port-service-name", Severity::info, {s(kPort)},
-               "METRICS_PORT " + go::quote(port_raw) + " is a service name: Go resolves it to " +
+               s(kPort) + " " + go::quote(port_raw) + " is a service name: Go resolves it to " +
                    std::to_string(*listen.port) +
                    " through the pod's /etc/services (or its built-in table)",
                "write the number");
@@ -291,45 +296,45 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
     if (listen.port && *listen.port != kServicePort) {
       sink.add("port-service-mismatch", Severity::warning, {s(kPort)},
                "the operator listens on port " + std::to_string(*listen.port) +
-                   " but its Service tigera-operator-metrics always targets 9484: Prometheus "
-                   "cannot scrape it",
-               "leave METRICS_PORT unset (9484)");
+                   " but its Service " + s(kServiceName) + " always targets " +
+                   std::to_string(kServicePort) + ": Prometheus cannot scrape it",
+               "leave " + s(kPort) + " unset (" + s(default_value(kPort)) + ")");
     }
     if (!config.tls) {
       sink.add("servicemonitor-scheme-mismatch", Severity::warning, {s(kScheme)},
                "the operator serves plain HTTP, but its ServiceMonitor always scrapes with "
                "https: every scrape fails",
-               "set METRICS_SCHEME=https, as the shipped Deployment does");
+               "set " + s(kScheme) + "=https, as the shipped Deployment does");
     }
   } else {
     config.listen_address = "0";
     sink.add("metrics-disabled", Severity::info, {s(kEnabled)},
-             "METRICS_ENABLED is not true: the operator serves no metrics (bind address \"0\")",
-             "set METRICS_ENABLED=true to serve them");
-    for (const std::string_view var : {kHost, kPort}) {
-      if (env.is_set(var)) {
-        sink.add("metrics-address-ignored", Severity::warning, {s(var)},
-                 s(var) +
-                     " is set but METRICS_ENABLED is not true: since ec7c44c4e the host or port "
-                     "alone no longer turns metrics on",
-                 "set METRICS_ENABLED=true");
+             s(kEnabled) + " is not true: the operator serves no metrics (bind address \"0\")",
+             "set " + s(kEnabled) + "=true to serve them");
+    for (const Var address_var : {kHost, kPort}) {
+      if (env.is_set(name(address_var))) {
+        sink.add("metrics-address-ignored", Severity::warning, {s(address_var)},
+                 s(address_var) + " is set but " + s(kEnabled) +
+                     " is not true: since ec7c44c4e the host or port alone no longer turns "
+                     "metrics on",
+                 "set " + s(kEnabled) + "=true");
       }
     }
     if (!listen.error.empty()) {
       sink.add(
           listen.error.find("colons") != std::string::npos ? "host-listen-failure" : "port-invalid",
-          Severity::warning, {s(env.is_set(kPort) ? kPort : kHost)},
-          "once METRICS_ENABLED=true the operator will exit 1 with \"" + listen.error + "\"",
-          "use the default port 9484 and bracket IPv6 hosts");
+          Severity::warning, {s(env.is_set(name(kPort)) ? kPort : kHost)},
+          "once " + s(kEnabled) + "=true the operator will exit 1 with \"" + listen.error + "\"",
+          "use the default port " + s(default_value(kPort)) + " and bracket IPv6 hosts");
     }
   }
 
   // Values the operator takes literally.
-  for (const std::string_view var : {kHost, kCert, kKey, kCa}) {
-    const std::string_view v = env.get(var);
+  for (const Var literal : {kHost, kCert, kKey, kCa}) {
+    const std::string_view v = env.get(name(literal));
     if (!v.empty() && go::trim_space(v) != v) {
-      sink.add("value-whitespace", Severity::warning, {s(var)},
-               s(var) + " value " + go::quote(v) +
+      sink.add("value-whitespace", Severity::warning, {s(literal)},
+               s(literal) + " value " + go::quote(v) +
                    " has leading or trailing white space, which the operator keeps",
                "remove the white space; a path or host with it is not what you meant");
     }
@@ -340,7 +345,7 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
       sink.add("client-auth-unverified", Severity::warning, {s(kAuth)},
                "RequireAnyClientCert demands a client certificate but does not verify it: any "
                "self-made certificate is accepted",
-               "use RequireAndVerifyClientCert (the default)");
+               "use " + s(default_value(kAuth)) + " (the default)");
     }
     if (tls.client_auth == ClientAuth::none) {
       sink.add("client-ca-loaded-without-client-auth", Severity::info, {s(kCa), s(kAuth)},
@@ -349,15 +354,16 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
                    "handshake fails",
                "keep the CA volume mounted even without client certificates");
     }
-    const std::string_view name = env.get(kOperatorName);
-    if (config.enabled && !name.empty() && name != "tigera-operator") {
+    const std::string_view operator_name = env.get(name(kOperatorName));
+    if (config.enabled && !operator_name.empty() && operator_name != default_value(kOperatorName)) {
       sink.add("operator-name-san-mismatch", Severity::warning, {s(kOperatorName)},
-               "OPERATOR_NAME " + go::quote(name) +
-                   " makes the operator issue its certificate for " + s(name) +
+               s(kOperatorName) + " " + go::quote(operator_name) +
+                   " makes the operator issue its certificate for " + s(operator_name) +
                    "-metrics, but the Service and the ServiceMonitor's serverName stay "
                    "tigera-operator-metrics: Prometheus's hostname check fails",
-               "leave OPERATOR_NAME unset, or issue the certificate yourself with the DNS name "
-               "tigera-operator-metrics");
+               "leave " + s(kOperatorName) +
+                   " unset, or issue the certificate yourself with the DNS name "
+                   "tigera-operator-metrics");
     }
   }
 

@@ -7,7 +7,7 @@ namespace {
 
 // spec/knative-env.md §6 G1 (tls.CipherSuites()) and G2 (tls.InsecureCipherSuites()), Go ≥ 1.24.
 constexpr std::array kSuites{
-    // go name, id, OpenSSL name, tls13, go_secure, cbc, forward_secret
+    // go name, id, OpenSSL name, tls13, go_secure, cbc, forward_secret[, http2_required]
     CipherSuite{"TLS_AES_128_GCM_SHA256", 0x1301, "TLS_AES_128_GCM_SHA256", true, true, false,
                 true},
     CipherSuite{"TLS_AES_256_GCM_SHA384", 0x1302, "TLS_AES_256_GCM_SHA384", true, true, false,
@@ -23,11 +23,11 @@ constexpr std::array kSuites{
     CipherSuite{"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", 0xC014, "ECDHE-RSA-AES256-SHA", false, true,
                 true, true},
     CipherSuite{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xC02B, "ECDHE-ECDSA-AES128-GCM-SHA256",
-                false, true, false, true},
+                false, true, false, true, true},
     CipherSuite{"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xC02C, "ECDHE-ECDSA-AES256-GCM-SHA384",
                 false, true, false, true},
     CipherSuite{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xC02F, "ECDHE-RSA-AES128-GCM-SHA256",
-                false, true, false, true},
+                false, true, false, true, true},
     CipherSuite{"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 0xC030, "ECDHE-RSA-AES256-GCM-SHA384",
                 false, true, false, true},
     CipherSuite{"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xCCA8,
@@ -57,25 +57,102 @@ constexpr std::array kSuites{
                 false, true, true},
 };
 
+// IANA TLS Supported Groups; Go's names from CurveID.String() (spec §6 G5, spec/pqc.md).
+// SecP256r1MLKEM768 and SecP384r1MLKEM1024 are Go 1.26 names that knative's map lacks.
 constexpr std::array kGroups{
-    Group{"CurveP256", 23, "P-256", false},
-    Group{"CurveP384", 24, "P-384", false},
-    Group{"CurveP521", 25, "P-521", false},
-    Group{"X25519", 29, "X25519", false},
-    Group{"X25519MLKEM768", kX25519MLKEM768, "X25519MLKEM768", true},
+    // name, id, IANA name, OpenSSL name, tls13_only, post_quantum, go
+    Group{"CurveP256", 23, "secp256r1", "P-256", false, false, true},
+    Group{"CurveP384", 24, "secp384r1", "P-384", false, false, true},
+    Group{"CurveP521", 25, "secp521r1", "P-521", false, false, true},
+    Group{"X25519", 29, "x25519", "X25519", false, false, true},
+    Group{"X448", 30, "x448", "X448", false, false, false},
+    Group{"SecP256r1MLKEM768", 4587, "SecP256r1MLKEM768", "SecP256r1MLKEM768", true, true, true},
+    Group{"X25519MLKEM768", kX25519MLKEM768, "X25519MLKEM768", "X25519MLKEM768", true, true, true},
+    Group{"SecP384r1MLKEM1024", 4589, "SecP384r1MLKEM1024", "SecP384r1MLKEM1024", true, true, true},
 };
+
+constexpr std::uint16_t id_of_go_group(std::string_view name) {
+  for (const Group& g : kGroups) {
+    if (g.name == name) return g.id;
+  }
+  return 0;  // not a group: the static_asserts below catch it
+}
+
+constexpr std::uint16_t id_of_go_suite(std::string_view name) {
+  for (const CipherSuite& s : kSuites) {
+    if (s.go_name == name) return s.id;
+  }
+  return 0;
+}
 
 // spec/knative-env.md R-V5: the static map, exact and case-sensitive.
 constexpr std::array kKnativeSpellings{
-    GroupSpelling{"CurveP256", 23},
-    GroupSpelling{"CurveP384", 24},
-    GroupSpelling{"CurveP521", 25},
-    GroupSpelling{"X25519", 29},
-    GroupSpelling{"X25519MLKEM768", kX25519MLKEM768},
-    GroupSpelling{"P-256", 23},
-    GroupSpelling{"P-384", 24},
-    GroupSpelling{"P-521", 25},
+    GroupSpelling{"CurveP256", id_of_go_group("CurveP256")},
+    GroupSpelling{"CurveP384", id_of_go_group("CurveP384")},
+    GroupSpelling{"CurveP521", id_of_go_group("CurveP521")},
+    GroupSpelling{"X25519", id_of_go_group("X25519")},
+    GroupSpelling{"X25519MLKEM768", id_of_go_group("X25519MLKEM768")},
+    GroupSpelling{"P-256", id_of_go_group("CurveP256")},
+    GroupSpelling{"P-384", id_of_go_group("CurveP384")},
+    GroupSpelling{"P-521", id_of_go_group("CurveP521")},
 };
+
+// Spellings knative rejects (R-V5: "x25519", "P256", "secp256r1", "prime256v1") and the
+// knative spelling of the same group. Every knative spelling is also an alias of itself, for
+// the same spelling in another case.
+constexpr std::array kGroupAliases{
+    GroupAlias{"P256", "P-256"},           GroupAlias{"P384", "P-384"},
+    GroupAlias{"P521", "P-521"},           GroupAlias{"secp256r1", "CurveP256"},
+    GroupAlias{"prime256v1", "CurveP256"}, GroupAlias{"secp384r1", "CurveP384"},
+    GroupAlias{"secp521r1", "CurveP521"},  GroupAlias{"CurveP256", "CurveP256"},
+    GroupAlias{"CurveP384", "CurveP384"},  GroupAlias{"CurveP521", "CurveP521"},
+    GroupAlias{"X25519", "X25519"},        GroupAlias{"X25519MLKEM768", "X25519MLKEM768"},
+    GroupAlias{"P-256", "P-256"},          GroupAlias{"P-384", "P-384"},
+    GroupAlias{"P-521", "P-521"},
+};
+
+// spec §6 G5: X25519MLKEM768, X25519, P-256, P-384, P-521 (Go 1.24 and 1.25).
+constexpr std::array kGoDefaultCurves{
+    id_of_go_group("X25519MLKEM768"), id_of_go_group("X25519"),    id_of_go_group("CurveP256"),
+    id_of_go_group("CurveP384"),      id_of_go_group("CurveP521"),
+};
+
+// Go's cipherSuitesPreferenceOrder without the suites its defaults drop (crypto/tls
+// defaults.go): AEADs with ECDHE first, then CBC with ECDHE. The set is tls.CipherSuites()'s
+// TLS 1.0-1.2 part (spec §6 G1).
+constexpr std::array kGoDefaultTls12Suites{
+    id_of_go_suite("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+    id_of_go_suite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+    id_of_go_suite("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"),
+    id_of_go_suite("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+    id_of_go_suite("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
+    id_of_go_suite("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"),
+    id_of_go_suite("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
+    id_of_go_suite("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+    id_of_go_suite("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"),
+    id_of_go_suite("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
+};
+
+// What promtls serve offers without a configured list: Go's default set, so that it behaves
+// like the Go servers it stands in for.
+constexpr auto kServerDefaultGroups = kGoDefaultCurves;
+
+constexpr bool all_known(std::span<const std::uint16_t> ids) {
+  for (const std::uint16_t id : ids) {
+    if (id == 0) return false;
+  }
+  return true;
+}
+static_assert(all_known(kGoDefaultCurves) && all_known(kGoDefaultTls12Suites));
+
+bool equal_fold(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -110,7 +187,14 @@ const CipherSuite* find_cipher_suite(std::uint16_t id) {
   return nullptr;
 }
 
-std::span<const GroupSpelling> knative_group_spellings() { return kKnativeSpellings; }
+const CipherSuite* find_cipher_suite_by_openssl_name(std::string_view name) {
+  for (const auto& s : kSuites) {
+    if (s.openssl_name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::span<const Group> groups() { return kGroups; }
 
 const Group* find_group(std::uint16_t id) {
   for (const auto& g : kGroups) {
@@ -118,5 +202,48 @@ const Group* find_group(std::uint16_t id) {
   }
   return nullptr;
 }
+
+const Group* find_group_by_go_name(std::string_view name) {
+  for (const auto& g : kGroups) {
+    if (g.go && g.name == name) return &g;
+  }
+  return nullptr;
+}
+
+const Group* find_group_by_openssl_name(std::string_view name) {
+  for (const auto& g : kGroups) {
+    if (g.openssl_name == name || g.iana_name == name) return &g;
+  }
+  return nullptr;
+}
+
+bool is_post_quantum(std::uint16_t id) {
+  const Group* g = find_group(id);
+  return g != nullptr && g->post_quantum;
+}
+
+std::span<const GroupSpelling> knative_group_spellings() { return kKnativeSpellings; }
+
+const GroupSpelling* find_knative_group_spelling(std::string_view spelling) {
+  for (const auto& g : kKnativeSpellings) {
+    if (g.spelling == spelling) return &g;
+  }
+  return nullptr;
+}
+
+std::span<const GroupAlias> group_aliases() { return kGroupAliases; }
+
+const GroupAlias* find_group_alias(std::string_view name) {
+  for (const auto& a : kGroupAliases) {
+    if (equal_fold(a.alias, name)) return &a;
+  }
+  return nullptr;
+}
+
+std::span<const std::uint16_t> go_default_curve_preferences() { return kGoDefaultCurves; }
+
+std::span<const std::uint16_t> go_default_tls12_cipher_suites() { return kGoDefaultTls12Suites; }
+
+std::span<const std::uint16_t> server_default_groups() { return kServerDefaultGroups; }
 
 }  // namespace promtls::core

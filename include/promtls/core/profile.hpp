@@ -5,6 +5,7 @@
 // is immutable and safe to read from any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,7 +22,37 @@ std::string_view to_string(Profile profile);
 // Parses "knative" / "tigera"; nullopt otherwise ("auto" is resolved by detect_profile()).
 std::optional<Profile> parse_profile(std::string_view name);
 
+// Every variable of every profile: the typed key code uses instead of writing a name. The names,
+// defaults and meanings live in one table (profile.cpp); name(Var) and spec(Var) read it.
+enum class Var : std::uint8_t {
+  // knative.dev/pkg's Prometheus metrics server (spec/knative-env.md §1), read by server.go.
+  knative_host,
+  knative_port,
+  knative_tls_cert,
+  knative_tls_key,
+  knative_tls_client_auth,
+  knative_tls_client_ca_file,
+  // knative's TLS family METRICS_PROMETHEUS_ (KnativeTlsFamily::metrics_prometheus).
+  knative_tls_min_version,
+  knative_tls_max_version,
+  knative_tls_cipher_suites,
+  knative_tls_curve_preferences,
+  // The Tigera operator's metrics endpoint (spec/tigera-metrics.md §1).
+  tigera_metrics_enabled,
+  tigera_host,
+  tigera_port,
+  tigera_scheme,
+  tigera_client_auth,
+  tigera_tls_min_version,
+  tigera_tls_cert_file,
+  tigera_tls_key_file,
+  tigera_tls_ca_file,
+  tigera_operator_namespace,
+  tigera_operator_name,
+};
+
 struct VariableSpec {
+  Var key;
   std::string_view name;
   Profile profile;
   std::string_view default_value;  // as documented by the upstream component; "" when none
@@ -34,8 +65,38 @@ struct VariableSpec {
   std::string_view assumed_value = {};
 };
 
-// Every variable of every profile, in documentation order.
+// Every variable of every profile, in documentation order (the order of Var).
 std::span<const VariableSpec> all_variables();
+
+// The table's row for `var`.
+const VariableSpec& spec(Var var);
+// The variable's name, e.g. "METRICS_PROMETHEUS_PORT".
+std::string_view name(Var var);
+// The documented default ("" when none), e.g. "9090".
+std::string_view default_value(Var var);
+
+// knative.dev/pkg/network/tls reads the same TLS settings under a prefix chosen by each caller
+// (DefaultConfigFromEnv(prefix), spec/knative-env.md §5): a TLS family is that prefix, and a
+// setting's variable is the prefix followed by the setting's suffix.
+enum class KnativeTlsSetting : std::uint8_t {
+  min_version,        // TLS_MIN_VERSION
+  max_version,        // TLS_MAX_VERSION
+  cipher_suites,      // TLS_CIPHER_SUITES
+  curve_preferences,  // TLS_CURVE_PREFERENCES
+};
+// The families promtls reads. Only the metrics server's today; knative's ACTIVATOR_,
+// QUEUE_PROXY_, WEBHOOK_ and unprefixed families would be further enumerators.
+enum class KnativeTlsFamily : std::uint8_t {
+  metrics_prometheus,  // METRICS_PROMETHEUS_ (server.go's prometheusTLSEnvPrefix)
+};
+// The settings in the order DefaultConfigFromEnv applies them (MIN, MAX, CIPHERS, CURVES).
+std::span<const KnativeTlsSetting> knative_tls_settings();
+// "METRICS_PROMETHEUS_" for metrics_prometheus.
+std::string_view prefix(KnativeTlsFamily family);
+// "TLS_MIN_VERSION" for min_version: network/tls's *EnvKey constant.
+std::string_view suffix(KnativeTlsSetting setting);
+// The variable of `setting` in `family`, e.g. Var::knative_tls_min_version.
+Var var(KnativeTlsFamily family, KnativeTlsSetting setting);
 
 // The variable called exactly `name`, or nullptr.
 const VariableSpec* find_variable(std::string_view name);
