@@ -51,22 +51,13 @@ extern "C" void trace_message(int write_p, int /*version*/, int content_type, co
   }
 }
 
-std::uint16_t group_id_of(int nid) {
+// The IANA code point of a negotiated group, from the catalog by the name OpenSSL reports; 0
+// when the catalog does not know it.
+std::uint16_t group_id_of(SSL* ssl, int nid) {
   if ((nid & TLSEXT_nid_unknown) != 0) return static_cast<std::uint16_t>(nid & 0xFFFF);
-  switch (nid) {
-    case NID_X9_62_prime256v1:
-      return 23;
-    case NID_secp384r1:
-      return 24;
-    case NID_secp521r1:
-      return 25;
-    case NID_X25519:
-      return 29;
-    case NID_X448:
-      return 30;
-    default:
-      return 0;
-  }
+  const char* name = ::SSL_group_to_name(ssl, nid);
+  const core::Group* group = name != nullptr ? core::find_group_by_openssl_name(name) : nullptr;
+  return group != nullptr ? group->id : std::uint16_t{0};
 }
 
 // The TLS SignatureScheme name (RFC 8446 §4.2.3) of the server's handshake signature.
@@ -276,7 +267,7 @@ void Connection::describe(const std::string& verify_name, core::TlsFacts& facts)
   if (facts.completed) {
     const int nid = static_cast<int>(SSL_get_negotiated_group(ssl));
     if (nid != 0 && nid != NID_undef) {
-      facts.group_id = group_id_of(nid);
+      facts.group_id = group_id_of(ssl, nid);
       if (const core::Group* g = core::find_group(facts.group_id)) {
         facts.group = std::string(g->openssl_name);
       } else if (const char* name = ::SSL_group_to_name(ssl, nid)) {

@@ -6,6 +6,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <string_view>
+#include <utility>
 
 namespace promtls::net::detail {
 namespace {
@@ -117,7 +118,7 @@ std::string read_response(const ReadSome& read, std::string& buffer, Response& r
         response.headers.emplace(lower(field.name_string()), std::string(field.value()));
     if (!inserted) it->second += ", " + std::string(field.value());
   }
-  response.body = parser.release().body();
+  response.body = std::move(parser.release().body());
   return {};
 }
 

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -140,15 +141,23 @@ bool library_has_group(std::string_view openssl_name) {
 
 std::string group_list(const core::TlsConfig& config, std::vector<std::string>* notes) {
   std::string out;
-  auto add = [&out](std::string_view name) {
-    if (out.find(name) != std::string::npos) return;
+  // Exact names: "X25519" is a prefix of "X25519MLKEM768", so a substring search would drop it.
+  std::vector<std::string_view> added;
+  auto add = [&out, &added](std::string_view name) {
+    if (std::find(added.begin(), added.end(), name) != added.end()) return;
+    added.push_back(name);
     if (!out.empty()) out += ':';
     out += name;
   };
+  // The catalog's server defaults (Go's set, spec G5), as far as the library provides them.
+  const auto add_defaults = [&] {
+    for (const std::uint16_t id : core::server_default_groups()) {
+      const core::Group* group = core::find_group(id);
+      if (group != nullptr && library_has_group(group->openssl_name)) add(group->openssl_name);
+    }
+  };
   if (!config.curves || config.curves->empty()) {
-    // Go's default set (spec G5), as far as the library provides it.
-    if (library_has_group("X25519MLKEM768")) add("X25519MLKEM768");
-    for (const char* name : {"X25519", "P-256", "P-384", "P-521"}) add(name);
+    add_defaults();
     return out;
   }
   for (const std::uint16_t id : *config.curves) {
@@ -165,7 +174,7 @@ std::string group_list(const core::TlsConfig& config, std::vector<std::string>* 
   }
   if (out.empty()) {
     if (notes != nullptr) notes->push_back("no listed group is available; using the defaults");
-    for (const char* name : {"X25519", "P-256", "P-384", "P-521"}) add(name);
+    add_defaults();
   }
   return out;
 }
