@@ -106,7 +106,7 @@ TEST_CASE("did-you-mean suggestions come from the table of the same profile") {
   }
 }
 
-TEST_CASE("--profile auto counts the family prefix and the Tigera names, not OPERATOR_*") {
+TEST_CASE("profile auto counts the family prefix and the Tigera names, not OPERATOR_*") {
   EnvSnapshot env;
   const Origin origin{Origin::Kind::flag, {}, 0, {}};
   env.set(std::string(name(Var::tigera_operator_name)), "x", origin);
