@@ -15,8 +15,8 @@
 #include "promtls/core/error.hpp"
 #include "promtls/core/inspect_report.hpp"
 #include "promtls/core/license.hpp"
+#include "promtls/net/remote.hpp"
 #include "promtls/tls/jwt_verify.hpp"
-#include "promtls/tls/remote.hpp"
 #include "promtls/tls/sources.hpp"
 
 namespace promtls::cli {
@@ -63,17 +63,14 @@ std::vector<std::string> gather_passwords(const InspectOptions& o) {
 }
 
 // "host:port" or "[v6]:port".
-tls::RemoteOptions parse_target(const std::string& target, const InspectOptions& o) {
-  tls::RemoteOptions r;
-  const std::size_t colon = target.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == target.size()) {
-    throw Error("--connect " + target + ": expected HOST:PORT", kExitUsage);
+net::RemoteOptions parse_target(const std::string& target, const InspectOptions& o) {
+  net::RemoteOptions r;
+  const auto hp = net::parse_client_target(target);
+  if (!hp) {
+    throw Error("--connect " + target + ": expected HOST:PORT (an IPv6 address in brackets)",
+                kExitUsage);
   }
-  r.host = target.substr(0, colon);
-  if (r.host.size() > 2 && r.host.front() == '[' && r.host.back() == ']') {
-    r.host = r.host.substr(1, r.host.size() - 2);
-  }
-  r.port = target.substr(colon + 1);
+  r.target = *hp;
   r.servername = o.servername;
   r.ca_file = o.ca;
   r.cert_file = o.cert;
@@ -133,9 +130,9 @@ void add_endpoints(const InspectOptions& o, const core::ExpiryPolicy& policy,
   // A peer that closes first must not kill us with SIGPIPE during the TLS shutdown.
   if (!o.connect.empty()) std::signal(SIGPIPE, SIG_IGN);
   for (const std::string& target : o.connect) {
-    tls::RemoteOptions remote = parse_target(target, o);
+    net::RemoteOptions remote = parse_target(target, o);
     remote.verify_at_unix = report.now_unix;
-    const tls::RemoteResult r = tls::fetch_chain(remote);
+    const net::RemoteResult r = net::fetch_chain(remote);
     if (!r.error.empty()) {
       report.errors.push_back({target, "connect_failed", r.error});
     }

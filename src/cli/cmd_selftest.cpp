@@ -127,17 +127,16 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
 
   Setup setup;
   if (!o.connect.empty()) {
-    const auto hp = net::split_host_port(o.connect);
+    const auto hp = net::parse_client_target(o.connect);
     if (!hp) {
       throw Error("--connect " + o.connect + ": expected HOST:PORT (an IPv6 address in brackets)",
                   kExitUsage);
     }
-    setup.target.host = hp->first.empty() ? "localhost" : hp->first;
-    setup.target.port = hp->second;
+    setup.target.address = *hp;
   } else if (env_tls) {
     // Where serve would listen; "" (all interfaces) is reached through loopback.
-    setup.target.host = evaluation.config.host.empty() ? "localhost" : evaluation.config.host;
-    setup.target.port = evaluation.config.port;
+    setup.target.address = {evaluation.config.host.empty() ? "localhost" : evaluation.config.host,
+                            evaluation.config.port};
   } else {
     throw Error("no target: pass --connect HOST:PORT, or set " + var(core::Var::knative_tls_cert) +
                     " and " + var(core::Var::knative_tls_key) + " (and " +
@@ -228,8 +227,7 @@ ExitCode run(const SelftestOptions& o) {
   const std::unique_ptr<net::LocalServer> local = o.local ? start_local(o) : nullptr;
   Setup setup = resolve_setup(o, now);
   if (local) {
-    setup.target.host = "127.0.0.1";
-    setup.target.port = local->port();
+    setup.target.address = {"127.0.0.1", local->port()};
   }
 
   net::ClientTlsOptions tls_options;
@@ -243,8 +241,9 @@ ExitCode run(const SelftestOptions& o) {
   if (o.load > 0) return run_load(o, prober);
 
   core::SelftestRun run;
-  run.target = net::join_host_port(setup.target.host, setup.target.port);
-  run.servername = setup.target.servername.empty() ? setup.target.host : setup.target.servername;
+  run.target = setup.target.address.to_string();
+  run.servername =
+      setup.target.servername.empty() ? setup.target.address.host : setup.target.servername;
   run.path = prober.target().path;
   run.client_cert_configured = !o.cert.empty();
   run.client_cert = prober.client_certificate();

@@ -81,7 +81,7 @@ ExitCode run(const ServeOptions& o) {
   server.probe_listen = o.probe_listen;
   if (evaluation.config.tls) {
     server.tls = evaluation.config.tls_config;
-    server.tls->session_tickets = o.session_tickets;
+    server.session_tickets = o.session_tickets;
   }
   server.watch = o.watch;
   server.watch_recursive = o.recursive;

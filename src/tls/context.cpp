@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -140,15 +141,23 @@ bool library_has_group(std::string_view openssl_name) {
 
 std::string group_list(const core::TlsConfig& config, std::vector<std::string>* notes) {
   std::string out;
-  auto add = [&out](std::string_view name) {
-    if (out.find(name) != std::string::npos) return;
+  // Exact names: "X25519" is a prefix of "X25519MLKEM768", so a substring search would drop it.
+  std::vector<std::string_view> added;
+  auto add = [&out, &added](std::string_view name) {
+    if (std::find(added.begin(), added.end(), name) != added.end()) return;
+    added.push_back(name);
     if (!out.empty()) out += ':';
     out += name;
   };
+  // The catalog's server defaults (Go's set, spec G5), as far as the library provides them.
+  const auto add_defaults = [&] {
+    for (const std::uint16_t id : core::server_default_groups()) {
+      const core::Group* group = core::find_group(id);
+      if (group != nullptr && library_has_group(group->openssl_name)) add(group->openssl_name);
+    }
+  };
   if (!config.curves || config.curves->empty()) {
-    // Go's default set (spec G5), as far as the library provides it.
-    if (library_has_group("X25519MLKEM768")) add("X25519MLKEM768");
-    for (const char* name : {"X25519", "P-256", "P-384", "P-521"}) add(name);
+    add_defaults();
     return out;
   }
   for (const std::uint16_t id : *config.curves) {
@@ -165,7 +174,7 @@ std::string group_list(const core::TlsConfig& config, std::vector<std::string>* 
   }
   if (out.empty()) {
     if (notes != nullptr) notes->push_back("no listed group is available; using the defaults");
-    for (const char* name : {"X25519", "P-256", "P-384", "P-521"}) add(name);
+    add_defaults();
   }
   return out;
 }
@@ -175,6 +184,7 @@ std::string group_list(const core::TlsConfig& config, std::vector<std::string>* 
 ServerContext::~ServerContext() { ::SSL_CTX_free(static_cast<SSL_CTX*>(ctx_)); }
 
 std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig& config,
+                                                          const ServerContextOptions& options,
                                                           std::vector<std::string>* notes) {
   check_key_file(config.key_file);
   detail::SslCtxPtr ctx(::SSL_CTX_new(::TLS_server_method()));
@@ -189,7 +199,7 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
   // sealed with keys this context drew at random, so tickets from before a credential reload
   // no longer resume.
   ::SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
-  if (config.session_tickets) {
+  if (options.session_tickets) {
     ::SSL_CTX_set_num_tickets(c, 1);
     ::SSL_CTX_set_session_ticket_cb(c, nullptr, decrypt_ticket, nullptr);
   } else {
@@ -204,17 +214,16 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
   // every handshake, one more signature verification each (bench/RESULTS.md).
   ::SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
 
-  // Versions: TLS 1.2 is the floor whatever the configuration says (spec R-V1 admits only 1.2
-  // and 1.3); max 0 means the library's maximum (spec G6).
-  std::uint16_t min_version = config.min_version != 0 ? config.min_version : core::kTls12;
-  if (min_version < core::kTls12) min_version = core::kTls12;
+  // Versions: 0 means what core::TlsConfig says (min: TLS 1.2, the floor whatever the
+  // configuration says, spec R-V1; max: TLS 1.3, spec G6).
+  std::uint16_t min_version = core::effective_min_version(config.min_version);
   const std::string v12 = tls12_cipher_list(config);
   if (v12.empty() && min_version < core::kTls13) {
     if (notes != nullptr) notes->push_back("no TLS 1.2 cipher suite is listed; TLS 1.2 is off");
     min_version = core::kTls13;
   }
   if (::SSL_CTX_set_min_proto_version(c, min_version) != 1 ||
-      ::SSL_CTX_set_max_proto_version(c, config.max_version) != 1) {
+      ::SSL_CTX_set_max_proto_version(c, core::effective_max_version(config.max_version)) != 1) {
     fail(with_reason("cannot set the TLS protocol versions"));
   }
   if (!v12.empty() && ::SSL_CTX_set_cipher_list(c, v12.c_str()) != 1) {

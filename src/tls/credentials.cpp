@@ -8,11 +8,12 @@
 
 namespace promtls::tls {
 
-Credentials::Credentials(core::TlsConfig config, std::chrono::milliseconds min_interval)
-    : config_(std::move(config)), min_interval_(min_interval) {
+Credentials::Credentials(core::TlsConfig config, ServerContextOptions options,
+                         std::chrono::milliseconds min_interval)
+    : config_(std::move(config)), options_(options), min_interval_(min_interval) {
   ids_ = identify();
   std::vector<std::string> notes;
-  current_ = ServerContext::build(config_, &notes);
+  current_ = ServerContext::build(config_, options_, &notes);
   notes_ = std::move(notes);
   last_check_ = std::chrono::steady_clock::now();
 }
@@ -58,7 +59,7 @@ Credentials::Outcome Credentials::rebuild(std::vector<FileId> ids) {
   out.attempted = true;
   try {
     std::vector<std::string> notes;
-    auto next = ServerContext::build(config_, &notes);
+    auto next = ServerContext::build(config_, options_, &notes);
     current_ = std::move(next);
     notes_ = std::move(notes);
     ++reloads_ok_;

@@ -42,8 +42,7 @@ struct Fixture {
     config.cert_file = dir.write("server.crt", ca.leaf(s, server_key).pem());
     config.key_file = dir.write("server.key", server_key.private_pem());
     config.client_auth = core::ClientAuth::request;
-    config.session_tickets = true;
-    server = tls::ServerContext::build(config);
+    server = tls::ServerContext::build(config, tls::ServerContextOptions{true});
     CertSpec c;
     c.cn = "scraper";
     c.eku = {"clientAuth"};

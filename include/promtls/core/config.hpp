@@ -35,18 +35,32 @@ std::string_view go_name(ClientAuth mode);
 // True when the mode verifies client certificates against a CA.
 bool verifies_client(ClientAuth mode);
 
+// Protocol versions are TLS code points (0x0303 = TLS 1.2, 0x0304 = TLS 1.3). A version of 0
+// means "not set", the same in serve's server contexts and selftest's client contexts:
+// - min_version 0 is TLS 1.2, the lowest version promtls speaks (a lower one is raised to it:
+//   spec R-V1 admits only 1.2 and 1.3);
+// - max_version 0 is the highest version the linked library supports: TLS 1.3 (spec G6).
+// effective_min_version() and effective_max_version() say it in code; read versions through them.
 struct TlsConfig {
   std::string cert_file;  // exactly as the server opens them
   std::string key_file;
   std::string client_ca_file;  // empty when no CA is loaded
   ClientAuth client_auth = ClientAuth::none;
-  std::uint16_t min_version = 0;                            // protocol code point; 0x0304 = TLS 1.3
-  std::uint16_t max_version = 0;                            // 0 = the library's maximum (TLS 1.3)
+  std::uint16_t min_version = 0;                            // 0 = TLS 1.2 (see above)
+  std::uint16_t max_version = 0;                            // 0 = TLS 1.3 (see above)
   std::optional<std::vector<std::uint16_t>> cipher_suites;  // nullopt = library defaults
   std::optional<std::vector<std::uint16_t>> curves;         // nullopt = library defaults
-  // Issue session tickets (serve --session-tickets; no variable sets it: Go always does).
-  bool session_tickets = false;
 };
+
+// The lowest version a context built from `min_version` accepts: TLS 1.2 for 0 or anything
+// below it.
+constexpr std::uint16_t effective_min_version(std::uint16_t min_version) {
+  return min_version < 0x0303 ? std::uint16_t{0x0303} : min_version;
+}
+// The highest version a context built from `max_version` accepts: TLS 1.3 for 0.
+constexpr std::uint16_t effective_max_version(std::uint16_t max_version) {
+  return max_version == 0 ? std::uint16_t{0x0304} : max_version;
+}
 
 struct ServerConfig {
   Profile profile = Profile::knative;

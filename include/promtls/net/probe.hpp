@@ -18,17 +18,15 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <utility>
 
 #include "promtls/core/selftest.hpp"
+#include "promtls/net/host_port.hpp"
 
 namespace promtls::net {
 
 struct ProbeTarget {
-  std::string host;  // a DNS name or an IP literal (IPv6 without brackets)
-  std::uint16_t port = 0;
-  std::string servername;  // SNI and the name verified; "" = `host` (no SNI for an IP literal)
+  HostPort address;        // where to connect (parse_client_target's rules)
+  std::string servername;  // SNI and the name verified; "" = the host (no SNI for an IP literal)
   std::string path = "/metrics";
   int timeout_ms = 5000;
 };
@@ -37,15 +35,9 @@ struct ClientTlsOptions {
   std::string ca_file;               // trusted CAs (PEM); "" = the system's default trust store
   std::string cert_file;             // our client certificate chain (PEM); "" = none
   std::string key_file;              // its private key (PEM); required with cert_file
-  std::int64_t verify_at_unix = 0;   // the server chain is verified at this instant
+  std::int64_t verify_at_unix = 0;   // the server chain is verified at this instant; 0 = now
   std::int64_t wall_clock_unix = 0;  // the real time, for the foreign CA's validity window
 };
-
-// "host:port" or "[v6]:port"; nullopt when malformed or the port is not 1..65535.
-std::optional<std::pair<std::string, std::uint16_t>> split_host_port(std::string_view text);
-
-// "host:port", with brackets around an IPv6 literal.
-std::string join_host_port(const std::string& host, std::uint16_t port);
 
 class Prober {
  public:

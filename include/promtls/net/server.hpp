@@ -29,10 +29,14 @@ namespace promtls::net {
 enum class LogFormat { text, json, off };  // off: no log lines at all
 
 struct ServerOptions {
-  std::string listen;        // "HOST:PORT", ":PORT" (all interfaces), "[v6]:PORT"; port 0 = any
-  std::string probe_listen;  // the same syntax; empty = no probe listener
+  // "HOST:PORT", ":PORT" (all interfaces), "[v6]:PORT"; port 0 = any (parse_listen_address).
+  std::string listen;
+  std::string probe_listen;            // the same syntax; empty = no probe listener
   std::optional<core::TlsConfig> tls;  // nullopt = plain HTTP
-  std::vector<std::string> watch;      // certificate files and directories to expose
+  // Issue TLS session tickets (--session-tickets; tls::ServerContextOptions). Off by default: a
+  // scraper that keeps its connection alive never resumes (bench/RESULTS.md).
+  bool session_tickets = false;
+  std::vector<std::string> watch;  // certificate files and directories to expose
   bool watch_recursive = false;
   std::vector<std::string> licenses;  // license files (core::parse_license formats)
   // Emit the Tigera operator's names instead of x509_cert_* and promtls_license_*
@@ -74,13 +78,5 @@ class LocalServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Splits "HOST:PORT", ":PORT" or "[V6]:PORT" into host ("" for all interfaces) and port; nullopt
-// when malformed.
-struct Endpoint {
-  std::string host;
-  unsigned short port = 0;
-};
-std::optional<Endpoint> parse_endpoint(const std::string& address);
 
 }  // namespace promtls::net

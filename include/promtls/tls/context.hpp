@@ -8,7 +8,8 @@
 //   every TLS 1.2 handshake fails; the effect on clients is the same).
 // - X25519MLKEM768 is offered only when the linked OpenSSL provides it; otherwise it is
 //   skipped (validate warns about it).
-// - Session tickets are off unless TlsConfig::session_tickets (serve --session-tickets): a
+// - Session tickets are off unless ServerContextOptions::session_tickets (serve
+//   --session-tickets, a serve option rather than part of the TLS configuration): a
 //   scraper that keeps its connection alive never resumes, and issuing a ticket costs every
 //   full handshake (bench/RESULTS.md). Tickets are sealed with keys drawn per context, so a
 //   credential reload (a new context) ends resumption of older sessions.
@@ -30,6 +31,11 @@
 
 namespace promtls::tls {
 
+// How serve uses a context, beyond what the TLS configuration says.
+struct ServerContextOptions {
+  bool session_tickets = false;  // issue session tickets (no variable sets it: Go always does)
+};
+
 class ServerContext {
  public:
   // Loads the chain, key and (when the mode verifies) the CA bundle named in `config` and builds
@@ -39,6 +45,7 @@ class ServerContext {
   // setting. `notes` (optional) receives one line per setting that was adjusted to what the
   // linked OpenSSL supports.
   static std::shared_ptr<const ServerContext> build(const core::TlsConfig& config,
+                                                    const ServerContextOptions& options = {},
                                                     std::vector<std::string>* notes = nullptr);
 
   ~ServerContext();

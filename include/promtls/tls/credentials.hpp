@@ -26,7 +26,7 @@ namespace promtls::tls {
 class Credentials {
  public:
   // Builds the first context; throws promtls::Error like ServerContext::build().
-  explicit Credentials(core::TlsConfig config,
+  explicit Credentials(core::TlsConfig config, ServerContextOptions options = {},
                        std::chrono::milliseconds min_interval = std::chrono::seconds(1));
 
   struct Outcome {
@@ -58,6 +58,7 @@ class Credentials {
   Outcome rebuild(std::vector<FileId> ids);
 
   core::TlsConfig config_;
+  ServerContextOptions options_;
   std::chrono::milliseconds min_interval_;
   std::chrono::steady_clock::time_point last_check_{};
   std::vector<FileId> ids_;

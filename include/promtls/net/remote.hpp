@@ -1,6 +1,7 @@
-// Fetching the certificate chain a TLS endpoint presents, over a real OpenSSL handshake with a
-// deadline. The chain is returned even when verification fails, with the verification result
-// (OpenSSL's verify error text, including a hostname mismatch). Blocking; reentrant.
+// inspect --connect: the certificate chain a TLS endpoint presents, over the net layer's client
+// connection (a real OpenSSL handshake with a deadline). The chain is returned even when
+// verification fails, with the verification result (OpenSSL's verify error text, including a
+// hostname mismatch). Blocking; reentrant. The process must ignore SIGPIPE.
 #pragma once
 
 #include <cstdint>
@@ -8,17 +9,17 @@
 #include <vector>
 
 #include "promtls/core/cert_info.hpp"
+#include "promtls/net/host_port.hpp"
 
-namespace promtls::tls {
+namespace promtls::net {
 
 struct RemoteOptions {
-  std::string host;
-  std::string port;
-  std::string servername;  // SNI and the name verified; default: host (unless an IP address)
+  HostPort target;         // parse_client_target's rules
+  std::string servername;  // SNI and the name verified; default: the host (unless an IP address)
   std::string ca_file;     // trust anchors; default: the system store
   std::string cert_file;   // client certificate, when the endpoint requires one
-  std::string key_file;
-  int timeout_ms = 10000;           // for connect and handshake together
+  std::string key_file;    // its key; default: cert_file (one PEM file holding both)
+  int timeout_ms = 10000;  // for connect and handshake together
   std::int64_t verify_at_unix = 0;  // verify the chain at this time (--at); 0: the current time
 };
 
@@ -32,8 +33,8 @@ struct RemoteResult {
 };
 
 // Connects, handshakes and closes. Never throws for network or TLS failures (they are in the
-// result); throws promtls::Error (exit 3) when the client credentials or CA file cannot be
-// loaded.
+// result); throws promtls::Error when the client credentials or CA file cannot be loaded (exit
+// 3) or a key is given without a certificate (exit 2).
 RemoteResult fetch_chain(const RemoteOptions& options);
 
-}  // namespace promtls::tls
+}  // namespace promtls::net

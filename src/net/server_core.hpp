@@ -1,0 +1,165 @@
+// serve's server: the listeners, the credentials and watched sources, draining and the
+// sessions' shared state (a Session, in session.cpp, is one connection). Internal to the net
+// layer; included by server.cpp, session.cpp and local_server.cpp (Asio, not Beast).
+//
+// Threading: everything runs on the io_context's one thread, except stop() and port().
+#pragma once
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>  // before Boost 1.74's asio/awaitable.hpp with GCC 12 (std::exchange)
+#include <vector>
+
+#include "detail/openssl.hpp"
+#include "log.hpp"
+#include "promtls/core/error.hpp"
+#include "promtls/net/host_port.hpp"
+#include "promtls/net/server.hpp"
+#include "promtls/tls/context.hpp"
+#include "promtls/tls/credentials.hpp"
+#include "state.hpp"
+
+namespace promtls::net::detail {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+class Server;
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Called when the server starts draining: an idle or handshaking connection closes now, one
+  // with a request in flight closes after its response.
+  virtual void drain() = 0;
+};
+
+inline std::string endpoint_text(const tcp::endpoint& ep) {
+  const auto addr = ep.address();
+  std::string host = addr.to_string();
+  if (addr.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+class Server {
+ public:
+  // `signals`: handle SIGTERM/SIGINT (drain) and SIGHUP (reload) process-wide, as promtls serve
+  // does; an in-process server (LocalServer) is stopped by stop() instead.
+  Server(const ServerOptions& options, bool signals)
+      : options_(options), log_(options.log_format), reload_timer_(ioc_), drain_timer_(ioc_) {
+    // OpenSSL writes to sockets with write(2): a peer that has gone must cost an error, not the
+    // process.
+    std::signal(SIGPIPE, SIG_IGN);
+    if (signals) {
+      signals_.emplace(ioc_, SIGTERM, SIGINT);
+      hup_.emplace(ioc_, SIGHUP);
+    }
+  }
+
+  ExitCode run() {
+    start();
+    return loop();
+  }
+
+  // Loads the credentials, binds the listeners and arms the timers; throws promtls::Error.
+  void start();
+
+  // Runs the I/O loop until the server has drained.
+  ExitCode loop();
+
+  // The main listener's bound port (after start()).
+  unsigned short port() const { return port_; }
+
+  // Thread-safe: drains as SIGTERM would.
+  void stop();
+
+  // --- used by sessions ---
+  const ServerOptions& options() const { return options_; }
+  Logger& log() { return log_; }
+  bool draining() const { return draining_; }
+  std::shared_ptr<const tls::ServerContext> generation() const { return generation_; }
+  // A receive buffer shared by all connections: the server runs on one thread, and a request's
+  // bytes are parsed (or saved by their connection) before the next read.
+  std::span<char> scratch() { return scratch_; }
+  ServerCounters& counters() { return counters_; }
+
+  void add(SessionBase* s) { sessions_.insert(s); }
+  void remove(SessionBase* s) {
+    sessions_.erase(s);
+    if (draining_ && sessions_.empty()) finish();
+  }
+
+  void handshake_failed(std::string_view reason, const std::string& peer,
+                        const std::string& detail);
+
+  bool ready(std::string& why) const;
+
+  std::string render_metrics();
+
+ private:
+  struct Listener {
+    tcp::acceptor acceptor;
+    bool probe;
+  };
+
+  tcp::endpoint resolve(const std::string& address);
+
+  void listen(const std::string& address, bool probe);
+
+  void accept(Listener& l);
+
+  void on_accept(tcp::socket socket, bool probe);
+
+  void wait_hup();
+
+  void schedule_reload_check();
+
+  void report_reload(const tls::Credentials::Outcome& outcome, const char* trigger);
+
+  void begin_drain(int sig);
+
+  void finish();
+
+  ServerOptions options_;
+  Logger log_;
+  asio::io_context ioc_{1};
+  std::optional<asio::signal_set> signals_;
+  std::optional<asio::signal_set> hup_;
+  asio::steady_timer reload_timer_;
+  asio::steady_timer drain_timer_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::optional<tls::Credentials> credentials_;
+  // The credentials new handshakes use; connections keep the generation they started with.
+  std::shared_ptr<const tls::ServerContext> generation_;
+  std::array<char, 16 * 1024> scratch_{};
+  std::optional<SourceWatcher> sources_;
+  std::unordered_set<SessionBase*> sessions_;
+  ServerCounters counters_;
+  Renderer renderer_;
+  RateLimiter handshake_log_{10, std::chrono::seconds(10)};
+  RateLimiter reject_log_{5, std::chrono::seconds(10)};
+  bool draining_ = false;
+  unsigned short port_ = 0;  // the main listener's, read by LocalServer from another thread
+};
+
+// Starts serving one accepted connection (session.cpp); `context` is null for plain HTTP.
+void start_session(Server& server, tcp::socket socket, bool probe,
+                   std::shared_ptr<const tls::ServerContext> context);
+
+}  // namespace promtls::net::detail
