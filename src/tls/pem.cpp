@@ -58,6 +58,12 @@ X509Ptr parse_x509(std::string_view der, bool trusted) {
 
 }  // namespace
 
+bool is_certificate_block(std::string_view name) {
+  return name == "CERTIFICATE" || name == "TRUSTED CERTIFICATE";
+}
+
+bool is_private_key_block(std::string_view name) { return ends_with(name, "PRIVATE KEY"); }
+
 bool parse_der_certificate(std::string_view der, core::CertInfo& out) {
   X509Ptr cert = parse_x509(der, false);
   if (!cert) return false;
@@ -68,8 +74,8 @@ bool parse_der_certificate(std::string_view der, core::CertInfo& out) {
 std::vector<core::CertInfo> parse_pem_certificates(std::string_view pem, std::size_t* bad_blocks) {
   std::vector<core::CertInfo> certs;
   for (const PemBlock& block : pem_blocks(pem)) {
+    if (!is_certificate_block(block.name)) continue;
     const bool trusted = block.name == "TRUSTED CERTIFICATE";
-    if (block.name != "CERTIFICATE" && !trusted) continue;
     if (X509Ptr cert = parse_x509(block.data, trusted)) {
       certs.push_back(detail::cert_info(cert.get()));
     } else if (bad_blocks != nullptr) {
@@ -86,7 +92,7 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
   const std::vector<PemBlock> blocks = pem_blocks(bytes);
   facts.is_pem = !blocks.empty();
   for (const PemBlock& block : blocks) {
-    if (block.name == "CERTIFICATE" || block.name == "TRUSTED CERTIFICATE") {
+    if (is_certificate_block(block.name)) {
       ++facts.certificate_blocks;
       // The fast reader gives the same fields as the full parse without building the public
       // key, which is most of d2i_X509's cost (tests/unit/fast_cert_test.cpp).
@@ -96,7 +102,7 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
       } else {
         ++facts.bad_certificate_blocks;
       }
-    } else if (ends_with(block.name, "PRIVATE KEY")) {
+    } else if (is_private_key_block(block.name)) {
       facts.key_block_present = true;
       if (facts.key) continue;
       if (block.name == "ENCRYPTED PRIVATE KEY" ||

@@ -20,6 +20,7 @@
 #include "promtls/core/documents.hpp"
 #include "promtls/core/go.hpp"
 #include "promtls/tls/fast_cert.hpp"
+#include "promtls/tls/pem.hpp"
 
 namespace promtls::tls {
 namespace {
@@ -72,10 +73,17 @@ void append(LoadResult& out, LoadResult&& more) {
   }
 }
 
+// A BEGIN line of a block the one list (is_certificate_block(), pem.hpp) reads as a certificate.
 bool has_pem_certificate(std::string_view bytes) {
-  return bytes.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos ||
-         bytes.find("-----BEGIN TRUSTED CERTIFICATE-----") != std::string_view::npos ||
-         bytes.find("-----BEGIN X509 CERTIFICATE-----") != std::string_view::npos;
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  for (std::size_t at = bytes.find(kBegin); at != std::string_view::npos;
+       at = bytes.find(kBegin, at + 1)) {
+    const std::size_t name = at + kBegin.size();
+    const std::size_t end = bytes.find("-----", name);
+    if (end == std::string_view::npos) return false;
+    if (is_certificate_block(bytes.substr(name, end - name))) return true;
+  }
+  return false;
 }
 
 // Kubernetes objects: JSON, or YAML whose top level names a kind or apiVersion.

@@ -28,7 +28,17 @@ class OpenSslFileInspector final : public core::FileInspector {
   core::FileFacts inspect(const std::string& path) override { return read_credential_file(path); }
 };
 
-// Every certificate in PEM text (CERTIFICATE and TRUSTED CERTIFICATE blocks), in order. Blocks
+// The one list of PEM block names read as certificates, by every reader (the full parse below,
+// the fast reader, the source sniffer, validate's and serve's credential reader):
+// "CERTIFICATE" and "TRUSTED CERTIFICATE" (OpenSSL's X509_AUX form, whose trust settings are
+// ignored). OpenSSL's legacy "X509 CERTIFICATE" name is not one of them: Go refuses it, and so
+// do validate and serve.
+bool is_certificate_block(std::string_view name);
+// Private key blocks: any name ending in "PRIVATE KEY" ("PRIVATE KEY", "RSA PRIVATE KEY",
+// "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY").
+bool is_private_key_block(std::string_view name);
+
+// Every certificate in PEM text (is_certificate_block() blocks), in order. Blocks
 // that do not parse are skipped; `bad_blocks` (optional) counts them.
 std::vector<core::CertInfo> parse_pem_certificates(std::string_view pem,
                                                    std::size_t* bad_blocks = nullptr);
