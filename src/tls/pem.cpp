@@ -1,14 +1,8 @@
 #include "promtls/tls/pem.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #include "cert_info.hpp"
-#include "detail/io.hpp"
-#include "promtls/core/go.hpp"
+#include "detail/openssl.hpp"
+#include "promtls/tls/disk.hpp"
 #include "promtls/tls/fast_cert.hpp"
 
 namespace promtls::tls {
@@ -19,30 +13,6 @@ using detail::EvpPkeyPtr;
 using detail::pem_blocks;
 using detail::PemBlock;
 using detail::X509Ptr;
-
-// Reads a whole file the way Go's os.ReadFile reports failures: "open <path>: <reason>" when
-// it cannot be opened, "read <path>: <reason>" when reading fails (a directory, for one).
-bool read_file(const std::string& path, std::string& bytes, std::string& error, unsigned& mode) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = core::go::path_error("open", path, errno);
-    return false;
-  }
-  struct stat st {};
-  std::size_t size_hint = 8192;
-  if (::fstat(fd, &st) == 0) {
-    mode = static_cast<unsigned>(st.st_mode) & 07777u;
-    // One read for the content and one to see the end.
-    if (S_ISREG(st.st_mode)) size_hint = static_cast<std::size_t>(st.st_size) + 1;
-  }
-  const int err = detail::read_to_end(fd, bytes, size_hint);
-  ::close(fd);
-  if (err != 0) {
-    error = core::go::path_error("read", path, err);
-    return false;
-  }
-  return true;
-}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -126,20 +96,26 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
   return facts;
 }
 
-core::FileFacts read_credential_file(const std::string& path) {
+core::FileFacts read_credential_file(const std::string& path, core::FileSystem& files) {
+  // Failures in Go's os.ReadFile wording: "open <path>: <reason>" when it cannot be opened,
+  // "read <path>: <reason>" when reading fails (a directory, for one).
   std::string bytes;
-  std::string error;
-  unsigned mode = 0;
-  if (!read_file(path, bytes, error, mode)) {
+  core::FsError error;
+  core::FileStat st;
+  if (!files.read_file(path, bytes, error, &st)) {
     core::FileFacts facts;
     facts.path = path;
-    facts.read_error = std::move(error);
-    facts.mode = mode;
+    facts.read_error = error.message();
+    facts.mode = st.mode;
     return facts;
   }
   core::FileFacts facts = describe_credentials(bytes, path);
-  facts.mode = mode;
+  facts.mode = st.mode;
   return facts;
+}
+
+core::FileFacts read_credential_file(const std::string& path) {
+  return read_credential_file(path, real_file_system());
 }
 
 core::TlsLibrary library_info() {

@@ -11,6 +11,7 @@
 
 #include "promtls/core/cert_info.hpp"
 #include "promtls/core/config.hpp"
+#include "promtls/core/fs.hpp"
 
 namespace promtls::tls {
 
@@ -18,14 +19,24 @@ namespace promtls::tls {
 // certificates, the first private key, encrypted keys, blocks that do not parse. Never throws for
 // a missing or malformed file; errors are in the returned facts, in Go's os error wording.
 core::FileFacts read_credential_file(const std::string& path);
+// The same through `files` (core/fs.hpp); the one-argument form reads the real file system.
+core::FileFacts read_credential_file(const std::string& path, core::FileSystem& files);
 
 // The same description for bytes already in memory; `path` is only recorded.
 core::FileFacts describe_credentials(std::string_view bytes, const std::string& path);
 
-// The real FileInspector: read_credential_file().
+// The real FileInspector: read_credential_file() through `files` (the real file system unless
+// one is given; not owned).
 class OpenSslFileInspector final : public core::FileInspector {
  public:
-  core::FileFacts inspect(const std::string& path) override { return read_credential_file(path); }
+  OpenSslFileInspector() = default;
+  explicit OpenSslFileInspector(core::FileSystem& files) : files_(&files) {}
+  core::FileFacts inspect(const std::string& path) override {
+    return files_ != nullptr ? read_credential_file(path, *files_) : read_credential_file(path);
+  }
+
+ private:
+  core::FileSystem* files_ = nullptr;
 };
 
 // The one list of PEM block names read as certificates, by every reader (the full parse below,
