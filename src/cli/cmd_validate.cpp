@@ -17,10 +17,12 @@
 #include "promtls/core/ci_report.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
+#include "promtls/core/fs.hpp"
 #include "promtls/core/manifest.hpp"
 #include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
 #include "promtls/core/validate.hpp"
+#include "promtls/tls/disk.hpp"
 #include "promtls/tls/pem.hpp"
 
 #ifndef PROMTLS_VERSION
@@ -74,7 +76,7 @@ std::string read_stdin() {
 }
 
 // The inputs named by --manifest, in order; a directory contributes its manifest files sorted by
-// name (not recursively, as kubectl -f does).
+// name (not recursively, as kubectl -f does), walked under core/fs.hpp's rules.
 std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& paths) {
   std::vector<core::ManifestInput> inputs;
   for (const std::string& path : paths) {
@@ -82,21 +84,29 @@ std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& 
       inputs.push_back({"-", read_stdin()});
       continue;
     }
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
-      std::vector<std::filesystem::path> files;
-      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-        const std::string ext = entry.path().extension().string();
-        if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json")) {
-          files.push_back(entry.path());
-        }
-      }
-      if (ec) throw Error(path + ": cannot list: " + ec.message(), kExitCannotRun);
-      std::sort(files.begin(), files.end());
-      for (const auto& f : files) inputs.push_back({f.string(), read_file_or_throw(f.string())});
+    core::FileSystem& files = tls::real_file_system();
+    core::FileStat st;
+    core::FsError error;
+    if (!files.stat(path, st, error) || st.type != core::FileType::directory) {
+      inputs.push_back({path, read_file_or_throw(path)});
       continue;
     }
-    inputs.push_back({path, read_file_or_throw(path)});
+    const auto manifest_name = [](const std::string& file) {
+      const std::string ext = std::filesystem::path(file).extension().string();
+      return ext == ".yaml" || ext == ".yml" || ext == ".json";
+    };
+    std::vector<std::string> found;
+    core::walk_paths(files, {path}, {},
+                     {[&](const std::string& file, const core::FileStat&) {
+                        if (manifest_name(file)) found.push_back(file);
+                      },
+                      [&](const std::string& file, std::string_view, const std::string& message) {
+                        // A manifest that cannot be reached (a broken link) is not skipped.
+                        if (file == path || manifest_name(file)) {
+                          throw Error(message, kExitCannotRun);
+                        }
+                      }});
+    for (const std::string& f : found) inputs.push_back({f, read_file_or_throw(f)});
   }
   return inputs;
 }

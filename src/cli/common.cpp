@@ -12,6 +12,7 @@
 
 #include "promtls/core/error.hpp"
 #include "promtls/core/time.hpp"
+#include "promtls/tls/disk.hpp"
 
 extern char** environ;
 
@@ -28,12 +29,14 @@ void add_env_source_options(CLI::App& app, EnvSourceOptions& options) {
 }
 
 std::string read_file_or_throw(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno), kExitCannotRun);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw Error(path + ": cannot read: " + std::strerror(errno), kExitCannotRun);
-  return buf.str();
+  std::string bytes;
+  core::FsError error;
+  if (!tls::real_file_system().read_file(path, bytes, error)) {
+    throw Error(path + ": cannot " + (error.op == "open" ? "open" : "read") + ": " +
+                    std::strerror(error.err),
+                kExitCannotRun);
+  }
+  return bytes;
 }
 
 core::EnvSnapshot gather_env(const EnvSourceOptions& options,

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "promtls/core/credential_rules.hpp"
 #include "promtls/core/time.hpp"
 
 namespace promtls::core::detail {
@@ -111,12 +112,21 @@ void check_key(const FileFacts& f, const std::string& var, FindingSink& sink) {
              "the server fails when it loads the key pair; mount the file or fix the path");
     return;
   }
-  if (f.mode != 0 && (f.mode & 0044) != 0) {
-    char mode[16];
-    std::snprintf(mode, sizeof mode, "%04o", f.mode);
+  char mode[16];
+  std::snprintf(mode, sizeof mode, "%04o", f.mode);
+  // serve's own refusal (credential_rules.hpp): the same rule, so validate predicts it. A warning,
+  // not an error: serve runs these checks first and exits 1 on errors, while its contract for
+  // this key is its loader's exit 3 (tests/integration/serve_tls_test.cpp).
+  if (key_mode_refused(f.mode)) {
+    sink.add("key-file-world-writable", Severity::warning, {var},
+             var + " file " + f.path + " is writable by others (mode " + mode +
+                 "): promtls serve refuses to use it",
+             "remove the write bit for others (chmod o-w; in Kubernetes, defaultMode: 0400)");
+  }
+  if (const std::string_view readers = key_mode_readers(f.mode); !readers.empty()) {
     sink.add("key-file-permissive", Severity::warning, {var},
-             var + " file " + f.path + " is readable by " +
-                 ((f.mode & 0004) != 0 ? "others" : "its group") + " (mode " + mode + ")",
+             var + " file " + f.path + " is readable by " + std::string(readers) + " (mode " +
+                 mode + ")",
              "restrict it to the owner (chmod 600; in Kubernetes, defaultMode: 0400)");
   }
   if (!f.is_pem) {
@@ -189,8 +199,7 @@ void check_credentials(const TlsConfig& tls, const CredentialPaths& paths,
   const FileFacts key = files.inspect(tls.key_file);
   check_serving_cert(cert, paths.cert_variable, options, sink);
   check_key(key, paths.key_variable, sink);
-  if (!cert.certificates.empty() && key.key && !key.key_public_key_id.empty() &&
-      cert.certificates.front().public_key_id != key.key_public_key_id) {
+  if (!key_matches_certificate(cert, key)) {
     sink.add("cert-key-mismatch", Severity::error, {paths.cert_variable, paths.key_variable},
              "the private key in " + key.path + " does not match the certificate in " + cert.path,
              "the server fails with \"tls: private key does not match public key\"; pair the "

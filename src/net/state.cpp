@@ -15,7 +15,9 @@
 #include <sstream>
 
 #include "promtls/core/documents.hpp"
+#include "promtls/core/fs.hpp"
 #include "promtls/core/metric_table.hpp"
+#include "promtls/tls/disk.hpp"
 #ifdef PROMTLS_WITH_PROMETHEUS_CPP
 #include "prometheus_text.hpp"
 #endif
@@ -51,38 +53,29 @@ std::map<std::pair<std::string, std::string>, std::uint64_t> SourceWatcher::erro
   return error_counts_;
 }
 
-// The identity of every file under the watched paths (following symlinks, so a Kubernetes
-// `..data` swap changes it): path, device, inode, size, mtime.
+// The identity of every file the sources read (the walk of core/fs.hpp, following symlinks, so
+// a Kubernetes `..data` swap changes it) and of the license files: path, device, inode, size,
+// mtime; and the walk's errors, so that fixing one is a change too.
 std::string SourceWatcher::signature() const {
   std::string out;
-  auto add = [&out](const std::string& path) {
-    struct stat st {};
+  core::FileSystem& files = tls::real_file_system();
+  auto add = [&out, &files](const std::string& path) {
+    core::FileStat st;
+    core::FsError error;
     out += path;
-    if (::stat(path.c_str(), &st) != 0) {
+    if (!files.stat(path, st, error)) {
       out += " !\n";
       return;
     }
-    out += ' ' + std::to_string(st.st_dev) + ' ' + std::to_string(st.st_ino) + ' ' +
-           std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) + '.' +
-           std::to_string(st.st_mtim.tv_nsec) + '\n';
+    out += ' ' + std::to_string(st.dev) + ' ' + std::to_string(st.ino) + ' ' +
+           std::to_string(st.size) + ' ' + std::to_string(st.mtime_ns) + '\n';
   };
   for (const std::string& path : spec_.licenses) add(path);
-  for (const std::string& path : spec_.paths) {
-    add(path);
-    std::error_code ec;
-    if (!fs::is_directory(path, ec)) continue;
-    const auto opts = fs::directory_options::skip_permission_denied;
-    if (spec_.recursive) {
-      for (fs::recursive_directory_iterator it(path, opts, ec), end; !ec && it != end;
-           it.increment(ec)) {
-        add(it->path().string());
-      }
-    } else {
-      for (fs::directory_iterator it(path, opts, ec), end; !ec && it != end; it.increment(ec)) {
-        add(it->path().string());
-      }
-    }
-  }
+  core::walk_paths(files, spec_.paths, core::WalkOptions{spec_.recursive},
+                   {[&add](const std::string& path, const core::FileStat&) { add(path); },
+                    [&out](const std::string& path, std::string_view reason, const std::string&) {
+                      out += path + " ! " + std::string(reason) + '\n';
+                    }});
   return out;
 }
 
@@ -124,29 +117,17 @@ void read_licenses(const std::vector<std::string>& paths, SourceWatcher::Snapsho
 // The Secret objects among the watched YAML/JSON files, for the Tigera certificate gauge.
 void read_tigera_secrets(const std::vector<std::string>& paths, bool recursive,
                          SourceWatcher::Snapshot& snap) {
+  // The walk of the certificate sources (core/fs.hpp), so a Secret volume's file is read once.
+  // A named path that cannot be reached is still read below, to report its error.
   std::vector<std::string> files;
-  for (const std::string& path : paths) {
-    std::error_code ec;
-    if (!fs::is_directory(path, ec)) {
-      files.push_back(path);
-      continue;
-    }
-    const auto opts = fs::directory_options::skip_permission_denied;
-    auto take = [&files](const fs::directory_entry& e) {
-      std::error_code fec;
-      if (e.is_regular_file(fec)) files.push_back(e.path().string());
-    };
-    if (recursive) {
-      for (fs::recursive_directory_iterator it(path, opts, ec), end; !ec && it != end;
-           it.increment(ec)) {
-        take(*it);
-      }
-    } else {
-      for (fs::directory_iterator it(path, opts, ec), end; !ec && it != end; it.increment(ec)) {
-        take(*it);
-      }
-    }
-  }
+  core::walk_paths(
+      tls::real_file_system(), paths, core::WalkOptions{recursive},
+      {[&files](const std::string& path, const core::FileStat&) { files.push_back(path); },
+       [&files, &paths](const std::string& path, std::string_view, const std::string&) {
+         if (std::find(paths.begin(), paths.end(), path) != paths.end()) {
+           files.push_back(path);
+         }
+       }});
   for (const std::string& file : files) {
     const std::string ext = fs::path(file).extension().string();
     const bool named = std::find(paths.begin(), paths.end(), file) != paths.end();

@@ -11,6 +11,7 @@
 
 #include "cert_info.hpp"
 #include "detail/openssl.hpp"
+#include "promtls/core/credential_rules.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/tls_catalog.hpp"
 
@@ -57,8 +58,8 @@ void check_key_file(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0) {
     fail(path + ": cannot read the private key: " + std::strerror(errno));
   }
-  if ((st.st_mode & S_IWOTH) != 0) {
-    fail(path + ": the private key file is world-writable; refusing to use it (chmod o-w)");
+  if (core::key_mode_refused(static_cast<unsigned>(st.st_mode))) {
+    fail(core::key_mode_refusal_message(path));
   }
 }
 

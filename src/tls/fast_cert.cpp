@@ -18,6 +18,7 @@
 #include <mutex>
 
 #include "cert_info.hpp"
+#include "promtls/tls/pem.hpp"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
@@ -560,11 +561,9 @@ std::vector<core::CertInfo> read_pem_certificates_fast(std::string_view pem, std
     return certs;
   }
   for (const detail::PemBlock& block : detail::pem_blocks(pem)) {
-    // A TRUSTED CERTIFICATE carries trust settings after the certificate; they are ignored.
-    if (block.name == "CERTIFICATE" || block.name == "TRUSTED CERTIFICATE" ||
-        block.name == "X509 CERTIFICATE") {
-      take(block.data);
-    }
+    // The one list of names (pem.hpp). A TRUSTED CERTIFICATE carries trust settings after the
+    // certificate; they are ignored.
+    if (is_certificate_block(block.name)) take(block.data);
   }
   return certs;
 }

@@ -1,14 +1,8 @@
 #include "promtls/tls/pem.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #include "cert_info.hpp"
-#include "detail/io.hpp"
-#include "promtls/core/go.hpp"
+#include "detail/openssl.hpp"
+#include "promtls/tls/disk.hpp"
 #include "promtls/tls/fast_cert.hpp"
 
 namespace promtls::tls {
@@ -19,30 +13,6 @@ using detail::EvpPkeyPtr;
 using detail::pem_blocks;
 using detail::PemBlock;
 using detail::X509Ptr;
-
-// Reads a whole file the way Go's os.ReadFile reports failures: "open <path>: <reason>" when
-// it cannot be opened, "read <path>: <reason>" when reading fails (a directory, for one).
-bool read_file(const std::string& path, std::string& bytes, std::string& error, unsigned& mode) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = core::go::path_error("open", path, errno);
-    return false;
-  }
-  struct stat st {};
-  std::size_t size_hint = 8192;
-  if (::fstat(fd, &st) == 0) {
-    mode = static_cast<unsigned>(st.st_mode) & 07777u;
-    // One read for the content and one to see the end.
-    if (S_ISREG(st.st_mode)) size_hint = static_cast<std::size_t>(st.st_size) + 1;
-  }
-  const int err = detail::read_to_end(fd, bytes, size_hint);
-  ::close(fd);
-  if (err != 0) {
-    error = core::go::path_error("read", path, err);
-    return false;
-  }
-  return true;
-}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -58,6 +28,12 @@ X509Ptr parse_x509(std::string_view der, bool trusted) {
 
 }  // namespace
 
+bool is_certificate_block(std::string_view name) {
+  return name == "CERTIFICATE" || name == "TRUSTED CERTIFICATE";
+}
+
+bool is_private_key_block(std::string_view name) { return ends_with(name, "PRIVATE KEY"); }
+
 bool parse_der_certificate(std::string_view der, core::CertInfo& out) {
   X509Ptr cert = parse_x509(der, false);
   if (!cert) return false;
@@ -68,8 +44,8 @@ bool parse_der_certificate(std::string_view der, core::CertInfo& out) {
 std::vector<core::CertInfo> parse_pem_certificates(std::string_view pem, std::size_t* bad_blocks) {
   std::vector<core::CertInfo> certs;
   for (const PemBlock& block : pem_blocks(pem)) {
+    if (!is_certificate_block(block.name)) continue;
     const bool trusted = block.name == "TRUSTED CERTIFICATE";
-    if (block.name != "CERTIFICATE" && !trusted) continue;
     if (X509Ptr cert = parse_x509(block.data, trusted)) {
       certs.push_back(detail::cert_info(cert.get()));
     } else if (bad_blocks != nullptr) {
@@ -86,7 +62,7 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
   const std::vector<PemBlock> blocks = pem_blocks(bytes);
   facts.is_pem = !blocks.empty();
   for (const PemBlock& block : blocks) {
-    if (block.name == "CERTIFICATE" || block.name == "TRUSTED CERTIFICATE") {
+    if (is_certificate_block(block.name)) {
       ++facts.certificate_blocks;
       // The fast reader gives the same fields as the full parse without building the public
       // key, which is most of d2i_X509's cost (tests/unit/fast_cert_test.cpp).
@@ -96,7 +72,7 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
       } else {
         ++facts.bad_certificate_blocks;
       }
-    } else if (ends_with(block.name, "PRIVATE KEY")) {
+    } else if (is_private_key_block(block.name)) {
       facts.key_block_present = true;
       if (facts.key) continue;
       if (block.name == "ENCRYPTED PRIVATE KEY" ||
@@ -120,20 +96,26 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
   return facts;
 }
 
-core::FileFacts read_credential_file(const std::string& path) {
+core::FileFacts read_credential_file(const std::string& path, core::FileSystem& files) {
+  // Failures in Go's os.ReadFile wording: "open <path>: <reason>" when it cannot be opened,
+  // "read <path>: <reason>" when reading fails (a directory, for one).
   std::string bytes;
-  std::string error;
-  unsigned mode = 0;
-  if (!read_file(path, bytes, error, mode)) {
+  core::FsError error;
+  core::FileStat st;
+  if (!files.read_file(path, bytes, error, &st)) {
     core::FileFacts facts;
     facts.path = path;
-    facts.read_error = std::move(error);
-    facts.mode = mode;
+    facts.read_error = error.message();
+    facts.mode = st.mode;
     return facts;
   }
   core::FileFacts facts = describe_credentials(bytes, path);
-  facts.mode = mode;
+  facts.mode = st.mode;
   return facts;
+}
+
+core::FileFacts read_credential_file(const std::string& path) {
+  return read_credential_file(path, real_file_system());
 }
 
 core::TlsLibrary library_info() {

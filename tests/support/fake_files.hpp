@@ -1,12 +1,17 @@
-// A core::FileInspector over facts built in code, for core tests that read no files. A path
-// without facts reads as missing, with Go's wording. Records every path asked for.
+// Fakes of the file-system seams, for tests that read no real files.
+// FakeFiles: a core::FileInspector over facts built in code. A path without facts reads as
+// missing, with Go's wording. Records every path asked for.
+// FakeFileSystem: a core::FileSystem (core/fs.hpp) of files, directories and symbolic links
+// built in code (absolute paths, no "." or ".." components); each node has its own inode.
 #pragma once
 
+#include <cerrno>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "promtls/core/config.hpp"
+#include "promtls/core/fs.hpp"
 
 namespace promtls::test {
 
@@ -23,6 +28,124 @@ class FakeFiles final : public core::FileInspector {
     missing.path = path;
     missing.read_error = "open " + path + ": no such file or directory";
     return missing;
+  }
+};
+
+class FakeFileSystem final : public core::FileSystem {
+ public:
+  struct Node {
+    core::FileType type = core::FileType::regular;
+    std::string content;  // a file's bytes, or a link's target
+    unsigned mode = 0600;
+    std::uint64_t ino = 0;
+  };
+  std::map<std::string, Node> nodes;
+  std::vector<std::string> reads;  // every read_file path
+
+  // Adds a file (and its parent directories).
+  void file(const std::string& path, std::string content, unsigned mode = 0600) {
+    add(path, {core::FileType::regular, std::move(content), mode, 0});
+  }
+  void dir(const std::string& path) { add(path, {core::FileType::directory, {}, 0755, 0}); }
+  // A symbolic link at `path` to `target` (relative to the link's directory, or absolute).
+  void link(const std::string& path, std::string target) {
+    add(path, {core::FileType::symlink, std::move(target), 0777, 0});
+  }
+
+  bool read_file(const std::string& path, std::string& bytes, core::FsError& error,
+                 core::FileStat* stat) override {
+    reads.push_back(path);
+    const Node* n = resolve(path, true, error, "open");
+    if (n == nullptr) return false;
+    if (stat != nullptr) *stat = facts(*n);
+    if (n->type == core::FileType::directory) {
+      error = {EISDIR, "read", path};
+      return false;
+    }
+    bytes = n->content;
+    return true;
+  }
+  bool stat(const std::string& path, core::FileStat& out, core::FsError& error,
+            bool follow) override {
+    out = {};
+    const Node* n = resolve(path, follow, error, follow ? "stat" : "lstat");
+    if (n == nullptr) return false;
+    out = facts(*n);
+    return true;
+  }
+  bool list_directory(const std::string& path, std::vector<core::DirEntry>& out,
+                      core::FsError& error) override {
+    const Node* n = resolve(path, true, error, "open");
+    if (n == nullptr) return false;
+    if (n->type != core::FileType::directory) {
+      error = {ENOTDIR, "open", path};
+      return false;
+    }
+    std::string real;
+    for (const auto& [p, node] : nodes) {
+      if (&node == n) real = p;
+    }
+    out.clear();
+    const std::string prefix = real == "/" ? "/" : real + "/";
+    for (const auto& [p, node] : nodes) {
+      if (p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 &&
+          p.find('/', prefix.size()) == std::string::npos) {
+        out.push_back({p.substr(prefix.size()), node.type, node.ino});
+      }
+    }
+    return true;
+  }
+  std::vector<std::string> glob(const std::string&) override { return {}; }
+
+ private:
+  std::uint64_t next_ino_ = 1;
+
+  void add(const std::string& path, Node node) {
+    for (std::size_t at = path.find('/', 1); at != std::string::npos; at = path.find('/', at + 1)) {
+      const std::string parent = path.substr(0, at);
+      if (nodes.count(parent) == 0)
+        nodes[parent] = {core::FileType::directory, {}, 0755, next_ino_++};
+    }
+    node.ino = next_ino_++;
+    nodes[path] = std::move(node);
+  }
+  static core::FileStat facts(const Node& n) {
+    core::FileStat st;
+    st.type = n.type;
+    st.dev = 1;
+    st.ino = n.ino;
+    st.size = n.content.size();
+    st.mode = n.mode;
+    return st;
+  }
+  // Resolves every component, following links (the last one only when `follow`).
+  const Node* resolve(const std::string& path, bool follow, core::FsError& error, const char* op,
+                      int depth = 0) const {
+    std::string at;
+    std::size_t pos = 1;
+    while (pos <= path.size()) {
+      std::size_t end = path.find('/', pos);
+      if (end == std::string::npos) end = path.size();
+      at += "/" + path.substr(pos, end - pos);
+      const auto it = nodes.find(at);
+      const bool last = end == path.size();
+      if (it == nodes.end() || depth > 40) {
+        error = {depth > 40 ? ELOOP : ENOENT, op, path};
+        return nullptr;
+      }
+      if (it->second.type == core::FileType::symlink && (!last || follow)) {
+        const std::string& target = it->second.content;
+        const std::string base = at.substr(0, at.rfind('/'));
+        const std::string rest = last ? "" : path.substr(end);
+        const Node* n = resolve((target.front() == '/' ? target : base + "/" + target) + rest,
+                                follow, error, op, depth + 1);
+        if (n == nullptr) error.path = path;
+        return n;
+      }
+      if (last) return &it->second;
+      pos = end + 1;
+    }
+    return nullptr;
   }
 };
 

@@ -1,8 +1,12 @@
 // The deep credential checks, on real files read by the OpenSSL layer.
+#include "promtls/tls/credentials.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "pki.hpp"
 #include "promtls/core/config.hpp"
+#include "promtls/core/error.hpp"
+#include "promtls/tls/fast_cert.hpp"
 #include "promtls/tls/pem.hpp"
 #include "promtls/tls/sources.hpp"
 
@@ -48,6 +52,21 @@ std::vector<std::string> codes(const core::Evaluation& e) {
   std::vector<std::string> out;
   for (const auto& f : e.findings) out.push_back(f.code);
   return out;
+}
+
+// What serve's credential loader does with the fixture's files: "" when it serves them, else
+// the message it exits with (exit code 3).
+std::string serve_refusal(const Fixture& f) {
+  core::TlsConfig config;
+  config.cert_file = f.cert_path;
+  config.key_file = f.key_path;
+  try {
+    tls::Credentials credentials(config);
+    return "";
+  } catch (const Error& e) {
+    CHECK(e.exit_code() == kExitCannotRun);
+    return e.what();
+  }
 }
 
 bool has(const core::Evaluation& e, const std::string& code) {
@@ -253,4 +272,66 @@ TEST_CASE("golden messages for the credential findings") {
   CHECK(messages["cert-expires-soon"] ==
         "the serving certificate \"metrics\" expires on 2028-01-01T00:00:00Z (in 25 days, under "
         "--warn-days 30)");
+}
+
+TEST_CASE("a key file others may write is reported by validate because serve refuses it") {
+  for (const unsigned mode : {0602u, 0666u, 0622u}) {
+    Fixture f;
+    f.dir.write("tls.key", f.key.private_pem(), mode);
+    INFO("mode " << mode);
+    const auto e = f.evaluate();
+    CHECK(has(e, "key-file-world-writable"));
+    CHECK(std::any_of(e.findings.begin(), e.findings.end(), [](const core::Finding& x) {
+      return x.code == "key-file-world-writable" && x.severity == core::Severity::warning &&
+             x.message.find("promtls serve refuses to use it") != std::string::npos;
+    }));
+    const std::string refusal = serve_refusal(f);
+    CHECK(refusal ==
+          f.key_path + ": the private key file is world-writable; refusing to use it (chmod o-w)");
+  }
+}
+
+TEST_CASE("a key file others may only read is a warning in validate and serve accepts it") {
+  for (const unsigned mode : {0644u, 0640u, 0600u, 0400u}) {
+    Fixture f;
+    f.dir.write("tls.key", f.key.private_pem(), mode);
+    INFO("mode " << mode);
+    const auto e = f.evaluate();
+    CHECK_FALSE(has(e, "key-file-world-writable"));
+    CHECK(has(e, "key-file-permissive") == (mode != 0600u && mode != 0400u));
+    CHECK(serve_refusal(f).empty());
+  }
+}
+
+TEST_CASE("validate and serve agree on a key that does not match the certificate") {
+  Fixture f;
+  Key other(KeyKind::ec_p256);
+  f.dir.write("tls.key", other.private_pem());
+  CHECK(has(f.evaluate(), "cert-key-mismatch"));
+  CHECK(serve_refusal(f) ==
+        f.key_path + ": the private key does not match the certificate in " + f.cert_path);
+}
+
+TEST_CASE("X509 CERTIFICATE blocks are refused by every reader, validate and serve") {
+  Fixture f;
+  std::string pem = f.ca.leaf(CertSpec{}, f.key).pem();
+  for (const std::string from : {"BEGIN CERTIFICATE", "END CERTIFICATE"}) {
+    const std::size_t at = pem.find(from);
+    REQUIRE(at != std::string::npos);
+    pem.replace(at, from.size(), from.substr(0, from.find(' ')) + " X509 CERTIFICATE");
+  }
+  REQUIRE(pem.find("-----BEGIN X509 CERTIFICATE-----") != std::string::npos);
+  CHECK_FALSE(tls::is_certificate_block("X509 CERTIFICATE"));
+  std::size_t blocks = 0;
+  CHECK(tls::read_pem_certificates_fast(pem, &blocks).empty());
+  CHECK(blocks == 0);
+  CHECK(tls::parse_pem_certificates(pem).empty());
+  f.dir.write("tls.crt", pem);
+  CHECK(has(f.evaluate(), "cert-file-no-certificate"));
+  CHECK(serve_refusal(f) ==
+        f.cert_path + ": cannot load the certificate chain: no CERTIFICATE block parses");
+  const auto loaded = tls::load_bytes(pem, "old.pem");
+  CHECK(loaded.certificates.empty());
+  REQUIRE(loaded.errors.size() == 1);
+  CHECK(loaded.errors[0].reason == "no_certificate_found");
 }

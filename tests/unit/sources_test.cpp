@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "fake_files.hpp"
 #include "pki.hpp"
 #include "promtls/core/documents.hpp"
+#include "promtls/core/fs.hpp"
 
 using namespace promtls;
 using namespace promtls::test;
@@ -221,4 +223,81 @@ TEST_CASE("a DER certificate file is sniffed by content whatever its name") {
   CHECK(result.errors.empty());
   REQUIRE(result.certificates.size() == 1);
   CHECK(result.certificates[0].cert.subject_cn == "svc.example");
+}
+
+namespace {
+
+// A Kubernetes Secret volume as the kubelet's atomic writer lays it out, plus a hidden file, a
+// subdirectory and a broken link.
+FakeFileSystem secret_volume(const std::string& pem) {
+  FakeFileSystem fs;
+  fs.file("/vol/..2026_01_01_00_00_00.1/tls.crt", pem);
+  fs.link("/vol/..data", "..2026_01_01_00_00_00.1");
+  fs.link("/vol/tls.crt", "..data/tls.crt");
+  fs.file("/vol/.hidden.pem", pem);
+  fs.file("/vol/sub/deep.pem", pem);
+  fs.link("/vol/broken.pem", "gone.pem");
+  fs.link("/vol/loop", "/vol");
+  return fs;
+}
+
+struct Walked {
+  std::vector<std::string> files;
+  std::vector<std::string> errors;  // "path reason"
+};
+
+Walked walk(core::FileSystem& fs, std::vector<std::string> paths, bool recursive) {
+  Walked out;
+  core::walk_paths(fs, paths, core::WalkOptions{recursive},
+                   {[&](const std::string& p, const core::FileStat&) { out.files.push_back(p); },
+                    [&](const std::string& p, std::string_view reason, const std::string&) {
+                      out.errors.push_back(p + " " + std::string(reason));
+                    }});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the walker visits a Secret volume's files once under their visible names") {
+  FakeFileSystem fs = secret_volume("x");
+  const Walked flat = walk(fs, {"/vol"}, false);
+  CHECK(flat.files == std::vector<std::string>{"/vol/.hidden.pem", "/vol/tls.crt"});
+  CHECK(flat.errors == std::vector<std::string>{"/vol/broken.pem broken_symlink"});
+  const Walked deep = walk(fs, {"/vol"}, true);
+  CHECK(deep.files ==
+        std::vector<std::string>{"/vol/.hidden.pem", "/vol/tls.crt", "/vol/sub/deep.pem"});
+  CHECK(deep.errors == std::vector<std::string>{"/vol/broken.pem broken_symlink"});
+}
+
+TEST_CASE("the walker visits a file once across paths and reports missing paths by reason") {
+  FakeFileSystem fs = secret_volume("x");
+  const Walked w = walk(fs, {"/vol/tls.crt", "/vol/..data/tls.crt", "/vol", "/nope"}, false);
+  CHECK(w.files == std::vector<std::string>{"/vol/tls.crt", "/vol/.hidden.pem"});
+  CHECK(w.errors == std::vector<std::string>{"/vol/broken.pem broken_symlink", "/nope not_found"});
+  core::FsError error{ENOENT, "open", "/nope"};
+  CHECK(error.message() == "open /nope: no such file or directory");
+  CHECK(error.reason() == "not_found");
+  CHECK(core::FsError{EACCES, "open", "/x"}.reason() == "permission_denied");
+  CHECK(core::FsError{EISDIR, "read", "/x"}.reason() == "read_failed");
+}
+
+TEST_CASE("sources read through the injected file system") {
+  Pki pki;
+  FakeFileSystem fs = secret_volume(pki.leaf.pem());
+  fs.file("/kube/config",
+          "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+          "    certificate-authority: ca.crt\n");
+  fs.file("/kube/ca.crt", pki.ca.cert.pem());
+  tls::SourceOptions options;
+  options.files = &fs;
+  const auto result = tls::load_sources({"/vol", "/kube/config"}, options);
+  REQUIRE(result.certificates.size() == 3);
+  CHECK(result.certificates[0].location.filepath == "/vol/.hidden.pem");
+  CHECK(result.certificates[1].location.filepath == "/vol/tls.crt");
+  CHECK(result.certificates[1].cert.subject_cn == "svc.example");
+  CHECK(result.certificates[2].cert.subject_cn == "src-test-ca");
+  CHECK(result.certificates[2].location.embedded_key == "cluster/c/certificate-authority");
+  REQUIRE(result.errors.size() == 1);
+  CHECK(result.errors[0].reason == "broken_symlink");
+  CHECK(std::find(fs.reads.begin(), fs.reads.end(), "/kube/ca.crt") != fs.reads.end());
 }

@@ -27,7 +27,8 @@ enum class CertDetail { table, summary, full };
 bool read_certificate_fast(std::string_view der, core::CertInfo& out,
                            std::size_t* consumed = nullptr, CertDetail level = CertDetail::full);
 
-// Every CERTIFICATE / TRUSTED CERTIFICATE block of PEM text, in order, through the fast reader.
+// Every certificate block of PEM text (tls::is_certificate_block(), pem.hpp), in order, through
+// the fast reader.
 // `blocks` (optional) receives the number of certificate blocks seen; `bad_blocks` those that did
 // not parse.
 std::vector<core::CertInfo> read_pem_certificates_fast(std::string_view pem,

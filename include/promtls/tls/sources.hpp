@@ -5,10 +5,11 @@
 // (passwords tried in order, the empty one always), and Kubernetes objects in YAML or JSON
 // (single, multi-document or List): Secrets (data/stringData values that hold certificates,
 // base64-decoded), ConfigMaps (data/binaryData) and kubeconfigs (*-data fields and file
-// references). Directories are walked (recursively on request), symlinks are followed and every
-// file is read once however many links lead to it, so a Kubernetes Secret volume (`tls.crt` ->
-// `..data/tls.crt` -> `..2026_01_01_00_00_00.1/tls.crt`) reports each certificate once, under its
-// visible name. Paths with glob characters are expanded; "-" reads standard input.
+// references). Paths are walked by core::PathWalker under the rules of core/fs.hpp (directories,
+// recursively on request; symlinks followed; every file read once however many links lead to
+// it, so a Kubernetes Secret volume (`tls.crt` -> `..data/tls.crt` ->
+// `..2026_01_01_00_00_00.1/tls.crt`) reports each certificate once, under its visible name;
+// globs expanded); "-" reads standard input. Files are read through SourceOptions::files.
 //
 // Errors never stop the other sources: each becomes a SourceError naming the source and a short
 // reason. No Secret value or private key ever appears in an error. Certificates are read with the
@@ -20,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "promtls/core/fs.hpp"
 #include "promtls/core/license.hpp"
 #include "promtls/core/metrics.hpp"
 #include "promtls/tls/fast_cert.hpp"
@@ -33,6 +35,9 @@ struct SourceOptions {
   // How much of each file certificate to read (fast_cert.hpp); Kubernetes objects and kubeconfigs
   // are always read in full.
   CertDetail detail = CertDetail::full;
+  // Where files are read; null: the real file system (tls::real_file_system(), disk.hpp). Not
+  // owned; must outlive the call.
+  core::FileSystem* files = nullptr;
 };
 
 struct SourceError {

@@ -1,0 +1,42 @@
+// The rules that decide whether a certificate/key pair can be served: one copy, read by
+// validate's credential checks (as findings) and by serve's credential loader (as the error it
+// exits with), so that validate predicts exactly what serve does with the same files.
+//
+// Everything here judges core::FileFacts, the description tls::describe_credentials() gives of a
+// file (the one certificate reader, whose list of PEM block names is tls::is_certificate_block()).
+// Pure functions: no I/O, thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "promtls/core/cert_info.hpp"
+
+namespace promtls::core {
+
+// True when serve refuses to use a private key file with permission bits `mode`: anyone may
+// write it (S_IWOTH, 0002), so anyone could replace the key (DESIGN.md, security defaults).
+// A mode of 0 (unknown) is never refused.
+bool key_mode_refused(unsigned mode);
+
+// Who besides the owner may read a key file with permission bits `mode`: "others" (0004),
+// "its group" (0040), or "" when nobody. serve accepts such a key; validate warns.
+std::string_view key_mode_readers(unsigned mode);
+
+// The key-match rule: false only when both sides parsed and the key's public half differs from
+// the leaf certificate's (CertInfo::public_key_id), true otherwise (nothing to compare).
+bool key_matches_certificate(const FileFacts& cert, const FileFacts& key);
+
+// serve's messages for the refusals above, exactly as it exits with them.
+std::string key_mode_refusal_message(const std::string& key_path);
+std::string key_mismatch_message(const std::string& key_path, const std::string& cert_path);
+std::string no_certificate_message(const std::string& cert_path);
+
+// The first reason serve refuses the pair on these rules, as its error message; nullopt when
+// none applies. Unreadable or non-PEM files are left to the TLS library's own loader (its
+// message names the OpenSSL reason). The order is serve's: key permissions, then the
+// certificate list, then the pairing.
+std::optional<std::string> credential_pair_refusal(const FileFacts& cert, const FileFacts& key);
+
+}  // namespace promtls::core

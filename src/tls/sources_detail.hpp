@@ -1,0 +1,37 @@
+// The parts of the certificate sources (sources.hpp), one file per job: sniffing and the walk in
+// sources.cpp, PKCS#12 in source_pkcs12.cpp, Kubernetes objects and kubeconfigs in
+// source_kube.cpp. Internal to the tls layer.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "promtls/core/fs.hpp"
+#include "promtls/tls/sources.hpp"
+
+namespace promtls::tls::detail {
+
+// True when `bytes` holds a BEGIN line of a certificate block (is_certificate_block()).
+bool has_pem_certificate(std::string_view bytes);
+
+// Certificates in one value (PEM, or one DER certificate when `der_ok`); `bad` counts the
+// certificate blocks that do not parse.
+std::vector<core::CertInfo> certificates_in(std::string_view bytes, bool der_ok, std::size_t& bad);
+
+// PKCS#12: false when `bytes` is not PKCS#12; otherwise its certificates (or the error) are in
+// `out`.
+bool load_pkcs12(std::string_view bytes, const std::string& source, const SourceOptions& options,
+                 LoadResult& out);
+
+// Kubernetes objects: JSON, or YAML whose top level names a kind, an apiVersion or kubeconfig
+// lists.
+bool looks_like_documents(std::string_view bytes);
+
+// Secrets, ConfigMaps and kubeconfigs in `bytes`; kubeconfig file references are read through
+// `fs`. False when none of the documents is one of them.
+bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,
+                    LoadResult& out);
+
+}  // namespace promtls::tls::detail
