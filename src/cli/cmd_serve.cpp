@@ -64,9 +64,11 @@ ExitCode run(const ServeOptions& o) {
   evaluation.findings.insert(evaluation.findings.begin(), findings.begin(), findings.end());
 
   const core::ServeRefusal refusal = core::serve_refusal(evaluation);
-  if (refusal == core::ServeRefusal::errors) {
+  if (refusal == core::ServeRefusal::errors || refusal == core::ServeRefusal::credentials) {
     std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
-    std::cerr << "promtls serve: the configuration has errors; not starting\n";
+    std::cerr << (refusal == core::ServeRefusal::errors
+                      ? "promtls serve: the configuration has errors; not starting\n"
+                      : "promtls serve: refusing to load the credentials; not starting\n");
     return core::exit_code(refusal);
   }
   if (refusal == core::ServeRefusal::disabled) {

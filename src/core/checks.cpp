@@ -114,11 +114,10 @@ void check_key(const FileFacts& f, const std::string& var, FindingSink& sink) {
   }
   char mode[16];
   std::snprintf(mode, sizeof mode, "%04o", f.mode);
-  // serve's own refusal (credential_rules.hpp): the same rule, so validate predicts it. A warning,
-  // not an error: serve runs these checks first and exits 1 on errors, while its contract for
-  // this key is its loader's exit 3 (tests/integration/serve_tls_test.cpp).
+  // serve's own refusal (credential_rules.hpp): the same rule, so validate's verdict is serve's.
+  // serve exits 3 for it, as its loader does on a reload (core::serve_refusal).
   if (key_mode_refused(f.mode)) {
-    sink.add("key-file-world-writable", Severity::warning, {var},
+    sink.add("key-file-world-writable", Severity::error, {var},
              var + " file " + f.path + " is writable by others (mode " + mode +
                  "): promtls serve refuses to use it",
              "remove the write bit for others (chmod o-w; in Kubernetes, defaultMode: 0400)");

@@ -70,6 +70,8 @@ constexpr std::array kCodes{
     CodeDescription{"key-file-not-pem", "The key file holds no PEM data."},
     CodeDescription{"key-file-permissive", "The key file is readable by group or others."},
     CodeDescription{"key-file-unreadable", "The key file cannot be read."},
+    CodeDescription{"key-file-world-writable",
+                    "The key file is writable by others; promtls serve refuses it."},
     CodeDescription{"manifest-no-containers", "The manifests hold no container to check."},
     CodeDescription{"manifest-syntax", "A manifest document is not valid YAML or JSON."},
     CodeDescription{"manifest-value-not-string",

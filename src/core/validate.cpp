@@ -1,5 +1,6 @@
 #include "promtls/core/validate.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace promtls::core {
@@ -71,13 +72,30 @@ ExitCode exit_code(const ValidateRun& run) {
 }
 
 ServeRefusal serve_refusal(const Evaluation& evaluation) {
-  if (fails(evaluation.findings, false)) return ServeRefusal::errors;
+  if (fails(evaluation.findings, false)) {
+    // The codes of serve's own refusals (checks.cpp, from credential_rules.hpp).
+    const auto own_refusal = [](const Finding& f) {
+      return f.severity != Severity::error || f.code == "key-file-world-writable";
+    };
+    return std::all_of(evaluation.findings.begin(), evaluation.findings.end(), own_refusal)
+               ? ServeRefusal::credentials
+               : ServeRefusal::errors;
+  }
   if (!evaluation.config.enabled) return ServeRefusal::disabled;
   return ServeRefusal::none;
 }
 
 ExitCode exit_code(ServeRefusal refusal) {
-  return refusal == ServeRefusal::none ? ExitCode::ok : ExitCode::check_failed;
+  switch (refusal) {
+    case ServeRefusal::none:
+      return ExitCode::ok;
+    case ServeRefusal::credentials:
+      return ExitCode::cannot_run;
+    case ServeRefusal::errors:
+    case ServeRefusal::disabled:
+      break;
+  }
+  return ExitCode::check_failed;
 }
 
 }  // namespace promtls::core

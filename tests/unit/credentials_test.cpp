@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "findings.hpp"
 #include "pki.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
@@ -48,12 +49,6 @@ struct Fixture {
   }
 };
 
-std::vector<std::string> codes(const core::Evaluation& e) {
-  std::vector<std::string> out;
-  for (const auto& f : e.findings) out.push_back(f.code);
-  return out;
-}
-
 // What serve's credential loader does with the fixture's files: "" when it serves them, else
 // the message it exits with (exit code 3).
 std::string serve_refusal(const Fixture& f) {
@@ -69,18 +64,13 @@ std::string serve_refusal(const Fixture& f) {
   }
 }
 
-bool has(const core::Evaluation& e, const std::string& code) {
-  const auto c = codes(e);
-  return std::find(c.begin(), c.end(), code) != c.end();
-}
-
 }  // namespace
 
 TEST_CASE("a valid certificate, key and CA give no finding") {
   Fixture f;
   const auto e =
       f.evaluate({{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", f.ca_path}});
-  INFO(::Catch::Detail::stringify(codes(e)));
+  INFO(::Catch::Detail::stringify(finding_codes(e)));
   CHECK(e.findings.empty());
   CHECK(e.upstream.accepts);
 }
@@ -116,10 +106,10 @@ TEST_CASE("the reader describes the certificate as OpenSSL parses it") {
 
 TEST_CASE("an expired, a not-yet-valid and an expiring certificate") {
   Fixture f;
-  CHECK(has(f.evaluate({}, kNow + 400 * kDay), "cert-expired"));
-  CHECK(has(f.evaluate({}, kNow - 31 * kDay), "cert-not-yet-valid"));
+  CHECK(has_finding(f.evaluate({}, kNow + 400 * kDay), "cert-expired"));
+  CHECK(has_finding(f.evaluate({}, kNow - 31 * kDay), "cert-not-yet-valid"));
   const auto soon = f.evaluate({}, kNow + 350 * kDay);
-  CHECK(has(soon, "cert-expires-soon"));
+  CHECK(has_finding(soon, "cert-expires-soon"));
   CHECK(soon.upstream.accepts);  // knative never looks at validity
 }
 
@@ -128,7 +118,7 @@ TEST_CASE("a key that does not match the certificate") {
   Key other(KeyKind::ec_p256);
   f.dir.write("tls.key", other.private_pem());
   const auto e = f.evaluate();
-  CHECK(has(e, "cert-key-mismatch"));
+  CHECK(has_finding(e, "cert-key-mismatch"));
   CHECK(e.upstream.accepts);
 }
 
@@ -140,14 +130,14 @@ TEST_CASE("an RSA key in traditional PEM matches, RSA-1024 is too small") {
   f.dir.write("tls.crt", f.ca.leaf(spec, rsa).pem());
   f.dir.write("tls.key", rsa.traditional_pem());
   const auto e = f.evaluate();
-  CHECK(has(e, "rsa-key-too-small"));
-  CHECK_FALSE(has(e, "cert-key-mismatch"));
+  CHECK(has_finding(e, "rsa-key-too-small"));
+  CHECK_FALSE(has_finding(e, "cert-key-mismatch"));
 }
 
 TEST_CASE("an encrypted key is an error") {
   Fixture f;
   f.dir.write("tls.key", f.key.private_pem("secret"));
-  CHECK(has(f.evaluate(), "key-encrypted"));
+  CHECK(has_finding(f.evaluate(), "key-encrypted"));
 }
 
 TEST_CASE("a certificate without serverAuth, and a SHA-1 signature") {
@@ -158,8 +148,8 @@ TEST_CASE("a certificate without serverAuth, and a SHA-1 signature") {
   spec.signature_digest = "SHA1";
   f.dir.write("tls.crt", f.ca.leaf(spec, f.key).pem());
   const auto e = f.evaluate();
-  CHECK(has(e, "cert-no-server-auth-eku"));
-  CHECK(has(e, "cert-sha1-signature"));
+  CHECK(has_finding(e, "cert-no-server-auth-eku"));
+  CHECK(has_finding(e, "cert-sha1-signature"));
 }
 
 TEST_CASE("a CA bundle holding a leaf that is not a CA") {
@@ -169,7 +159,7 @@ TEST_CASE("a CA bundle holding a leaf that is not a CA") {
   f.dir.write("ca.crt", f.ca.leaf(spec, f.key).pem() + f.ca.cert.pem());
   const auto e =
       f.evaluate({{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", f.ca_path}});
-  CHECK(has(e, "client-ca-not-ca"));
+  CHECK(has_finding(e, "client-ca-not-ca"));
   CHECK(e.upstream.accepts);
 }
 
@@ -179,7 +169,7 @@ TEST_CASE("a CA bundle with a corrupt block still loads, garbage alone does not"
   f.dir.write("ca.crt", garbage + f.ca.cert.pem());
   auto e = f.evaluate({{P + "TLS_CLIENT_AUTH", "optional"}, {P + "TLS_CLIENT_CA_FILE", f.ca_path}});
   CHECK(e.upstream.accepts);
-  CHECK(has(e, "client-ca-bad-blocks"));
+  CHECK(has_finding(e, "client-ca-bad-blocks"));
   f.dir.write("ca.crt", garbage);
   e = f.evaluate({{P + "TLS_CLIENT_AUTH", "optional"}, {P + "TLS_CLIENT_CA_FILE", f.ca_path}});
   CHECK(e.upstream.error ==
@@ -189,21 +179,21 @@ TEST_CASE("a CA bundle with a corrupt block still loads, garbage alone does not"
 TEST_CASE("a key file readable by others is a warning") {
   Fixture f;
   f.dir.write("tls.key", f.key.private_pem(), 0644);
-  CHECK(has(f.evaluate(), "key-file-permissive"));
+  CHECK(has_finding(f.evaluate(), "key-file-permissive"));
 }
 
 TEST_CASE("missing, non-PEM and swapped files") {
   Fixture f;
-  CHECK(has(f.evaluate({{P + "TLS_CERT", f.dir.path().string() + "/nope.crt"}}),
-            "cert-file-unreadable"));
+  CHECK(has_finding(f.evaluate({{P + "TLS_CERT", f.dir.path().string() + "/nope.crt"}}),
+                    "cert-file-unreadable"));
   f.dir.write("der.crt", f.ca.cert.der());
-  CHECK(
-      has(f.evaluate({{P + "TLS_CERT", f.dir.path().string() + "/der.crt"}}), "cert-file-not-pem"));
+  CHECK(has_finding(f.evaluate({{P + "TLS_CERT", f.dir.path().string() + "/der.crt"}}),
+                    "cert-file-not-pem"));
   const auto swapped = f.evaluate({{P + "TLS_CERT", f.key_path}, {P + "TLS_KEY", f.cert_path}});
-  CHECK(has(swapped, "cert-file-no-certificate"));
-  CHECK(has(swapped, "key-file-no-key"));
+  CHECK(has_finding(swapped, "cert-file-no-certificate"));
+  CHECK(has_finding(swapped, "key-file-no-key"));
   const auto dir = f.evaluate({{P + "TLS_KEY", f.dir.path().string()}});
-  REQUIRE(has(dir, "key-file-unreadable"));
+  REQUIRE(has_finding(dir, "key-file-unreadable"));
 }
 
 TEST_CASE("the linked OpenSSL is described") {
@@ -245,10 +235,10 @@ TEST_CASE("sources load PEM bundles, DER files and directories, and report error
 TEST_CASE("a key file with no PEM, and a key block that does not parse") {
   Fixture f;
   f.dir.write("tls.key", "just text\n");
-  CHECK(has(f.evaluate(), "key-file-not-pem"));
+  CHECK(has_finding(f.evaluate(), "key-file-not-pem"));
   f.dir.write("tls.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
   const auto e = f.evaluate();
-  REQUIRE(has(e, "key-file-invalid"));
+  REQUIRE(has_finding(e, "key-file-invalid"));
   for (const auto& finding : e.findings) {
     if (finding.code == "key-file-invalid") {
       CHECK(finding.message.rfind("METRICS_PROMETHEUS_TLS_KEY file " + f.key_path +
@@ -274,15 +264,15 @@ TEST_CASE("golden messages for the credential findings") {
         "--warn-days 30)");
 }
 
-TEST_CASE("a key file others may write is reported by validate because serve refuses it") {
+TEST_CASE("a key file others may write is an error in validate because serve refuses it") {
   for (const unsigned mode : {0602u, 0666u, 0622u}) {
     Fixture f;
     f.dir.write("tls.key", f.key.private_pem(), mode);
     INFO("mode " << mode);
     const auto e = f.evaluate();
-    CHECK(has(e, "key-file-world-writable"));
+    CHECK(has_finding(e, "key-file-world-writable"));
     CHECK(std::any_of(e.findings.begin(), e.findings.end(), [](const core::Finding& x) {
-      return x.code == "key-file-world-writable" && x.severity == core::Severity::warning &&
+      return x.code == "key-file-world-writable" && x.severity == core::Severity::error &&
              x.message.find("promtls serve refuses to use it") != std::string::npos;
     }));
     const std::string refusal = serve_refusal(f);
@@ -297,8 +287,8 @@ TEST_CASE("a key file others may only read is a warning in validate and serve ac
     f.dir.write("tls.key", f.key.private_pem(), mode);
     INFO("mode " << mode);
     const auto e = f.evaluate();
-    CHECK_FALSE(has(e, "key-file-world-writable"));
-    CHECK(has(e, "key-file-permissive") == (mode != 0600u && mode != 0400u));
+    CHECK_FALSE(has_finding(e, "key-file-world-writable"));
+    CHECK(has_finding(e, "key-file-permissive") == (mode != 0600u && mode != 0400u));
     CHECK(serve_refusal(f).empty());
   }
 }
@@ -307,7 +297,7 @@ TEST_CASE("validate and serve agree on a key that does not match the certificate
   Fixture f;
   Key other(KeyKind::ec_p256);
   f.dir.write("tls.key", other.private_pem());
-  CHECK(has(f.evaluate(), "cert-key-mismatch"));
+  CHECK(has_finding(f.evaluate(), "cert-key-mismatch"));
   CHECK(serve_refusal(f) ==
         f.key_path + ": the private key does not match the certificate in " + f.cert_path);
 }
@@ -327,7 +317,7 @@ TEST_CASE("X509 CERTIFICATE blocks are refused by every reader, validate and ser
   CHECK(blocks == 0);
   CHECK(tls::parse_pem_certificates(pem).empty());
   f.dir.write("tls.crt", pem);
-  CHECK(has(f.evaluate(), "cert-file-no-certificate"));
+  CHECK(has_finding(f.evaluate(), "cert-file-no-certificate"));
   CHECK(serve_refusal(f) ==
         f.cert_path + ": cannot load the certificate chain: no CERTIFICATE block parses");
   const auto loaded = tls::load_bytes(pem, "old.pem");

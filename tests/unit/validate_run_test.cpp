@@ -2,6 +2,7 @@
 // findings, the exit code, whether serve starts.
 #include <catch2/catch.hpp>
 
+#include "findings.hpp"
 #include "promtls/core/validate.hpp"
 
 using namespace promtls::core;
@@ -9,12 +10,7 @@ using promtls::ExitCode;
 
 namespace {
 
-const Finding* find(const std::vector<Finding>& findings, const std::string& code) {
-  for (const Finding& f : findings) {
-    if (f.code == code) return &f;
-  }
-  return nullptr;
-}
+using promtls::test::find_finding;
 
 }  // namespace
 
@@ -22,7 +18,7 @@ TEST_CASE("manifests without any container are a warning, and the run does not f
   ManifestSet set;
   set.documents = 2;
   const ValidateRun run = validate_manifests(set, Profile::knative, "", EvaluateOptions{}, false);
-  const Finding* f = find(run.findings, "manifest-no-containers");
+  const Finding* f = find_finding(run.findings, "manifest-no-containers");
   REQUIRE(f != nullptr);
   CHECK(f->severity == Severity::warning);
   CHECK(f->message.find("(2 documents read)") != std::string::npos);
@@ -42,7 +38,7 @@ TEST_CASE("a --container that names no container is an error") {
   const ValidateRun run =
       validate_manifests(set, Profile::knative, "sidecar", EvaluateOptions{}, false);
   CHECK(run.targets.empty());
-  const Finding* f = find(run.findings, "container-not-found");
+  const Finding* f = find_finding(run.findings, "container-not-found");
   REQUIRE(f != nullptr);
   CHECK(f->severity == Severity::error);
   CHECK(f->subject == "sidecar");
@@ -54,7 +50,7 @@ TEST_CASE("a --container that names no container is an error") {
   const ValidateRun matched =
       validate_manifests(set, Profile::knative, "app", EvaluateOptions{}, false);
   CHECK(matched.targets.size() == 1);
-  CHECK(find(matched.findings, "container-not-found") == nullptr);
+  CHECK(find_finding(matched.findings, "container-not-found") == nullptr);
 }
 
 TEST_CASE("profile auto reports its choice after the env-file findings") {
@@ -74,7 +70,7 @@ TEST_CASE("profile auto reports its choice after the env-file findings") {
 
   const ValidateRun chosen =
       validate_environment(env, {}, Profile::knative, EvaluateOptions{}, nullptr, false);
-  CHECK(find(chosen.targets.front().evaluation.findings, "profile-auto") == nullptr);
+  CHECK(find_finding(chosen.targets.front().evaluation.findings, "profile-auto") == nullptr);
 }
 
 TEST_CASE("serve refuses a configuration with errors or a disabled endpoint, exiting 1") {
@@ -93,6 +89,19 @@ TEST_CASE("serve refuses a configuration with errors or a disabled endpoint, exi
   errors.findings.push_back(Finding{"e", Severity::error, {}, {}, "an error", {}, std::nullopt});
   CHECK(serve_refusal(errors) == ServeRefusal::errors);
   CHECK(exit_code(ServeRefusal::errors) == ExitCode::check_failed);
+}
+
+TEST_CASE("serve's own refusal of a key others may write exits 3, other errors beside it exit 1") {
+  const Finding writable{
+      "key-file-world-writable", Severity::error, {}, {}, "writable", {}, std::nullopt};
+  Evaluation own;
+  own.findings = {writable, Finding{"w", Severity::warning, {}, {}, "a warning", {}, std::nullopt}};
+  CHECK(serve_refusal(own) == ServeRefusal::credentials);
+  CHECK(exit_code(ServeRefusal::credentials) == ExitCode::cannot_run);
+
+  Evaluation mixed;
+  mixed.findings = {writable, Finding{"e", Severity::error, {}, {}, "an error", {}, std::nullopt}};
+  CHECK(serve_refusal(mixed) == ServeRefusal::errors);
 }
 
 TEST_CASE("every exit code has a meaning and the footer lists them in order") {
