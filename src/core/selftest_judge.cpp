@@ -129,8 +129,9 @@ void judge_probe(const ProbeOutcome& probe, const Exchange& main, Checks& checks
 ExpectedPolicy expected_policy_from(const TlsConfig& config) {
   ExpectedPolicy p;
   p.client_auth = config.client_auth;
-  p.min_version = config.min_version == 0 ? kTls13 : config.min_version;
-  p.max_version = config.max_version == 0 ? kTls13 : config.max_version;
+  // The same meaning of 0 as serve's and the prober's contexts (config.hpp).
+  p.min_version = effective_min_version(config.min_version);
+  p.max_version = effective_max_version(config.max_version);
   p.cipher_suites = config.cipher_suites;
   p.source = "environment";
   return p;
