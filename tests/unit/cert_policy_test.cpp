@@ -2,12 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "fixed_time.hpp"
+
 using namespace promtls::core;
 
 namespace {
 
-constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
-constexpr std::int64_t kDay = 86400;
+using promtls::test::kDay;
+using promtls::test::kNow;
 
 CertInfo cert(std::int64_t not_before, std::int64_t not_after) {
   CertInfo c;

@@ -4,6 +4,8 @@
 #include <map>
 
 #include "fake_files.hpp"
+#include "findings.hpp"
+#include "fixed_time.hpp"
 #include "promtls/core/config.hpp"
 
 using namespace promtls::core;
@@ -11,7 +13,9 @@ using promtls::test::FakeFiles;
 
 namespace {
 
-constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
+using promtls::test::has_finding;
+using promtls::test::kNow;
+using promtls::test::require_finding;
 
 CertInfo ca_cert() {
   CertInfo c;
@@ -45,21 +49,6 @@ Evaluation eval(const std::map<std::string, std::string>& vars, FileInspector* f
   return evaluate(env, Profile::knative, options, files);
 }
 
-bool has(const Evaluation& e, const std::string& code) {
-  for (const auto& f : e.findings) {
-    if (f.code == code) return true;
-  }
-  return false;
-}
-
-const Finding& get(const Evaluation& e, const std::string& code) {
-  for (const auto& f : e.findings) {
-    if (f.code == code) return f;
-  }
-  FAIL("no finding " << code);
-  throw;
-}
-
 const std::string P = "METRICS_PROMETHEUS_";
 const std::map<std::string, std::string> kTls = {{P + "TLS_CERT", "/etc/tls/tls.crt"},
                                                  {P + "TLS_KEY", "/etc/tls/tls.key"}};
@@ -79,7 +68,7 @@ TEST_CASE("no variables: plain HTTP on all interfaces, port 9090") {
   CHECK_FALSE(e.config.tls);
   CHECK(e.config.port == 9090);
   CHECK(e.config.listen_address == ":9090");
-  CHECK(has(e, "tls-disabled"));
+  CHECK(has_finding(e, "tls-disabled"));
 }
 
 TEST_CASE("§7a TestNewServerEnvOverride: host and port from the environment") {
@@ -109,7 +98,7 @@ TEST_CASE("port syntax follows strconv.ParseUint (R-P1, R-P2, R-P3)") {
   for (const std::string bad : {"+1028", "-1", " 9090", "9090 ", "0x400", "1_024", "abc"}) {
     INFO(bad);
     const auto e = eval({{P + "PORT", bad}});
-    CHECK(get(e, "port-invalid").message.find("invalid syntax") != std::string::npos);
+    CHECK(require_finding(e, "port-invalid").message.find("invalid syntax") != std::string::npos);
   }
   CHECK(eval({{P + "PORT", "09090"}}).config.port == 9090);
   CHECK(eval({{P + "PORT", "09090"}}).upstream.accepts);
@@ -136,7 +125,7 @@ TEST_CASE("the port message quotes control characters the way Go's %q does") {
 TEST_CASE("port errors win over TLS errors (R-P4)") {
   const auto e = eval({{P + "PORT", "80"}, {P + "TLS_CERT", "/x"}});
   CHECK(e.upstream.error == "prometheus port 80, should be between 1024 and 65535");
-  CHECK(has(e, "tls-cert-key-unpaired"));  // still reported as its own finding
+  CHECK(has_finding(e, "tls-cert-key-unpaired"));  // still reported as its own finding
 }
 
 TEST_CASE("§7a RequiresBothCertAndKey: only a certificate or only a key is an error") {
@@ -162,7 +151,7 @@ TEST_CASE("white-space paths count as set and are kept (R-G2)") {
   CHECK(e.upstream.accepts);
   CHECK(e.config.tls);
   CHECK(e.config.tls_config.cert_file == " ");
-  CHECK(has(e, "value-whitespace"));
+  CHECK(has_finding(e, "value-whitespace"));
 }
 
 TEST_CASE("§7a WithTLSConfigFromEnv: minimum version 1.2") {
@@ -180,7 +169,7 @@ TEST_CASE("§7a TLSConfigWithCertFilesFromEnv: TLS 1.3 names accepted, ignored b
   CHECK(e.config.tls_config.min_version == 0x0304);
   CHECK(e.config.tls_config.max_version == 0x0304);
   CHECK(*e.config.tls_config.cipher_suites == std::vector<std::uint16_t>{0x1302, 0x1303});
-  CHECK(has(e, "cipher-suites-ignored"));
+  CHECK(has_finding(e, "cipher-suites-ignored"));
 }
 
 TEST_CASE("§7a MTLS: require without a CA") {
@@ -279,7 +268,7 @@ TEST_CASE("an unreadable CA file gives knative's read error (R-M7)") {
   CHECK(e.upstream.error ==
         "reading METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE: open /nonexistent/ca.pem: no such file or "
         "directory");
-  CHECK(get(e, "client-ca-unreadable").variables.front() == P + "TLS_CLIENT_CA_FILE");
+  CHECK(require_finding(e, "client-ca-unreadable").variables.front() == P + "TLS_CLIENT_CA_FILE");
 }
 
 TEST_CASE("a CA file where no certificate parses is rejected, one good block is enough (R-M7)") {
@@ -299,7 +288,7 @@ TEST_CASE("a CA file where no certificate parses is rejected, one good block is 
         "no valid CA certificates found in METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE");
   const auto e = eval(with(base, {{P + "TLS_CLIENT_CA_FILE", "/mixed.pem"}}), &files);
   CHECK(e.upstream.accepts);
-  CHECK(has(e, "client-ca-bad-blocks"));
+  CHECK(has_finding(e, "client-ca-bad-blocks"));
 }
 
 TEST_CASE("offline: the CA file is not read and the verdict says so") {
@@ -326,10 +315,11 @@ TEST_CASE("§7b parseVersion: exact 1.2 and 1.3 only") {
 }
 
 TEST_CASE("version hints name the fix") {
-  CHECK(get(eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.2 "}})), "tls-version-invalid")
+  CHECK(require_finding(eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.2 "}})), "tls-version-invalid")
             .hint.find("white space") != std::string::npos);
-  CHECK(get(eval(with(kTls, {{P + "TLS_MIN_VERSION", "TLS1.2"}})), "tls-version-invalid").hint ==
-        "write 1.2");
+  CHECK(
+      require_finding(eval(with(kTls, {{P + "TLS_MIN_VERSION", "TLS1.2"}})), "tls-version-invalid")
+          .hint == "write 1.2");
 }
 
 TEST_CASE("§7b parseCipherSuites: order, duplicates, trimming, empty parts") {
@@ -363,13 +353,13 @@ TEST_CASE("§7b unknown cipher suites: the first one is knative's error, each is
   CHECK(insecure.upstream.error ==
         "invalid METRICS_PROMETHEUS_TLS_CIPHER_SUITES: unknown cipher suite "
         "\"TLS_RSA_WITH_AES_128_CBC_SHA\"");
-  CHECK(get(insecure, "cipher-suite-unknown").hint.find("InsecureCipherSuites") !=
+  CHECK(require_finding(insecure, "cipher-suite-unknown").hint.find("InsecureCipherSuites") !=
         std::string::npos);
   // G1: the legacy alias without _SHA256 is not a Name.
   const auto alias =
       eval(with(kTls, {{P + "TLS_CIPHER_SUITES", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305"}}));
   CHECK_FALSE(alias.upstream.accepts);
-  CHECK(get(alias, "cipher-suite-unknown").hint ==
+  CHECK(require_finding(alias, "cipher-suite-unknown").hint ==
         "did you mean TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256?");
   // Case matters.
   CHECK_FALSE(
@@ -399,8 +389,9 @@ TEST_CASE("§7b parseCurvePreferences: knative's static map") {
     CHECK(e.upstream.error ==
           "invalid METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES: unknown curve \"" + bad + "\"");
   }
-  CHECK(get(eval(with(kTls, {{P + "TLS_CURVE_PREFERENCES", "x25519"}})), "curve-unknown")
-            .hint.find("X25519?") != std::string::npos);
+  CHECK(
+      require_finding(eval(with(kTls, {{P + "TLS_CURVE_PREFERENCES", "x25519"}})), "curve-unknown")
+          .hint.find("X25519?") != std::string::npos);
 }
 
 TEST_CASE("§7b DefaultConfigFromEnv: all four applied together") {
@@ -453,15 +444,15 @@ TEST_CASE("with TLS off the tuning variables are ignored, even invalid ones (R-G
   std::size_t ignored = 0;
   for (const auto& f : e.findings) ignored += f.code == "tuning-ignored-without-tls";
   CHECK(ignored == 2);
-  CHECK(get(e, "tuning-ignored-without-tls").severity == Severity::warning);
+  CHECK(require_finding(e, "tuning-ignored-without-tls").severity == Severity::warning);
 }
 
 TEST_CASE("minimum above maximum: knative accepts, every handshake fails (R-V2)") {
   const auto e = eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.3"}, {P + "TLS_MAX_VERSION", "1.2"}}));
   CHECK(e.upstream.accepts);
-  CHECK(get(e, "tls-min-above-max").severity == Severity::error);
+  CHECK(require_finding(e, "tls-min-above-max").severity == Severity::error);
   // The default minimum is 1.3, so a lone maximum of 1.2 is the same mistake.
-  CHECK(has(eval(with(kTls, {{P + "TLS_MAX_VERSION", "1.2"}})), "tls-min-above-max"));
+  CHECK(has_finding(eval(with(kTls, {{P + "TLS_MAX_VERSION", "1.2"}})), "tls-min-above-max"));
 }
 
 TEST_CASE("a TLS 1.2 cipher list without an HTTP/2 AES-128-GCM suite never serves (G4)") {
@@ -469,14 +460,15 @@ TEST_CASE("a TLS 1.2 cipher list without an HTTP/2 AES-128-GCM suite never serve
       eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.2"},
                        {P + "TLS_CIPHER_SUITES", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}}));
   CHECK(e.upstream.accepts);
-  CHECK(get(e, "http2-cipher-missing").severity == Severity::error);
+  CHECK(require_finding(e, "http2-cipher-missing").severity == Severity::error);
   // Only separators: an empty non-nil list (R-V4) has the same effect.
-  CHECK(has(eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.2"}, {P + "TLS_CIPHER_SUITES", ","}})),
-            "http2-cipher-missing"));
-  CHECK_FALSE(
-      has(eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.2"},
-                           {P + "TLS_CIPHER_SUITES", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}})),
-          "http2-cipher-missing"));
+  CHECK(has_finding(
+      eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.2"}, {P + "TLS_CIPHER_SUITES", ","}})),
+      "http2-cipher-missing"));
+  CHECK_FALSE(has_finding(
+      eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.2"},
+                       {P + "TLS_CIPHER_SUITES", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}})),
+      "http2-cipher-missing"));
 }
 
 TEST_CASE("CBC suites are weak, TLS 1.3 names in a TLS 1.2 list have no effect") {
@@ -484,28 +476,28 @@ TEST_CASE("CBC suites are weak, TLS 1.3 names in a TLS 1.2 list have no effect")
                                   {P + "TLS_CIPHER_SUITES",
                                    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,"
                                    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,TLS_AES_128_GCM_SHA256"}}));
-  CHECK(get(e, "cipher-suite-weak").message.find("CBC") != std::string::npos);
-  CHECK(has(e, "cipher-suite-tls13-listed"));
+  CHECK(require_finding(e, "cipher-suite-weak").message.find("CBC") != std::string::npos);
+  CHECK(has_finding(e, "cipher-suite-tls13-listed"));
 }
 
 TEST_CASE("X25519MLKEM768 with an OpenSSL that lacks it is a warning naming the version") {
   const auto e = eval(with(kTls, {{P + "TLS_CURVE_PREFERENCES", "X25519MLKEM768,X25519"}}));
   CHECK(e.upstream.accepts);
-  CHECK(get(e, "curve-unsupported-by-tls-library").message.find("OpenSSL 3.0.19") !=
+  CHECK(require_finding(e, "curve-unsupported-by-tls-library").message.find("OpenSSL 3.0.19") !=
         std::string::npos);
-  CHECK(has(e, "curve-order-ignored"));
+  CHECK(has_finding(e, "curve-order-ignored"));
 }
 
 TEST_CASE("a bracketed or colon-ful host fails at listen time (R-P5)") {
   const auto e = eval({{P + "HOST", "[::1]"}});
   CHECK(e.upstream.accepts);
   CHECK(e.config.listen_address == "[[::1]]:9090");
-  CHECK(get(e, "host-listen-failure").severity == Severity::error);
-  CHECK(has(eval({{P + "HOST", "0.0.0.0:9090"}}), "host-listen-failure"));
+  CHECK(require_finding(e, "host-listen-failure").severity == Severity::error);
+  CHECK(has_finding(eval({{P + "HOST", "0.0.0.0:9090"}}), "host-listen-failure"));
   const auto v6 = eval({{P + "HOST", "::1"}});
   CHECK(v6.config.listen_address == "[::1]:9090");
-  CHECK_FALSE(has(v6, "host-listen-failure"));
-  CHECK_FALSE(has(eval({{P + "HOST", "fe80::1%eth0"}}), "host-listen-failure"));
+  CHECK_FALSE(has_finding(v6, "host-listen-failure"));
+  CHECK_FALSE(has_finding(eval({{P + "HOST", "fe80::1%eth0"}}), "host-listen-failure"));
 }
 
 TEST_CASE("an unknown METRICS_PROMETHEUS_ name gets a did-you-mean") {
@@ -522,7 +514,7 @@ TEST_CASE("an unknown METRICS_PROMETHEUS_ name gets a did-you-mean") {
   CHECK(std::find(hints.begin(), hints.end(),
                   P + "TLS_KEY_FILE did you mean METRICS_PROMETHEUS_TLS_KEY?") != hints.end());
   // Variables outside the family are not ours to judge.
-  CHECK_FALSE(has(eval({{"METRICS_DOMAIN", "x"}}), "unknown-variable"));
+  CHECK_FALSE(has_finding(eval({{"METRICS_DOMAIN", "x"}}), "unknown-variable"));
 }
 
 TEST_CASE("findings cite where the value came from") {
@@ -577,7 +569,7 @@ TEST_CASE("each knative rule has its own stable code, severity and variables") {
   for (const Row& row : rows) {
     INFO(row.code);
     const auto e = eval(row.vars, &files);
-    const Finding& f = get(e, row.code);
+    const Finding& f = require_finding(e, row.code);
     CHECK(f.severity == Severity::error);
     CHECK(f.variables == row.variables);
     CHECK_FALSE(f.hint.empty());
@@ -600,8 +592,9 @@ TEST_CASE("client CA certificates are judged for validity too") {
     return eval(with(kTls, {{P + "TLS_CLIENT_AUTH", "require"}, {P + "TLS_CLIENT_CA_FILE", path}}),
                 &files);
   };
-  CHECK(get(judged("/old.pem"), "client-ca-expired").message ==
+  CHECK(require_finding(judged("/old.pem"), "client-ca-expired").message ==
         "client CA \"ca\" expired on 2026-12-31T23:59:59Z (1 second ago)");
-  CHECK(get(judged("/new.pem"), "client-ca-not-yet-valid").severity == Severity::error);
-  CHECK(get(judged("/soon.pem"), "client-ca-expires-soon").severity == Severity::warning);
+  CHECK(require_finding(judged("/new.pem"), "client-ca-not-yet-valid").severity == Severity::error);
+  CHECK(require_finding(judged("/soon.pem"), "client-ca-expires-soon").severity ==
+        Severity::warning);
 }

@@ -4,11 +4,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "findings.hpp"
+#include "fixed_time.hpp"
+
 using namespace promtls::core;
 
 namespace {
 
-constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
+using promtls::test::find_finding;
+using promtls::test::kNow;
 
 ManifestSet parse(const std::string& text, const std::string& name = "deploy.yaml") {
   const std::vector<ManifestInput> inputs{{name, text}};
@@ -19,13 +23,6 @@ Evaluation eval(const ManifestTarget& t, std::optional<Profile> p = Profile::kna
   EvaluateOptions options;
   options.now_unix = kNow;
   return evaluate_manifest_target(t, p, options);
-}
-
-const Finding* find(const std::vector<Finding>& findings, const std::string& code) {
-  for (const auto& f : findings) {
-    if (f.code == code) return &f;
-  }
-  return nullptr;
 }
 
 // A workload of `kind` whose pod template holds one init container and one container.
@@ -80,7 +77,7 @@ TEST_CASE("manifest: every workload kind yields its init container and container
 TEST_CASE("manifest: findings cite file:line and the workload and container") {
   const auto set = parse(workload("StatefulSet"));
   const auto e = eval(set.targets[1]);
-  const Finding* f = find(e.findings, "port-out-of-range");
+  const Finding* f = find_finding(e.findings, "port-out-of-range");
   REQUIRE(f != nullptr);
   REQUIRE(f->origin);
   CHECK(f->origin->kind == Origin::Kind::manifest);
@@ -115,7 +112,7 @@ TEST_CASE("manifest: JSON manifests are read with line numbers") {
   const auto e = eval(set.targets[0]);
   CHECK(e.upstream.error ==
         "both METRICS_PROMETHEUS_TLS_CERT and METRICS_PROMETHEUS_TLS_KEY must be set or neither");
-  CHECK(find(e.findings, "tls-cert-key-unpaired")->origin->to_string() ==
+  CHECK(find_finding(e.findings, "tls-cert-key-unpaired")->origin->to_string() ==
         "pod.json:8 (Pod p, container c)");
 }
 
@@ -174,7 +171,7 @@ TEST_CASE("manifest: valueFrom is set but unknown, so pairing rules still hold")
   CHECK(key->severity == Severity::info);
   CHECK(key->message.find("secretKeyRef metrics-tls/tls.key") != std::string::npos);
   CHECK(key->origin->line == 11);
-  CHECK(find(e.findings, "path-outside-volume-mounts") == nullptr);
+  CHECK(find_finding(e.findings, "path-outside-volume-mounts") == nullptr);
 }
 
 TEST_CASE("manifest: envFrom resolves a ConfigMap of the input, and env overrides it") {
@@ -253,7 +250,7 @@ TEST_CASE("manifest: a credential path outside every volumeMount is a warning") 
   }
   CHECK(vars == std::vector<std::string>{"METRICS_PROMETHEUS_TLS_KEY"});
   // File and clock checks are off: nothing is read.
-  CHECK(find(e.findings, "cert-file-unreadable") == nullptr);
+  CHECK(find_finding(e.findings, "cert-file-unreadable") == nullptr);
 }
 
 TEST_CASE("manifest: the Tigera operator's default paths must be mounted") {
@@ -266,7 +263,7 @@ TEST_CASE("manifest: the Tigera operator's default paths must be mounted") {
   const auto set = parse(text);
   const auto e = eval(set.targets[0], std::nullopt);
   CHECK(e.config.profile == Profile::tigera);
-  const Finding* picked = find(e.findings, "profile-auto");
+  const Finding* picked = find_finding(e.findings, "profile-auto");
   REQUIRE(picked != nullptr);
   CHECK(picked->message.find("picked tigera") != std::string::npos);
   std::vector<std::string> vars;
@@ -284,5 +281,5 @@ TEST_CASE("manifest: ConfigMaps in other namespaces are not used") {
       "    envFrom:\n    - configMapRef: {name: m}\n";
   const auto set = parse(text);
   CHECK(!set.targets[0].env.is_set("METRICS_PROMETHEUS_PORT"));
-  CHECK(find(set.targets[0].findings, "envfrom-unresolved") != nullptr);
+  CHECK(find_finding(set.targets[0].findings, "envfrom-unresolved") != nullptr);
 }

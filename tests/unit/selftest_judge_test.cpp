@@ -2,13 +2,15 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fixed_time.hpp"
 #include "promtls/core/selftest.hpp"
 #include "promtls/core/tls_catalog.hpp"
 
 using namespace promtls::core;
 
 namespace {
-constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
+
+using promtls::test::kNow;
 
 Exchange good_exchange() {
   Exchange ex;

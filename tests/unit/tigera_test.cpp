@@ -4,6 +4,8 @@
 #include <map>
 
 #include "fake_files.hpp"
+#include "findings.hpp"
+#include "fixed_time.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/profile.hpp"
 
@@ -12,7 +14,9 @@ using promtls::test::FakeFiles;
 
 namespace {
 
-constexpr std::int64_t kNow = 1798761600;  // 2027-01-01T00:00:00Z
+using promtls::test::find_finding;
+using promtls::test::has_finding;
+using promtls::test::kNow;
 
 CertInfo cert(const std::string& cn, bool ca, std::vector<std::string> dns = {}) {
   CertInfo c;
@@ -74,15 +78,6 @@ Evaluation eval(const std::map<std::string, std::string>& vars, FileInspector* f
   return evaluate(env, Profile::tigera, options, files);
 }
 
-const Finding* find(const Evaluation& e, const std::string& code) {
-  for (const auto& f : e.findings) {
-    if (f.code == code) return &f;
-  }
-  return nullptr;
-}
-
-bool has(const Evaluation& e, const std::string& code) { return find(e, code) != nullptr; }
-
 const std::map<std::string, std::string> kServing{{"METRICS_ENABLED", "true"},
                                                   {"METRICS_SCHEME", "https"}};
 
@@ -115,7 +110,7 @@ TEST_CASE("tigera: with no variables metrics are off and the operator starts") {
   CHECK(e.upstream.accepts);
   CHECK(!e.config.enabled);
   CHECK(e.config.listen_address == "0");
-  CHECK(has(e, "metrics-disabled"));
+  CHECK(has_finding(e, "metrics-disabled"));
 }
 
 TEST_CASE("tigera: METRICS_ENABLED is compared with EqualFold and not trimmed") {
@@ -125,9 +120,9 @@ TEST_CASE("tigera: METRICS_ENABLED is compared with EqualFold and not trimmed") 
     INFO(v);
     const auto e = eval({{"METRICS_ENABLED", v}});
     CHECK(!e.config.enabled);
-    CHECK(has(e, "metrics-enabled-not-true"));
+    CHECK(has_finding(e, "metrics-enabled-not-true"));
   }
-  CHECK(!has(eval({{"METRICS_ENABLED", "false"}}), "metrics-enabled-not-true"));
+  CHECK(!has_finding(eval({{"METRICS_ENABLED", "false"}}), "metrics-enabled-not-true"));
 }
 
 TEST_CASE("tigera: defaults are 0.0.0.0 and 9484, empty values mean the default") {
@@ -143,15 +138,15 @@ TEST_CASE("tigera: METRICS_SCHEME https in any case turns TLS on, anything else 
   CHECK(eval(serving({{"METRICS_SCHEME", "HTTPS"}})).config.tls);
   const auto e = eval(serving({{"METRICS_SCHEME", "https "}}));
   CHECK(!e.config.tls);
-  CHECK(has(e, "scheme-not-https"));
-  CHECK(!has(eval(serving({{"METRICS_SCHEME", "http"}})), "scheme-not-https"));
+  CHECK(has_finding(e, "scheme-not-https"));
+  CHECK(!has_finding(eval(serving({{"METRICS_SCHEME", "http"}})), "scheme-not-https"));
 }
 
 TEST_CASE("tigera: plain HTTP with metrics on is flagged because the ServiceMonitor uses https") {
   const auto e = eval({{"METRICS_ENABLED", "true"}});
   CHECK(e.upstream.accepts);
-  REQUIRE(has(e, "servicemonitor-scheme-mismatch"));
-  CHECK(find(e, "servicemonitor-scheme-mismatch")->severity == Severity::warning);
+  REQUIRE(has_finding(e, "servicemonitor-scheme-mismatch"));
+  CHECK(find_finding(e, "servicemonitor-scheme-mismatch")->severity == Severity::warning);
 }
 
 TEST_CASE("tigera: the four client auth modes, case-insensitive, default RequireAndVerify") {
@@ -164,8 +159,8 @@ TEST_CASE("tigera: the four client auth modes, case-insensitive, default Require
             .config.tls_config.client_auth == ClientAuth::optional);
   CHECK(eval(serving({{"METRICS_CLIENT_AUTH", "NoClientCert"}})).config.tls_config.client_auth ==
         ClientAuth::none);
-  CHECK(has(eval(serving({{"METRICS_CLIENT_AUTH", "RequireAnyClientCert"}})),
-            "client-auth-unverified"));
+  CHECK(has_finding(eval(serving({{"METRICS_CLIENT_AUTH", "RequireAnyClientCert"}})),
+                    "client-auth-unverified"));
 }
 
 TEST_CASE("tigera: an unknown client auth value is fatal with the operator's exact error") {
@@ -174,7 +169,7 @@ TEST_CASE("tigera: an unknown client auth value is fatal with the operator's exa
   CHECK(e.upstream.error ==
         "unsupported client auth type: require (supported: RequireAndVerifyClientCert, "
         "RequireAnyClientCert, VerifyClientCertIfGiven, NoClientCert)");
-  CHECK(find(e, "client-auth-invalid")->hint.find("RequireAndVerifyClientCert") !=
+  CHECK(find_finding(e, "client-auth-invalid")->hint.find("RequireAndVerifyClientCert") !=
         std::string::npos);
 }
 
@@ -183,7 +178,7 @@ TEST_CASE("tigera: client auth is lower-cased but not trimmed") {
   CHECK(e.upstream.error ==
         "unsupported client auth type:  NoClientCert (supported: RequireAndVerifyClientCert, "
         "RequireAnyClientCert, VerifyClientCertIfGiven, NoClientCert)");
-  CHECK(find(e, "client-auth-invalid")->hint.find("does not trim") != std::string::npos);
+  CHECK(find_finding(e, "client-auth-invalid")->hint.find("does not trim") != std::string::npos);
 }
 
 TEST_CASE("tigera: TLS_MIN_VERSION is exactly 1.2 or 1.3, default 1.2") {
@@ -200,7 +195,7 @@ TEST_CASE("tigera: TLS_MIN_VERSION is exactly 1.2 or 1.3, default 1.2") {
 TEST_CASE("tigera: METRICS_CLIENT_AUTH is parsed before TLS_MIN_VERSION") {
   const auto e = eval(serving({{"METRICS_CLIENT_AUTH", "x"}, {"TLS_MIN_VERSION", "1.1"}}));
   CHECK(e.upstream.error.rfind("unsupported client auth type: x ", 0) == 0);
-  CHECK(has(e, "tls-version-invalid"));
+  CHECK(has_finding(e, "tls-version-invalid"));
 }
 
 TEST_CASE("tigera: TLS variables are parsed and fatal even with metrics disabled") {
@@ -208,17 +203,17 @@ TEST_CASE("tigera: TLS variables are parsed and fatal even with metrics disabled
   CHECK(!e.config.enabled);
   CHECK(!e.upstream.accepts);
   CHECK(e.upstream.error == "unsupported TLS version: 1.1 (supported versions: 1.2, 1.3)");
-  REQUIRE(has(e, "tls-parsed-while-metrics-disabled"));
-  CHECK(find(e, "tls-parsed-while-metrics-disabled")->severity == Severity::warning);
-  CHECK(find(eval({{"METRICS_SCHEME", "https"}}), "tls-parsed-while-metrics-disabled")->severity ==
-        Severity::info);
+  REQUIRE(has_finding(e, "tls-parsed-while-metrics-disabled"));
+  CHECK(find_finding(e, "tls-parsed-while-metrics-disabled")->severity == Severity::warning);
+  CHECK(find_finding(eval({{"METRICS_SCHEME", "https"}}), "tls-parsed-while-metrics-disabled")
+            ->severity == Severity::info);
 }
 
 TEST_CASE("tigera: TLS variables are ignored when the scheme is not https") {
   const auto e = eval(
       {{"METRICS_ENABLED", "true"}, {"TLS_MIN_VERSION", "1.1"}, {"METRICS_CLIENT_AUTH", "bogus"}});
   CHECK(e.upstream.accepts);
-  CHECK(has(e, "tls-settings-ignored-without-https"));
+  CHECK(has_finding(e, "tls-settings-ignored-without-https"));
 }
 
 TEST_CASE("tigera: a bad port kills the manager with Go's listen error") {
@@ -228,34 +223,34 @@ TEST_CASE("tigera: a bad port kills the manager with Go's listen error") {
   CHECK(e.upstream.error == "listen tcp: address 99999: invalid port");
   e = eval({{"METRICS_ENABLED", "true"}, {"METRICS_PORT", "-1"}});
   CHECK(e.upstream.error == "listen tcp: address -1: invalid port");
-  REQUIRE(has(e, "port-invalid"));
+  REQUIRE(has_finding(e, "port-invalid"));
 }
 
 TEST_CASE("tigera: a bad port with metrics off does not stop the operator but is reported") {
   const auto e = eval({{"METRICS_PORT", "abc"}});
   CHECK(e.upstream.accepts);
-  REQUIRE(has(e, "port-invalid"));
-  CHECK(find(e, "port-invalid")->severity == Severity::warning);
-  CHECK(has(e, "metrics-address-ignored"));
+  REQUIRE(has_finding(e, "port-invalid"));
+  CHECK(find_finding(e, "port-invalid")->severity == Severity::warning);
+  CHECK(has_finding(e, "metrics-address-ignored"));
 }
 
 TEST_CASE("tigera: a service name port resolves, and any port but 9484 misses the Service") {
   auto e = eval({{"METRICS_ENABLED", "true"}, {"METRICS_PORT", "https"}});
   CHECK(e.upstream.accepts);
   CHECK(e.config.port == 443);
-  CHECK(has(e, "port-service-name"));
-  CHECK(has(e, "port-service-mismatch"));
+  CHECK(has_finding(e, "port-service-name"));
+  CHECK(has_finding(e, "port-service-mismatch"));
   e = eval({{"METRICS_ENABLED", "true"}, {"METRICS_PORT", "8484"}});
   CHECK(e.upstream.accepts);
-  CHECK(has(e, "port-service-mismatch"));
-  CHECK(
-      !has(eval({{"METRICS_ENABLED", "true"}, {"METRICS_PORT", "9484"}}), "port-service-mismatch"));
+  CHECK(has_finding(e, "port-service-mismatch"));
+  CHECK(!has_finding(eval({{"METRICS_ENABLED", "true"}, {"METRICS_PORT", "9484"}}),
+                     "port-service-mismatch"));
 }
 
 TEST_CASE("tigera: host and port are concatenated, so an unbracketed IPv6 literal fails") {
   auto e = eval({{"METRICS_ENABLED", "true"}, {"METRICS_HOST", "::1"}});
   CHECK(e.upstream.error == "listen tcp: address ::1:9484: too many colons in address");
-  CHECK(has(e, "host-listen-failure"));
+  CHECK(has_finding(e, "host-listen-failure"));
   e = eval({{"METRICS_ENABLED", "true"}, {"METRICS_HOST", "[::1]"}});
   CHECK(e.upstream.accepts);
   CHECK(e.config.listen_address == "[::1]:9484");
@@ -266,9 +261,9 @@ TEST_CASE("tigera: the CA is loaded even with NoClientCert, and a missing CA fai
   files.files.erase("/etc/tigera-ca-private/tls.crt");
   const auto e = eval(serving({{"METRICS_CLIENT_AUTH", "NoClientCert"}}), &files);
   CHECK(e.upstream.accepts);  // read per connection, never at startup
-  CHECK(has(e, "client-ca-loaded-without-client-auth"));
-  REQUIRE(has(e, "client-ca-unreadable"));
-  CHECK(find(e, "client-ca-unreadable")->message ==
+  CHECK(has_finding(e, "client-ca-loaded-without-client-auth"));
+  REQUIRE(has_finding(e, "client-ca-unreadable"));
+  CHECK(find_finding(e, "client-ca-unreadable")->message ==
         "every handshake fails: failed to read metrics client CA from "
         "/etc/tigera-ca-private/tls.crt: open /etc/tigera-ca-private/tls.crt: no such file or "
         "directory");
@@ -278,8 +273,8 @@ TEST_CASE("tigera: a CA file without certificates has the operator's handshake m
   FakeFiles files = good_files();
   files.files["/ca.pem"] = pem_file("/ca.pem", {});
   const auto e = eval(serving({{"METRICS_TLS_CA_FILE", "/ca.pem"}}), &files);
-  REQUIRE(has(e, "client-ca-no-certificates"));
-  CHECK(find(e, "client-ca-no-certificates")->message ==
+  REQUIRE(has_finding(e, "client-ca-no-certificates"));
+  CHECK(find_finding(e, "client-ca-no-certificates")->message ==
         "every handshake fails: metrics client CA file /ca.pem contained no valid PEM "
         "certificates");
 }
@@ -296,7 +291,7 @@ TEST_CASE("tigera: good default files give no error and the effective configurat
   CHECK(e.config.tls_config.key_file == "/etc/tigera-operator-tls/tls.key");
   CHECK(e.config.tls_config.client_ca_file == "/etc/tigera-ca-private/tls.crt");
   CHECK(e.config.tls_config.max_version == 0);
-  CHECK(!has(e, "cert-missing-service-name"));
+  CHECK(!has_finding(e, "cert-missing-service-name"));
 }
 
 TEST_CASE("tigera: the knative deep file checks apply to the operator's files") {
@@ -304,16 +299,16 @@ TEST_CASE("tigera: the knative deep file checks apply to the operator's files") 
   files.files["/etc/tigera-operator-tls/tls.key"] =
       key_file("/etc/tigera-operator-tls/tls.key", "some-other-key");
   auto e = eval(kServing, &files);
-  CHECK(has(e, "cert-key-mismatch"));
+  CHECK(has_finding(e, "cert-key-mismatch"));
   files = good_files();
   files.files["/etc/tigera-operator-tls/tls.crt"].certificates[0].not_after_unix = kNow - 10;
   e = eval(kServing, &files);
-  CHECK(has(e, "cert-expired"));
+  CHECK(has_finding(e, "cert-expired"));
   files = good_files();
   files.files.erase("/etc/tigera-operator-tls/tls.crt");
   e = eval(kServing, &files);
-  REQUIRE(has(e, "cert-file-unreadable"));
-  CHECK(find(e, "cert-file-unreadable")->hint ==
+  REQUIRE(has_finding(e, "cert-file-unreadable"));
+  CHECK(find_finding(e, "cert-file-unreadable")->hint ==
         "every handshake fails with \"failed to load metrics TLS keypair: open "
         "/etc/tigera-operator-tls/tls.crt: no such file or directory\"; mount the Secret "
         "tigera-operator-tls or fix the path");
@@ -330,20 +325,20 @@ TEST_CASE("tigera: files are read only by a serving TLS endpoint") {
 TEST_CASE("tigera: a certificate without the ServiceMonitor's server name is a warning") {
   FakeFiles files = good_files();
   files.files["/etc/tigera-operator-tls/tls.crt"].certificates[0].dns_names = {"other"};
-  CHECK(has(eval(kServing, &files), "cert-missing-service-name"));
+  CHECK(has_finding(eval(kServing, &files), "cert-missing-service-name"));
 }
 
 TEST_CASE("tigera: OPERATOR_NAME changes the certificate names but not the Service") {
   const auto e = eval(serving({{"OPERATOR_NAME", "my-operator"}}));
-  REQUIRE(has(e, "operator-name-san-mismatch"));
-  CHECK(find(e, "operator-name-san-mismatch")->message.find("my-operator-metrics") !=
+  REQUIRE(has_finding(e, "operator-name-san-mismatch"));
+  CHECK(find_finding(e, "operator-name-san-mismatch")->message.find("my-operator-metrics") !=
         std::string::npos);
 }
 
 TEST_CASE("tigera: misspelt METRICS_ names get a did-you-mean hint") {
   const auto e = eval({{"METRICS_TLS_CERT", "/x"}});
-  REQUIRE(has(e, "unknown-variable"));
-  CHECK(find(e, "unknown-variable")->hint == "did you mean METRICS_TLS_CERT_FILE?");
+  REQUIRE(has_finding(e, "unknown-variable"));
+  CHECK(find_finding(e, "unknown-variable")->hint == "did you mean METRICS_TLS_CERT_FILE?");
 }
 
 TEST_CASE("auto profile: picks by the family present and says why") {
@@ -366,8 +361,8 @@ TEST_CASE("auto profile: picks by the family present and says why") {
 
 TEST_CASE("tigera: paths and hosts are taken literally, white space included") {
   const auto e = eval(serving({{"METRICS_TLS_CERT_FILE", "/tls/tls.crt "}}));
-  REQUIRE(has(e, "value-whitespace"));
-  CHECK(find(e, "value-whitespace")->message ==
+  REQUIRE(has_finding(e, "value-whitespace"));
+  CHECK(find_finding(e, "value-whitespace")->message ==
         "METRICS_TLS_CERT_FILE value \"/tls/tls.crt \" has leading or trailing white space, which "
         "the operator keeps");
   CHECK(e.config.tls_config.cert_file == "/tls/tls.crt ");
@@ -375,7 +370,7 @@ TEST_CASE("tigera: paths and hosts are taken literally, white space included") {
 
 TEST_CASE("tigera: a prefix of a client auth mode gets a did-you-mean hint") {
   const auto e = eval(serving({{"METRICS_CLIENT_AUTH", "RequireAndVerify"}}));
-  CHECK(find(e, "client-auth-invalid")->hint ==
+  CHECK(find_finding(e, "client-auth-invalid")->hint ==
         "did you mean RequireAndVerifyClientCert? (the operator logs \"invalid "
         "METRICS_CLIENT_AUTH\" and exits 1)");
 }

@@ -4,12 +4,15 @@
 #include <map>
 #include <string>
 
+#include "findings.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/tls_catalog.hpp"
 
 using namespace promtls::core;
 
 namespace {
+
+using promtls::test::find_finding;
 
 Evaluation eval(Profile profile, const std::map<std::string, std::string>& vars) {
   EnvSnapshot env;
@@ -27,16 +30,9 @@ Evaluation tigera(const std::map<std::string, std::string>& vars) {
   return eval(Profile::tigera, vars);
 }
 
-const Finding* find(const Evaluation& e, const std::string& code) {
-  for (const auto& f : e.findings) {
-    if (f.code == code) return &f;
-  }
-  return nullptr;
-}
-
 // A copy, so that a finding of a temporary evaluation can be kept.
 Finding get(const Evaluation& e, const std::string& code) {
-  const Finding* f = find(e, code);
+  const Finding* f = find_finding(e, code);
   if (f == nullptr) FAIL("no finding " << code);
   return *f;
 }
@@ -171,13 +167,15 @@ TEST_CASE("knative: HTTP/2's required suites are the catalog's two AES-128-GCM s
     return knative(tls_on({{"METRICS_PROMETHEUS_TLS_MIN_VERSION", "1.2"},
                            {"METRICS_PROMETHEUS_TLS_CIPHER_SUITES", suites}}));
   };
-  CHECK(find(with("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
-             "http2-cipher-missing") != nullptr);
-  CHECK(find(with("TLS_AES_128_GCM_SHA256"), "http2-cipher-missing") != nullptr);
-  CHECK(find(with("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), "http2-cipher-missing") == nullptr);
-  CHECK(
-      find(with("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
-           "http2-cipher-missing") == nullptr);
+  CHECK(find_finding(
+            with("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+            "http2-cipher-missing") != nullptr);
+  CHECK(find_finding(with("TLS_AES_128_GCM_SHA256"), "http2-cipher-missing") != nullptr);
+  CHECK(find_finding(with("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), "http2-cipher-missing") ==
+        nullptr);
+  CHECK(find_finding(
+            with("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+            "http2-cipher-missing") == nullptr);
 }
 
 TEST_CASE("knative: curve hints come from the catalog's aliases and knative's map") {
@@ -305,5 +303,5 @@ TEST_CASE("tigera: OPERATOR_NAME other than its default breaks the Service's nam
   CHECK(f.hint ==
         "leave OPERATOR_NAME unset, or issue the certificate yourself with the DNS name "
         "tigera-operator-metrics");
-  CHECK(find(with("tigera-operator"), "operator-name-san-mismatch") == nullptr);
+  CHECK(find_finding(with("tigera-operator"), "operator-name-san-mismatch") == nullptr);
 }
