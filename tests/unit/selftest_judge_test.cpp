@@ -295,3 +295,15 @@ TEST_CASE("the verifying scrape before a load decides whether the load can pass"
   record_verification(run4, first);
   CHECK(run4.verified);
 }
+
+TEST_CASE("the expected policy reads versions of 0 as serve's context does: TLS 1.2 to 1.3") {
+  TlsConfig zero;
+  const ExpectedPolicy p = expected_policy_from(zero);
+  CHECK(p.min_version == kTls12);
+  CHECK(p.max_version == kTls13);
+  CHECK(p.min_version == effective_min_version(zero.min_version));
+  TlsConfig set;
+  set.min_version = kTls13;
+  set.max_version = kTls13;
+  CHECK(expected_policy_from(set).min_version == kTls13);
+}
