@@ -30,6 +30,8 @@ sockaddr_in loopback(std::uint16_t port) {
   return addr;
 }
 
+}  // namespace
+
 std::vector<char*> c_strings(const std::vector<std::string>& v) {
   std::vector<char*> out;
   out.reserve(v.size() + 1);
@@ -37,8 +39,6 @@ std::vector<char*> c_strings(const std::vector<std::string>& v) {
   out.push_back(nullptr);
   return out;
 }
-
-}  // namespace
 
 std::uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

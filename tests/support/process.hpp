@@ -17,6 +17,10 @@ namespace promtls::test {
 // when a program they start on it cannot bind.
 std::uint16_t free_port();
 
+// `v` as the NULL-terminated array of C strings exec and posix_spawn take; the pointers are valid
+// while `v` is unchanged.
+std::vector<char*> c_strings(const std::vector<std::string>& v);
+
 struct ProcessOptions {
   // argv[0] is a path, or a name looked up in PATH.
   std::vector<std::string> argv;
