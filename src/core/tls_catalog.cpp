@@ -154,6 +154,15 @@ bool equal_fold(std::string_view a, std::string_view b) {
   return true;
 }
 
+// The first row of `table` that `matches`, or nullptr: the one lookup every find_* shares.
+template <class Row, std::size_t N, class Pred>
+const Row* first_where(const std::array<Row, N>& table, Pred matches) {
+  for (const Row& row : table) {
+    if (matches(row)) return &row;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string_view version_name(std::uint16_t version) {
@@ -174,47 +183,30 @@ std::string_view version_name(std::uint16_t version) {
 std::span<const CipherSuite> cipher_suites() { return kSuites; }
 
 const CipherSuite* find_cipher_suite_by_go_name(std::string_view name) {
-  for (const auto& s : kSuites) {
-    if (s.go_name == name) return &s;
-  }
-  return nullptr;
+  return first_where(kSuites, [&](const auto& s) { return s.go_name == name; });
 }
 
 const CipherSuite* find_cipher_suite(std::uint16_t id) {
-  for (const auto& s : kSuites) {
-    if (s.id == id) return &s;
-  }
-  return nullptr;
+  return first_where(kSuites, [&](const auto& s) { return s.id == id; });
 }
 
 const CipherSuite* find_cipher_suite_by_openssl_name(std::string_view name) {
-  for (const auto& s : kSuites) {
-    if (s.openssl_name == name) return &s;
-  }
-  return nullptr;
+  return first_where(kSuites, [&](const auto& s) { return s.openssl_name == name; });
 }
 
 std::span<const Group> groups() { return kGroups; }
 
 const Group* find_group(std::uint16_t id) {
-  for (const auto& g : kGroups) {
-    if (g.id == id) return &g;
-  }
-  return nullptr;
+  return first_where(kGroups, [&](const auto& g) { return g.id == id; });
 }
 
 const Group* find_group_by_go_name(std::string_view name) {
-  for (const auto& g : kGroups) {
-    if (g.go && g.name == name) return &g;
-  }
-  return nullptr;
+  return first_where(kGroups, [&](const auto& g) { return g.go && g.name == name; });
 }
 
 const Group* find_group_by_openssl_name(std::string_view name) {
-  for (const auto& g : kGroups) {
-    if (g.openssl_name == name || g.iana_name == name) return &g;
-  }
-  return nullptr;
+  return first_where(kGroups,
+                     [&](const auto& g) { return g.openssl_name == name || g.iana_name == name; });
 }
 
 bool is_post_quantum(std::uint16_t id) {
@@ -225,19 +217,13 @@ bool is_post_quantum(std::uint16_t id) {
 std::span<const GroupSpelling> knative_group_spellings() { return kKnativeSpellings; }
 
 const GroupSpelling* find_knative_group_spelling(std::string_view spelling) {
-  for (const auto& g : kKnativeSpellings) {
-    if (g.spelling == spelling) return &g;
-  }
-  return nullptr;
+  return first_where(kKnativeSpellings, [&](const auto& g) { return g.spelling == spelling; });
 }
 
 std::span<const GroupAlias> group_aliases() { return kGroupAliases; }
 
 const GroupAlias* find_group_alias(std::string_view name) {
-  for (const auto& a : kGroupAliases) {
-    if (equal_fold(a.alias, name)) return &a;
-  }
-  return nullptr;
+  return first_where(kGroupAliases, [&](const auto& a) { return equal_fold(a.alias, name); });
 }
 
 std::span<const std::uint16_t> go_default_curve_preferences() { return kGoDefaultCurves; }
