@@ -523,6 +523,8 @@ bool simple_pem(std::string_view pem, std::vector<std::string>& ders) {
     ++body;
     const std::size_t end = pem.find(kEnd, body);
     if (end == std::string_view::npos || pem[end - 1] != '\n') return false;
+    // A BEGIN line before the END line: a block that never ended (the general reader says so).
+    if (pem.find("-----BEGIN ", body) < end) return false;
     const std::string_view b64 = pem.substr(body, end - body);
     if (b64.find(':') != std::string_view::npos) return false;  // RFC 1421 headers
     std::string der(b64.size() * 3 / 4 + 3, '\0');

@@ -80,6 +80,10 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
         facts.key_encrypted = true;
         continue;
       }
+      if (!block.decoded) {
+        facts.key_error = "malformed " + block.name + " block (not base64, or no END line)";
+        continue;
+      }
       const auto* p = reinterpret_cast<const unsigned char*>(block.data.data());
       EvpPkeyPtr key(::d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(block.data.size())));
       if (key) {

@@ -301,3 +301,40 @@ TEST_CASE("sources read through the injected file system") {
   CHECK(result.errors[0].reason == "broken_symlink");
   CHECK(std::find(fs.reads.begin(), fs.reads.end(), "/kube/ca.crt") != fs.reads.end());
 }
+
+namespace {
+
+// `pem` with its base64 body cut after `keep` bytes and garbage appended, as a truncated copy or
+// a bad paste leaves it.
+std::string corrupt(const std::string& pem, std::size_t keep) {
+  return pem.substr(0, keep) + "\n!!!!not-base64!!!!\n-----END CERTIFICATE-----\n";
+}
+
+}  // namespace
+
+TEST_CASE("a CERTIFICATE block that does not decode is a bad_pem error, never silently dropped") {
+  const Pki pki;
+  TempDir dir;
+  const std::string good = pki.leaf.pem();
+  const std::string path = dir.write("bad.crt", corrupt(good, 200));
+  const auto alone = tls::load_sources({path}, {});
+  CHECK(alone.certificates.empty());
+  REQUIRE(alone.errors.size() == 1);
+  CHECK(alone.errors[0].reason == "bad_pem");
+  CHECK(alone.errors[0].source == path);
+
+  // The blocks around it are still read, and the corrupt one is still counted.
+  const std::string mixed = dir.write("mixed.pem", good + corrupt(good, 120) + pki.ca.cert.pem());
+  const auto both = tls::load_sources({mixed}, {});
+  REQUIRE(both.certificates.size() == 2);
+  CHECK(both.certificates[1].cert.subject_cn == "src-test-ca");
+  REQUIRE(both.errors.size() == 1);
+  CHECK(both.errors[0].message == mixed + ": 1 CERTIFICATE block(s) do not parse");
+
+  // A BEGIN line that never ends is corrupt too, even when another block follows it.
+  const std::string unended = good.substr(0, good.find("-----END"));
+  const auto cut = tls::load_sources({dir.write("cut.pem", unended + pki.ca.cert.pem())}, {});
+  CHECK(cut.certificates.size() == 1);
+  REQUIRE(cut.errors.size() == 1);
+  CHECK(cut.errors[0].reason == "bad_pem");
+}

@@ -40,13 +40,17 @@ inline BioPtr memory_bio(const void* data, std::size_t size) {
 }
 
 struct PemBlock {
-  std::string name;    // "CERTIFICATE", "PRIVATE KEY", ...
-  std::string header;  // the RFC 1421 headers, "" when none
-  std::string data;    // the decoded bytes
+  std::string name;     // "CERTIFICATE", "PRIVATE KEY", ...
+  std::string header;   // the RFC 1421 headers, "" when none
+  std::string data;     // the decoded bytes; empty when !decoded
+  bool decoded = true;  // false: the body is not base64, or the END line is missing
 };
 
-// Every PEM block in `bytes`, in order. Text between blocks is ignored, as Go's pem.Decode does.
-// Leaves the error queue empty.
+// Every PEM block in `bytes`, in order: each "-----BEGIN <name>-----" line up to its
+// "-----END <name>-----" line. Text between blocks is ignored, as Go's pem.Decode does. A block
+// whose body does not decode (or that has no END line) is returned with decoded == false, and
+// scanning goes on after it, so one corrupt block neither hides the blocks after it nor
+// disappears itself. Leaves the error queue empty.
 std::vector<PemBlock> pem_blocks(std::string_view bytes);
 
 }  // namespace promtls::tls::detail
