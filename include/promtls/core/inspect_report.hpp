@@ -14,6 +14,7 @@
 #include "promtls/core/error.hpp"
 #include "promtls/core/license.hpp"
 #include "promtls/core/metrics.hpp"
+#include "promtls/core/tigera_status.hpp"
 
 namespace promtls::core {
 
@@ -52,11 +53,19 @@ struct InspectError {
   std::string message;
 };
 
+// A walked file that holds no certificate and is not meant to (tls::SkippedFile).
+struct InspectSkipped {
+  std::string source;
+  std::string kind;
+};
+
 struct InspectReport {
   std::int64_t now_unix = 0;
   std::vector<InspectedCert> certificates;
   std::vector<InspectedLicense> licenses;
   std::vector<InspectError> errors;
+  std::vector<InspectSkipped> skipped;
+  std::vector<TigeraStatus> tigera_statuses;  // TigeraStatus objects among the inputs
 };
 
 // The certificate's display source for a location: the file, with the Secret, ConfigMap or

@@ -24,12 +24,18 @@
 #include "promtls/core/fs.hpp"
 #include "promtls/core/license.hpp"
 #include "promtls/core/metrics.hpp"
+#include "promtls/core/tigera_status.hpp"
 #include "promtls/tls/fast_cert.hpp"
 
 namespace promtls::tls {
 
 struct SourceOptions {
   bool recursive = false;  // descend into subdirectories of directory sources
+  // Globs matched against the path below the walked root ("**" matches zero or more
+  // directories). A walked file is read when it matches some include (or there is none) and no
+  // exclude. Files named on the command line are always read.
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
   // PKCS#12 passwords to try after the empty one, in order. Never printed.
   std::vector<std::string> passwords;
   // How much of each file certificate to read (fast_cert.hpp); Kubernetes objects and kubeconfigs
@@ -55,10 +61,22 @@ struct TigeraSecret {
   std::size_t cert_index = static_cast<std::size_t>(-1);
 };
 
+// A file met while walking a directory or a glob that holds no certificate and is not meant to:
+// only private keys, public keys, CSRs, CRLs, an env file, or Kubernetes objects without
+// certificates. Skipped files are counted, never errors (issue 12); a file named on the command
+// line that holds no certificate is still an error.
+struct SkippedFile {
+  std::string source;
+  std::string kind;  // stable snake_case: private_key, public_key, certificate_request, crl,
+                     // env_file, kubernetes_objects, excluded
+};
+
 struct LoadResult {
   std::vector<core::LocatedCert> certificates;  // in source order, bundle order within a file
   std::vector<SourceError> errors;
+  std::vector<SkippedFile> skipped;
   std::vector<TigeraSecret> tigera_secrets;  // Secrets carrying certificates.operator.tigera.io/*
+  std::vector<core::TigeraStatus> tigera_statuses;  // operator.tigera.io/v1 TigeraStatus objects
 };
 
 // Loads every certificate from `paths` (files, directories, globs, "-" for stdin).
