@@ -34,7 +34,7 @@ _promtls_validate() {
         --set | --container | --warn-days | --at) return ;;
     esac
     _promtls_words "--help --env-file --set --no-env --manifest --container --profile --output
-        --offline --strict --warn-days --at"
+        --offline --strict --allow-empty --warn-days --at"
 }
 # <<< validate
 

@@ -25,6 +25,7 @@ complete -c promtls -n '__fish_seen_subcommand_from validate' -l profile -x -a '
 complete -c promtls -n '__fish_seen_subcommand_from validate' -s o -l output -x -a 'text json github junit sarif' -d 'Report format'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l offline -d 'Skip every file and clock check'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l strict -d 'Fail (exit 1) on warnings too'
+complete -c promtls -n '__fish_seen_subcommand_from validate' -l allow-empty -d 'With --manifest: pass when no container sets a variable of the profile'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l warn-days -x -d 'Warn when a certificate expires within DAYS'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l at -x -d 'Judge certificates at this RFC 3339 time'
 # <<< validate

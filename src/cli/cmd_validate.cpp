@@ -40,6 +40,7 @@ struct ValidateOptions {
   std::string output = "text";
   bool offline = false;
   bool strict = false;
+  bool allow_empty = false;
   int warn_days = 30;
   std::string at;
 };
@@ -56,10 +57,15 @@ std::string environment_help() {
     }
   }
   out +=
-      "\nWith --manifest, every container and init container of the Pods, Deployments,\n"
-      "StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs in the files (YAML or JSON,\n"
-      "multi-document, List objects; a directory reads its *.yaml, *.yml and *.json; - reads\n"
-      "stdin) is validated on its own, with file and clock checks off.\n";
+      "\nWith --manifest, every container and init container of the pod templates in the\n"
+      "files is validated on its own, with file and clock checks off: Pods, the built-in\n"
+      "workloads, Knative Services, Configurations and Revisions, and any object whose\n"
+      "spec.template.spec or spec.jobTemplate.spec.template.spec holds containers (YAML or\n"
+      "JSON, multi-document, List objects; a directory is read with its subdirectories, a\n"
+      "kustomize or helm output tree, for its *.yaml, *.yml and *.json; - reads stdin).\n"
+      "ConfigMaps and Secrets among the inputs resolve envFrom and valueFrom. When no\n"
+      "container sets a variable of the profile, nothing was checked: that fails (exit 1)\n"
+      "unless --allow-empty.\n";
   out += exit_status_footer(
       {{ExitCode::ok, "valid"},
        {ExitCode::check_failed, "invalid (or warnings with --strict)"},
@@ -75,8 +81,9 @@ std::string read_stdin() {
   return text;
 }
 
-// The inputs named by --manifest, in order; a directory contributes its manifest files sorted by
-// name (not recursively, as kubectl -f does), walked under core/fs.hpp's rules.
+// The inputs named by --manifest, in order; a directory contributes its manifest files and those
+// of its subdirectories (a kustomize or helm output tree; kubectl -f needs -R for that), sorted
+// by name, files before subdirectories, walked under core/fs.hpp's rules.
 std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& paths) {
   std::vector<core::ManifestInput> inputs;
   for (const std::string& path : paths) {
@@ -96,7 +103,7 @@ std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& 
       return ext == ".yaml" || ext == ".yml" || ext == ".json";
     };
     std::vector<std::string> found;
-    core::walk_paths(files, {path}, {},
+    core::walk_paths(files, {path}, core::WalkOptions{true},
                      {[&](const std::string& file, const core::FileStat&) {
                         if (manifest_name(file)) found.push_back(file);
                       },
@@ -128,7 +135,8 @@ core::ValidateRun run_manifests(const ValidateOptions& o, const core::EvaluateOp
   const std::vector<core::ManifestInput> inputs = read_manifests(o.manifests);
   core::ManifestSet set = core::parse_manifests(inputs);
   const std::optional<core::Profile> profile = chosen_profile(o.profile);
-  return core::validate_manifests(std::move(set), profile, o.container, options, o.strict);
+  return core::validate_manifests(std::move(set), profile, o.container, options, o.strict,
+                                  o.allow_empty);
 }
 
 core::ValidateRun run_environment(const ValidateOptions& o, const core::EvaluateOptions& options) {
@@ -194,6 +202,8 @@ void register_validate(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   sub->add_flag("--offline", options->offline, "skip every file and clock check");
   sub->add_flag("--strict", options->strict, "fail (exit 1) on warnings too");
+  sub->add_flag("--allow-empty", options->allow_empty,
+                "with --manifest: pass when no container sets a variable of the profile");
   sub->add_option("--warn-days", options->warn_days, "warn when a certificate expires within DAYS")
       ->check(CLI::NonNegativeNumber)
       ->type_name("DAYS")

@@ -9,6 +9,8 @@
 #include <array>
 #include <utility>
 
+#include "promtls/core/documents.hpp"
+
 namespace promtls::core {
 namespace {
 
@@ -108,7 +110,9 @@ struct ConfigMapEntry {
   std::string file;
   std::size_t line = 0;
 };
+// A ConfigMap or a Secret: the key/value objects envFrom and valueFrom read.
 struct ConfigMap {
+  std::string kind;  // "ConfigMap" or "Secret"
   std::string namespace_name;
   std::string name;
   std::vector<std::pair<std::string, ConfigMapEntry>> data;
@@ -124,23 +128,82 @@ struct PodSpec {
   const ManifestInput* input = nullptr;
 };
 
+bool holds_containers(const YAML::Node& spec) {
+  if (!spec || !spec.IsMap()) return false;
+  const YAML::Node containers = spec["containers"];
+  const YAML::Node init = spec["initContainers"];
+  return (containers && containers.IsSequence()) || (init && init.IsSequence());
+}
+
+// The pod spec of an object: a Pod's spec; a Knative Revision's spec (RevisionSpec embeds the
+// PodSpec); else spec.template.spec (the built-in workloads, Knative Service and Configuration,
+// Argo Rollouts, OpenKruise, ...) or spec.jobTemplate.spec.template.spec (CronJob and its
+// look-alikes), whichever holds containers.
 YAML::Node pod_spec_of(const YAML::Node& object, const std::string& kind) {
   const YAML::Node spec = object["spec"];
   if (!spec || !spec.IsMap()) return {};
-  if (kind == "Pod") return spec;
-  if (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" ||
-      kind == "ReplicaSet" || kind == "ReplicationController" || kind == "Job") {
-    const YAML::Node tmpl = spec["template"];
-    if (tmpl && tmpl.IsMap() && tmpl["spec"] && tmpl["spec"].IsMap()) return tmpl["spec"];
-    return {};
+  if (kind == "Pod" || kind == "Revision") return holds_containers(spec) ? spec : YAML::Node();
+  const auto child = [](const YAML::Node& node, const char* key) {
+    return node && node.IsMap() && node[key] && node[key].IsMap() ? node[key] : YAML::Node();
+  };
+  if (const YAML::Node pod = child(child(spec, "template"), "spec"); holds_containers(pod)) {
+    return pod;
   }
-  if (kind == "CronJob") {
-    const YAML::Node job = spec["jobTemplate"];
-    if (!job || !job.IsMap() || !job["spec"] || !job["spec"].IsMap()) return {};
-    const YAML::Node tmpl = job["spec"]["template"];
-    if (tmpl && tmpl.IsMap() && tmpl["spec"] && tmpl["spec"].IsMap()) return tmpl["spec"];
-  }
+  const YAML::Node job = child(child(child(spec, "jobTemplate"), "spec"), "template");
+  if (const YAML::Node pod = child(job, "spec"); holds_containers(pod)) return pod;
   return {};
+}
+
+// A repeated key in any mapping of `node`: the API server's strict decoding refuses the object
+// ("json: duplicate field"), while yaml-cpp keeps both entries and `node[key]` silently gives the
+// first. One finding per repeated key, citing both lines.
+void duplicate_keys(const YAML::Node& node, std::size_t offset, const ManifestInput& input,
+                    std::vector<Finding>& out, int depth = 0) {
+  if (depth > 200) return;  // the parser's depth guard already bounds real input
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) duplicate_keys(item, offset, input, out, depth + 1);
+    return;
+  }
+  if (!node.IsMap()) return;
+  struct Seen {
+    std::string key;
+    YAML::Mark mark;
+  };
+  std::vector<Seen> seen;
+  const auto line_of_mark = [offset](const YAML::Mark& m) {
+    return m.is_null() ? offset + 1 : offset + static_cast<std::size_t>(m.line) + 1;
+  };
+  for (const auto& kv : node) {
+    if (kv.first.IsScalar()) {
+      const std::string& key = kv.first.Scalar();
+      const YAML::Mark mark = kv.first.Mark();
+      const auto it = std::find_if(seen.begin(), seen.end(),
+                                   [&](const Seen& entry) { return entry.key == key; });
+      if (it == seen.end()) {
+        seen.push_back({key, mark});
+      } else {
+        // Two on one line (JSON on one line) are told apart by their columns.
+        const std::size_t first = line_of_mark(it->mark);
+        const std::size_t second = line_of_mark(mark);
+        const auto at = [&](const YAML::Mark& m, std::size_t line) {
+          std::string text = std::to_string(line);
+          if (first == second && !m.is_null()) text += ":" + std::to_string(m.column + 1);
+          return text;
+        };
+        out.push_back(Finding{"manifest-duplicate-key",
+                              Severity::error,
+                              {},
+                              input.name,
+                              "the key \"" + key + "\" appears twice in one mapping (lines " +
+                                  at(it->mark, first) + " and " + at(mark, second) +
+                                  "): the API server refuses the object, and promtls would " +
+                                  "only see the first value",
+                              "keep one \"" + key + "\" entry",
+                              Origin{Origin::Kind::manifest, input.name, second, {}}});
+      }
+    }
+    duplicate_keys(kv.second, offset, input, out, depth + 1);
+  }
 }
 
 class Reader {
@@ -191,6 +254,7 @@ class Reader {
         }
         if (!doc || doc.IsNull()) continue;  // an empty document (comments only)
         ++out.documents;
+        duplicate_keys(doc, chunk.first_line, input, out.findings);
         docs.emplace_back(doc, std::make_pair(chunk.first_line, &input));
       }
     }
@@ -200,6 +264,7 @@ class Reader {
 
  private:
   std::vector<ConfigMap> config_maps_;
+  std::vector<ConfigMap> secrets_;
 
   static std::size_t line_of(const YAML::Node& node, std::size_t offset) {
     const YAML::Mark m = node.Mark();
@@ -224,16 +289,9 @@ class Reader {
       name = scalar_or(meta["name"]);
     }
     if (config_maps) {
-      if (kind != "ConfigMap") return;
-      ConfigMap cm{ns, name, {}};
-      const YAML::Node data = object["data"];
-      if (data && data.IsMap()) {
-        for (const auto& kv : data) {
-          cm.data.emplace_back(scalar_or(kv.first), ConfigMapEntry{scalar_or(kv.second), input.name,
-                                                                   line_of(kv.second, offset)});
-        }
-      }
-      config_maps_.push_back(std::move(cm));
+      if (kind == "ConfigMap")
+        config_maps_.push_back(key_values(object, kind, ns, name, offset, input));
+      if (kind == "Secret") secrets_.push_back(key_values(object, kind, ns, name, offset, input));
       return;
     }
     const YAML::Node spec = pod_spec_of(object, kind);
@@ -242,10 +300,71 @@ class Reader {
     for (const char* field : {"initContainers", "containers"}) {
       const YAML::Node list = spec[field];
       if (!list || !list.IsSequence()) continue;
+      std::size_t index = 0;
       for (const YAML::Node& c : list) {
-        if (c.IsMap()) container(pod, c, std::string_view(field) == "initContainers");
+        if (c.IsMap()) container(pod, c, std::string_view(field) == "initContainers", index);
+        ++index;
       }
     }
+  }
+
+  // The entries of a ConfigMap (data) or a Secret (data, base64-decoded, then stringData, which
+  // the API server merges over data). A Secret value that is not base64 is an error finding: the
+  // API server refuses the object.
+  ConfigMap key_values(const YAML::Node& object, const std::string& kind, const std::string& ns,
+                       const std::string& name, std::size_t offset, const ManifestInput& input) {
+    ConfigMap cm{kind, ns, name, {}};
+    const auto put = [&cm](std::string key, ConfigMapEntry entry) {
+      for (auto& [k, e] : cm.data) {
+        if (k == key) {
+          e = std::move(entry);
+          return;
+        }
+      }
+      cm.data.emplace_back(std::move(key), std::move(entry));
+    };
+    const YAML::Node data = object["data"];
+    if (data && data.IsMap()) {
+      for (const auto& kv : data) {
+        std::string value = scalar_or(kv.second);
+        const std::size_t line = line_of(kv.second, offset);
+        if (kind == "Secret") {
+          auto decoded = base64_decode(value);
+          if (!decoded) {
+            out.findings.push_back(
+                Finding{"manifest-secret-not-base64",
+                        Severity::error,
+                        {},
+                        input.name,
+                        "Secret " + name + " key " + scalar_or(kv.first) +
+                            ": the value is not base64, so the API server refuses the Secret",
+                        "put plain text under stringData, or encode it with base64",
+                        Origin{Origin::Kind::manifest, input.name, line, {}}});
+            continue;
+          }
+          value = std::move(*decoded);
+        }
+        put(scalar_or(kv.first), ConfigMapEntry{std::move(value), input.name, line});
+      }
+    }
+    const YAML::Node string_data = object["stringData"];
+    if (kind == "Secret" && string_data && string_data.IsMap()) {
+      for (const auto& kv : string_data) {
+        put(scalar_or(kv.first),
+            ConfigMapEntry{scalar_or(kv.second), input.name, line_of(kv.second, offset)});
+      }
+    }
+    return cm;
+  }
+
+  const ConfigMap* find_secret(const std::string& ns, const std::string& name) const {
+    for (const ConfigMap& secret : secrets_) {
+      if (secret.name == name &&
+          (secret.namespace_name == ns || secret.namespace_name.empty() || ns.empty())) {
+        return &secret;
+      }
+    }
+    return nullptr;
   }
 
   const ConfigMap* find_config_map(const std::string& ns, const std::string& name) const {
@@ -257,7 +376,7 @@ class Reader {
     return nullptr;
   }
 
-  void container(const PodSpec& pod, const YAML::Node& c, bool init) {
+  void container(const PodSpec& pod, const YAML::Node& c, bool init, std::size_t index) {
     ManifestTarget t;
     t.file = pod.input->name;
     t.line = line_of(c, pod.line_offset);
@@ -266,6 +385,7 @@ class Reader {
     t.workload = pod.name;
     t.container = scalar_or(c["name"]);
     t.init_container = init;
+    t.index = index;
     const std::string label = t.label();
     const auto origin_at = [&](std::size_t line, std::string context = {}) {
       return Origin{Origin::Kind::manifest, t.file, line, context.empty() ? label : context};
@@ -311,10 +431,19 @@ class Reader {
                  line, "pass the ConfigMap's manifest too (another --manifest)");
           }
         } else if (const YAML::Node sref = source["secretRef"]; sref && sref.IsMap()) {
-          info("envfrom-unresolved", {},
-               "envFrom secretRef " + scalar_or(sref["name"]) +
-                   ": promtls does not read Secrets, so the variables it sets are unknown",
-               line);
+          const std::string name = scalar_or(sref["name"]);
+          if (const ConfigMap* secret = find_secret(pod.namespace_name, name)) {
+            for (const auto& [key, entry] : secret->data) {
+              set(t, prefix + key, entry.value,
+                  Origin{Origin::Kind::manifest, entry.file, entry.line,
+                         label + ", from Secret " + name});
+            }
+          } else {
+            info("envfrom-unresolved", {},
+                 "envFrom secretRef " + name +
+                     ": the Secret is not in the input, so the variables it sets are unknown",
+                 line, "pass the Secret's manifest too (another --manifest)");
+          }
         }
       }
     }
@@ -401,7 +530,19 @@ class Reader {
       }
       what = "configMapKeyRef " + cm_name + "/" + key;
     } else if (const YAML::Node sr = from["secretKeyRef"]; sr && sr.IsMap()) {
-      what = "secretKeyRef " + scalar_or(sr["name"]) + "/" + scalar_or(sr["key"]);
+      const std::string secret_name = scalar_or(sr["name"]);
+      const std::string key = scalar_or(sr["key"]);
+      if (const ConfigMap* secret = find_secret(t.namespace_name, secret_name)) {
+        for (const auto& [k, entry] : secret->data) {
+          if (k == key) {
+            set(t, name, entry.value,
+                Origin{Origin::Kind::manifest, entry.file, entry.line,
+                       label + ", from Secret " + secret_name});
+            return;
+          }
+        }
+      }
+      what = "secretKeyRef " + secret_name + "/" + key;
     } else if (const YAML::Node fr = from["fieldRef"]; fr && fr.IsMap()) {
       what = "fieldRef " + scalar_or(fr["fieldPath"]);
     } else if (const YAML::Node rr = from["resourceFieldRef"]; rr && rr.IsMap()) {
@@ -446,7 +587,7 @@ std::string ManifestTarget::label() const {
   std::string out = kind + " ";
   out += namespace_name.empty() ? workload : namespace_name + "/" + workload;
   out += init_container ? ", init container " : ", container ";
-  out += container;
+  out += container.empty() ? "#" + std::to_string(index + 1) : container;
   return out;
 }
 

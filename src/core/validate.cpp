@@ -29,16 +29,38 @@ ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> so
   return run;
 }
 
+namespace {
+
+// True when the container sets (or references through valueFrom) a variable of `profile`, or of
+// any profile when `profile` is nullopt (--profile auto).
+bool sets_profile_variable(const ManifestTarget& target, std::optional<Profile> profile) {
+  const auto counts = [&](std::string_view name) {
+    if (profile) return belongs_to(name, *profile);
+    return belongs_to(name, Profile::knative) || belongs_to(name, Profile::tigera);
+  };
+  for (const auto& [name, value] : target.env.entries()) {
+    if (counts(name)) return true;
+  }
+  for (const auto& [name, what] : target.unresolved) {
+    if (counts(name)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
                                const std::string& container, const EvaluateOptions& options,
-                               bool strict) {
+                               bool strict, bool allow_empty) {
   ValidateRun run;
   run.strict = strict;
   run.findings = std::move(set.findings);
   std::size_t matched = 0;
+  std::size_t configured = 0;
   for (const ManifestTarget& target : set.targets) {
     if (!container.empty() && target.container != container) continue;
     ++matched;
+    if (sets_profile_variable(target, profile)) ++configured;
     run.targets.push_back(TargetReport{target.label(), target.origin(),
                                        evaluate_manifest_target(target, profile, options)});
   }
@@ -52,16 +74,26 @@ ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
                                        " containers of the manifests",
                                    "check --container against the manifests' container names",
                                    std::nullopt});
-  } else if (set.targets.empty()) {
+  } else if (configured == 0) {
+    // Nothing checked is a failure, not a pass: a wrong path, an unrendered chart or a kind
+    // promtls does not know would otherwise look like a valid configuration.
+    const std::string variables = profile ? "a " + std::string(to_string(*profile)) + " variable"
+                                          : "a knative or Tigera variable";
+    std::string message =
+        matched == 0 ? "nothing was checked: the manifests hold no container (" +
+                           std::to_string(set.documents) + " documents read)"
+                     : "nothing was checked: none of the " + std::to_string(matched) +
+                           " containers in the manifests (" + std::to_string(set.documents) +
+                           " documents read) sets " + variables;
     run.findings.push_back(
-        Finding{"manifest-no-containers",
-                Severity::warning,
+        Finding{"manifest-nothing-checked",
+                allow_empty ? Severity::info : Severity::error,
                 {},
                 {},
-                "the manifests hold no Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or "
-                "CronJob container (" +
-                    std::to_string(set.documents) + " documents read)",
-                "pass the rendered manifests (helm template, kustomize build)",
+                std::move(message),
+                allow_empty ? ""
+                            : "pass the rendered manifests (helm template, kustomize build) "
+                              "of the workload that serves metrics, or --allow-empty",
                 std::nullopt});
   }
   return run;

@@ -77,7 +77,14 @@ TEST_CASE("validate --manifest checks every container and cites file:line") {
 TEST_CASE("validate --container narrows the check, and an unknown name is an error") {
   TempDir dir;
   const std::string m = dir.write("deploy.yaml", kManifest);
+  // The init container sets no knative variable: nothing was checked, which fails unless
+  // --allow-empty.
   auto r = run_promtls({"validate", "--manifest", m, "--container", "init"});
+  CHECK(r.exit_code == 1);
+  CHECK(
+      r.out.find("error manifest-nothing-checked: nothing was checked: none of the 1 containers") !=
+      std::string::npos);
+  r = run_promtls({"validate", "--manifest", m, "--container", "init", "--allow-empty"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("1 container checked, 0 invalid") != std::string::npos);
   r = run_promtls({"validate", "--manifest", m, "--container", "nope"});
@@ -275,4 +282,38 @@ TEST_CASE("the schema check rejects a SARIF document that breaks the standard") 
                           kData + "/sarif-2.1.0-subset.schema.json"});
   CHECK(check.exit_code == 1);
   CHECK(check.out.find("level") != std::string::npos);
+}
+
+TEST_CASE("validate --manifest reads a kustomize tree and a Knative Service as a user has them") {
+  TempDir dir;
+  // kustomize's layout: a base with its kustomization and resources, an overlay beside it.
+  dir.write("app/base/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            "resources:\n- service.yaml\n");
+  dir.write("app/base/service.yaml",
+            "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: hello\n"
+            "  namespace: default\nspec:\n  template:\n    spec:\n      containers:\n"
+            "        - image: ghcr.io/knative/helloworld-go:latest\n          env:\n"
+            "            - name: METRICS_PROMETHEUS_TLS_CLIENT_AUTH\n"
+            "              value: reqiure\n");
+  dir.write("app/overlays/prod/kustomization.yaml", "resources:\n- ../../base\n");
+  const std::string root = dir.path().string() + "/app";
+  auto r = run_promtls({"validate", "--manifest", root});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("== Service default/hello, container #1 (" + root + "/base/service.yaml:10)") !=
+        std::string::npos);
+  CHECK(r.out.find("error client-auth-invalid METRICS_PROMETHEUS_TLS_CLIENT_AUTH: invalid "
+                   "METRICS_PROMETHEUS_TLS_CLIENT_AUTH \"reqiure\": must be \"none\", "
+                   "\"optional\", or \"require\"") != std::string::npos);
+  CHECK(r.out.find("INVALID: 1 container checked, 1 invalid") != std::string::npos);
+
+  // The overlay alone holds no workload: nothing checked fails, and --allow-empty passes.
+  r = run_promtls({"validate", "--manifest", root + "/overlays"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("error manifest-nothing-checked: nothing was checked: the manifests hold no "
+                   "container (1 documents read)") != std::string::npos);
+  r = run_promtls({"validate", "--manifest", root + "/overlays", "--allow-empty", "-o", "json"});
+  CHECK(r.exit_code == 0);
+  CHECK(json::parse(r.out)["valid"] == true);
 }

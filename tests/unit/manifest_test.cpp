@@ -283,3 +283,97 @@ TEST_CASE("manifest: ConfigMaps in other namespaces are not used") {
   CHECK(!set.targets[0].env.is_set("METRICS_PROMETHEUS_PORT"));
   CHECK(find_finding(set.targets[0].findings, "envfrom-unresolved") != nullptr);
 }
+
+TEST_CASE("manifest: Knative Services, Configurations and Revisions yield their containers") {
+  const std::string text =
+      "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello, namespace: d}\n"
+      "spec:\n  template:\n    spec:\n      containers:\n      - image: hello\n        env:\n"
+      "        - {name: METRICS_PROMETHEUS_TLS_CLIENT_AUTH, value: reqiure}\n"
+      "---\napiVersion: serving.knative.dev/v1\nkind: Configuration\nmetadata: {name: cfg}\n"
+      "spec:\n  template:\n    spec:\n      containers:\n      - name: user\n"
+      "---\napiVersion: serving.knative.dev/v1\nkind: Revision\nmetadata: {name: rev-1}\n"
+      "spec:\n  containers:\n  - name: a\n  - name: b\n";
+  const auto set = parse(text, "ksvc.yaml");
+  REQUIRE(set.targets.size() == 4);
+  CHECK(set.targets[0].label() == "Service d/hello, container #1");  // Knative names it later
+  CHECK(set.targets[0].line == 8);
+  CHECK(set.targets[1].label() == "Configuration cfg, container user");
+  CHECK(set.targets[2].label() == "Revision rev-1, container a");
+  CHECK(set.targets[3].label() == "Revision rev-1, container b");
+  const auto e = eval(set.targets[0]);
+  CHECK_FALSE(e.upstream.accepts);
+  REQUIRE(find_finding(e.findings, "client-auth-invalid") != nullptr);
+}
+
+TEST_CASE("manifest: any object whose template or job template holds containers is read") {
+  const std::string text =
+      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n"
+      "  template:\n    spec:\n      containers:\n      - name: app\n"
+      "---\napiVersion: example.com/v1\nkind: ScheduledThing\nmetadata: {name: s}\nspec:\n"
+      "  jobTemplate:\n    spec:\n      template:\n        spec:\n"
+      "          initContainers:\n          - name: init\n"
+      "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n"
+      "  template:\n    spec:\n      replicas: 3\n";  // a template without containers
+  const auto set = parse(text);
+  REQUIRE(set.targets.size() == 2);
+  CHECK(set.targets[0].label() == "Rollout r, container app");
+  CHECK(set.targets[1].label() == "ScheduledThing s, init container init");
+}
+
+TEST_CASE("manifest: a repeated key is an error citing both lines, and the rest is still read") {
+  const std::string text =
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n"
+      "    - name: METRICS_PROMETHEUS_TLS_CLIENT_AUTH\n      value: none\n      value: reqiure\n";
+  const auto set = parse(text);
+  const Finding* f = find_finding(set.findings, "manifest-duplicate-key");
+  REQUIRE(f != nullptr);
+  CHECK(f->severity == Severity::error);
+  CHECK(f->message ==
+        "the key \"value\" appears twice in one mapping (lines 8 and 9): the API server refuses "
+        "the object, and promtls would only see the first value");
+  CHECK(f->origin->to_string() == "deploy.yaml:9");
+  REQUIRE(set.targets.size() == 1);
+
+  // JSON on one line: told apart by column. Keys of different mappings are not duplicates.
+  const auto json =
+      parse(R"({"kind":"Pod","spec":{"containers":[{"name":"a","name":"b"}]}})", "pod.json");
+  const Finding* j = find_finding(json.findings, "manifest-duplicate-key");
+  REQUIRE(j != nullptr);
+  CHECK(j->message.find("(lines 1:38 and 1:49)") != std::string::npos);
+  const auto fine = parse(
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+      "  - {name: a}\n  - {name: b}\n");
+  CHECK(find_finding(fine.findings, "manifest-duplicate-key") == nullptr);
+}
+
+TEST_CASE("manifest: Secrets of the input resolve secretKeyRef and envFrom secretRef") {
+  // data is base64 ("1.3", "require"); stringData is merged over data, as the API server does.
+  const std::string text =
+      "kind: Secret\nmetadata: {name: tls-cfg, namespace: mon}\n"
+      "data:\n  min: MS4z\n  METRICS_PROMETHEUS_TLS_CLIENT_AUTH: cmVxdWlyZQ==\n"
+      "stringData:\n  min: \"1.2\"\n"
+      "---\nkind: Deployment\nmetadata: {name: d, namespace: mon}\nspec:\n  template:\n"
+      "    spec:\n      containers:\n      - name: c\n        envFrom:\n"
+      "        - secretRef: {name: tls-cfg}\n        env:\n"
+      "        - name: METRICS_PROMETHEUS_TLS_MIN_VERSION\n          valueFrom:\n"
+      "            secretKeyRef: {name: tls-cfg, key: min}\n"
+      "        - name: METRICS_PROMETHEUS_TLS_MAX_VERSION\n          valueFrom:\n"
+      "            secretKeyRef: {name: absent, key: max}\n";
+  const auto set = parse(text);
+  REQUIRE(set.targets.size() == 1);
+  const ManifestTarget& t = set.targets[0];
+  CHECK(t.env.get("METRICS_PROMETHEUS_TLS_CLIENT_AUTH") == "require");
+  CHECK(t.env.get("METRICS_PROMETHEUS_TLS_MIN_VERSION") == "1.2");
+  CHECK(t.env.find("METRICS_PROMETHEUS_TLS_MIN_VERSION")->origin.to_string() ==
+        "deploy.yaml:7 (Deployment mon/d, container c, from Secret tls-cfg)");
+  CHECK(t.unresolved.count("METRICS_PROMETHEUS_TLS_MIN_VERSION") == 0);
+  REQUIRE(t.unresolved.count("METRICS_PROMETHEUS_TLS_MAX_VERSION") == 1);
+  CHECK(t.unresolved.at("METRICS_PROMETHEUS_TLS_MAX_VERSION") == "secretKeyRef absent/max");
+  CHECK(find_finding(t.findings, "envfrom-unresolved") == nullptr);
+
+  const auto bad = parse("kind: Secret\nmetadata: {name: s}\ndata:\n  k: \"not base64!\"\n");
+  const Finding* f = find_finding(bad.findings, "manifest-secret-not-base64");
+  REQUIRE(f != nullptr);
+  CHECK(f->severity == Severity::error);
+  CHECK(f->message.find("not base64!") == std::string::npos);  // Secret values are never shown
+}

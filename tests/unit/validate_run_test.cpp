@@ -14,18 +14,54 @@ using promtls::test::find_finding;
 
 }  // namespace
 
-TEST_CASE("manifests without any container are a warning, and the run does not fail") {
+TEST_CASE("manifests without any container fail: nothing checked is not a pass") {
   ManifestSet set;
   set.documents = 2;
   const ValidateRun run = validate_manifests(set, Profile::knative, "", EvaluateOptions{}, false);
-  const Finding* f = find_finding(run.findings, "manifest-no-containers");
+  const Finding* f = find_finding(run.findings, "manifest-nothing-checked");
   REQUIRE(f != nullptr);
-  CHECK(f->severity == Severity::warning);
-  CHECK(f->message.find("(2 documents read)") != std::string::npos);
-  CHECK(exit_code(run) == ExitCode::ok);
-  // --strict fails on the warning.
-  const ValidateRun strict = validate_manifests(set, Profile::knative, "", EvaluateOptions{}, true);
-  CHECK(exit_code(strict) == ExitCode::check_failed);
+  CHECK(f->severity == Severity::error);
+  CHECK(f->message == "nothing was checked: the manifests hold no container (2 documents read)");
+  CHECK(exit_code(run) == ExitCode::check_failed);
+  // --allow-empty makes it an info finding and the run passes, even with --strict.
+  const ValidateRun allowed =
+      validate_manifests(set, Profile::knative, "", EvaluateOptions{}, true, true);
+  REQUIRE(find_finding(allowed.findings, "manifest-nothing-checked") != nullptr);
+  CHECK(find_finding(allowed.findings, "manifest-nothing-checked")->severity == Severity::info);
+  CHECK(exit_code(allowed) == ExitCode::ok);
+}
+
+TEST_CASE("containers that set no variable of the profile fail as nothing checked") {
+  ManifestSet set;
+  set.documents = 1;
+  ManifestTarget target;
+  target.kind = "Deployment";
+  target.workload = "app";
+  target.container = "app";
+  target.env.set("TLS_MIN_VERSION", "1.2", Origin{});  // a Tigera variable
+  set.targets.push_back(target);
+  const ValidateRun knative =
+      validate_manifests(set, Profile::knative, "", EvaluateOptions{}, false);
+  const Finding* f = find_finding(knative.findings, "manifest-nothing-checked");
+  REQUIRE(f != nullptr);
+  CHECK(f->message ==
+        "nothing was checked: none of the 1 containers in the manifests (1 documents read) sets a "
+        "knative variable");
+  CHECK(exit_code(knative) == ExitCode::check_failed);
+  // Under the Tigera profile (and auto) the container is checked.
+  CHECK(
+      find_finding(validate_manifests(set, Profile::tigera, "", EvaluateOptions{}, false).findings,
+                   "manifest-nothing-checked") == nullptr);
+  CHECK(find_finding(validate_manifests(set, std::nullopt, "", EvaluateOptions{}, false).findings,
+                     "manifest-nothing-checked") == nullptr);
+  // A variable referenced through valueFrom counts as set.
+  ManifestSet referenced = set;
+  referenced.targets[0].env = {};
+  referenced.targets[0].env.set("METRICS_PROMETHEUS_TLS_CERT", "$(secretKeyRef s/k)", Origin{});
+  referenced.targets[0].unresolved["METRICS_PROMETHEUS_TLS_CERT"] = "secretKeyRef s/k";
+  CHECK(find_finding(
+            validate_manifests(referenced, Profile::knative, "", EvaluateOptions{}, false).findings,
+            "manifest-nothing-checked") == nullptr);
 }
 
 TEST_CASE("a --container that names no container is an error") {

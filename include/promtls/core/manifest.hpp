@@ -3,13 +3,17 @@
 //
 // parse_manifests() takes the bytes of each input (the cli reads files and stdin) and performs
 // no I/O. It never throws for bad input: a document that does not parse becomes an error finding
-// naming file:line, and the other documents are still read. Workloads: Pod, Deployment,
-// StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, also inside List
-// objects. Environment: envFrom first (configMapRef resolved from a ConfigMap of the same input
-// set), then env in order, later entries overriding earlier ones as the kubelet does; $(VAR)
-// references in values are expanded as the kubelet does. Values from valueFrom that promtls
-// cannot see (secretKeyRef, fieldRef, resourceFieldRef, configMapKeyRef to an absent ConfigMap)
-// are "set but unknown".
+// naming file:line, and the other documents are still read; a mapping that repeats a key is an
+// error finding citing both lines (the API server's strict decoding refuses it). Pod templates:
+// a Pod's or a Knative Revision's spec, and spec.template.spec or
+// spec.jobTemplate.spec.template.spec of any other object when it holds containers (the built-in
+// workloads, Knative Service and Configuration, and CRDs shaped like them), also inside List
+// objects. Environment: envFrom first (configMapRef and secretRef resolved from a ConfigMap or
+// Secret of the same input set; Secret data is base64-decoded, stringData merged over it), then
+// env in order, later entries overriding earlier ones as the kubelet does; $(VAR) references in
+// values are expanded as the kubelet does. Values from valueFrom that promtls cannot see
+// (fieldRef, resourceFieldRef, a key reference to an absent ConfigMap or Secret) are "set but
+// unknown".
 //
 // evaluate_manifest_target() validates one container with file and clock checks off (the files
 // live in the pod), except that a credential path outside every volumeMount is a warning.
@@ -42,8 +46,9 @@ struct ManifestTarget {
   std::size_t line = 0;  // 1-based line of the container entry
   std::string kind;      // "StatefulSet"
   std::string namespace_name;
-  std::string workload;  // metadata.name
-  std::string container;
+  std::string workload;   // metadata.name
+  std::string container;  // may be empty (Knative names it when it is deployed)
+  std::size_t index = 0;  // position among the pod's containers (or init containers)
   bool init_container = false;
   EnvSnapshot env;  // every value cites file:line and this container
   // Variables set through valueFrom (or $(VAR) of such a variable) that promtls cannot resolve,
@@ -52,7 +57,8 @@ struct ManifestTarget {
   std::vector<std::string> mount_paths;  // volumeMounts[].mountPath
   std::vector<Finding> findings;         // about this container's env sources
 
-  // "StatefulSet mon/app, container app" ("init container x" for init containers).
+  // "StatefulSet mon/app, container app" ("init container x" for init containers; "container #1"
+  // for one without a name).
   std::string label() const;
   // {manifest, file, line, label()}.
   Origin origin() const;

@@ -31,10 +31,11 @@ ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> so
 // A run with one target per container of `set` (only those called `container` when it is not
 // empty), each evaluated by evaluate_manifest_target(). The set's own findings are the run's,
 // followed by a "container-not-found" error when `container` names none of them, or a
-// "manifest-no-containers" warning when the manifests hold no container at all.
+// "manifest-nothing-checked" finding when no (selected) container sets or references a variable
+// of `profile` (of either profile for auto): an error, or info with `allow_empty`.
 ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
                                const std::string& container, const EvaluateOptions& options,
-                               bool strict);
+                               bool strict, bool allow_empty = false);
 
 // ExitCode::check_failed when run_fails(run), else ExitCode::ok.
 ExitCode exit_code(const ValidateRun& run);
