@@ -136,7 +136,7 @@ core::ValidateRun run_manifests(const ValidateOptions& o, const core::EvaluateOp
   core::ManifestSet set = core::parse_manifests(inputs);
   const std::optional<core::Profile> profile = chosen_profile(o.profile);
   return core::validate_manifests(std::move(set), profile, o.container, options, o.strict,
-                                  o.allow_empty);
+                                  o.allow_empty, o.offline ? nullptr : &tls::describe_credentials);
 }
 
 core::ValidateRun run_environment(const ValidateOptions& o, const core::EvaluateOptions& options) {

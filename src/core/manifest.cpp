@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <utility>
 
 #include "promtls/core/documents.hpp"
@@ -357,6 +358,90 @@ class Reader {
     return cm;
   }
 
+  // The files a Secret puts into a volume: every key, or only `items` (key -> path), with the
+  // item's mode, else the volume's defaultMode, else 0644.
+  static std::vector<std::pair<std::string, MountedFile>> secret_files(const ConfigMap& secret,
+                                                                       const YAML::Node& source) {
+    unsigned default_mode = 0644;
+    if (auto mode = scalar(source["defaultMode"])) {
+      default_mode = static_cast<unsigned>(std::strtoul(mode->c_str(), nullptr, 0));
+    }
+    const std::string object = "Secret " +
+                               (secret.namespace_name.empty() ? "" : secret.namespace_name + "/") +
+                               secret.name;
+    std::vector<std::pair<std::string, MountedFile>> out;  // (path in the volume, file)
+    const YAML::Node items = source["items"];
+    if (items && items.IsSequence()) {
+      for (const YAML::Node& item : items) {
+        const std::string key = scalar_or(item["key"]);
+        for (const auto& [k, entry] : secret.data) {
+          if (k != key) continue;
+          unsigned mode = default_mode;
+          if (auto m = scalar(item["mode"])) {
+            mode = static_cast<unsigned>(std::strtoul(m->c_str(), nullptr, 0));
+          }
+          out.push_back({scalar_or(item["path"], key),
+                         MountedFile{{}, entry.value, object + " key " + key, mode}});
+        }
+      }
+      return out;
+    }
+    for (const auto& [key, entry] : secret.data) {
+      out.push_back({key, MountedFile{{}, entry.value, object + " key " + key, default_mode}});
+    }
+    return out;
+  }
+
+  // Records the Secret-backed files of the volume `volume` mounted at `mount_path` (with
+  // `sub_path`, one file of it) in the container: a `secret` volume, or the `secret` sources of
+  // a `projected` volume, whose Secret is in the input set.
+  void secret_mount(const PodSpec& pod, const std::string& volume, const std::string& mount_path,
+                    const std::string& sub_path, ManifestTarget& t) const {
+    const YAML::Node volumes = pod.spec["volumes"];
+    if (!volumes || !volumes.IsSequence()) return;
+    std::vector<std::pair<std::string, MountedFile>> files;
+    bool backed = false;
+    for (const YAML::Node& v : volumes) {
+      if (!v.IsMap() || scalar_or(v["name"]) != volume) continue;
+      std::vector<std::pair<std::string, YAML::Node>> sources;  // (Secret name, source)
+      if (const YAML::Node secret = v["secret"]; secret && secret.IsMap()) {
+        sources.emplace_back(scalar_or(secret["secretName"]), secret);
+      }
+      if (const YAML::Node projected = v["projected"]; projected && projected.IsMap()) {
+        if (const YAML::Node list = projected["sources"]; list && list.IsSequence()) {
+          for (const YAML::Node& source : list) {
+            if (const YAML::Node secret = source["secret"]; secret && secret.IsMap()) {
+              sources.emplace_back(scalar_or(secret["name"]), secret);
+            }
+          }
+        }
+      }
+      // Only a volume all of whose Secrets are in the input is known file by file.
+      backed = !sources.empty();
+      for (const auto& [name, source] : sources) {
+        const ConfigMap* secret = find_secret(pod.namespace_name, name);
+        if (secret == nullptr) {
+          backed = false;
+          break;
+        }
+        for (auto& file : secret_files(*secret, source)) files.push_back(std::move(file));
+      }
+    }
+    if (!backed) return;
+    std::string base = mount_path;
+    while (base.size() > 1 && base.back() == '/') base.pop_back();
+    t.secret_mount_paths.push_back(base);
+    for (auto& [name, file] : files) {
+      if (!sub_path.empty()) {
+        if (name != sub_path) continue;
+        file.path = base;
+      } else {
+        file.path = base == "/" ? "/" + name : base + "/" + name;
+      }
+      t.secret_files.push_back(std::move(file));
+    }
+  }
+
   const ConfigMap* find_secret(const std::string& ns, const std::string& name) const {
     for (const ConfigMap& secret : secrets_) {
       if (secret.name == name &&
@@ -405,7 +490,10 @@ class Reader {
     if (const YAML::Node mounts = c["volumeMounts"]; mounts && mounts.IsSequence()) {
       for (const YAML::Node& m : mounts) {
         if (m.IsMap()) {
-          if (auto path = scalar(m["mountPath"])) t.mount_paths.push_back(*path);
+          if (auto path = scalar(m["mountPath"])) {
+            t.mount_paths.push_back(*path);
+            secret_mount(pod, scalar_or(m["name"]), *path, scalar_or(m["subPath"]), t);
+          }
         }
       }
     }
@@ -601,8 +689,35 @@ ManifestSet parse_manifests(std::span<const ManifestInput> inputs) {
   return std::move(reader.out);
 }
 
+namespace {
+
+// The credential files of a container as the Secrets of the input put them there.
+class MountedFiles final : public FileInspector {
+ public:
+  MountedFiles(const ManifestTarget& target, DescribeCredentials describe)
+      : target_(target), describe_(describe) {}
+  FileFacts inspect(const std::string& path) override {
+    for (const MountedFile& file : target_.secret_files) {
+      if (file.path != path) continue;
+      FileFacts facts = describe_(file.bytes, path);
+      facts.mode = file.mode;
+      return facts;
+    }
+    FileFacts missing;
+    missing.path = path;
+    missing.read_error = "open " + path + ": no such file or directory";
+    return missing;
+  }
+
+ private:
+  const ManifestTarget& target_;
+  DescribeCredentials describe_;
+};
+
+}  // namespace
+
 Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<Profile> profile,
-                                    const EvaluateOptions& options) {
+                                    const EvaluateOptions& options, DescribeCredentials describe) {
   // Unresolvable values: a value the component accepts, so that only presence matters; paths
   // keep their "$(secretKeyRef s/k)" placeholder and are never looked up.
   EnvSnapshot env = target.env;
@@ -652,10 +767,34 @@ Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<
 
   Evaluation e = evaluate(env, chosen, options, nullptr);
 
-  // Credential paths: the files are in the pod, so only their mount can be judged.
-  const TlsConfig& tls = e.config.tls_config;
+  // Credential paths: the files are in the pod, so only their mount can be judged, unless every
+  // file the configuration reads comes from a Secret of the input: then they are checked.
   const bool reads_files =
       e.config.tls && (e.config.profile != Profile::tigera || e.config.enabled);
+  if (reads_files && describe != nullptr && !target.secret_files.empty()) {
+    const TlsConfig& paths = e.config.tls_config;
+    bool all_known = true;
+    bool any = false;
+    for (const std::string* path : {&paths.cert_file, &paths.key_file, &paths.client_ca_file}) {
+      if (path->empty()) continue;
+      any = true;
+      all_known = all_known && path->find("$(") == std::string::npos &&
+                  under_mount(*path, target.secret_mount_paths);
+    }
+    if (any && all_known) {
+      MountedFiles files(target, describe);
+      e = evaluate(env, chosen, options, &files);
+      head.push_back(Finding{"secret-files-checked",
+                             Severity::info,
+                             {},
+                             {},
+                             "the certificate files were checked as the Secrets of the input "
+                             "mount them",
+                             {},
+                             target.origin()});
+    }
+  }
+  const TlsConfig& tls = e.config.tls_config;
   if (reads_files) {
     const PathVariables vars = path_variables(e.config.profile);
     const std::array<std::pair<std::string_view, const std::string*>, 3> paths{

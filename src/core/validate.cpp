@@ -51,7 +51,7 @@ bool sets_profile_variable(const ManifestTarget& target, std::optional<Profile> 
 
 ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
                                const std::string& container, const EvaluateOptions& options,
-                               bool strict, bool allow_empty) {
+                               bool strict, bool allow_empty, DescribeCredentials describe) {
   ValidateRun run;
   run.strict = strict;
   run.findings = std::move(set.findings);
@@ -61,8 +61,9 @@ ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
     if (!container.empty() && target.container != container) continue;
     ++matched;
     if (sets_profile_variable(target, profile)) ++configured;
-    run.targets.push_back(TargetReport{target.label(), target.origin(),
-                                       evaluate_manifest_target(target, profile, options)});
+    run.targets.push_back(
+        TargetReport{target.label(), target.origin(),
+                     evaluate_manifest_target(target, profile, options, describe)});
   }
   if (!container.empty() && matched == 0) {
     run.findings.push_back(Finding{"container-not-found",

@@ -6,6 +6,8 @@
 
 #include "findings.hpp"
 #include "fixed_time.hpp"
+#include "pki.hpp"
+#include "promtls/tls/pem.hpp"
 
 using namespace promtls::core;
 
@@ -376,4 +378,106 @@ TEST_CASE("manifest: Secrets of the input resolve secretKeyRef and envFrom secre
   REQUIRE(f != nullptr);
   CHECK(f->severity == Severity::error);
   CHECK(f->message.find("not base64!") == std::string::npos);  // Secret values are never shown
+}
+
+namespace {
+
+std::string base64(const std::string& in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16 |
+                       static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8 |
+                       static_cast<unsigned char>(in[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(v >> shift) & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// A Deployment that mounts Secret `tls` (tls.crt, tls.key, and ca.crt when `ca` is set) at
+// /tls and points knative's variables there.
+std::string secret_mounted(const std::string& cert, const std::string& key, const std::string& ca,
+                           const std::string& mount = "        - {name: tls, mountPath: /tls}\n") {
+  std::string secret =
+      "kind: Secret\nmetadata: {name: metrics-tls, namespace: mon}\ndata:\n"
+      "  tls.crt: " +
+      base64(cert) + "\n  tls.key: " + base64(key) + "\n";
+  if (!ca.empty()) secret += "  ca.crt: " + base64(ca) + "\n";
+  return secret +
+         "---\nkind: Deployment\nmetadata: {name: app, namespace: mon}\nspec:\n  template:\n"
+         "    spec:\n      volumes:\n      - name: tls\n        secret: {secretName: metrics-tls}\n"
+         "      containers:\n      - name: app\n        env:\n"
+         "        - {name: METRICS_PROMETHEUS_TLS_CERT, value: /tls/tls.crt}\n"
+         "        - {name: METRICS_PROMETHEUS_TLS_KEY, value: /tls/tls.key}\n"
+         "        - {name: METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE, value: /tls/ca.crt}\n"
+         "        - {name: METRICS_PROMETHEUS_TLS_CLIENT_AUTH, value: require}\n"
+         "        volumeMounts:\n" +
+         mount;
+}
+
+Evaluation eval_files(const ManifestTarget& t) {
+  EvaluateOptions options;
+  options.now_unix = kNow;
+  return evaluate_manifest_target(t, Profile::knative, options,
+                                  &promtls::tls::describe_credentials);
+}
+
+}  // namespace
+
+TEST_CASE("manifest: a Secret volume of the input lets the certificate checks run on its data") {
+  using namespace promtls::test;
+  const Authority ca = Authority::make("manifest-ca");
+  const Key key{KeyKind::ec_p256};
+  const Key other{KeyKind::ec_p256};
+  const Cert leaf = ca.leaf(CertSpec{}, key);
+
+  const auto good = parse(secret_mounted(leaf.pem(), key.private_pem(), ca.cert.pem()));
+  REQUIRE(good.targets.size() == 1);
+  CHECK(good.targets[0].secret_files.size() == 3);
+  const auto e = eval_files(good.targets[0]);
+  CHECK(e.upstream.accepts);
+  CHECK(find_finding(e.findings, "secret-files-checked") != nullptr);
+  CHECK(find_finding(e.findings, "cert-key-mismatch") == nullptr);
+  // Without a way to read credentials (--offline), the files stay unchecked.
+  CHECK(find_finding(eval(good.targets[0]).findings, "secret-files-checked") == nullptr);
+
+  // The wrong key, and a Secret without the CA key: what knative will hit in the pod.
+  const auto bad = parse(secret_mounted(leaf.pem(), other.private_pem(), ""));
+  const auto b = eval_files(bad.targets[0]);
+  CHECK_FALSE(b.upstream.accepts);
+  CHECK(find_finding(b.findings, "cert-key-mismatch") != nullptr);
+  const Finding* missing = find_finding(b.findings, "client-ca-unreadable");
+  REQUIRE(missing != nullptr);
+  CHECK(missing->message.find("open /tls/ca.crt: no such file or directory") != std::string::npos);
+
+  // items and subPath place the files where the container sees them.
+  const auto sub = parse(secret_mounted(leaf.pem(), key.private_pem(), ca.cert.pem(),
+                                        "        - {name: tls, mountPath: /tls/tls.crt, "
+                                        "subPath: tls.crt}\n"));
+  REQUIRE(sub.targets[0].secret_files.size() == 1);
+  CHECK(sub.targets[0].secret_files[0].path == "/tls/tls.crt");
+  CHECK(sub.targets[0].secret_files[0].from == "Secret mon/metrics-tls key tls.crt");
+
+  // A volume whose Secret is not in the input keeps the checks off.
+  const auto absent = parse(
+      "kind: Pod\nmetadata: {name: p}\nspec:\n  volumes:\n  - name: tls\n"
+      "    secret: {secretName: elsewhere}\n  containers:\n  - name: c\n    env:\n"
+      "    - {name: METRICS_PROMETHEUS_TLS_CERT, value: /tls/tls.crt}\n"
+      "    - {name: METRICS_PROMETHEUS_TLS_KEY, value: /tls/tls.key}\n"
+      "    volumeMounts:\n    - {name: tls, mountPath: /tls}\n");
+  REQUIRE(absent.targets.size() == 1);
+  CHECK(absent.targets[0].secret_files.empty());
+  const auto a = eval_files(absent.targets[0]);
+  CHECK(a.upstream.accepts);
+  CHECK(find_finding(a.findings, "secret-files-checked") == nullptr);
 }

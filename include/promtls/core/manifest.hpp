@@ -16,7 +16,11 @@
 // unknown".
 //
 // evaluate_manifest_target() validates one container with file and clock checks off (the files
-// live in the pod), except that a credential path outside every volumeMount is a warning.
+// live in the pod), except that a credential path outside every volumeMount is a warning; and
+// when every credential file the configuration reads lies under a volume mount backed by a Secret
+// of the input set, the certificate checks run on the Secret's data, as the component will see it
+// (a key the Secret lacks is a file that does not exist), given a way to describe credential bytes
+// (`describe`; the cli passes tls::describe_credentials).
 // All functions are reentrant; results are plain values.
 #pragma once
 
@@ -25,6 +29,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "promtls/core/config.hpp"
@@ -38,6 +43,15 @@ namespace promtls::core {
 struct ManifestInput {
   std::string name;
   std::string text;
+};
+
+// A file the kubelet would project into a container from a Secret of the input set (a `secret`
+// volume, or a `secret` source of a `projected` volume), at the path the container sees.
+struct MountedFile {
+  std::string path;      // mountPath + "/" + (item path or key), or mountPath itself with subPath
+  std::string bytes;     // the Secret's value (data decoded, or stringData)
+  std::string from;      // "Secret ns/name key tls.crt", for findings
+  unsigned mode = 0644;  // items[].mode, else defaultMode, else 0644 (the API default)
 };
 
 // One container of one workload, with its resolved environment.
@@ -55,7 +69,10 @@ struct ManifestTarget {
   // with what they refer to ("secretKeyRef metrics-tls/cert").
   std::map<std::string, std::string, std::less<>> unresolved;
   std::vector<std::string> mount_paths;  // volumeMounts[].mountPath
-  std::vector<Finding> findings;         // about this container's env sources
+  // The mount paths backed by a Secret of the input set, and the files the Secrets put there.
+  std::vector<std::string> secret_mount_paths;
+  std::vector<MountedFile> secret_files;
+  std::vector<Finding> findings;  // about this container's env sources
 
   // "StatefulSet mon/app, container app" ("init container x" for init containers; "container #1"
   // for one without a name).
@@ -76,7 +93,11 @@ ManifestSet parse_manifests(std::span<const ManifestInput> inputs);
 // Validates one container under `profile` (nullopt: --profile auto, decided per container from
 // its variables and reported as an info finding). Findings that carry no origin of their own
 // cite the container.
+// Turns a credential file's bytes into facts (certificates, key), as the tls layer does.
+using DescribeCredentials = FileFacts (*)(std::string_view bytes, const std::string& path);
+
 Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<Profile> profile,
-                                    const EvaluateOptions& options);
+                                    const EvaluateOptions& options,
+                                    DescribeCredentials describe = nullptr);
 
 }  // namespace promtls::core

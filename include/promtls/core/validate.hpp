@@ -32,10 +32,12 @@ ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> so
 // empty), each evaluated by evaluate_manifest_target(). The set's own findings are the run's,
 // followed by a "container-not-found" error when `container` names none of them, or a
 // "manifest-nothing-checked" finding when no (selected) container sets or references a variable
-// of `profile` (of either profile for auto): an error, or info with `allow_empty`.
+// of `profile` (of either profile for auto): an error, or info with `allow_empty`. `describe`
+// (null: --offline) lets Secret-backed credential files be checked (evaluate_manifest_target()).
 ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
                                const std::string& container, const EvaluateOptions& options,
-                               bool strict, bool allow_empty = false);
+                               bool strict, bool allow_empty = false,
+                               DescribeCredentials describe = nullptr);
 
 // ExitCode::check_failed when run_fails(run), else ExitCode::ok.
 ExitCode exit_code(const ValidateRun& run);
