@@ -209,10 +209,37 @@ void check_credentials(const TlsConfig& tls, const CredentialPaths& paths,
   }
 }
 
+namespace {
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+}  // namespace
+
 void check_unknown_variables(const EnvSnapshot& env, Profile profile, FindingSink& sink) {
   const std::string_view prefix = family_prefix(profile);
   for (const auto& entry : env.entries()) {
     const std::string& name = entry.first;
+    // Names are case-sensitive (os.Getenv): a known name in other case is never read.
+    if (const std::string shouted = upper(name); shouted != name) {
+      const VariableSpec* known = find_variable(shouted);
+      const bool ours = known != nullptr ? known->profile == profile
+                                         : shouted.compare(0, prefix.size(), prefix) == 0;
+      if (!ours) continue;
+      const std::string_view guess =
+          known != nullptr ? known->name : suggest_variable(shouted, profile);
+      sink.add(
+          "variable-wrong-case", Severity::warning, {name},
+          name + " is not read: variable names are case-sensitive, and " +
+              std::string(to_string(profile)) + " reads only upper-case names",
+          guess.empty() ? "write it in upper case" : "did you mean " + std::string(guess) + "?");
+      continue;
+    }
     if (name.size() < prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
     if (find_variable(name) != nullptr) continue;
     const std::string_view guess = suggest_variable(name, profile);

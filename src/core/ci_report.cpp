@@ -118,6 +118,8 @@ constexpr std::array kCodes{
                     "A variable comes from valueFrom, which promtls cannot resolve."},
     CodeDescription{"value-whitespace",
                     "A value has leading or trailing white space that is kept."},
+    CodeDescription{"variable-wrong-case",
+                    "A known variable written in another case; names are case-sensitive."},
 };
 
 std::string plural(std::size_t n, std::string_view word) {

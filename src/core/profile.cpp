@@ -286,6 +286,12 @@ std::string_view suggest_variable(std::string_view name, Profile profile) {
     if (name.size() > v.name.size() && name.substr(0, v.name.size()) == v.name) {
       d = std::min<std::size_t>(d, 1);
     }
+    // A name cut short ("..._CLIENT_CA" for "..._CLIENT_CA_FILE") means the name it begins,
+    // however far the nearest name by edit distance is; the shortest such name wins.
+    if (name.size() < v.name.size() && v.name.substr(0, name.size()) == name &&
+        name.size() > family_prefix(profile).size()) {
+      d = std::min<std::size_t>(d, 1);
+    }
     if (d < best_distance) {
       best_distance = d;
       best = v.name;

@@ -517,6 +517,31 @@ TEST_CASE("an unknown METRICS_PROMETHEUS_ name gets a did-you-mean") {
   CHECK_FALSE(has_finding(eval({{"METRICS_DOMAIN", "x"}}), "unknown-variable"));
 }
 
+TEST_CASE("a known name in lower or mixed case is a warning with the right spelling") {
+  const auto e = eval({{"metrics_prometheus_tls_min_version", "1.2"},
+                       {"Metrics_Prometheus_Port", "9091"},
+                       {"metrics_prometheus_tls_certfile", "/x"},
+                       {"metrics_client_auth", "x"}});  // a Tigera name: not knative's to judge
+  std::vector<std::string> hints;
+  for (const auto& f : e.findings) {
+    if (f.code == "variable-wrong-case") {
+      CHECK(f.severity == Severity::warning);
+      hints.push_back(f.variables.front() + " " + f.hint);
+    }
+  }
+  CHECK(hints == std::vector<std::string>{
+                     "Metrics_Prometheus_Port did you mean METRICS_PROMETHEUS_PORT?",
+                     "metrics_prometheus_tls_certfile did you mean METRICS_PROMETHEUS_TLS_CERT?",
+                     "metrics_prometheus_tls_min_version did you mean "
+                     "METRICS_PROMETHEUS_TLS_MIN_VERSION?"});
+  CHECK(require_finding(e, "variable-wrong-case").message ==
+        "Metrics_Prometheus_Port is not read: variable names are case-sensitive, and knative reads "
+        "only upper-case names");
+  // Not read means not applied: the port stays the default.
+  CHECK(e.config.port == 9090);
+  CHECK_FALSE(has_finding(e, "unknown-variable"));
+}
+
 TEST_CASE("findings cite where the value came from") {
   EnvSnapshot env;
   env.set(P + "PORT", "80", Origin{Origin::Kind::env_file, "prod.env", 12, {}});

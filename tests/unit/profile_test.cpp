@@ -101,6 +101,13 @@ TEST_CASE("did-you-mean suggestions come from the table of the same profile") {
   CHECK(suggest_variable("METRICS_TLS_CERT_FIEL", Profile::tigera) ==
         name(Var::tigera_tls_cert_file));
   CHECK(suggest_variable("METRICS_PROMETHEUS_SOMETHING_ELSE_ENTIRELY", Profile::knative).empty());
+  // A name cut short suggests the name it begins, not the nearest by edit distance
+  // (METRICS_PROMETHEUS_TLS_CLIENT_AUTH is closer to ..._CLIENT_CA by edit distance).
+  CHECK(suggest_variable("METRICS_PROMETHEUS_TLS_CLIENT_CA", Profile::knative) ==
+        name(Var::knative_tls_client_ca_file));
+  CHECK(suggest_variable("METRICS_PROMETHEUS_TLS_CURVE", Profile::knative) ==
+        name(Var::knative_tls_curve_preferences));
+  CHECK(suggest_variable("METRICS_TLS_CA", Profile::tigera) == name(Var::tigera_tls_ca_file));
   for (const VariableSpec& v : all_variables()) {
     CHECK(suggest_variable(v.name, v.profile) == v.name);
   }
