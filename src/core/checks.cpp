@@ -219,17 +219,26 @@ std::string upper(std::string_view text) {
   return out;
 }
 
+// A name of the profile's family: its prefix, or for knative the TLS settings of another knative
+// TLS family ("ACTIVATOR_TLS_...").
+bool in_family(std::string_view name, Profile profile) {
+  if (name.rfind(family_prefix(profile), 0) == 0) return true;
+  if (profile != Profile::knative) return false;
+  for (const KnativeTlsFamily family : knative_tls_families()) {
+    if (name.rfind(std::string(prefix(family)) + "TLS_", 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void check_unknown_variables(const EnvSnapshot& env, Profile profile, FindingSink& sink) {
-  const std::string_view prefix = family_prefix(profile);
   for (const auto& entry : env.entries()) {
     const std::string& name = entry.first;
     // Names are case-sensitive (os.Getenv): a known name in other case is never read.
     if (const std::string shouted = upper(name); shouted != name) {
       const VariableSpec* known = find_variable(shouted);
-      const bool ours = known != nullptr ? known->profile == profile
-                                         : shouted.compare(0, prefix.size(), prefix) == 0;
+      const bool ours = known != nullptr ? known->profile == profile : in_family(shouted, profile);
       if (!ours) continue;
       const std::string_view guess =
           known != nullptr ? known->name : suggest_variable(shouted, profile);
@@ -240,7 +249,7 @@ void check_unknown_variables(const EnvSnapshot& env, Profile profile, FindingSin
           guess.empty() ? "write it in upper case" : "did you mean " + std::string(guess) + "?");
       continue;
     }
-    if (name.size() < prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!in_family(name, profile)) continue;
     if (find_variable(name) != nullptr) continue;
     const std::string_view guess = suggest_variable(name, profile);
     sink.add(

@@ -124,6 +124,65 @@ std::optional<std::string> host_problem(std::string_view host) {
   return std::nullopt;
 }
 
+// network/tls's DefaultConfigFromEnv(prefix of `family`) (§5, R-V0 to R-V6): the versions, cipher
+// suites and curves into `tls`, each invalid value an upstream error in the order the reader
+// checks them. False when a version does not parse.
+bool parse_tuning(const EnvSnapshot& env, KnativeTlsFamily family, UpstreamErrors& upstream,
+                  TlsConfig& tls) {
+  const Var kMin = var(family, KnativeTlsSetting::min_version);
+  const Var kMax = var(family, KnativeTlsSetting::max_version);
+  const Var kCiphers = var(family, KnativeTlsSetting::cipher_suites);
+  const Var kCurves = var(family, KnativeTlsSetting::curve_preferences);
+  // R-V0 and R-V1: minimum and maximum version; the base minimum is the table's default.
+  tls.min_version = *parse_version(default_value(kMin));
+  bool versions_ok = true;
+  for (const Var version_var : {kMin, kMax}) {
+    if (!env.is_set(name(version_var))) continue;
+    const std::string raw = s(env.get(name(version_var)));
+    if (const auto v = parse_version(raw)) {
+      (version_var == kMin ? tls.min_version : tls.max_version) = *v;
+    } else {
+      versions_ok = false;
+      upstream.add("tls-version-invalid", {s(version_var)},
+                   "invalid " + s(version_var) + " " + go::quote(raw) +
+                       ": unsupported TLS version " + go::quote(raw) +
+                       ": must be \"1.2\" or \"1.3\"",
+                   version_hint(raw));
+    }
+  }
+  // R-V3, R-V4, R-V6: cipher suites.
+  if (env.is_set(name(kCiphers))) {
+    std::vector<std::uint16_t> ids;
+    for (const std::string_view suite_name : split_list(env.get(name(kCiphers)))) {
+      const CipherSuite* suite = find_cipher_suite_by_go_name(suite_name);
+      if (suite == nullptr || !suite->go_secure) {
+        upstream.add("cipher-suite-unknown", {s(kCiphers)},
+                     "invalid " + s(kCiphers) + ": unknown cipher suite " + go::quote(suite_name),
+                     cipher_hint(suite_name));
+      } else {
+        ids.push_back(suite->id);
+      }
+    }
+    tls.cipher_suites = std::move(ids);
+  }
+  // R-V5: curves.
+  if (env.is_set(name(kCurves))) {
+    std::vector<std::uint16_t> ids;
+    for (const std::string_view curve : split_list(env.get(name(kCurves)))) {
+      if (const GroupSpelling* group = find_knative_group_spelling(curve)) {
+        ids.push_back(group->id);
+      } else {
+        upstream.add("curve-unknown", {s(kCurves)},
+                     "invalid " + s(kCurves) + ": unknown curve " + go::quote(curve),
+                     curve_hint(curve));
+      }
+    }
+    tls.curves = std::move(ids);
+  }
+
+  return versions_ok;
+}
+
 }  // namespace
 
 void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
@@ -236,53 +295,7 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
   } else {
     tls.cert_file = cert;
     tls.key_file = key;
-    // R-V0 and R-V1: minimum and maximum version; the base minimum is the table's default.
-    tls.min_version = *parse_version(default_value(kMin));
-    bool versions_ok = true;
-    for (const Var version_var : {kMin, kMax}) {
-      if (!env.is_set(name(version_var))) continue;
-      const std::string raw = s(env.get(name(version_var)));
-      if (const auto v = parse_version(raw)) {
-        (version_var == kMin ? tls.min_version : tls.max_version) = *v;
-      } else {
-        versions_ok = false;
-        upstream.add("tls-version-invalid", {s(version_var)},
-                     "invalid " + s(version_var) + " " + go::quote(raw) +
-                         ": unsupported TLS version " + go::quote(raw) +
-                         ": must be \"1.2\" or \"1.3\"",
-                     version_hint(raw));
-      }
-    }
-    // R-V3, R-V4, R-V6: cipher suites.
-    if (env.is_set(name(kCiphers))) {
-      std::vector<std::uint16_t> ids;
-      for (const std::string_view suite_name : split_list(env.get(name(kCiphers)))) {
-        const CipherSuite* suite = find_cipher_suite_by_go_name(suite_name);
-        if (suite == nullptr || !suite->go_secure) {
-          upstream.add("cipher-suite-unknown", {s(kCiphers)},
-                       "invalid " + s(kCiphers) + ": unknown cipher suite " + go::quote(suite_name),
-                       cipher_hint(suite_name));
-        } else {
-          ids.push_back(suite->id);
-        }
-      }
-      tls.cipher_suites = std::move(ids);
-    }
-    // R-V5: curves.
-    if (env.is_set(name(kCurves))) {
-      std::vector<std::uint16_t> ids;
-      for (const std::string_view curve : split_list(env.get(name(kCurves)))) {
-        if (const GroupSpelling* group = find_knative_group_spelling(curve)) {
-          ids.push_back(group->id);
-        } else {
-          upstream.add("curve-unknown", {s(kCurves)},
-                       "invalid " + s(kCurves) + ": unknown curve " + go::quote(curve),
-                       curve_hint(curve));
-        }
-      }
-      tls.curves = std::move(ids);
-    }
-
+    const bool versions_ok = parse_tuning(env, kFamily, upstream, tls);
     // R-M7: the CA file is read at NewServer time, after the tuning variables.
     if (auth_verifies && !ca_trimmed.empty()) {
       tls.client_ca_file = ca_trimmed;
@@ -393,6 +406,33 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
 
   out.upstream.accepts = upstream.empty();
   out.upstream.error = upstream.first();
+
+  // The other components that read the same settings under their own prefix, whenever one of
+  // their variables is present; each would refuse to start on its own error.
+  for (const KnativeTlsFamily family : knative_tls_families()) {
+    if (family == kFamily) continue;
+    bool present = false;
+    for (const KnativeTlsSetting setting : knative_tls_settings()) {
+      present = present || env.is_set(name(var(family, setting)));
+    }
+    if (!present) continue;
+    UpstreamErrors errors(sink);
+    TlsConfig family_tls;
+    family_tls.min_version = kTls13;
+    const bool versions_ok = parse_tuning(env, family, errors, family_tls);
+    FamilyVerdict verdict{s(prefix(family)), s(component(family)),   errors.empty(),
+                          errors.first(),    family_tls.min_version, family_tls.max_version};
+    if (versions_ok && verdict.max_version != 0 && verdict.min_version > verdict.max_version) {
+      const Var min = var(family, KnativeTlsSetting::min_version);
+      const Var max = var(family, KnativeTlsSetting::max_version);
+      sink.add("tls-min-above-max", Severity::error, {s(min), s(max)},
+               "the minimum version " + s(version_name(verdict.min_version)) +
+                   " is above the maximum " + s(version_name(verdict.max_version)) + ": " +
+                   s(component(family)) + " starts, but every handshake fails",
+               "lower the minimum or raise the maximum");
+    }
+    out.families.push_back(std::move(verdict));
+  }
 }
 
 }  // namespace promtls::core::detail

@@ -57,17 +57,86 @@ constexpr std::array kTlsSettingOrder{
     KnativeTlsSetting::min_version, KnativeTlsSetting::max_version,
     KnativeTlsSetting::cipher_suites, KnativeTlsSetting::curve_preferences};
 
+// The prefixes each caller of network/tls's DefaultConfigFromEnv (or NewConfigFromEnv) passes,
+// read in the pull requests that introduced them. Every one defaults to a TLS 1.3 minimum:
+// DefaultConfigFromEnv's base, or the caller's own (TAG_TO_DIGEST_ went from 1.2 to 1.3 in
+// knative/serving #16431).
+constexpr std::string_view kActivator = "ACTIVATOR_";        // cmd/activator, serving #16424
+constexpr std::string_view kQueueProxy = "QUEUE_PROXY_";     // cmd/queue, serving #16425
+constexpr std::string_view kTagToDigest = "TAG_TO_DIGEST_";  // revision reconciler, #16431
+constexpr std::string_view kWebhook = "WEBHOOK_";            // knative.dev/pkg/webhook, #3324
+
+template <const std::string_view& Prefix, const std::string_view& Suffix>
+constexpr std::string_view kFamilyVar = Join<Prefix, Suffix>::value;
+
 struct TlsFamilyRow {
   KnativeTlsFamily family;
   std::string_view prefix;
+  std::string_view component;
   std::array<Var, 4> vars;  // indexed by KnativeTlsSetting
 };
 constexpr std::array kTlsFamilies{
     TlsFamilyRow{KnativeTlsFamily::metrics_prometheus,
                  kMetricsPrometheus,
+                 "the metrics server (knative.dev/pkg)",
                  {Var::knative_tls_min_version, Var::knative_tls_max_version,
                   Var::knative_tls_cipher_suites, Var::knative_tls_curve_preferences}},
+    TlsFamilyRow{KnativeTlsFamily::activator,
+                 kActivator,
+                 "the activator (knative/serving)",
+                 {Var::activator_tls_min_version, Var::activator_tls_max_version,
+                  Var::activator_tls_cipher_suites, Var::activator_tls_curve_preferences}},
+    TlsFamilyRow{KnativeTlsFamily::queue_proxy,
+                 kQueueProxy,
+                 "the queue-proxy (knative/serving)",
+                 {Var::queue_proxy_tls_min_version, Var::queue_proxy_tls_max_version,
+                  Var::queue_proxy_tls_cipher_suites, Var::queue_proxy_tls_curve_preferences}},
+    TlsFamilyRow{KnativeTlsFamily::tag_to_digest,
+                 kTagToDigest,
+                 "the controller's tag-to-digest resolver (knative/serving)",
+                 {Var::tag_to_digest_tls_min_version, Var::tag_to_digest_tls_max_version,
+                  Var::tag_to_digest_tls_cipher_suites, Var::tag_to_digest_tls_curve_preferences}},
+    TlsFamilyRow{KnativeTlsFamily::webhook,
+                 kWebhook,
+                 "the webhook (knative.dev/pkg)",
+                 {Var::webhook_tls_min_version, Var::webhook_tls_max_version,
+                  Var::webhook_tls_cipher_suites, Var::webhook_tls_curve_preferences}},
 };
+constexpr std::array kTlsFamilyOrder{KnativeTlsFamily::metrics_prometheus,
+                                     KnativeTlsFamily::activator, KnativeTlsFamily::queue_proxy,
+                                     KnativeTlsFamily::tag_to_digest, KnativeTlsFamily::webhook};
+
+// The four tuning rows of a family other than the metrics server's: read whenever the component
+// serves (or dials) TLS, not only when the metrics server's TLS is on.
+#define PROMTLS_TLS_FAMILY_ROWS(KEY, PREFIX, WHO)                                                 \
+  VariableSpec{Var::KEY##_tls_min_version,                                                        \
+               kFamilyVar<PREFIX, kTlsMinVersion>,                                                \
+               Profile::knative,                                                                  \
+               "1.3",                                                                             \
+               "minimum TLS version of " WHO ": 1.2 or 1.3",                                      \
+               false,                                                                             \
+               false,                                                                             \
+               "1.3"},                                                                            \
+      VariableSpec{Var::KEY##_tls_max_version,                                                    \
+                   kFamilyVar<PREFIX, kTlsMaxVersion>,                                            \
+                   Profile::knative,                                                              \
+                   "",                                                                            \
+                   "maximum TLS version of " WHO ": 1.2 or 1.3",                                  \
+                   false,                                                                         \
+                   false,                                                                         \
+                   "1.3"},                                                                        \
+      VariableSpec{Var::KEY##_tls_cipher_suites,                                                  \
+                   kFamilyVar<PREFIX, kTlsCipherSuites>,                                          \
+                   Profile::knative,                                                              \
+                   "",                                                                            \
+                   "Go cipher suite names for " WHO " (TLS 1.2 only)",                            \
+                   false,                                                                         \
+                   false,                                                                         \
+                   "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},                                    \
+      VariableSpec {                                                                              \
+    Var::KEY##_tls_curve_preferences, kFamilyVar<PREFIX, kTlsCurvePreferences>, Profile::knative, \
+        "", "key-exchange groups of " WHO, false, false, "X25519"                                 \
+  }
 
 // spec/knative-env.md §1 and spec/tigera-metrics.md §1. Defaults are the component's own, as
 // documented there. The last column is the value assumed for an unresolvable valueFrom.
@@ -99,6 +168,10 @@ constexpr std::array kVariables{
                  Profile::knative, "",
                  "comma-separated key-exchange groups, e.g. X25519,CurveP256 (default: Go's)", true,
                  false, "X25519"},
+    PROMTLS_TLS_FAMILY_ROWS(activator, kActivator, "the activator"),
+    PROMTLS_TLS_FAMILY_ROWS(queue_proxy, kQueueProxy, "the queue-proxy"),
+    PROMTLS_TLS_FAMILY_ROWS(tag_to_digest, kTagToDigest, "the tag-to-digest resolver"),
+    PROMTLS_TLS_FAMILY_ROWS(webhook, kWebhook, "the webhook"),
     VariableSpec{Var::tigera_metrics_enabled, "METRICS_ENABLED", Profile::tigera, "false",
                  "serve metrics only when exactly \"true\" in any case (1, yes and \" true\" are "
                  "false)",
@@ -152,6 +225,9 @@ static_assert(rows_in_key_order());
 // The names that decide --profile auto: the variables that are specific to each component.
 bool decides_for(std::string_view name, Profile profile) {
   if (name.rfind(kMetricsPrometheus, 0) == 0) return profile == Profile::knative;
+  if (const VariableSpec* v = find_variable(name); v != nullptr && v->profile == Profile::knative) {
+    return profile == Profile::knative;
+  }
   if (profile == Profile::knative) return false;
   if (name == core::name(Var::tigera_operator_name) ||
       name == core::name(Var::tigera_operator_namespace)) {
@@ -238,7 +314,19 @@ std::string_view name(Var var) { return spec(var).name; }
 
 std::string_view default_value(Var var) { return spec(var).default_value; }
 
+#undef PROMTLS_TLS_FAMILY_ROWS
+
 std::span<const KnativeTlsSetting> knative_tls_settings() { return kTlsSettingOrder; }
+
+std::span<const KnativeTlsFamily> knative_tls_families() { return kTlsFamilyOrder; }
+
+std::string_view component(KnativeTlsFamily family) {
+  for (const TlsFamilyRow& row : kTlsFamilies) {
+    if (row.family == family) return row.component;
+  }
+  assert(false && "a KnativeTlsFamily without a row");
+  return {};
+}
 
 std::string_view prefix(KnativeTlsFamily family) {
   for (const TlsFamilyRow& row : kTlsFamilies) {

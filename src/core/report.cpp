@@ -94,6 +94,28 @@ nlohmann::ordered_json config_json(const ServerConfig& c) {
   return j;
 }
 
+namespace {
+
+// The other knative TLS families present (Evaluation::families).
+nlohmann::ordered_json families_json(const std::vector<FamilyVerdict>& families) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const FamilyVerdict& f : families) {
+    out.push_back(
+        {{"prefix", f.prefix},
+         {"component", f.component},
+         {"accepts", f.accepts},
+         {"error", f.accepts ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.error)},
+         {"min_version", std::string(version_name(f.min_version)).substr(4)},
+         {"max_version",
+          f.max_version == 0
+              ? nlohmann::ordered_json(nullptr)
+              : nlohmann::ordered_json(std::string(version_name(f.max_version)).substr(4))}});
+  }
+  return out;
+}
+
+}  // namespace
+
 nlohmann::ordered_json validate_json(const Evaluation& e, bool strict) {
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   for (const auto& f : e.findings) findings.push_back(finding_json(f));
@@ -106,7 +128,8 @@ nlohmann::ordered_json validate_json(const Evaluation& e, bool strict) {
                                          : nlohmann::ordered_json(e.upstream.error)},
             {"files_checked", e.upstream.files_checked}}},
           {"findings", std::move(findings)},
-          {"config", config_json(e.config)}};
+          {"config", config_json(e.config)},
+          {"families", families_json(e.families)}};
 }
 
 std::string render_validate_text(const Evaluation& e, bool strict, const TextStyle& style) {
@@ -129,9 +152,20 @@ std::string render_validate_text(const Evaluation& e, bool strict, const TextSty
   if (style.color) verdict = (bad ? "\033[1;31m" : "\033[1;32m") + verdict + reset;
   out += verdict + ": " + plural(counts.errors, "error") + ", " +
          plural(counts.warnings, "warning") + "; ";
+  // Errors about another component's TLS family are that component's verdict, said below.
+  std::size_t family_errors = 0;
+  for (const Finding& f : e.findings) {
+    if (f.severity != Severity::error || f.variables.empty()) continue;
+    for (const FamilyVerdict& family : e.families) {
+      if (f.variables.front().rfind(family.prefix + "TLS_", 0) == 0) {
+        ++family_errors;
+        break;
+      }
+    }
+  }
   if (!e.upstream.accepts) {
     out += component + " refuses to start: " + e.upstream.error;
-  } else if (counts.errors > 0) {
+  } else if (counts.errors > family_errors) {
     out += component + " starts with these variables but fails later (the errors above)";
   } else if (!e.upstream.files_checked) {
     out +=
@@ -146,6 +180,13 @@ std::string render_validate_text(const Evaluation& e, bool strict, const TextSty
     }
   }
   out += "\n";
+  for (const FamilyVerdict& family : e.families) {
+    out += "  " + family.prefix + "TLS_*: " + family.component +
+           (family.accepts ? " accepts them (TLS " +
+                                 std::string(version_name(family.min_version)).substr(4) + "+)"
+                           : " refuses to start: " + family.error) +
+           "\n";
+  }
   return out;
 }
 

@@ -623,3 +623,43 @@ TEST_CASE("client CA certificates are judged for validity too") {
   CHECK(require_finding(judged("/soon.pem"), "client-ca-expires-soon").severity ==
         Severity::warning);
 }
+
+TEST_CASE("every other knative TLS family is parsed with its own names and messages") {
+  for (const KnativeTlsFamily family : knative_tls_families()) {
+    if (family == KnativeTlsFamily::metrics_prometheus) continue;
+    const std::string p(prefix(family));
+    INFO(p);
+    const auto good =
+        eval({{p + "TLS_MIN_VERSION", "1.2"}, {p + "TLS_CURVE_PREFERENCES", "X25519"}});
+    CHECK(good.upstream.accepts);  // the metrics server does not read them
+    REQUIRE(good.families.size() == 1);
+    CHECK(good.families[0].prefix == p);
+    CHECK(good.families[0].accepts);
+    CHECK(good.families[0].min_version == 0x0303);  // TLS 1.2
+    CHECK_FALSE(has_finding(good, "tuning-ignored-without-tls"));
+
+    const auto bad = eval({{p + "TLS_MAX_VERSION", "1.1"},
+                           {p + "TLS_CIPHER_SUITES", "NOPE"},
+                           {p + "TLS_CURVE_PREFERENCES", "x25519"}});
+    REQUIRE(bad.families.size() == 1);
+    CHECK_FALSE(bad.families[0].accepts);
+    CHECK(bad.families[0].error == "invalid " + p +
+                                       "TLS_MAX_VERSION \"1.1\": unsupported TLS version \"1.1\": "
+                                       "must be \"1.2\" or \"1.3\"");
+    CHECK(require_finding(bad, "cipher-suite-unknown").message ==
+          "invalid " + p + "TLS_CIPHER_SUITES: unknown cipher suite \"NOPE\"");
+    CHECK(require_finding(bad, "curve-unknown").message ==
+          "invalid " + p + "TLS_CURVE_PREFERENCES: unknown curve \"x25519\"");
+    CHECK(require_finding(bad, "curve-unknown").severity == Severity::error);
+
+    // The default minimum is TLS 1.3, so a maximum of 1.2 alone never handshakes.
+    const auto above = eval({{p + "TLS_MAX_VERSION", "1.2"}});
+    CHECK(has_finding(above, "tls-min-above-max"));
+    // A misspelt name of the family gets a suggestion.
+    const auto typo = eval({{p + "TLS_MIN_VERISON", "1.2"}});
+    CHECK(require_finding(typo, "unknown-variable").hint ==
+          "did you mean " + p + "TLS_MIN_VERSION?");
+  }
+  // None present: no family verdict.
+  CHECK(eval({{P + "PORT", "9091"}}).families.empty());
+}

@@ -54,7 +54,10 @@ TEST_CASE("the typed keys name the documented variables and defaults") {
 TEST_CASE("knative's names are its family prefix and a suffix, and only knative's") {
   for (const VariableSpec& v : all_variables()) {
     INFO(v.name);
-    const bool prefixed = v.name.rfind(family_prefix(Profile::knative), 0) == 0;
+    bool prefixed = false;
+    for (const KnativeTlsFamily family : knative_tls_families()) {
+      prefixed = prefixed || v.name.rfind(prefix(family), 0) == 0;
+    }
     CHECK(prefixed == (v.profile == Profile::knative));
     CHECK(belongs_to(v.name, v.profile));
     CHECK_FALSE(

@@ -99,10 +99,25 @@ struct EvaluateOptions {
   TlsLibrary tls_library;
 };
 
+// What another component reading knative's TLS settings under its own prefix (the activator,
+// the queue-proxy, the tag-to-digest resolver, the webhook; KnativeTlsFamily) would do with the
+// variables of its family present in the input.
+struct FamilyVerdict {
+  std::string prefix;     // "ACTIVATOR_"
+  std::string component;  // "the activator (knative/serving)"
+  bool accepts = true;
+  std::string error;  // DefaultConfigFromEnv's error, byte for byte; empty when it accepts
+  std::uint16_t min_version = 0;
+  std::uint16_t max_version = 0;  // 0: the highest supported
+};
+
 struct Evaluation {
   ServerConfig config;  // meaningful as far as the variables parsed
   UpstreamVerdict upstream;
   std::vector<Finding> findings;
+  // knative profile: one verdict per other TLS family with a variable present, in
+  // knative_tls_families() order.
+  std::vector<FamilyVerdict> families;
 };
 
 // Validates `env` under `profile`. `files` may be null (--offline): then no file is read, no

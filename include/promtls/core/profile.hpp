@@ -37,6 +37,24 @@ enum class Var : std::uint8_t {
   knative_tls_max_version,
   knative_tls_cipher_suites,
   knative_tls_curve_preferences,
+  // The same four settings under the other prefixes knative components read them with
+  // (KnativeTlsFamily), in the order of knative_tls_settings().
+  activator_tls_min_version,
+  activator_tls_max_version,
+  activator_tls_cipher_suites,
+  activator_tls_curve_preferences,
+  queue_proxy_tls_min_version,
+  queue_proxy_tls_max_version,
+  queue_proxy_tls_cipher_suites,
+  queue_proxy_tls_curve_preferences,
+  tag_to_digest_tls_min_version,
+  tag_to_digest_tls_max_version,
+  tag_to_digest_tls_cipher_suites,
+  tag_to_digest_tls_curve_preferences,
+  webhook_tls_min_version,
+  webhook_tls_max_version,
+  webhook_tls_cipher_suites,
+  webhook_tls_curve_preferences,
   // The Tigera operator's metrics endpoint (spec/tigera-metrics.md §1).
   tigera_metrics_enabled,
   tigera_host,
@@ -84,11 +102,21 @@ enum class KnativeTlsSetting : std::uint8_t {
   cipher_suites,      // TLS_CIPHER_SUITES
   curve_preferences,  // TLS_CURVE_PREFERENCES
 };
-// The families promtls reads. Only the metrics server's today; knative's ACTIVATOR_,
-// QUEUE_PROXY_, WEBHOOK_ and unprefixed families would be further enumerators.
+// The families promtls reads (knative/pkg #3322 made the reader shared). Eventing's unprefixed
+// TLS_* family (knative/eventing #8901) is not one of them yet: its TLS_MIN_VERSION is also the
+// Tigera operator's variable, and telling the two apart needs the workload.
 enum class KnativeTlsFamily : std::uint8_t {
   metrics_prometheus,  // METRICS_PROMETHEUS_ (server.go's prometheusTLSEnvPrefix)
+  activator,           // ACTIVATOR_ (knative/serving #16424)
+  queue_proxy,         // QUEUE_PROXY_ (knative/serving #16425)
+  tag_to_digest,       // TAG_TO_DIGEST_ (knative/serving #16431)
+  webhook,             // WEBHOOK_ (knative/pkg #3300, #3324)
 };
+// Every family, metrics_prometheus first.
+std::span<const KnativeTlsFamily> knative_tls_families();
+// Who reads the family, for reports: "the metrics server (knative.dev/pkg)", "the activator
+// (knative/serving)", ...
+std::string_view component(KnativeTlsFamily family);
 // The settings in the order DefaultConfigFromEnv applies them (MIN, MAX, CIPHERS, CURVES).
 std::span<const KnativeTlsSetting> knative_tls_settings();
 // "METRICS_PROMETHEUS_" for metrics_prometheus.
