@@ -263,10 +263,12 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
   sub->add_option("--include", o->include,
                   "read only walked files whose path below the directory or glob root matches "
                   "GLOB (repeatable; ** matches zero or more directories)")
-      ->type_name("GLOB");
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
   sub->add_option("--exclude", o->exclude,
                   "do not read walked files whose path below the root matches GLOB (repeatable)")
-      ->type_name("GLOB");
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
   sub->add_option("--password", o->passwords,
                   "PKCS#12 password to try (repeatable; the empty password is always tried)")
       ->type_name("TEXT");

@@ -193,6 +193,16 @@ void append(LoadResult& out, LoadResult&& more) {
   }
 }
 
+// A skipped kind for people: "a private key".
+std::string described(std::string_view kind) {
+  if (kind == "private_key") return "a private key";
+  if (kind == "public_key") return "a public key";
+  if (kind == "certificate_request") return "a certificate request";
+  if (kind == "crl") return "a CRL";
+  if (kind == "key_parameters") return "key parameters";
+  return std::string(kind);
+}
+
 // One file's bytes. A `walked` file (met listing a directory or expanding a glob) that holds no
 // certificate and is not meant to is skipped (sources.hpp); the same file named on the command
 // line is an error.
@@ -254,12 +264,12 @@ LoadResult load_file(std::string_view bytes, const std::string& source,
     const std::string_view kind = detail::pem_kind(bytes);
     not_certificates(kind, "no_certificate_found",
                      source + ": no CERTIFICATE block in PEM data" +
-                         (kind.empty() ? "" : " (it holds " + std::string(kind) + ")"));
+                         (kind.empty() ? "" : " (it holds " + described(kind) + ")"));
     return out;
   }
   if (const std::string_view kind = detail::der_kind(bytes); !kind.empty()) {
     not_certificates(kind, "no_certificate_found",
-                     source + ": no certificate (DER " + std::string(kind) + ")");
+                     source + ": no certificate (it holds " + described(kind) + ", DER)");
     return out;
   }
   if (detail::looks_like_env_file(bytes)) {

@@ -131,6 +131,9 @@ TEST_CASE("inspect --include and --exclude choose the walked files, repeatable")
   report = inspect_json({"-r", t.root, "--exclude=pki/**", "--exclude", "*.conf"});
   CHECK(report["certificates"].empty());
   CHECK(report["errors"].empty());
+  // Each occurrence takes one value: the path after it is a path.
+  report = inspect_json({"--exclude", "pki/**", t.root});
+  CHECK(report["certificates"].size() == 10);
   // An expired certificate left out by --exclude does not fail the run.
   const Tree old = kubeadm_control_plane(Variant::one_expired);
   CHECK(run_promtls({"inspect", "-r", old.root, kAt}).exit_code == 1);

@@ -132,13 +132,13 @@ TEST_CASE("the same files named on the command line are no_certificate_found err
   tls::SourceOptions options;
   options.files = &fs;
   const std::map<std::string, std::string> expected{
-      {"/d/pkcs8.key", "/d/pkcs8.key: no CERTIFICATE block in PEM data (it holds private_key)"},
-      {"/d/sa.pub", "/d/sa.pub: no CERTIFICATE block in PEM data (it holds public_key)"},
+      {"/d/pkcs8.key", "/d/pkcs8.key: no CERTIFICATE block in PEM data (it holds a private key)"},
+      {"/d/sa.pub", "/d/sa.pub: no CERTIFICATE block in PEM data (it holds a public key)"},
       {"/d/server.csr",
-       "/d/server.csr: no CERTIFICATE block in PEM data (it holds certificate_request)"},
-      {"/d/ca.crl", "/d/ca.crl: no CERTIFICATE block in PEM data (it holds crl)"},
-      {"/d/der.key", "/d/der.key: no certificate (DER private_key)"},
-      {"/d/ca.crl.der", "/d/ca.crl.der: no certificate (DER crl)"},
+       "/d/server.csr: no CERTIFICATE block in PEM data (it holds a certificate request)"},
+      {"/d/ca.crl", "/d/ca.crl: no CERTIFICATE block in PEM data (it holds a CRL)"},
+      {"/d/der.key", "/d/der.key: no certificate (it holds a private key, DER)"},
+      {"/d/ca.crl.der", "/d/ca.crl.der: no certificate (it holds a CRL, DER)"},
       {"/d/kubeadm-flags.env",
        "/d/kubeadm-flags.env: no certificate (an env file of NAME=value lines)"},
       {"/d/pod.yaml", "/d/pod.yaml: no Secret, ConfigMap or kubeconfig in the documents"},
