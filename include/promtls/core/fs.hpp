@@ -25,8 +25,10 @@
 //     glob ("walked" files) are filtered by WalkOptions::include/exclude, matched (glob_match)
 //     against the path below the walked root: the directory named, or for a glob the directories
 //     before its first component holding a glob character ("pki" for "pki/**/*.crt"). An
-//     excluded file is not visited, not read and not an error; WalkVisitor::excluded hears of it
-//     once per file.
+//     excluded file is not visited, not read and not an error (a dangling link left out is not
+//     a broken_symlink either); WalkVisitor::excluded hears of it once per file, and the same
+//     file reached under another walked name stays excluded (the first name decides, as for
+//     reading once).
 //   - Errors never stop the walk: each is reported with a reason from one vocabulary
 //     (FsError::reason()) and Go's os error wording.
 //
