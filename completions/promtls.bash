@@ -46,10 +46,10 @@ _promtls_inspect() {
         --fail-on) _promtls_words "warning critical expired"; return ;;
         -o | --output) _promtls_words "text json prometheus"; return ;;
         --password | --password-env | --connect | --servername | --timeout | --warn-days | \
-            --crit-days | --warn-percent | --at) return ;;
+            --crit-days | --warn-percent | --at | --include | --exclude) return ;;
     esac
     if [[ $cur == -* ]]; then
-        _promtls_words "--help --recursive --password --password-file --password-env --connect
+        _promtls_words "--help --recursive --include --exclude --password --password-file --password-env --connect
             --servername --ca --cert --key --timeout --license --license-cert --warn-days
             --crit-days --warn-percent --at --fail-on --output"
     else

@@ -25,6 +25,8 @@ namespace {
 struct InspectOptions {
   std::vector<std::string> sources;
   bool recursive = false;
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
   std::vector<std::string> passwords;
   std::string password_file;
   std::string password_env;
@@ -84,6 +86,8 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   if (o.sources.empty()) return;
   tls::SourceOptions so;
   so.recursive = o.recursive;
+  so.include = o.include;
+  so.exclude = o.exclude;
   so.passwords = gather_passwords(o);
   // Read what the output shows: the table the subject CN and validity, the gauges names, serial
   // and validity; JSON everything (keys, fingerprints, extensions too).
@@ -122,6 +126,9 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   }
   for (tls::SourceError& e : loaded.errors) {
     report.errors.push_back({std::move(e.source), std::move(e.reason), std::move(e.message)});
+  }
+  for (tls::SkippedFile& s : loaded.skipped) {
+    report.skipped.push_back({std::move(s.source), std::move(s.kind)});
   }
 }
 
@@ -253,6 +260,15 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
                   "JSON, directories, globs, or - for standard input")
       ->type_name("PATH");
   sub->add_flag("-r,--recursive", o->recursive, "descend into subdirectories");
+  sub->add_option("--include", o->include,
+                  "read only walked files whose path below the directory or glob root matches "
+                  "GLOB (repeatable; ** matches zero or more directories)")
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
+  sub->add_option("--exclude", o->exclude,
+                  "do not read walked files whose path below the root matches GLOB (repeatable)")
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
   sub->add_option("--password", o->passwords,
                   "PKCS#12 password to try (repeatable; the empty password is always tried)")
       ->type_name("TEXT");

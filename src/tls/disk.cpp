@@ -2,11 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 
 #include "detail/io.hpp"
@@ -91,17 +89,6 @@ bool RealFileSystem::list_directory(const std::string& path, std::vector<core::D
   }
   ::closedir(d);
   return true;
-}
-
-std::vector<std::string> RealFileSystem::glob(const std::string& pattern) {
-  glob_t g{};
-  std::vector<std::string> matches;
-  if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0) {
-    for (std::size_t i = 0; i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
-  }
-  ::globfree(&g);
-  std::sort(matches.begin(), matches.end());
-  return matches;
 }
 
 core::FileSystem& real_file_system() {

@@ -3,10 +3,14 @@
 // source_pkcs12.cpp, Kubernetes objects in source_kube.cpp.
 #include "promtls/tls/sources.hpp"
 
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
 
+#include "detail/openssl.hpp"
+#include "promtls/core/documents.hpp"
 #include "promtls/tls/disk.hpp"
 #include "promtls/tls/fast_cert.hpp"
 #include "promtls/tls/pem.hpp"
@@ -49,12 +53,126 @@ std::vector<core::CertInfo> certificates_in(std::string_view bytes, bool der_ok,
   return certs;
 }
 
+std::string_view pem_kind(std::string_view bytes) {
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  std::string_view kind;
+  bool parameters = false;
+  for (std::size_t at = bytes.find(kBegin); at != std::string_view::npos;
+       at = bytes.find(kBegin, at + 1)) {
+    const std::size_t name_at = at + kBegin.size();
+    const std::size_t end = bytes.find("-----", name_at);
+    if (end == std::string_view::npos) return {};
+    const std::string_view name = bytes.substr(name_at, end - name_at);
+    std::string_view this_kind;
+    if (is_private_key_block(name)) {
+      this_kind = "private_key";
+    } else if (name == "PUBLIC KEY" || name == "RSA PUBLIC KEY") {
+      this_kind = "public_key";
+    } else if (name == "CERTIFICATE REQUEST" || name == "NEW CERTIFICATE REQUEST") {
+      this_kind = "certificate_request";
+    } else if (name == "X509 CRL") {
+      this_kind = "crl";
+    } else if (name == "EC PARAMETERS" || name == "DH PARAMETERS" ||
+               name == "X9.42 DH PARAMETERS" || name == "DSA PARAMETERS") {
+      parameters = true;  // beside a key ("openssl ecparam -genkey"), the key names the file
+      continue;
+    } else {
+      return {};  // a block we do not know, or a certificate block ("X509 CERTIFICATE")
+    }
+    if (kind.empty()) kind = this_kind;
+    at = end;
+  }
+  return !kind.empty() ? kind : parameters ? "key_parameters" : std::string_view{};
+}
+
+std::string_view der_kind(std::string_view bytes) {
+  if (bytes.empty() || bytes.size() > (1u << 24)) return {};
+  const auto* const begin = reinterpret_cast<const unsigned char*>(bytes.data());
+  const long size = static_cast<long>(bytes.size());
+  // Each decoder must consume every byte: a prefix that happens to decode is not the file.
+  const auto whole = [&](auto decode, auto free) {
+    const unsigned char* p = begin;
+    auto* object = decode(&p, size);
+    const bool ok = object != nullptr && p == begin + size;
+    if (object != nullptr) free(object);
+    ::ERR_clear_error();
+    return ok;
+  };
+  if (whole([](const unsigned char** p, long n) { return ::d2i_X509_CRL(nullptr, p, n); },
+            ::X509_CRL_free)) {
+    return "crl";
+  }
+  if (whole([](const unsigned char** p, long n) { return ::d2i_X509_REQ(nullptr, p, n); },
+            ::X509_REQ_free)) {
+    return "certificate_request";
+  }
+  if (whole([](const unsigned char** p, long n) { return ::d2i_PUBKEY(nullptr, p, n); },
+            ::EVP_PKEY_free)) {
+    return "public_key";
+  }
+  if (whole([](const unsigned char** p, long n) { return ::d2i_AutoPrivateKey(nullptr, p, n); },
+            ::EVP_PKEY_free) ||
+      whole([](const unsigned char** p, long n) { return ::d2i_X509_SIG(nullptr, p, n); },
+            ::X509_SIG_free)) {
+    return "private_key";  // PKCS#8, traditional, or encrypted PKCS#8
+  }
+  return {};
+}
+
+bool looks_like_env_file(std::string_view bytes) {
+  if (bytes.find('\0') != std::string_view::npos) return false;
+  bool any = false;
+  std::size_t start = 0;
+  while (start < bytes.size()) {
+    std::size_t end = bytes.find('\n', start);
+    if (end == std::string_view::npos) end = bytes.size();
+    std::string_view line = bytes.substr(start, end - start);
+    start = end + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+      line.remove_suffix(1);
+    }
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.starts_with("export ")) line.remove_prefix(7);
+    const std::size_t eq = line.find('=');
+    if (eq == 0 || eq == std::string_view::npos) return false;
+    const std::string_view name = line.substr(0, eq);
+    const auto word = [](char c) {
+      return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    };
+    if (name.front() >= '0' && name.front() <= '9') return false;
+    if (!std::all_of(name.begin(), name.end(), word)) return false;
+    any = true;
+  }
+  return any;
+}
+
+bool kubernetes_objects(std::string_view bytes) {
+  std::string error;
+  const auto docs = core::parse_documents(bytes, error);
+  if (!docs || docs->empty()) return false;
+  return std::all_of(docs->begin(), docs->end(), [](const nlohmann::json& doc) {
+    const auto is_named = [&doc](const char* key) {
+      return doc.contains(key) && doc[key].is_string() &&
+             !doc[key].get_ref<const std::string&>().empty();
+    };
+    return doc.is_object() && is_named("kind") && is_named("apiVersion");
+  });
+}
+
 }  // namespace detail
 
 namespace {
 
 core::FileSystem& files_of(const SourceOptions& options) {
   return options.files != nullptr ? *options.files : real_file_system();
+}
+
+core::WalkOptions walk_options(const SourceOptions& options) {
+  core::WalkOptions walk(options.recursive);
+  walk.include = options.include;
+  walk.exclude = options.exclude;
+  return walk;
 }
 
 void append(LoadResult& out, LoadResult&& more) {
@@ -64,28 +182,127 @@ void append(LoadResult& out, LoadResult&& more) {
                           std::make_move_iterator(more.certificates.end()));
   out.errors.insert(out.errors.end(), std::make_move_iterator(more.errors.begin()),
                     std::make_move_iterator(more.errors.end()));
+  out.skipped.insert(out.skipped.end(), std::make_move_iterator(more.skipped.begin()),
+                     std::make_move_iterator(more.skipped.end()));
+  out.tigera_statuses.insert(out.tigera_statuses.end(),
+                             std::make_move_iterator(more.tigera_statuses.begin()),
+                             std::make_move_iterator(more.tigera_statuses.end()));
   for (TigeraSecret& s : more.tigera_secrets) {
     if (s.cert_index != static_cast<std::size_t>(-1)) s.cert_index += offset;
     out.tigera_secrets.push_back(std::move(s));
   }
 }
 
-// Collects the files of the walk in order (walk errors keep their place among them), then reads
-// and parses them, in parallel for large trees (parsing is CPU-bound and independent per file),
-// and appends every result in collection order.
+// A skipped kind for people: "a private key".
+std::string described(std::string_view kind) {
+  if (kind == "private_key") return "a private key";
+  if (kind == "public_key") return "a public key";
+  if (kind == "certificate_request") return "a certificate request";
+  if (kind == "crl") return "a CRL";
+  if (kind == "key_parameters") return "key parameters";
+  return std::string(kind);
+}
+
+// One file's bytes. A `walked` file (met listing a directory or expanding a glob) that holds no
+// certificate and is not meant to is skipped (sources.hpp); the same file named on the command
+// line is an error.
+LoadResult load_file(std::string_view bytes, const std::string& source,
+                     const SourceOptions& options, bool walked) {
+  LoadResult out;
+  const auto not_certificates = [&](std::string_view kind, const char* reason,
+                                    const std::string& message) {
+    if (walked && !kind.empty()) {
+      out.skipped.push_back({source, std::string(kind)});
+    } else {
+      out.errors.push_back({source, reason, message});
+    }
+  };
+  // PEM first (the common case, and a PEM file may well contain "kind:" in a comment), then
+  // Kubernetes objects, then the binary formats.
+  if (detail::has_pem_certificate(bytes) && !detail::looks_like_documents(bytes)) {
+    std::size_t bad = 0;
+    std::vector<core::CertInfo> certs =
+        read_pem_certificates_fast(bytes, nullptr, &bad, options.detail);
+    if (bad > 0) {
+      out.errors.push_back(
+          {source, "bad_pem",
+           source + ": " + std::to_string(bad) + " CERTIFICATE block(s) do not parse"});
+    }
+    out.certificates.reserve(certs.size());
+    for (core::CertInfo& cert : certs) {
+      core::LocatedCert located;
+      located.cert = std::move(cert);
+      located.location.filepath = source;
+      out.certificates.push_back(std::move(located));
+    }
+    return out;
+  }
+  if (detail::looks_like_documents(bytes)) {
+    if (detail::load_documents(bytes, source, files_of(options), out)) {
+      // Secrets without certificate values, a kubeconfig with tokens only: nothing to report.
+      if (walked && out.certificates.empty() && out.errors.empty() && out.skipped.empty() &&
+          out.tigera_secrets.empty() && out.tigera_statuses.empty()) {
+        out.skipped.push_back({source, "kubernetes_objects"});
+      }
+      return out;
+    }
+    not_certificates(detail::kubernetes_objects(bytes) ? "kubernetes_objects" : "",
+                     "no_certificate_found",
+                     source + ": no Secret, ConfigMap or kubeconfig in the documents");
+    return out;
+  }
+  core::CertInfo der;
+  if (read_certificate_fast(bytes, der, nullptr, options.detail)) {
+    core::LocatedCert located;
+    located.cert = std::move(der);
+    located.location.filepath = source;
+    out.certificates.push_back(std::move(located));
+    return out;
+  }
+  if (detail::load_pkcs12(bytes, source, options, out)) return out;
+  if (bytes.find("-----BEGIN ") != std::string_view::npos) {
+    const std::string_view kind = detail::pem_kind(bytes);
+    not_certificates(kind, "no_certificate_found",
+                     source + ": no CERTIFICATE block in PEM data" +
+                         (kind.empty() ? "" : " (it holds " + described(kind) + ")"));
+    return out;
+  }
+  if (const std::string_view kind = detail::der_kind(bytes); !kind.empty()) {
+    not_certificates(kind, "no_certificate_found",
+                     source + ": no certificate (it holds " + described(kind) + ", DER)");
+    return out;
+  }
+  if (detail::looks_like_env_file(bytes)) {
+    not_certificates("env_file", "no_certificate_found",
+                     source + ": no certificate (an env file of NAME=value lines)");
+    return out;
+  }
+  // Anything else stays an error even in a walked directory (sources.hpp says why).
+  out.errors.push_back(
+      {source, "decode_failed", source + ": neither PEM, DER, PKCS#12 nor Kubernetes objects"});
+  return out;
+}
+
+// Collects the files of the walk in order (walk errors and excluded files keep their place among
+// them), then reads and parses them, in parallel for large trees (parsing is CPU-bound and
+// independent per file), and appends every result in collection order.
 class Collector {
  public:
   Collector(const SourceOptions& options, LoadResult& out)
       : options_(options),
         out_(out),
-        walker_(files_of(options), core::WalkOptions{options.recursive},
+        walker_(files_of(options), walk_options(options),
                 core::WalkVisitor{
                     [this](const std::string& path, const core::FileStat&) {
-                      flush_errors();
-                      slots_.push_back({path, {}, false});
+                      flush_pending();
+                      // The walker visits a named file under the very name it was given.
+                      slots_.push_back({path, {}, false, path != root_});
                     },
                     [this](const std::string& path, std::string_view reason, std::string message) {
-                      out_.errors.push_back({path, std::string(reason), std::move(message)});
+                      pending_.errors.push_back({path, std::string(reason), std::move(message)});
+                    },
+                    [this](const std::string& path) {
+                      pending_.skipped.push_back({path, "excluded"});
                     }}) {}
 
   void path(const std::string& p) {
@@ -93,11 +310,12 @@ class Collector {
       read_stdin();
       return;
     }
+    root_ = p;
     walker_.walk(p);
   }
 
   void finish() {
-    flush_errors();
+    flush_pending();
     core::FileSystem& files = files_of(options_);
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
@@ -107,7 +325,7 @@ class Collector {
         thread_local std::string bytes;  // reused: no fresh pages per file
         core::FsError error;
         if (files.read_file(slot.path, bytes, error)) {
-          slot.result = load_bytes(bytes, slot.path, options_);
+          slot.result = load_file(bytes, slot.path, options_, slot.walked);
         } else {
           slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
         }
@@ -130,32 +348,34 @@ class Collector {
  private:
   struct Slot {
     std::string path;
-    LoadResult result;  // walk errors, or the file's certificates and errors
+    LoadResult result;  // walk errors and excluded files, or the file's results
     bool done = false;
+    bool walked = false;
   };
 
   void read_stdin() {
     std::string bytes;
     core::FsError error;
     if (!tls::read_stdin(bytes, error)) {
-      out_.errors.push_back({"-", "read_failed", error.message()});
+      pending_.errors.push_back({"-", "read_failed", error.message()});
       return;
     }
-    flush_errors();
-    slots_.push_back({"-", load_bytes(bytes, "-", options_), true});
+    flush_pending();
+    slots_.push_back({"-", load_file(bytes, "-", options_, false), true, false});
   }
 
-  // Walk errors keep their place among the files' results.
-  void flush_errors() {
-    if (out_.errors.empty()) return;
-    Slot slot{"", {}, true};
-    slot.result.errors = std::move(out_.errors);
-    out_.errors.clear();
+  // Walk errors and excluded files keep their place among the files' results.
+  void flush_pending() {
+    if (pending_.errors.empty() && pending_.skipped.empty()) return;
+    Slot slot{"", std::move(pending_), true, false};
+    pending_ = {};
     slots_.push_back(std::move(slot));
   }
 
   const SourceOptions& options_;
   LoadResult& out_;
+  LoadResult pending_;
+  std::string root_;  // the path being walked
   std::vector<Slot> slots_;
   core::PathWalker walker_;
 };
@@ -164,48 +384,7 @@ class Collector {
 
 LoadResult load_bytes(std::string_view bytes, const std::string& source,
                       const SourceOptions& options) {
-  LoadResult out;
-  // PEM first (the common case, and a PEM file may well contain "kind:" in a comment), then
-  // Kubernetes objects, then the binary formats.
-  if (detail::has_pem_certificate(bytes) && !detail::looks_like_documents(bytes)) {
-    std::size_t bad = 0;
-    std::vector<core::CertInfo> certs =
-        read_pem_certificates_fast(bytes, nullptr, &bad, options.detail);
-    if (bad > 0) {
-      out.errors.push_back(
-          {source, "bad_pem",
-           source + ": " + std::to_string(bad) + " CERTIFICATE block(s) do not parse"});
-    }
-    out.certificates.reserve(certs.size());
-    for (core::CertInfo& cert : certs) {
-      core::LocatedCert located;
-      located.cert = std::move(cert);
-      located.location.filepath = source;
-      out.certificates.push_back(std::move(located));
-    }
-    return out;
-  }
-  if (detail::looks_like_documents(bytes)) {
-    if (detail::load_documents(bytes, source, files_of(options), out)) return out;
-    out.errors.push_back({source, "no_certificate_found",
-                          source + ": no Secret, ConfigMap or kubeconfig in the documents"});
-    return out;
-  }
-  core::CertInfo der;
-  if (read_certificate_fast(bytes, der, nullptr, options.detail)) {
-    core::LocatedCert located;
-    located.cert = std::move(der);
-    located.location.filepath = source;
-    out.certificates.push_back(std::move(located));
-    return out;
-  }
-  if (detail::load_pkcs12(bytes, source, options, out)) return out;
-  const bool looks_pem = bytes.find("-----BEGIN ") != std::string_view::npos;
-  out.errors.push_back(
-      {source, looks_pem ? "no_certificate_found" : "decode_failed",
-       source + (looks_pem ? ": no CERTIFICATE block in PEM data"
-                           : ": neither PEM, DER, PKCS#12 nor Kubernetes objects")});
-  return out;
+  return load_file(bytes, source, options, false);
 }
 
 LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options) {

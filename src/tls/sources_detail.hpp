@@ -29,6 +29,19 @@ bool load_pkcs12(std::string_view bytes, const std::string& source, const Source
 // lists.
 bool looks_like_documents(std::string_view bytes);
 
+// What a file without certificates holds, as a SkippedFile kind (sources.hpp), or "" when it is
+// not one of the things that are not meant to hold certificates:
+// pem_kind: every PEM block is a private key, public key, CSR, CRL or key parameters
+//   (private_key, public_key, certificate_request, crl, key_parameters; the first block names
+//   the file, parameters yield to a key beside them);
+// der_kind: the whole of `bytes` is one DER CRL, CSR, public key or (encrypted) private key;
+// looks_like_env_file: text of NAME=value lines (comments, blank lines, "export " allowed);
+// kubernetes_objects: YAML or JSON documents that all name a kind and an apiVersion.
+std::string_view pem_kind(std::string_view bytes);
+std::string_view der_kind(std::string_view bytes);
+bool looks_like_env_file(std::string_view bytes);
+bool kubernetes_objects(std::string_view bytes);
+
 // Secrets, ConfigMaps and kubeconfigs in `bytes`; kubeconfig file references are read through
 // `fs`. False when none of the documents is one of them.
 bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,

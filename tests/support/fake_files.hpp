@@ -2,7 +2,8 @@
 // FakeFiles: a core::FileInspector over facts built in code. A path without facts reads as
 // missing, with Go's wording. Records every path asked for.
 // FakeFileSystem: a core::FileSystem (core/fs.hpp) of files, directories and symbolic links
-// built in code (absolute paths, no "." or ".." components); each node has its own inode.
+// built in code (absolute paths, no "." or ".." components); each node has its own inode. Globs
+// expand through core's FileSystem::glob over list_directory and stat, as on the real one.
 #pragma once
 
 #include <cerrno>
@@ -38,6 +39,7 @@ class FakeFileSystem final : public core::FileSystem {
     std::string content;  // a file's bytes, or a link's target
     unsigned mode = 0600;
     std::uint64_t ino = 0;
+    int read_errno = 0;  // non-zero: read_file fails with it ("open"), as EACCES would for a user
   };
   std::map<std::string, Node> nodes;
   std::vector<std::string> reads;  // every read_file path
@@ -51,6 +53,9 @@ class FakeFileSystem final : public core::FileSystem {
   void link(const std::string& path, std::string target) {
     add(path, {core::FileType::symlink, std::move(target), 0777, 0});
   }
+  // Makes the existing file at `path` fail to open with `err` (EACCES: a file its reader may not
+  // read, which tests running as root cannot make with chmod).
+  void deny(const std::string& path, int err = EACCES) { nodes.at(path).read_errno = err; }
 
   bool read_file(const std::string& path, std::string& bytes, core::FsError& error,
                  core::FileStat* stat) override {
@@ -58,6 +63,10 @@ class FakeFileSystem final : public core::FileSystem {
     const Node* n = resolve(path, true, error, "open");
     if (n == nullptr) return false;
     if (stat != nullptr) *stat = facts(*n);
+    if (n->read_errno != 0) {
+      error = {n->read_errno, "open", path};
+      return false;
+    }
     if (n->type == core::FileType::directory) {
       error = {EISDIR, "read", path};
       return false;
@@ -95,7 +104,6 @@ class FakeFileSystem final : public core::FileSystem {
     }
     return true;
   }
-  std::vector<std::string> glob(const std::string&) override { return {}; }
 
  private:
   std::uint64_t next_ino_ = 1;
@@ -121,6 +129,9 @@ class FakeFileSystem final : public core::FileSystem {
   // Resolves every component, following links (the last one only when `follow`).
   const Node* resolve(const std::string& path, bool follow, core::FsError& error, const char* op,
                       int depth = 0) const {
+    if (path.size() > 1 && path.back() == '/') {  // "dir/" is "dir", as for the kernel
+      return resolve(path.substr(0, path.size() - 1), true, error, op, depth);
+    }
     std::string at;
     std::size_t pos = 1;
     while (pos <= path.size()) {

@@ -18,8 +18,17 @@
 //     descended even without `recursive`, so a volume reports each file once under its visible
 //     name. Other hidden files (".name") are ordinary files.
 //   - Other subdirectories are descended only when `recursive`.
-//   - A path that does not exist and holds a glob character (* ? [) is expanded; its matches are
-//     walked in sorted order; no match is a not_found error.
+//   - A path that does not exist and holds a glob character (* ? [) is expanded
+//     (FileSystem::glob, below); its matches are walked in sorted order; no match is a
+//     not_found error.
+//   - Files named as paths are always visited. Files met while listing a directory or expanding a
+//     glob ("walked" files) are filtered by WalkOptions::include/exclude, matched (glob_match)
+//     against the path below the walked root: the directory named, or for a glob the directories
+//     before its first component holding a glob character ("pki" for "pki/**/*.crt"). An
+//     excluded file is not visited, not read and not an error (a dangling link left out is not
+//     a broken_symlink either); WalkVisitor::excluded hears of it once per file, and the same
+//     file reached under another walked name stays excluded (the first name decides, as for
+//     reading once).
 //   - Errors never stop the walk: each is reported with a reason from one vocabulary
 //     (FsError::reason()) and Go's os error wording.
 //
@@ -36,6 +45,16 @@
 #include <vector>
 
 namespace promtls::core {
+
+// Matches `path` (components separated by '/') against the glob `pattern`, component by
+// component: `*` matches any run of characters within a component, `?` one character,
+// `[abc]`, `[a-z]`, `[!a]` / `[^a]` and `[[:digit:]]`-style classes one character of a set, a
+// backslash makes the next character literal, and a component that is exactly `**` matches zero
+// or more whole components (as in x509-certificate-exporter v4's paths, Go's doublestar and
+// bash's globstar); `**` inside a component is `*`. Empty components and a leading "./" are
+// ignored. No hidden-file rule here: `*` matches ".name" too (see FileSystem::glob for the
+// expansion's rule). Pure.
+bool glob_match(std::string_view pattern, std::string_view path);
 
 enum class FileType { missing, regular, directory, symlink, other, unknown };
 
@@ -83,20 +102,47 @@ class FileSystem {
   // The entries of directory `path` except "." and "..", in no particular order.
   virtual bool list_directory(const std::string& path, std::vector<DirEntry>& out,
                               FsError& error) = 0;
-  // The existing paths matching the glob `pattern`, sorted; empty when none.
-  virtual std::vector<std::string> glob(const std::string& pattern) = 0;
+  // The existing paths matching the glob `pattern` (glob_match's syntax), sorted, without
+  // duplicates; empty when none. The default expands over list_directory() and stat(), so every
+  // implementation (the real one and test fakes) expands alike:
+  //   - Components are matched one at a time; a component without glob characters is taken as
+  //     it is (the last one must exist, a dangling link counts, as for POSIX glob()).
+  //   - `**` as a whole component is zero or more directories: "pki/**/*.crt" finds pki/ca.crt
+  //     and pki/etcd/ca.crt. Symbolic links to directories are followed; a directory reached
+  //     twice (a link loop) is listed once. A trailing `**` matches everything below.
+  //   - As in the shell, a name starting with '.' is matched only by a component that starts
+  //     with '.', and `**` does not enter such directories: a Secret volume's "..data" and
+  //     "..<timestamp>" copies are not matched twice.
+  //   - A pattern ending in '/' matches directories only (returned with the '/').
+  //   - Relative patterns are relative to the working directory and give relative paths.
+  virtual std::vector<std::string> glob(const std::string& pattern);
 };
 
 struct WalkOptions {
-  bool recursive = false;  // descend into ordinary subdirectories
+  // A constructor, not an aggregate, so that WalkOptions{recursive} stays complete.
+  WalkOptions(bool recurse = false) : recursive(recurse) {}  // NOLINT(google-explicit-constructor)
+  bool recursive = false;                                    // descend into ordinary subdirectories
+  // glob_match() patterns for walked files (above); named paths are never filtered. A walked
+  // file is visited when it matches some include (or there is none) and no exclude.
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
 };
 
 // What the walker reports. `file` receives each visited file with its facts; `error` each
 // failure: the path, the reason (FsError::reason(), or broken_symlink, walk_error for a
-// directory that cannot be listed) and the message for people.
+// directory that cannot be listed) and the message for people; `excluded` (optional) each walked
+// file that include/exclude leaves out, once per file.
 struct WalkVisitor {
-  std::function<void(const std::string& path, const FileStat& stat)> file;
-  std::function<void(const std::string& path, std::string_view reason, std::string message)> error;
+  using File = std::function<void(const std::string& path, const FileStat& stat)>;
+  using Error =
+      std::function<void(const std::string& path, std::string_view reason, std::string message)>;
+  using Excluded = std::function<void(const std::string& path)>;
+  // A constructor, not an aggregate, so that WalkVisitor{file, error} stays complete.
+  WalkVisitor(File on_file = nullptr, Error on_error = nullptr, Excluded on_excluded = nullptr)
+      : file(std::move(on_file)), error(std::move(on_error)), excluded(std::move(on_excluded)) {}
+  File file;
+  Error error;
+  Excluded excluded;
 };
 
 // The walker: walk() may be called for several paths, and a file is visited once across all of
@@ -112,15 +158,19 @@ class PathWalker {
     std::uint64_t dev, ino;
     bool operator<(const Id& o) const { return dev != o.dev ? dev < o.dev : ino < o.ino; }
   };
-  void visit_file(const std::string& path, const FileStat& st);
+  void walk_match(const std::string& path);
+  void visit_file(const std::string& path, const FileStat& st, bool walked);
   void directory(const std::string& dir, const FileStat& st);
   bool broken_link(const std::string& path);
+  bool selected(const std::string& path) const;
 
   FileSystem& fs_;
   WalkOptions options_;
   WalkVisitor visitor_;
+  std::string root_;  // the walked root of the current path, for include/exclude
   std::set<Id> seen_files_;
   std::set<Id> seen_dirs_;
+  std::set<Id> excluded_;  // reported once each
 };
 
 // Walks `paths` in order under the rules above with one PathWalker.

@@ -1,4 +1,6 @@
-// The real file system (core/fs.hpp) over POSIX calls. Thread-safe: it holds no state.
+// The real file system (core/fs.hpp) over POSIX calls; globs expand through core's
+// FileSystem::glob over these calls (not libc's glob(), which knows no `**`). Thread-safe: it
+// holds no state.
 #pragma once
 
 #include "promtls/core/fs.hpp"
@@ -13,7 +15,6 @@ class RealFileSystem final : public core::FileSystem {
             bool follow = true) override;
   bool list_directory(const std::string& path, std::vector<core::DirEntry>& out,
                       core::FsError& error) override;
-  std::vector<std::string> glob(const std::string& pattern) override;
 };
 
 // The process-wide instance, what every reader uses unless a test injects another.

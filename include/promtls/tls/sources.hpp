@@ -9,7 +9,25 @@
 // recursively on request; symlinks followed; every file read once however many links lead to
 // it, so a Kubernetes Secret volume (`tls.crt` -> `..data/tls.crt` ->
 // `..2026_01_01_00_00_00.1/tls.crt`) reports each certificate once, under its visible name;
-// globs expanded); "-" reads standard input. Files are read through SourceOptions::files.
+// globs expanded, `**` included); "-" reads standard input. Files are read through
+// SourceOptions::files.
+//
+// What is a source and what is not (issue 12). A file met while walking a directory or expanding
+// a glob ("walked") that holds no certificate and is not meant to is a SkippedFile, never an
+// error: PEM whose blocks are all private keys, public keys (sa.pub), CSRs, CRLs or key
+// parameters (dhparam.pem); the same as one whole DER object; an env file (NAME=value lines,
+// kubeadm-flags.env); YAML or JSON documents that all name a kind and an apiVersion but hold no
+// certificate (a static-pod manifest, a Deployment, KubeletConfiguration, an Opaque Secret). The
+// same file named on the command line (or "-") is an error, no_certificate_found: the user asked
+// for certificates there. Errors wherever met: a file that cannot be read (permissions, a broken
+// symlink, I/O), a CERTIFICATE block that does not parse (bad_pem), a PKCS#12 that cannot be
+// opened, YAML or JSON that does not parse, and anything not identified above (decode_failed):
+// random binary or text junk in a certificate directory may be a certificate in a form we do not
+// read (truncated DER or PKCS#12, a foreign keystore), and hiding it would turn "broken" into
+// "fine" for the cron job that runs inspect; --exclude names what is expected there. A PEM file
+// with a block of unknown type ("X509 CERTIFICATE", PGP armour) is no_certificate_found.
+// Files that --include/--exclude leave out are not read; each is a SkippedFile of kind
+// "excluded", so every file met is accounted for (read, skipped with its kind, or an error).
 //
 // Errors never stop the other sources: each becomes a SourceError naming the source and a short
 // reason. No Secret value or private key ever appears in an error. Certificates are read with the
@@ -31,8 +49,9 @@ namespace promtls::tls {
 
 struct SourceOptions {
   bool recursive = false;  // descend into subdirectories of directory sources
-  // Globs matched against the path below the walked root ("**" matches zero or more
-  // directories). A walked file is read when it matches some include (or there is none) and no
+  // Globs (core::glob_match) matched against the path below the walked root: the directory
+  // named, or a glob's leading directories ("pki" for "pki/**/*.crt"); "**" matches zero or more
+  // directories. A walked file is read when it matches some include (or there is none) and no
   // exclude. Files named on the command line are always read.
   std::vector<std::string> include;
   std::vector<std::string> exclude;
@@ -68,7 +87,7 @@ struct TigeraSecret {
 struct SkippedFile {
   std::string source;
   std::string kind;  // stable snake_case: private_key, public_key, certificate_request, crl,
-                     // env_file, kubernetes_objects, excluded
+                     // key_parameters, env_file, kubernetes_objects, excluded
 };
 
 struct LoadResult {
