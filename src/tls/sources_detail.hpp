@@ -24,6 +24,11 @@ std::vector<core::CertInfo> certificates_in(std::string_view bytes, bool der_ok,
 // `out`.
 bool load_pkcs12(std::string_view bytes, const std::string& source, const SourceOptions& options,
                  LoadResult& out);
+// The same for a PKCS#12 value inside another object (a Secret key): errors name `source` and
+// begin with `what`; each certificate gets `location` with embedded_kind "pkcs12" and
+// embedded_key its index.
+bool load_pkcs12(std::string_view bytes, const std::string& source, const std::string& what,
+                 const core::CertLocation& location, const SourceOptions& options, LoadResult& out);
 
 // Kubernetes objects: JSON, or YAML whose top level names a kind, an apiVersion or kubeconfig
 // lists.
