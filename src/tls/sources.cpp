@@ -186,7 +186,7 @@ LoadResult load_bytes(std::string_view bytes, const std::string& source,
     return out;
   }
   if (detail::looks_like_documents(bytes)) {
-    if (detail::load_documents(bytes, source, files_of(options), out)) return out;
+    if (detail::load_documents(bytes, source, files_of(options), out, options)) return out;
     out.errors.push_back({source, "no_certificate_found",
                           source + ": no Secret, ConfigMap or kubeconfig in the documents"});
     return out;
@@ -199,6 +199,7 @@ LoadResult load_bytes(std::string_view bytes, const std::string& source,
     out.certificates.push_back(std::move(located));
     return out;
   }
+  if (detail::load_keystore(bytes, source, options, out)) return out;  // JKS, JCEKS
   if (detail::load_pkcs12(bytes, source, options, out)) return out;
   const bool looks_pem = bytes.find("-----BEGIN ") != std::string_view::npos;
   out.errors.push_back(
