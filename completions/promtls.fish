@@ -34,7 +34,7 @@ complete -c promtls -n __fish_use_subcommand -a inspect -d 'Report certificate a
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -F -d 'Certificate, bundle, Kubernetes object or directory'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -s h -l help -d 'Print help and exit'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -s r -l recursive -d 'Descend into subdirectories'
-complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password -x -d 'PKCS#12 password to try'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password -x -d 'PKCS#12 or keystore password to try'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password-file -r -F -d 'Read a PKCS#12 password from FILE'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password-env -x -d 'Read a PKCS#12 password from variable NAME'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l connect -x -d 'Fetch the chain a TLS endpoint presents (HOST:PORT)'
