@@ -37,7 +37,7 @@ complete -c promtls -n '__fish_seen_subcommand_from inspect' -s h -l help -d 'Pr
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -s r -l recursive -d 'Descend into subdirectories'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l include -x -d 'Read only walked files matching GLOB below the root'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l exclude -x -d 'Do not read walked files matching GLOB below the root'
-complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password -x -d 'PKCS#12 password to try'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password -x -d 'PKCS#12 or keystore password to try'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password-file -r -F -d 'Read a PKCS#12 password from FILE'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l password-env -x -d 'Read a PKCS#12 password from variable NAME'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l connect -x -d 'Fetch the chain a TLS endpoint presents (HOST:PORT)'

@@ -3,13 +3,15 @@
 # Idempotent: when every package is already installed it does nothing and touches no network.
 set -euo pipefail
 
+# openjdk-17-jre-headless: keytool, which makes the JKS and JCEKS test fixtures.
 # lld: links promtls with serve's functions laid out together (src/cli/CMakeLists.txt, 2 MiB
 # less resident memory in serve); valgrind: scripts/function-order.sh, which makes that layout.
 build=(cmake g++ make ninja-build pkg-config clang-format lld
        libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
        libyaml-cpp-dev catch2)
 test=(openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
-      python3 python3-jsonschema python3-lxml hyperfine procps dpkg-dev valgrind)
+      python3 python3-jsonschema python3-lxml hyperfine procps dpkg-dev valgrind
+      openjdk-17-jre-headless)
 
 want=("${build[@]}")
 case "${1:-all}" in

@@ -256,8 +256,8 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
                                      "report certificate and license expiry from files, "
                                      "Kubernetes objects and live endpoints");
   sub->add_option("sources", o->sources,
-                  "PEM, DER or PKCS#12 files, Kubernetes Secret/ConfigMap/kubeconfig YAML or "
-                  "JSON, directories, globs, or - for standard input")
+                  "PEM, DER, PKCS#12, JKS or JCEKS files, Kubernetes Secret/ConfigMap/kubeconfig "
+                  "YAML or JSON, directories, globs, or - for standard input")
       ->type_name("PATH");
   sub->add_flag("-r,--recursive", o->recursive, "descend into subdirectories");
   sub->add_option("--include", o->include,
@@ -270,7 +270,7 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
       ->type_name("GLOB")
       ->allow_extra_args(false);
   sub->add_option("--password", o->passwords,
-                  "PKCS#12 password to try (repeatable; the empty password is always tried)")
+                  "PKCS#12 or keystore password to try (repeatable; the empty one is always tried)")
       ->type_name("TEXT");
   sub->add_option("--password-file", o->password_file, "read a PKCS#12 password from FILE")
       ->type_name("FILE");

@@ -34,6 +34,7 @@ std::string rpad(const std::string& s, std::size_t width) {
 json location_json(const CertLocation& l) {
   json out = json::object();
   for (const auto& [name, value] : location_fields(l)) out[name] = value;
+  if (!l.certificate_name.empty()) out["certificate_name"] = l.certificate_name;  // not a label
   return out;
 }
 
@@ -56,13 +57,15 @@ std::string describe_location(const CertLocation& l) {
   std::string inner;
   if (!l.secret_name.empty() || !l.secret_key.empty()) {
     inner = "Secret " + (l.secret_namespace.empty() ? "" : l.secret_namespace + "/") +
-            l.secret_name + " " + l.secret_key;
+            l.secret_name + " " + l.secret_key +
+            (l.embedded_kind.empty() ? "" : " " + l.embedded_kind + " " + l.embedded_key);
   } else if (!l.configmap_name.empty() || !l.configmap_key.empty()) {
     inner = "ConfigMap " + (l.configmap_namespace.empty() ? "" : l.configmap_namespace + "/") +
             l.configmap_name + " " + l.configmap_key;
   } else if (!l.embedded_kind.empty()) {
     inner = l.embedded_kind + (l.embedded_key.empty() ? "" : " " + l.embedded_key);
   }
+  if (!l.certificate_name.empty()) inner += ", Certificate " + l.certificate_name;
   return inner.empty() ? out : out + " (" + inner + ")";
 }
 

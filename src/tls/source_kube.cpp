@@ -13,6 +13,7 @@ using nlohmann::json;
 constexpr const char* kTigeraIssuer = "certificates.operator.tigera.io/issuer";
 constexpr const char* kTigeraExpiry = "certificates.operator.tigera.io/expiry";
 constexpr const char* kTigeraSigner = "certificates.operator.tigera.io/signer";
+constexpr const char* kCertManagerCertificate = "cert-manager.io/certificate-name";
 
 std::string string_at(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return {};
@@ -26,9 +27,11 @@ const json* object_at(const json& j, const char* key) {
 
 // One value of a Secret or ConfigMap. `encoded` values are base64. Values that are not
 // certificates are skipped silently (keys, passwords): nothing of them is ever printed.
+// Keystores (cert-manager's keystore.p12 / truststore.p12 / keystore.jks / truststore.jks,
+// trust-manager's *.jks) are opened with the passwords of `options`.
 void load_object_value(const std::string& source, const std::string& object, const std::string& key,
                        const json& value, bool encoded, core::CertLocation location,
-                       LoadResult& out) {
+                       const SourceOptions& options, LoadResult& out) {
   if (!value.is_string()) return;
   std::string decoded;
   std::string_view bytes = value.get_ref<const std::string&>();
@@ -41,6 +44,22 @@ void load_object_value(const std::string& source, const std::string& object, con
     }
     decoded = *d;
     bytes = decoded;
+  }
+  if (!bytes.empty()) {
+    const std::string what = source + ": " + object + " key " + key;
+    SourceOptions full = options;  // objects are always read in full (sources.hpp)
+    full.detail = CertDetail::full;
+    if (load_keystore(bytes, source, what, location, full, out)) return;  // by magic
+    if (key.ends_with(".jks")) {
+      out.errors.push_back({source, "bad_keystore", what + ": not a JKS or JCEKS keystore"});
+      return;
+    }
+    if (key.ends_with(".p12") || key.ends_with(".pfx")) {
+      if (!load_pkcs12(bytes, source, what, location, full, out)) {
+        out.errors.push_back({source, "bad_pkcs12", what + ": not PKCS#12"});
+      }
+      return;
+    }
   }
   const bool certificate_key = key == "tls.crt" || key == "ca.crt" || key.ends_with(".crt") ||
                                key.ends_with(".pem") || key.ends_with(".der");
@@ -68,7 +87,8 @@ std::vector<std::string> sorted_keys(const json* map) {
   return keys;
 }
 
-void load_secret(const json& doc, const std::string& source, LoadResult& out) {
+void load_secret(const json& doc, const std::string& source, const SourceOptions& options,
+                 LoadResult& out) {
   const json* meta = object_at(doc, "metadata");
   const std::string name = meta != nullptr ? string_at(*meta, "name") : "";
   const std::string ns = meta != nullptr ? string_at(*meta, "namespace") : "";
@@ -77,6 +97,9 @@ void load_secret(const json& doc, const std::string& source, LoadResult& out) {
   base.filepath = source;
   base.secret_namespace = ns;
   base.secret_name = name;
+  if (const json* a = meta != nullptr ? object_at(*meta, "annotations") : nullptr) {
+    base.certificate_name = string_at(*a, kCertManagerCertificate);
+  }
   const std::size_t before = out.certificates.size();
   std::size_t tls_crt_index = static_cast<std::size_t>(-1);
   for (const auto& [field, encoded] : {std::pair{"data", true}, std::pair{"stringData", false}}) {
@@ -85,7 +108,7 @@ void load_secret(const json& doc, const std::string& source, LoadResult& out) {
       core::CertLocation location = base;
       location.secret_key = key;
       const std::size_t first = out.certificates.size();
-      load_object_value(source, object, key, (*values)[key], encoded, location, out);
+      load_object_value(source, object, key, (*values)[key], encoded, location, options, out);
       if (key == "tls.crt" && out.certificates.size() > first) tls_crt_index = first;
     }
   }
@@ -108,7 +131,8 @@ void load_secret(const json& doc, const std::string& source, LoadResult& out) {
   }
 }
 
-void load_configmap(const json& doc, const std::string& source, LoadResult& out) {
+void load_configmap(const json& doc, const std::string& source, const SourceOptions& options,
+                    LoadResult& out) {
   const json* meta = object_at(doc, "metadata");
   const std::string name = meta != nullptr ? string_at(*meta, "name") : "";
   const std::string ns = meta != nullptr ? string_at(*meta, "namespace") : "";
@@ -121,7 +145,7 @@ void load_configmap(const json& doc, const std::string& source, LoadResult& out)
       location.configmap_namespace = ns;
       location.configmap_name = name;
       location.configmap_key = key;
-      load_object_value(source, object, key, (*values)[key], encoded, location, out);
+      load_object_value(source, object, key, (*values)[key], encoded, location, options, out);
     }
   }
 }
@@ -143,7 +167,7 @@ void load_kubeconfig_entries(const json& doc, const std::string& source, const c
       location.embedded_key = where + "/" + data_key;
       const std::string object = "kubeconfig " + where;
       const std::size_t first = out.certificates.size();
-      load_object_value(source, object, data_key, (*body)[data_key], true, location, out);
+      load_object_value(source, object, data_key, (*body)[data_key], true, location, {}, out);
       if (out.certificates.size() == first) {
         out.errors.push_back(
             {source, "no_certificate_found",
@@ -173,7 +197,7 @@ void load_kubeconfig_entries(const json& doc, const std::string& source, const c
 }  // namespace
 
 bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,
-                    LoadResult& out) {
+                    LoadResult& out, const SourceOptions& options) {
   std::string error;
   const auto docs = core::parse_documents(bytes, error);
   if (!docs) {
@@ -184,10 +208,10 @@ bool load_documents(std::string_view bytes, const std::string& source, core::Fil
   for (const json& doc : core::flatten_lists(*docs)) {
     const std::string kind = string_at(doc, "kind");
     if (kind == "Secret") {
-      load_secret(doc, source, out);
+      load_secret(doc, source, options, out);
       any = true;
     } else if (kind == "ConfigMap") {
-      load_configmap(doc, source, out);
+      load_configmap(doc, source, options, out);
       any = true;
     } else if (kind == "Config" || (doc.is_object() && doc.contains("clusters"))) {
       load_kubeconfig_entries(doc, source, "clusters", "cluster", "certificate-authority-data",

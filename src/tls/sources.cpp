@@ -238,7 +238,7 @@ LoadResult load_file(std::string_view bytes, const std::string& source,
     return out;
   }
   if (detail::looks_like_documents(bytes)) {
-    if (detail::load_documents(bytes, source, files_of(options), out)) {
+    if (detail::load_documents(bytes, source, files_of(options), out, options)) {
       // Secrets without certificate values, a kubeconfig with tokens only: nothing to report.
       if (walked && out.certificates.empty() && out.errors.empty() && out.skipped.empty() &&
           out.tigera_secrets.empty() && out.tigera_statuses.empty()) {
@@ -259,6 +259,7 @@ LoadResult load_file(std::string_view bytes, const std::string& source,
     out.certificates.push_back(std::move(located));
     return out;
   }
+  if (detail::load_keystore(bytes, source, options, out)) return out;  // JKS, JCEKS
   if (detail::load_pkcs12(bytes, source, options, out)) return out;
   if (bytes.find("-----BEGIN ") != std::string_view::npos) {
     const std::string_view kind = detail::pem_kind(bytes);

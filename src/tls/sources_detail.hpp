@@ -24,6 +24,23 @@ std::vector<core::CertInfo> certificates_in(std::string_view bytes, bool der_ok,
 // `out`.
 bool load_pkcs12(std::string_view bytes, const std::string& source, const SourceOptions& options,
                  LoadResult& out);
+// The same for a PKCS#12 value inside another object (a Secret key): errors name `source` and
+// begin with `what`; each certificate gets `location` with embedded_kind "pkcs12" and
+// embedded_key its index.
+bool load_pkcs12(std::string_view bytes, const std::string& source, const std::string& what,
+                 const core::CertLocation& location, const SourceOptions& options, LoadResult& out);
+
+// Java keystores (JKS, JCEKS; source_keystore.cpp): false when `bytes` does not begin with
+// either magic number; otherwise the certificates of their trusted-certificate and private-key
+// entries, or the error (bad_keystore, bad_passphrase), are in `out`. Each certificate's
+// location is `location` (the file alone in the first form) with embedded_kind "jks" or "jceks"
+// and embedded_key the entry alias. The integrity digest must match the empty password or one of
+// options.passwords.
+bool load_keystore(std::string_view bytes, const std::string& source, const SourceOptions& options,
+                   LoadResult& out);
+bool load_keystore(std::string_view bytes, const std::string& source, const std::string& what,
+                   const core::CertLocation& location, const SourceOptions& options,
+                   LoadResult& out);
 
 // Kubernetes objects: JSON, or YAML whose top level names a kind, an apiVersion or kubeconfig
 // lists.
@@ -43,8 +60,9 @@ bool looks_like_env_file(std::string_view bytes);
 bool kubernetes_objects(std::string_view bytes);
 
 // Secrets, ConfigMaps and kubeconfigs in `bytes`; kubeconfig file references are read through
-// `fs`. False when none of the documents is one of them.
+// `fs`; keystores in Secret and ConfigMap values are opened with options.passwords. False when
+// none of the documents is one of them.
 bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,
-                    LoadResult& out);
+                    LoadResult& out, const SourceOptions& options = {});
 
 }  // namespace promtls::tls::detail

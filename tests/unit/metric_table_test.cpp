@@ -159,7 +159,8 @@ TEST_CASE("certificate, license and Tigera families are the table's families") {
   every_label.cert.subject_attributes = {{"C", "DE"}, {"ST", "s"}, {"L", "l"},
                                          {"O", "o"},  {"OU", "u"}, {"CN", "c"}};
   every_label.cert.issuer_attributes = every_label.cert.subject_attributes;
-  every_label.location = {"/a/b.pem", "kubeconfig", "user", "ns", "n", "k", "cns", "cn", "ck"};
+  // The last, certificate_name, is shown by inspect but is no label.
+  every_label.location = {"/a/b.pem", "kubeconfig", "user", "ns", "n", "k", "cns", "cn", "ck", "w"};
   const auto labels = certificate_labels(every_label);
   REQUIRE(labels.size() == metric::labels::kCertificate.size());
   for (std::size_t i = 0; i < labels.size(); ++i) {

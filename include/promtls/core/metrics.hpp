@@ -48,6 +48,10 @@ struct CertLocation {
   std::string configmap_namespace;
   std::string configmap_name;
   std::string configmap_key;
+  // The cert-manager Certificate that wrote the Secret (its cert-manager.io/certificate-name
+  // annotation). Shown by inspect, but not a label (not in location_fields()): the
+  // x509-certificate-exporter label set stays as it is.
+  std::string certificate_name;
 };
 
 // The non-empty location fields by their label/JSON names (filepath, embedded_kind, embedded_key,

@@ -2,7 +2,9 @@
 // inspect and serve --watch.
 //
 // Files are sniffed by content, not name: PEM bundles (every CERTIFICATE block), DER, PKCS#12
-// (passwords tried in order, the empty one always), and Kubernetes objects in YAML or JSON
+// (passwords tried in order, the empty one always; legacy RC2/3DES files through OpenSSL's
+// "legacy" provider), Java keystores (JKS, JCEKS: trusted and key-entry chain certificates, the
+// integrity digest checked with the same passwords), and Kubernetes objects in YAML or JSON
 // (single, multi-document or List): Secrets (data/stringData values that hold certificates,
 // base64-decoded), ConfigMaps (data/binaryData) and kubeconfigs (*-data fields and file
 // references). Paths are walked by core::PathWalker under the rules of core/fs.hpp (directories,
@@ -69,7 +71,7 @@ struct SourceError {
   std::string source;   // the path (or object) that failed
   std::string reason;   // stable snake_case: not_found, permission_denied, read_failed,
                         // bad_pem, no_certificate_found, decode_failed, walk_error,
-                        // bad_pkcs12, bad_passphrase, broken_symlink
+                        // bad_pkcs12, bad_keystore, bad_passphrase, broken_symlink
   std::string message;  // for people: "open /x: no such file or directory"
 };
 
