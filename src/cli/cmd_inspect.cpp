@@ -123,6 +123,7 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   for (tls::SourceError& e : loaded.errors) {
     report.errors.push_back({std::move(e.source), std::move(e.reason), std::move(e.message)});
   }
+  report.tigera_statuses = std::move(loaded.tigera_statuses);
 }
 
 void add_endpoints(const InspectOptions& o, const core::ExpiryPolicy& policy,
