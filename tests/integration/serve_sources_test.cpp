@@ -91,13 +91,17 @@ void scrape_through(int port, const std::string& source, const std::function<voi
   const auto deadline = std::chrono::steady_clock::now() + 15s;
   std::size_t scrapes = 0;
   bool finished = false;
+  std::string failed;  // the first scrape that broke the rule
+  // No REQUIRE while the rotation thread runs: a throw past a joinable thread aborts.
   while (std::chrono::steady_clock::now() < deadline) {
     const bool after = rotated.load();
     const std::string body = get_metrics(port);
     ++scrapes;
-    INFO("scrape " << scrapes << ":\n" << body);
-    REQUIRE(sample_value(body, "promtls_source_up{source=\"" + source + "\"}") == 1);
-    REQUIRE(body.find("promtls_source_errors_total{") == std::string::npos);
+    if (sample_value(body, "promtls_source_up{source=\"" + source + "\"}") != 1 ||
+        body.find("promtls_source_errors_total{") != std::string::npos) {
+      failed = "scrape " + std::to_string(scrapes) + ":\n" + body;
+      break;
+    }
     if (after && done(body)) {
       finished = true;
       break;
@@ -105,6 +109,8 @@ void scrape_through(int port, const std::string& source, const std::function<voi
     std::this_thread::sleep_for(20ms);
   }
   rotation.join();
+  INFO(failed);
+  REQUIRE(failed.empty());
   CHECK(finished);
   CHECK(scrapes > 10);
 }
