@@ -99,7 +99,7 @@ TEST_CASE("PromtlsSourceDown alerts on promtls_source_up == 0 for ten minutes by
         "increase(promtls_source_errors_total[15m]) > 0");
 }
 
-TEST_CASE("--source-down-for takes Prometheus durations; zero fires on the first evaluation") {
+TEST_CASE("the source-down wait takes Prometheus durations and zero fires at once") {
   RulesOptions o;
   for (const char* ok : {"30s", "1h30m", "2d", "1w", "1y2w3d4h5m6s7ms", "90m"}) {
     o.source_down_for = ok;
