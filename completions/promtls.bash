@@ -81,10 +81,10 @@ _promtls_rules() {
     case $prev in
         --format) _promtls_words "prometheus-rule prometheus"; return ;;
         --metrics-compat) _promtls_words "promtls tigera"; return ;;
-        --warn-days | --crit-days | --name | --namespace | --label) return ;;
+        --warn-days | --crit-days | --source-down-for | --name | --namespace | --label) return ;;
     esac
-    _promtls_words "--help --format --metrics-compat --warn-days --crit-days --name --namespace
-        --label"
+    _promtls_words "--help --format --metrics-compat --warn-days --crit-days --source-down-for
+        --name --namespace --label"
 }
 # <<< rules
 # >>> serve

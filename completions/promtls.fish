@@ -91,6 +91,7 @@ complete -c promtls -n '__fish_seen_subcommand_from rules' -l format -x -a 'prom
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l metrics-compat -x -a 'promtls tigera' -d 'Metric names to alert on'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l warn-days -x -d 'Warning alerts fire when fewer than DAYS are left'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l crit-days -x -d 'Critical alerts fire when fewer than DAYS are left'
+complete -c promtls -n '__fish_seen_subcommand_from rules' -l source-down-for -x -d 'PromtlsSourceDown fires after a source is down this long'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l name -x -d 'metadata.name of the PrometheusRule'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l namespace -x -d 'metadata.namespace of the PrometheusRule'
 complete -c promtls -n '__fish_seen_subcommand_from rules' -l label -x -d 'Add a metadata label KEY=VALUE'

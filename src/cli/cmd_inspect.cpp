@@ -130,6 +130,7 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   for (tls::SkippedFile& s : loaded.skipped) {
     report.skipped.push_back({std::move(s.source), std::move(s.kind)});
   }
+  report.tigera_statuses = std::move(loaded.tigera_statuses);
 }
 
 void add_endpoints(const InspectOptions& o, const core::ExpiryPolicy& policy,

@@ -18,6 +18,8 @@ struct RulesCliOptions {
   int crit_days = core::kDefaultCritDays;
   bool warn_days_given = false;
   bool crit_days_given = false;
+  std::string source_down_for = core::kDefaultSourceDownFor;
+  bool source_down_for_given = false;
   std::string name;
   std::string namespace_name;
   std::vector<std::string> labels;
@@ -31,6 +33,7 @@ ExitCode run(const RulesCliOptions& o) {
       o.metrics_compat == "tigera" ? core::MetricsCompat::tigera : core::MetricsCompat::none;
   if (o.warn_days_given) options.warn_days = o.warn_days;
   if (o.crit_days_given) options.crit_days = o.crit_days;
+  if (o.source_down_for_given) options.source_down_for = o.source_down_for;
   options.name = o.name;
   options.namespace_name = o.namespace_name;
   for (const std::string& label : o.labels) {
@@ -77,6 +80,12 @@ void register_rules(CLI::App& app, ExitCode& exit_code) {
       ->type_name("DAYS")
       ->capture_default_str()
       ->each([options](const std::string&) { options->crit_days_given = true; });
+  sub->add_option("--source-down-for", options->source_down_for,
+                  "PromtlsSourceDown fires when a watched source has been unreadable "
+                  "(promtls_source_up == 0) for this long (Prometheus duration; 0s: at once)")
+      ->type_name("DURATION")
+      ->capture_default_str()
+      ->each([options](const std::string&) { options->source_down_for_given = true; });
   sub->add_option("--name", options->name,
                   "metadata.name of the PrometheusRule (default: promtls; tigera: calico)")
       ->type_name("NAME");
@@ -92,7 +101,8 @@ void register_rules(CLI::App& app, ExitCode& exit_code) {
       "\nAlerts (default): certificates from x509_cert_not_after / x509_cert_expired /\n"
       "x509_cert_not_before, licenses from promtls_license_expiry_timestamp_seconds /\n"
       "promtls_license_valid, and serve's own health (credential reloads, serving certificate,\n"
-      "source errors). --metrics-compat tigera prints the operator's PrometheusRule calico.\n"
+      "a watched source down for --source-down-for, source errors). --metrics-compat tigera\n"
+      "prints the operator's PrometheusRule calico.\n"
       "Check the output with promtool check rules (--format prometheus).\n" +
       exit_status_footer({{ExitCode::ok, "printed"},
                           {ExitCode::usage, "usage error"},

@@ -141,7 +141,8 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
       ->type_name("FILE");
   sub->add_option("--metrics-compat", options->metrics_compat,
                   "metric names: promtls (x509_cert_*, promtls_license_*) or tigera (the Tigera "
-                  "operator's tigera_operator_* names, certificates from Secret manifests)")
+                  "operator's tigera_operator_* names, certificates from Secret manifests, "
+                  "component status from TigeraStatus objects)")
       ->check(CLI::IsMember({"promtls", "tigera"}))
       ->capture_default_str();
   sub->add_option("--handshake-timeout", options->handshake_timeout_s,

@@ -160,7 +160,8 @@ json inspect_json(const InspectReport& report) {
   return {{"schema", "promtls/inspect/v1"},
           {"certificates", std::move(certs)},
           {"licenses", std::move(licenses)},
-          {"errors", std::move(errors)}};
+          {"errors", std::move(errors)},
+          {"tigera_statuses", tigera_statuses_json(report.tigera_statuses)}};
 }
 
 std::string render_inspect_text(const InspectReport& report) {
@@ -240,6 +241,7 @@ std::string render_inspect_text(const InspectReport& report) {
              "\n";
     }
   }
+  out += render_tigera_status_text(report.tigera_statuses);
   if (!report.errors.empty()) {
     out += "\nErrors:\n";
     for (const InspectError& e : report.errors) out += "  " + e.message + "\n";
@@ -306,6 +308,8 @@ void write_inspect_exposition(const InspectReport& report, std::ostream& out) {
   std::vector<License> licenses;
   for (const InspectedLicense& il : report.licenses) licenses.push_back(il.license);
   for (const MetricFamily& f : license_families(licenses, report.now_unix)) writer.family(f);
+  if (!report.tigera_statuses.empty())
+    writer.family(tigera_component_family(report.tigera_statuses));
   flush(0);
 }
 
@@ -321,6 +325,8 @@ std::vector<MetricFamily> inspect_families(const InspectReport& report) {
   for (MetricFamily& f : license_families(licenses, report.now_unix)) {
     families.push_back(std::move(f));
   }
+  if (!report.tigera_statuses.empty())
+    families.push_back(tigera_component_family(report.tigera_statuses));
   return families;
 }
 
@@ -336,6 +342,7 @@ ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on) {
   for (const InspectedLicense& il : report.licenses) {
     if (reaches(il.status, fail_on)) return ExitCode::check_failed;
   }
+  if (tigera_statuses_reach(report.tigera_statuses, fail_on)) return ExitCode::check_failed;
   return ExitCode::ok;
 }
 

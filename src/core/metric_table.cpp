@@ -5,19 +5,31 @@ namespace {
 
 using namespace metric;
 
-constexpr std::array<const MetricSpec*, 24> kTable{
-    &kX509CertExpired,       &kX509CertNotAfter,
-    &kX509CertNotBefore,     &kLicenseExpiry,
-    &kLicenseValid,          &kBuildInfo,
-    &kTlsHandshakes,         &kServingCertificateNotAfter,
-    &kCredentialReloads,     &kSourceErrors,
-    &kHttpRequests,          &kConnectionsRejected,
-    &kOpenConnections,       &kProcessCpuSeconds,
-    &kProcessOpenFds,        &kProcessMaxFds,
-    &kProcessResidentMemory, &kProcessStartTime,
-    &kProcessVirtualMemory,  &kTigeraCertificateExpiry,
-    &kTigeraLicenseExpiry,   &kTigeraLicenseValid,
-    &kTigeraComponentStatus, &kCalicoDeniedPackets};
+constexpr std::array<const MetricSpec*, 25> kTable{&kX509CertExpired,
+                                                   &kX509CertNotAfter,
+                                                   &kX509CertNotBefore,
+                                                   &kLicenseExpiry,
+                                                   &kLicenseValid,
+                                                   &kBuildInfo,
+                                                   &kTlsHandshakes,
+                                                   &kServingCertificateNotAfter,
+                                                   &kCredentialReloads,
+                                                   &kSourceErrors,
+                                                   &kSourceUp,
+                                                   &kHttpRequests,
+                                                   &kConnectionsRejected,
+                                                   &kOpenConnections,
+                                                   &kProcessCpuSeconds,
+                                                   &kProcessOpenFds,
+                                                   &kProcessMaxFds,
+                                                   &kProcessResidentMemory,
+                                                   &kProcessStartTime,
+                                                   &kProcessVirtualMemory,
+                                                   &kTigeraCertificateExpiry,
+                                                   &kTigeraLicenseExpiry,
+                                                   &kTigeraLicenseValid,
+                                                   &kTigeraComponentStatus,
+                                                   &kCalicoDeniedPackets};
 
 }  // namespace
 

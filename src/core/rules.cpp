@@ -1,7 +1,9 @@
 #include "promtls/core/rules.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <string_view>
 
 #include "promtls/core/error.hpp"
 #include "promtls/core/metric_table.hpp"
@@ -19,7 +21,32 @@ constexpr const char* kCertificateSource =
     "{{ if $labels.secret_name }}Secret {{ $labels.secret_namespace }}/{{ $labels.secret_name }}"
     " key {{ $labels.secret_key }}{{ else }}{{ $labels.filepath }}{{ end }}";
 
-std::vector<RuleGroup> promtls_rules(int warn, int crit) {
+// Prometheus' duration syntax (model.ParseDuration): "0", or one or more NUMBER UNIT with units
+// in the order y, w, d, h, m, s, ms, each at most once. Sets `zero` when every number is 0.
+bool is_prometheus_duration(const std::string& text, bool& zero) {
+  zero = true;
+  if (text == "0") return true;
+  static constexpr std::array<std::string_view, 7> kUnits{"y", "w", "d", "h", "m", "s", "ms"};
+  std::size_t at = 0;
+  std::size_t next_unit = 0;
+  while (at < text.size()) {
+    const std::size_t digits = at;
+    while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])) != 0) ++at;
+    if (at == digits || at - digits > 9) return false;
+    if (text.find_first_not_of('0', digits) < at) zero = false;
+    std::size_t end = at;
+    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end])) != 0) ++end;
+    const std::string_view unit(text.data() + at, end - at);
+    std::size_t u = next_unit;
+    while (u < kUnits.size() && kUnits[u] != unit) ++u;
+    if (u == kUnits.size()) return false;
+    next_unit = u + 1;
+    at = end;
+  }
+  return !text.empty();
+}
+
+std::vector<RuleGroup> promtls_rules(int warn, int crit, const std::string& down_for) {
   const auto cert_expiring = [](const std::string& alert, const std::string& severity, int d) {
     return AlertRule{
         alert,
@@ -99,6 +126,19 @@ std::vector<RuleGroup> promtls_rules(int warn, int crit) {
                       {"description",
                        "promtls serve on {{ $labels.instance }} presents a certificate that "
                        "expires in {{ $value | humanizeDuration }}; scrapes fail after that."}}},
+           AlertRule{"PromtlsSourceDown",
+                     metric::kSourceUp.str() + " == 0",
+                     down_for,
+                     "warning",
+                     {{"summary",
+                       "promtls serve on {{ $labels.instance }} cannot read "
+                       "{{ $labels.source }}"},
+                      {"description",
+                       "{{ $labels.source }} " +
+                           (down_for.empty() ? std::string("could not be read at the last load")
+                                             : "has not been readable for " + down_for) +
+                           ": its certificates or license are missing from the metrics. "
+                           "promtls_source_errors_total names the files and reasons."}}},
            AlertRule{"PromtlsSourceErrors",
                      "increase(" + metric::kSourceErrors.str() + "[15m]) > 0",
                      "",
@@ -228,6 +268,7 @@ std::string command_line(const RulesOptions& o) {
   if (o.compat == MetricsCompat::tigera) cmd += " --metrics-compat tigera";
   if (o.warn_days) cmd += " --warn-days " + std::to_string(*o.warn_days);
   if (o.crit_days) cmd += " --crit-days " + std::to_string(*o.crit_days);
+  if (o.source_down_for) cmd += " --source-down-for " + *o.source_down_for;
   if (o.format == RulesFormat::prometheus_rule) {
     if (!o.name.empty()) cmd += " --name " + o.name;
     if (!o.namespace_name.empty()) cmd += " --namespace " + o.namespace_name;
@@ -240,6 +281,12 @@ std::string command_line(const RulesOptions& o) {
 
 std::vector<RuleGroup> alert_rules(const RulesOptions& options) {
   if (options.compat == MetricsCompat::tigera) {
+    if (options.source_down_for) {
+      throw Error(
+          "--source-down-for does not apply to --metrics-compat tigera, which reproduces the "
+          "operator's rules",
+          kExitUsage);
+    }
     if (options.warn_days || options.crit_days) {
       throw Error(
           "--warn-days and --crit-days do not apply to --metrics-compat tigera, which "
@@ -260,7 +307,14 @@ std::vector<RuleGroup> alert_rules(const RulesOptions& options) {
                     std::to_string(warn) + ": the critical alert fires closer to expiry",
                 kExitUsage);
   }
-  return promtls_rules(warn, crit);
+  const std::string down_for = options.source_down_for.value_or(kDefaultSourceDownFor);
+  bool zero = false;
+  if (!is_prometheus_duration(down_for, zero)) {
+    throw Error("--source-down-for " + down_for +
+                    ": not a Prometheus duration (e.g. 10m, 1h30m, 0s for at once)",
+                kExitUsage);
+  }
+  return promtls_rules(warn, crit, zero ? std::string() : down_for);
 }
 
 std::string render_rules(const RulesOptions& options) {

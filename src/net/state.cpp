@@ -11,12 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "promtls/core/documents.hpp"
 #include "promtls/core/fs.hpp"
 #include "promtls/core/metric_table.hpp"
+#include "promtls/core/tigera_status.hpp"
 #include "promtls/tls/disk.hpp"
 #ifdef PROMTLS_WITH_PROMETHEUS_CPP
 #include "prometheus_text.hpp"
@@ -114,90 +113,103 @@ void read_licenses(const std::vector<std::string>& paths, SourceWatcher::Snapsho
   }
 }
 
-// The Secret objects among the watched YAML/JSON files, for the Tigera certificate gauge.
-void read_tigera_secrets(const std::vector<std::string>& paths, bool recursive,
-                         SourceWatcher::Snapshot& snap) {
-  // The walk of the certificate sources (core/fs.hpp), so a Secret volume's file is read once.
-  // A named path that cannot be reached is still read below, to report its error.
-  std::vector<std::string> files;
-  core::walk_paths(
-      tls::real_file_system(), paths, core::WalkOptions{recursive},
-      {[&files](const std::string& path, const core::FileStat&) { files.push_back(path); },
-       [&files, &paths](const std::string& path, std::string_view, const std::string&) {
-         if (std::find(paths.begin(), paths.end(), path) != paths.end()) {
-           files.push_back(path);
-         }
-       }});
-  for (const std::string& file : files) {
-    const std::string ext = fs::path(file).extension().string();
-    const bool named = std::find(paths.begin(), paths.end(), file) != paths.end();
-    if (!named && ext != ".yaml" && ext != ".yml" && ext != ".json") continue;
-    tls::SourceError error;
-    const auto bytes = read_whole(file, error);
-    if (!bytes) {
-      snap.errors.push_back(std::move(error));
-      continue;
-    }
-    std::string why;
-    const auto docs = core::parse_documents(*bytes, why);
-    if (!docs) {
-      snap.errors.push_back(tls::SourceError{file, "bad_document", file + ": " + why});
-      continue;
-    }
-    for (const auto& doc : core::flatten_lists(*docs)) {
-      if (!doc.is_object() || doc.value("kind", "") != "Secret") continue;
-      const auto& meta = doc.contains("metadata") ? doc["metadata"] : nlohmann::json::object();
-      core::TigeraSecretMetadata m;
-      m.name = meta.value("name", "");
-      m.namespace_ = meta.value("namespace", "");
-      if (meta.contains("labels") && meta["labels"].is_object()) {
-        m.has_signer_label = meta["labels"].contains("certificates.operator.tigera.io/signer");
-      }
-      if (meta.contains("annotations") && meta["annotations"].is_object()) {
-        const auto& a = meta["annotations"];
-        if (a.contains("certificates.operator.tigera.io/issuer") &&
-            a["certificates.operator.tigera.io/issuer"].is_string()) {
-          m.issuer = a["certificates.operator.tigera.io/issuer"].get<std::string>();
-        }
-        if (a.contains("certificates.operator.tigera.io/expiry") &&
-            a["certificates.operator.tigera.io/expiry"].is_string()) {
-          m.expiry = a["certificates.operator.tigera.io/expiry"].get<std::string>();
-        }
-      }
-      snap.tigera_secrets.push_back(std::move(m));
-    }
+bool has_glob_character(std::string_view path) {
+  return path.find_first_of("*?[") != std::string_view::npos;
+}
+
+// True when `source` is `root` or a path below it (see source_health()).
+bool falls_under(const std::string& source, const std::string& root) {
+  if (source == root) return true;
+  std::string base = root;
+  if (has_glob_character(root)) {
+    // The directories before the first component with a glob character.
+    const std::size_t glob = root.find_first_of("*?[");
+    const std::size_t slash = root.rfind('/', glob);
+    if (slash == std::string::npos) return source.empty() || source.front() != '/';
+    base = root.substr(0, slash + 1);
   }
+  if (!base.ends_with('/')) base += '/';
+  return source.starts_with(base);
 }
 
 }  // namespace
 
+std::vector<std::pair<std::string, bool>> source_health(
+    const std::vector<std::string>& roots, const std::vector<tls::SourceError>& errors) {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const std::string& root : roots) out.emplace_back(root, true);
+  for (const tls::SourceError& e : errors) {
+    for (auto& [root, up] : out) {
+      if (up && falls_under(e.source, root)) up = false;
+    }
+  }
+  return out;
+}
+
 void SourceWatcher::loop() {
   std::string last;
   bool first = true;
+  bool had_errors = false;
+  int raced = 0;
+  auto loaded_at = std::chrono::steady_clock::now();
+  // Each root once: a path given twice (or as --watch and --license) is one series.
+  std::vector<std::string> roots;
+  for (const auto* list : {&spec_.paths, &spec_.licenses}) {
+    for (const std::string& p : *list) {
+      if (std::find(roots.begin(), roots.end(), p) == roots.end()) roots.push_back(p);
+    }
+  }
   std::unique_lock lock(mutex_);
   while (!stop_) {
     lock.unlock();
     std::string sig = signature();
-    if (first || sig != last) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool changed = first || sig != last;
+    const bool retry = !changed && had_errors && now - loaded_at >= spec_.retry_interval;
+    if (changed || retry) {
       tls::SourceOptions options;
       options.recursive = spec_.recursive;
       auto snap = std::make_shared<Snapshot>();
-      if (spec_.tigera) {
-        // The operator reads Secret annotations, not certificates (spec §3.2).
-        read_tigera_secrets(spec_.paths, spec_.recursive, *snap);
-      } else {
+      if (!spec_.paths.empty()) {
         tls::LoadResult result = tls::load_sources(spec_.paths, options);
-        snap->certificates = std::move(result.certificates);
+        if (spec_.tigera) {
+          // The operator reads Secret annotations and TigeraStatus objects, not certificates
+          // (spec §3.1, §3.2).
+          for (tls::TigeraSecret& t : result.tigera_secrets) {
+            snap->tigera_secrets.push_back(std::move(t.metadata));
+          }
+          snap->tigera_statuses = std::move(result.tigera_statuses);
+        } else {
+          snap->certificates = std::move(result.certificates);
+        }
         snap->errors = std::move(result.errors);
       }
       read_licenses(spec_.licenses, *snap);
-      for (const tls::SourceError& e : snap->errors) {
-        log_.log("warning", "source_error",
-                 {{"source", e.source}, {"reason", e.reason}, {"msg", e.message}});
+      // A load that raced a change (a Secret volume's old "..<timestamp>" directory removed
+      // between listing and reading) is read again at once, uncounted; a few times at most, so
+      // files that never stop changing are still reported.
+      if (!snap->errors.empty() && raced < 3 && signature() != sig) {
+        ++raced;
+        lock.lock();
+        continue;
       }
-      log_.log("info", first ? "sources_loaded" : "sources_reloaded",
+      raced = 0;
+      snap->up = source_health(roots, snap->errors);
+      // A retry logs only its summary: the errors were logged when they appeared.
+      if (!retry) {
+        for (const tls::SourceError& e : snap->errors) {
+          log_.log("warning", "source_error",
+                   {{"source", e.source}, {"reason", e.reason}, {"msg", e.message}});
+        }
+      }
+      log_.log("info",
+               first   ? "sources_loaded"
+               : retry ? "sources_retried"
+                       : "sources_reloaded",
                {{"certificates", std::to_string(snap->certificates.size())},
                 {"errors", std::to_string(snap->errors.size())}});
+      had_errors = !snap->errors.empty();
+      loaded_at = now;
       lock.lock();
       for (const tls::SourceError& e : snap->errors) ++error_counts_[{e.source, e.reason}];
       snapshot_ = std::move(snap);
@@ -248,11 +260,18 @@ std::string Renderer::render(const RenderInput& in) {
             until = std::min(until, c.cert.not_after_unix + 1);
           }
         }
-        cached_text_ = in.tigera
-                           ? exposition({core::tigera_certificate_family(snap->tigera_secrets)},
-                                        core::ValueFormat::go)
-                           : exposition(core::certificate_families(snap->certificates, in.now_unix),
-                                        core::ValueFormat::plain);
+        if (in.tigera) {
+          std::vector<core::MetricFamily> tigera{
+              core::tigera_certificate_family(snap->tigera_secrets)};
+          // Like the operator's collector, no family without a TigeraStatus object.
+          if (!snap->tigera_statuses.empty()) {
+            tigera.push_back(core::tigera_component_family(snap->tigera_statuses));
+          }
+          cached_text_ = exposition(tigera, core::ValueFormat::go);
+        } else {
+          cached_text_ = exposition(core::certificate_families(snap->certificates, in.now_unix),
+                                    core::ValueFormat::plain);
+        }
       } else {
         cached_text_.clear();
       }
@@ -299,6 +318,11 @@ std::string Renderer::render(const RenderInput& in) {
       add(f, static_cast<double>(n), {{"source", key.first}, {"reason", key.second}});
     }
     if (!f.samples.empty()) fams.push_back(std::move(f));
+    auto up = family(metric::kSourceUp);
+    if (const auto snap = in.sources->snapshot()) {
+      for (const auto& [source, ok] : snap->up) add(up, ok ? 1 : 0, {{"source", source}});
+    }
+    if (!up.samples.empty()) fams.push_back(std::move(up));
   }
   {
     auto f = family(metric::kHttpRequests);

@@ -23,18 +23,31 @@
 
 namespace promtls::net::detail {
 
-// What to watch: certificate sources (through tls::load_sources()), license files (through
-// core::parse_license()), and for --metrics-compat tigera the Kubernetes Secret manifests among
-// the certificate sources (their Tigera labels and annotations, spec/tigera-metrics.md §3.2).
+// What to watch: certificate sources (through tls::load_sources()) and license files (through
+// core::parse_license()). For --metrics-compat tigera the same sources give the Tigera labels and
+// annotations of their Secrets (spec/tigera-metrics.md §3.2) and their TigeraStatus objects
+// (§3.1) instead of certificates.
 struct WatchSpec {
   std::vector<std::string> paths;
   std::vector<std::string> licenses;
   bool recursive = false;
   bool tigera = false;
+  // While the last load had errors, the sources are loaded again this often even when no file
+  // changed: a permission fixed by chmod changes no file identity, and each failed attempt is
+  // counted (promtls_source_errors_total).
+  std::chrono::milliseconds retry_interval{30000};
 };
 
+// Whether each of `roots` (the --watch paths and --license files as given, each once, in order)
+// is up: no error of `errors` falls under it. An error falls under a root when its source is the
+// root itself, or a path below it (the walker names files by the path they were reached through,
+// core/fs.hpp); for a glob root, below the directories before its first glob character. A file
+// reached through two roots is read once, under the first, and counts for that one.
+std::vector<std::pair<std::string, bool>> source_health(
+    const std::vector<std::string>& roots, const std::vector<tls::SourceError>& errors);
+
 // Re-reads the watched files whenever their identities change (checked every `interval`), and
-// keeps the last result. Thread-safe.
+// while errors last every spec.retry_interval; keeps the last result. Thread-safe.
 class SourceWatcher {
  public:
   SourceWatcher(WatchSpec spec, std::chrono::milliseconds interval, Logger& log);
@@ -50,6 +63,9 @@ class SourceWatcher {
     std::vector<tls::SourceError> errors;
     std::vector<core::License> licenses;
     std::vector<core::TigeraSecretMetadata> tigera_secrets;
+    std::vector<core::TigeraStatus> tigera_statuses;  // tigera only
+    // promtls_source_up: each --watch path and --license file (source_health()).
+    std::vector<std::pair<std::string, bool>> up;
   };
   // The last result; null before the first load finished.
   std::shared_ptr<const Snapshot> snapshot() const;

@@ -192,8 +192,34 @@ void load_kubeconfig_entries(const json& doc, const std::string& source, const c
   }
 }
 
-// Kubernetes objects; returns false when none of the documents is a Secret, ConfigMap or
-// kubeconfig.
+// A condition's status as written: a string ("True"), or a YAML boolean when a hand-written file
+// left it unquoted.
+std::string condition_status(const json& condition) {
+  if (condition.is_object() && condition.contains("status") && condition["status"].is_boolean()) {
+    return condition["status"].get<bool>() ? "True" : "False";
+  }
+  return string_at(condition, "status");
+}
+
+// An operator.tigera.io/v1 TigeraStatus (`kubectl get tigerastatus -o yaml`): its name and
+// status.conditions, for tigera_operator_component_status (spec/tigera-metrics.md §3.1).
+void load_tigera_status(const json& doc, const std::string& source, LoadResult& out) {
+  core::TigeraStatus status;
+  const json* meta = object_at(doc, "metadata");
+  status.name = meta != nullptr ? string_at(*meta, "name") : "";
+  status.source = source;
+  const json* body = object_at(doc, "status");
+  if (body != nullptr && body->contains("conditions") && (*body)["conditions"].is_array()) {
+    for (const json& c : (*body)["conditions"]) {
+      status.conditions.push_back({string_at(c, "type"), condition_status(c),
+                                   string_at(c, "reason"), string_at(c, "message")});
+    }
+  }
+  out.tigera_statuses.push_back(std::move(status));
+}
+
+// Kubernetes objects; returns false when none of the documents is a Secret, ConfigMap,
+// kubeconfig or TigeraStatus.
 }  // namespace
 
 bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,
@@ -212,6 +238,9 @@ bool load_documents(std::string_view bytes, const std::string& source, core::Fil
       any = true;
     } else if (kind == "ConfigMap") {
       load_configmap(doc, source, options, out);
+      any = true;
+    } else if (kind == "TigeraStatus") {
+      load_tigera_status(doc, source, out);
       any = true;
     } else if (kind == "Config" || (doc.is_object() && doc.contains("clusters"))) {
       load_kubeconfig_entries(doc, source, "clusters", "cluster", "certificate-authority-data",

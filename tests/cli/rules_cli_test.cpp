@@ -50,7 +50,7 @@ TEST_CASE("promtool check rules accepts every rules file promtls prints") {
     const RunResult check = promtool({"check", "rules", file});
     INFO(check.out << check.err);
     CHECK(check.exit_code == 0);
-    CHECK(check.out.find(args.empty() ? "SUCCESS: 10 rules found" : "SUCCESS:") !=
+    CHECK(check.out.find(args.empty() ? "SUCCESS: 11 rules found" : "SUCCESS:") !=
           std::string::npos);
   }
 }
@@ -75,6 +75,30 @@ TEST_CASE("promtool test rules sees the thresholds move with --warn-days and --c
   TempDir other;
   const RunResult d = promtool(
       {"test", "rules", prepare(other, {"--format", "prometheus"}, "custom_days_rules.test.yml")});
+  CHECK(d.exit_code == 1);
+}
+
+TEST_CASE(
+    "promtool test rules fires PromtlsSourceDown for a path missing from the start and "
+    "clears it on recovery") {
+  TempDir dir;
+  const RunResult r = promtool(
+      {"test", "rules", prepare(dir, {"--format", "prometheus"}, "source_down_rules.test.yml")});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("promtool test rules sees PromtlsSourceDown's wait move with --source-down-for") {
+  TempDir dir;
+  const RunResult r = promtool({"test", "rules",
+                                prepare(dir, {"--format", "prometheus", "--source-down-for", "2m"},
+                                        "source_down_custom.test.yml")});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  // The default's ten minutes do not fire on the blip: the test tells them apart.
+  TempDir other;
+  const RunResult d = promtool(
+      {"test", "rules", prepare(other, {"--format", "prometheus"}, "source_down_custom.test.yml")});
   CHECK(d.exit_code == 1);
 }
 
@@ -118,6 +142,12 @@ TEST_CASE("rules rejects bad option combinations with exit 2 and a message") {
       {{"--label", "team"}, "--label team: expected KEY=VALUE"},
       {{"--format", "prometheus", "--namespace", "monitoring"}, "has no metadata"},
       {{"--name", "Bad_Name"}, "--name Bad_Name"},
+      {{"--source-down-for", "10 minutes"},
+       "--source-down-for 10 minutes: not a Prometheus duration"},
+      {{"--source-down-for", "5s10m"}, "--source-down-for 5s10m"},
+      {{"--source-down-for", ""}, "--source-down-for"},
+      {{"--metrics-compat", "tigera", "--source-down-for", "5m"},
+       "--source-down-for does not apply"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv{"rules"};

@@ -54,6 +54,7 @@ inline constexpr std::array<std::string_view, 1> kResult{"result"};
 inline constexpr std::array<std::string_view, 1> kCode{"code"};
 inline constexpr std::array<std::string_view, 2> kResultReason{"result", "reason"};
 inline constexpr std::array<std::string_view, 2> kSourceReason{"source", "reason"};
+inline constexpr std::array<std::string_view, 1> kSource{"source"};
 // client_golang prints label pairs sorted by name (spec §3).
 inline constexpr std::array<std::string_view, 3> kTigeraCertificate{"issuer", "name", "namespace"};
 inline constexpr std::array<std::string_view, 2> kTigeraComponent{"component", "condition"};
@@ -96,9 +97,19 @@ inline constexpr MetricSpec kServingCertificateNotAfter{
 inline constexpr MetricSpec kCredentialReloads{
     "promtls_credential_reloads_total", MetricType::counter,
     "Reloads of the serving certificate, key and client CA by result.", labels::kResult};
+// One failed read of a file (or of a watched path that cannot be walked) per load attempt: the
+// first load, each reload after a change, and each retry while errors last (src/net/state.cpp).
+// Skipped files (keys, CSRs, ...) are never errors. The source is the file that failed.
 inline constexpr MetricSpec kSourceErrors{
     "promtls_source_errors_total", MetricType::counter,
     "Errors reading watched certificate sources, by source and reason.", labels::kSourceReason};
+// One series per --watch path and --license file as given: 1 when its last load read the path
+// and every file under it without an error, else 0 (x509-certificate-exporter v4's
+// x509_source_up). The primary input of the PromtlsSourceDown alert (core/rules.hpp).
+inline constexpr MetricSpec kSourceUp{
+    "promtls_source_up", MetricType::gauge,
+    "1 when the watched path and every file under it were read at the last load, else 0.",
+    labels::kSource};
 inline constexpr MetricSpec kHttpRequests{"promtls_http_requests_total", MetricType::counter,
                                           "HTTP requests answered, by status code.", labels::kCode};
 inline constexpr MetricSpec kConnectionsRejected{
@@ -140,12 +151,12 @@ inline constexpr MetricSpec kTigeraLicenseValid{
     "tigera_operator_license_valid", MetricType::gauge,
     "Whether the Tigera license is valid (including grace period). 1 = valid, 0 = invalid.",
     labels::kPackage, MetricOrigin::tigera_compat};
-// Not emitted by promtls (no TigeraStatus objects are read, spec §7); the operator's alert rules
-// (spec §5) use it.
+// From TigeraStatus objects among the inputs (core/tigera_status.hpp, spec §3.1); the
+// operator's alert rules (spec §5) use it.
 inline constexpr MetricSpec kTigeraComponentStatus{
     "tigera_operator_component_status", MetricType::gauge,
     "TigeraStatus conditions for operator-managed components. 1 = true, 0 = false.",
-    labels::kTigeraComponent, MetricOrigin::foreign};
+    labels::kTigeraComponent, MetricOrigin::tigera_compat};
 // calico-node's (Felix) denied-packets gauge, which the operator's rule group also alerts on
 // (spec §5, DeniedPacketsRate).
 inline constexpr MetricSpec kCalicoDeniedPackets{

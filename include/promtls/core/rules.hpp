@@ -1,8 +1,9 @@
 // Prometheus alerting rules for the metrics promtls serve exposes: certificate expiry (the
 // x509-certificate-exporter gauges and labels), license expiry and validity, and the server's
-// own health; or, with MetricsCompat::tigera, the Tigera operator's rules (spec/tigera-metrics.md
-// §5). Rendered as a PrometheusRule object (monitoring.coreos.com/v1, for the Prometheus
-// operator) or as a plain Prometheus rules file.
+// own health (a watched source that stays down: promtls_source_up == 0); or, with
+// MetricsCompat::tigera, the Tigera operator's rules (spec/tigera-metrics.md §5). Rendered as a
+// PrometheusRule object (monitoring.coreos.com/v1, for the Prometheus operator) or as a plain
+// Prometheus rules file.
 //
 // Performs no I/O and reads no clock (the rules compare with PromQL's time() when Prometheus
 // evaluates them). Functions are pure and safe to call from any thread.
@@ -28,6 +29,11 @@ enum class MetricsCompat {
 // Default thresholds, as x509-certificate-exporter's bundled alerts (spec/ecosystem.md §2).
 inline constexpr int kDefaultWarnDays = 28;
 inline constexpr int kDefaultCritDays = 14;
+// How long promtls_source_up stays 0 before PromtlsSourceDown fires. Ten minutes: a Secret
+// volume's atomic swap never takes a source down, a non-atomic copy or a brief outage of a
+// network mount clears within a few retries (serve retries every 30 s while errors last), and a
+// path that is still unreadable after ten scrapes at the usual 1m interval is worth a look.
+inline constexpr const char* kDefaultSourceDownFor = "10m";
 
 struct RulesOptions {
   RulesFormat format = RulesFormat::prometheus_rule;
@@ -37,6 +43,9 @@ struct RulesOptions {
   // setting either is an error.
   std::optional<int> warn_days;
   std::optional<int> crit_days;
+  // The `for` of PromtlsSourceDown as a Prometheus duration ("10m", "1h30m", "0s": at once);
+  // nullopt means kDefaultSourceDownFor. Not with MetricsCompat::tigera.
+  std::optional<std::string> source_down_for;
   // PrometheusRule metadata. An empty name means the default ("promtls", or "calico" for
   // tigera); an empty namespace is omitted (tigera: "tigera-prometheus"). Labels are added
   // after the profile's own (tigera: prometheus and role), in the given order.
@@ -60,7 +69,8 @@ struct RuleGroup {
 
 // The rule groups for `options` (format and metadata are ignored). Throws promtls::Error with
 // kExitUsage when a threshold is not positive, when the critical threshold is not below the
-// warning one, or when thresholds are set together with MetricsCompat::tigera.
+// warning one, when source_down_for is not a Prometheus duration, or when thresholds or
+// source_down_for are set together with MetricsCompat::tigera.
 std::vector<RuleGroup> alert_rules(const RulesOptions& options);
 
 // The YAML document for `options`: a comment line naming the equivalent command, then either
