@@ -102,7 +102,7 @@ TEST_CASE("an unreadable input wins over a failed certificate, and the footer na
   CHECK(j["failed"].empty());
 }
 
-TEST_CASE("--warn alone sets the one threshold, --fail-on warning --warn 3d included") {
+TEST_CASE("a warning threshold alone is the one threshold, --fail-on warning --warn 3d included") {
   Certs c;
   const std::string five = c.add("five.pem", "five", kNow - 85 * kDay, kNow + 5 * kDay);
   const std::string two = c.add("two.pem", "two", kNow - 85 * kDay, kNow + 2 * kDay);
@@ -126,7 +126,7 @@ TEST_CASE("--warn alone sets the one threshold, --fail-on warning --warn 3d incl
   CHECK(json::parse(r.out)["certificates"].size() == 1);
 }
 
-TEST_CASE("--warn 66% judges by the lifetime used, as step certificate needs-renewal") {
+TEST_CASE("a percentage warning judges by the lifetime used, as step certificate needs-renewal") {
   Certs c;
   // A 24-hour certificate: 50% used, then 75% used.
   const std::string half = c.add("half.pem", "half", kNow - kDay / 2, kNow + kDay / 2);
