@@ -47,9 +47,11 @@ _promtls_inspect() {
         -o | --output) _promtls_words "text json prometheus"; return ;;
         --password | --password-env | --connect | --servername | --timeout | --warn-days | \
             --crit-days | --warn-percent | --at | --include | --exclude) return ;;
+        --warn | --crit) return ;;
     esac
     if [[ $cur == -* ]]; then
         _promtls_words "--help --recursive --include --exclude --password --password-file --password-env --connect
+            --no-verify --warn --crit
             --servername --ca --cert --key --timeout --license --license-cert --warn-days
             --crit-days --warn-percent --at --fail-on --output"
     else
@@ -68,8 +70,10 @@ _promtls_selftest() {
         -o | --output) _promtls_words "text json"; return ;;
         --set | --connect | --servername | --path | --timeout | --expect-ciphers | --load | \
             --concurrency | --at | --warn-days | --crit-days) return ;;
+        --warn | --crit) return ;;
     esac
     _promtls_words "--help --env-file --set --no-env --connect --servername --ca --cert --key
+        --warn --crit
         --path --timeout --expect-client-auth --expect-min-version --expect-max-version
         --expect-ciphers --local --server-log --no-probes --load --concurrency --new-connections
         --output --at --warn-days --crit-days"

@@ -18,6 +18,7 @@
 #include "promtls/net/remote.hpp"
 #include "promtls/tls/jwt_verify.hpp"
 #include "promtls/tls/sources.hpp"
+#include "thresholds.hpp"
 
 namespace promtls::cli {
 namespace {
@@ -38,9 +39,8 @@ struct InspectOptions {
   int timeout_s = 10;
   std::vector<std::string> licenses;
   std::string license_cert;
-  std::int64_t warn_days = 30;
-  std::int64_t crit_days = 7;
-  double warn_percent = -1;
+  bool no_verify = false;
+  ThresholdOptions thresholds;
   std::string at;
   std::string fail_on = "critical";
   std::string output = "text";
@@ -155,6 +155,8 @@ void add_endpoints(const InspectOptions& o, const core::ExpiryPolicy& policy,
       ic.from_endpoint = true;
       ic.verified = r.verified;
       ic.verify_error = r.verify_error;
+      ic.verify_required = !o.no_verify;
+      ic.hostname_match = r.hostname_match;
       ic.judgement = core::judge_certificate(ic.located.cert, policy, report.now_unix);
       report.certificates.push_back(std::move(ic));
     }
@@ -215,15 +217,7 @@ ExitCode run(const InspectOptions& o) {
   if ((!o.cert.empty() || !o.key.empty()) && o.connect.empty()) {
     throw Error("--cert and --key are client credentials for --connect", kExitUsage);
   }
-  if (o.crit_days > o.warn_days) {
-    throw Error("--crit-days " + std::to_string(o.crit_days) + " is more than --warn-days " +
-                    std::to_string(o.warn_days),
-                kExitUsage);
-  }
-  core::ExpiryPolicy policy;
-  policy.warn_days = o.warn_days;
-  policy.crit_days = o.crit_days;
-  if (o.warn_percent >= 0) policy.warn_percent = o.warn_percent;
+  const core::ExpiryPolicy policy = resolve_thresholds(o.thresholds);
   const core::FailOn fail_on = *core::parse_fail_on(o.fail_on);
 
   // The report lives until the process exits: freeing tens of thousands of certificates one by
@@ -238,15 +232,21 @@ ExitCode run(const InspectOptions& o) {
   add_licenses(o, policy, report);
   core::sort_by_expiry(report);
 
+  const core::InspectVerdict verdict = core::inspect_verdict(report, fail_on);
   if (o.output == "json") {
-    std::cout << core::inspect_json(report).dump(2) << "\n";
+    nlohmann::ordered_json j = core::inspect_json(report);
+    core::add_verdict_json(j, verdict);
+    std::cout << j.dump(2) << "\n";
   } else if (o.output == "prometheus") {
     core::write_inspect_exposition(report, std::cout);
     for (const core::InspectError& e : report.errors) std::cerr << "promtls: " << e.message << "\n";
+    if (!verdict.summary.empty()) std::cerr << "promtls: " << verdict.summary << "\n";
   } else {
     std::cout << core::render_inspect_text(report);
+    // The footer: the exit code and every cause, so "expired" and "incomplete" are both seen.
+    if (!verdict.summary.empty()) std::cout << verdict.summary << "\n";
   }
-  return core::inspect_exit_code(report, fail_on);
+  return verdict.code;
 }
 
 }  // namespace
@@ -279,8 +279,11 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
       ->type_name("NAME");
   sub->add_option("--connect", o->connect,
                   "fetch the chain a TLS endpoint presents (repeatable); reported even when "
-                  "verification fails")
+                  "verification fails, which exits 1 (see --no-verify)")
       ->type_name("HOST:PORT");
+  sub->add_flag("--no-verify", o->no_verify,
+                "a --connect chain that does not verify, or does not match the name, does not "
+                "fail the run (it is still reported)");
   sub->add_option("--servername", o->servername, "SNI and verified name for --connect")
       ->type_name("NAME");
   sub->add_option("--ca", o->ca, "CA bundle to verify --connect against (default: system store)")
@@ -299,18 +302,7 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
                   "verify JWT license signatures (RS256/RS512/PS256/PS512/ES256/ES384) with the "
                   "key of this certificate or public key PEM")
       ->type_name("FILE");
-  sub->add_option("--warn-days", o->warn_days, "warning when fewer days are left")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("DAYS")
-      ->capture_default_str();
-  sub->add_option("--crit-days", o->crit_days, "critical when fewer days are left")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("DAYS")
-      ->capture_default_str();
-  sub->add_option("--warn-percent", o->warn_percent,
-                  "warning when this percentage of the lifetime is used (step uses 66)")
-      ->check(CLI::Range(0.0, 100.0))
-      ->type_name("PERCENT");
+  add_threshold_options(*sub, o->thresholds, true);
   sub->add_option("--at", o->at, "judge at this RFC 3339 time (default: now)")->type_name("TIME");
   sub->add_option("--fail-on", o->fail_on, "exit 1 when anything reaches this status")
       ->check(CLI::IsMember({"warning", "critical", "expired"}))
@@ -319,16 +311,20 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
       ->check(CLI::IsMember({"text", "json", "prometheus"}))
       ->capture_default_str();
   sub->footer(
-      "\nStatus: ok, warning (< --warn-days left or --warn-percent used), critical\n"
-      "(< --crit-days left), expired, not_yet_valid. Licenses: valid, warning, critical,\n"
-      "in_grace_period, expired (Tigera rules: strictly after expiry, then after expiry plus\n"
-      "the grace period).\n" +
-      exit_status_footer({{ExitCode::ok, "all fine"},
-                          {ExitCode::check_failed, "something reached --fail-on"},
-                          {ExitCode::usage, "usage error"},
-                          {ExitCode::cannot_run,
-                           "an input could not be read or parsed (the others are still reported)"},
-                          {ExitCode::interrupted, "interrupted (SIGINT)"}}));
+      "\nStatus: ok, warning (less than --warn left or --warn PERCENT used), critical (less\n"
+      "than --crit left), expired, not_yet_valid. DAYS is floor(seconds left / 86400): -1 one\n"
+      "second after not after. Licenses: valid, warning, critical, in_grace_period, expired\n"
+      "(Tigera rules: strictly after expiry, then after expiry plus the grace period).\n"
+      "An endpoint's chain is verified apart: verified, unverified (exit 1) or ignored.\n" +
+      exit_status_footer(
+          {{ExitCode::ok, "all fine"},
+           {ExitCode::check_failed,
+            "something reached --fail-on, or a --connect chain did not verify"},
+           {ExitCode::usage, "usage error"},
+           {ExitCode::cannot_run,
+            "an input could not be read or parsed (the others are still reported); 3 wins over "
+            "1, and the last line names both"},
+           {ExitCode::interrupted, "interrupted (SIGINT)"}}));
   sub->callback([o, &exit_code] { exit_code = run(*o); });
 }
 

@@ -21,6 +21,7 @@
 #include "promtls/net/probe.hpp"
 #include "promtls/net/server.hpp"
 #include "promtls/tls/pem.hpp"
+#include "thresholds.hpp"
 
 #ifndef PROMTLS_VERSION
 #define PROMTLS_VERSION "0.0.0"
@@ -50,8 +51,7 @@ struct SelftestOptions {
   bool server_log = false;
   std::string output = "text";
   std::string at;
-  std::int64_t warn_days = core::ExpiryPolicy{}.warn_days;
-  std::int64_t crit_days = core::ExpiryPolicy{}.crit_days;
+  ThresholdOptions thresholds;
 };
 
 // A variable's name, for messages (the names live in the variable table).
@@ -220,6 +220,7 @@ ExitCode run(const SelftestOptions& o) {
   // A server may close the connection while we write; that is a result, not a signal.
   std::signal(SIGPIPE, SIG_IGN);
   const std::int64_t now = resolve_now(o.at);
+  const core::ExpiryPolicy expiry = resolve_thresholds(o.thresholds);
   if (o.local && !o.connect.empty()) {
     throw Error("--local and --connect exclude each other", kExitUsage);
   }
@@ -257,8 +258,7 @@ ExitCode run(const SelftestOptions& o) {
   if (local) local->stop();
   core::SelftestOptions judge_options;
   judge_options.now_unix = now;
-  judge_options.expiry.warn_days = o.warn_days;
-  judge_options.expiry.crit_days = o.crit_days;
+  judge_options.expiry = expiry;
   const core::SelftestReport report = core::judge(std::move(run), judge_options);
   if (o.output == "json") {
     std::cout << core::selftest_json(report).dump(2) << "\n";
@@ -330,14 +330,7 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   sub->add_option("--at", options->at, "verify certificates at this RFC 3339 time (default: now)")
       ->type_name("TIME");
-  sub->add_option("--warn-days", options->warn_days, "certificate status warning below DAYS left")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("DAYS")
-      ->capture_default_str();
-  sub->add_option("--crit-days", options->crit_days, "certificate status critical below DAYS left")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("DAYS")
-      ->capture_default_str();
+  add_threshold_options(*sub, options->thresholds, false);
   sub->footer(
       "\nChecks: TCP connect, TLS handshake, server chain verified, hostname match, validity,\n"
       "client certificate, HTTP status and content type, exposition format; and, when the\n"

@@ -1,11 +1,124 @@
 #include "promtls/core/cert_policy.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "promtls/core/round.hpp"
 #include "promtls/core/time.hpp"
 
 namespace promtls::core {
+namespace {
+
+bool met(const ExpiryThreshold& t, std::int64_t default_seconds, std::int64_t left,
+         std::optional<double> used_percent) {
+  if (!used_percent) {
+    // A license: durations only (see threshold_band).
+    const std::optional<std::int64_t> seconds = t.seconds        ? t.seconds
+                                                : t.used_percent ? std::optional(default_seconds)
+                                                                 : std::nullopt;
+    return seconds && left < *seconds;
+  }
+  return (t.seconds && left < *t.seconds) || (t.used_percent && *used_percent >= *t.used_percent);
+}
+
+// Merges the settings of one threshold; nullopt (with `error`) when two set the same part to
+// different values. `from_seconds` and `from_percent` receive the first setting of each part.
+std::optional<ExpiryThreshold> merge(const std::vector<ThresholdSetting>& settings,
+                                     std::string_view which, const ThresholdSetting*& from_seconds,
+                                     const ThresholdSetting*& from_percent, std::string& error) {
+  ExpiryThreshold out;
+  for (const ThresholdSetting& s : settings) {
+    if (s.seconds) {
+      if (from_seconds != nullptr && *from_seconds->seconds != *s.seconds) {
+        error = from_seconds->given + " and " + s.given + " set the " + std::string(which) +
+                " threshold to different durations";
+        return std::nullopt;
+      }
+      if (from_seconds == nullptr) from_seconds = &s;
+      out.seconds = s.seconds;
+    }
+    if (s.used_percent) {
+      if (from_percent != nullptr && *from_percent->used_percent != *s.used_percent) {
+        error = from_percent->given + " and " + s.given + " set the " + std::string(which) +
+                " threshold to different percentages";
+        return std::nullopt;
+      }
+      if (from_percent == nullptr) from_percent = &s;
+      out.used_percent = s.used_percent;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<ThresholdSetting> parse_threshold(std::string_view option, std::string_view value,
+                                                std::string& error) {
+  ThresholdSetting out;
+  out.given = std::string(option) + " " + std::string(value);
+  if (!value.empty() && value.back() == '%') {
+    const std::string_view number = value.substr(0, value.size() - 1);
+    double percent = 0;
+    const bool digits_only =
+        !number.empty() && std::all_of(number.begin(), number.end(),
+                                       [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+    const auto [end, ec] =
+        digits_only ? std::from_chars(number.data(), number.data() + number.size(), percent)
+                    : std::from_chars_result{number.data(), std::errc::invalid_argument};
+    if (ec != std::errc() || end != number.data() + number.size() || percent > 100.0) {
+      error = out.given + ": expected a percentage of the lifetime from 0% to 100%, such as 66%";
+      return std::nullopt;
+    }
+    out.used_percent = percent;
+    return out;
+  }
+  std::string why;
+  const auto seconds = parse_duration(value, why);
+  if (!seconds) {
+    error = out.given + ": " + why + ", or a percentage of the lifetime such as 66%";
+    return std::nullopt;
+  }
+  out.seconds = seconds;
+  return out;
+}
+
+std::optional<ExpiryPolicy> make_expiry_policy(const std::vector<ThresholdSetting>& warn,
+                                               const std::vector<ThresholdSetting>& crit,
+                                               std::string& error) {
+  ExpiryPolicy policy;
+  const ThresholdSetting* warn_seconds = nullptr;
+  const ThresholdSetting* warn_percent = nullptr;
+  const ThresholdSetting* crit_seconds = nullptr;
+  const ThresholdSetting* crit_percent = nullptr;
+  const auto w = merge(warn, "warning", warn_seconds, warn_percent, error);
+  if (!w) return std::nullopt;
+  const auto c = merge(crit, "critical", crit_seconds, crit_percent, error);
+  if (!c) return std::nullopt;
+  if (!warn.empty()) policy.warn = *w;
+  if (!crit.empty()) policy.crit = *c;
+  policy.crit_needs_warn = !warn.empty() && crit.empty();
+  if (warn_seconds != nullptr && crit_seconds != nullptr &&
+      *crit_seconds->seconds > *warn_seconds->seconds) {
+    error = crit_seconds->given + " is more than " + warn_seconds->given +
+            ": the critical threshold must not be longer than the warning one";
+    return std::nullopt;
+  }
+  if (warn_percent != nullptr && crit_percent != nullptr &&
+      *crit_percent->used_percent < *warn_percent->used_percent) {
+    error = crit_percent->given + " is less than " + warn_percent->given +
+            ": the critical threshold must not come before the warning one";
+    return std::nullopt;
+  }
+  return policy;
+}
+
+int threshold_band(const ExpiryPolicy& policy, std::int64_t left,
+                   std::optional<double> used_percent) {
+  const bool warn = met(policy.warn, kDefaultWarnSeconds, left, used_percent);
+  const bool crit = met(policy.crit, kDefaultCritSeconds, left, used_percent) &&
+                    (!policy.crit_needs_warn || warn);
+  return crit ? 2 : warn ? 1 : 0;
+}
 
 CertJudgement judge_certificate(const CertInfo& cert, const ExpiryPolicy& policy,
                                 std::int64_t now_unix) {
@@ -24,11 +137,10 @@ CertJudgement judge_certificate(const CertInfo& cert, const ExpiryPolicy& policy
     out.status = CertStatus::expired;
   } else if (now_unix < cert.not_before_unix) {
     out.status = CertStatus::not_yet_valid;
-  } else if (left < policy.crit_days * kSecondsPerDay) {
-    out.status = CertStatus::critical;
-  } else if (left < policy.warn_days * kSecondsPerDay ||
-             (policy.warn_percent && out.lifetime_used_percent >= *policy.warn_percent)) {
-    out.status = CertStatus::warning;
+  } else {
+    const int band = threshold_band(policy, left, out.lifetime_used_percent);
+    if (band == 2) out.status = CertStatus::critical;
+    if (band == 1) out.status = CertStatus::warning;
   }
   return out;
 }
@@ -54,6 +166,18 @@ std::optional<FailOn> parse_fail_on(std::string_view text) {
   if (text == "critical") return FailOn::critical;
   if (text == "expired") return FailOn::expired;
   return std::nullopt;
+}
+
+std::string_view to_string(FailOn fail_on) {
+  switch (fail_on) {
+    case FailOn::warning:
+      return "warning";
+    case FailOn::critical:
+      return "critical";
+    case FailOn::expired:
+      return "expired";
+  }
+  return "critical";
 }
 
 int severity_rank(CertStatus status) {

@@ -125,6 +125,12 @@ json inspect_json(const InspectReport& report) {
     if (ic.from_endpoint) {
       cert["verified"] = ic.verified;
       cert["verify_error"] = ic.verify_error.empty() ? json(nullptr) : json(ic.verify_error);
+      // The chain's verification beside the expiry status: verified, unverified (fails the
+      // run), or ignored (did not verify, --no-verify).
+      cert["verification"] = ic.verified          ? "verified"
+                             : ic.verify_required ? "unverified"
+                                                  : "ignored";
+      if (ic.index == 0) cert["hostname_match"] = ic.hostname_match;
     }
     if (ic.tigera) {
       const TigeraCheck& t = *ic.tigera;
@@ -330,20 +336,99 @@ std::vector<MetricFamily> inspect_families(const InspectReport& report) {
   return families;
 }
 
-ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on) {
-  if (!report.errors.empty()) return ExitCode::cannot_run;
+InspectVerdict inspect_verdict(const InspectReport& report, FailOn fail_on) {
+  InspectVerdict v;
+  v.fail_on = fail_on;
+  v.unreadable = report.errors.size();
+  std::size_t certs = 0;
+  std::size_t licenses = 0;
+  std::size_t endpoints = 0;
   for (const InspectedCert& ic : report.certificates) {
-    if (reaches(ic.judgement.status, fail_on)) return ExitCode::check_failed;
-    if (fail_on == FailOn::warning && ic.tigera && !ic.tigera->agrees())
-      return ExitCode::check_failed;
-    if (fail_on == FailOn::warning && ic.from_endpoint && !ic.verified)
-      return ExitCode::check_failed;
+    const std::string status(to_string(ic.judgement.status));
+    if (reaches(ic.judgement.status, fail_on)) {
+      v.failed.push_back({"certificate", ic.source, ic.index, status, ""});
+      ++certs;
+    } else if (fail_on == FailOn::warning && ic.tigera && !ic.tigera->agrees()) {
+      v.failed.push_back({"certificate", ic.source, ic.index, "warning",
+                          "its Tigera annotations disagree with the certificate"});
+      ++certs;
+    }
+    if (ic.from_endpoint && ic.index == 0 && !ic.verified && ic.verify_required) {
+      v.failed.push_back({"endpoint", ic.source, 0, "unverified", ic.verify_error});
+      ++endpoints;
+    }
   }
   for (const InspectedLicense& il : report.licenses) {
-    if (reaches(il.status, fail_on)) return ExitCode::check_failed;
+    if (reaches(il.status, fail_on)) {
+      v.failed.push_back({"license", il.license.source, 0, std::string(to_string(il.status)), ""});
+      ++licenses;
+    }
   }
-  if (tigera_statuses_reach(report.tigera_statuses, fail_on)) return ExitCode::check_failed;
-  return ExitCode::ok;
+  std::size_t components = 0;
+  for (const TigeraStatus& status : report.tigera_statuses) {
+    const TigeraComponentState state = component_state(status);
+    if (rank_reaches(severity_rank(state), fail_on)) {
+      v.failed.push_back({"tigera_status", status.source, 0, std::string(to_string(state)),
+                          "TigeraStatus " + status.name});
+      ++components;
+    }
+  }
+  v.code = v.unreadable > 0   ? ExitCode::cannot_run
+           : v.failed.empty() ? ExitCode::ok
+                              : ExitCode::check_failed;
+  if (v.code == ExitCode::ok) return v;
+  const auto count = [](std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  const std::string fail_on_name(to_string(fail_on));
+  std::string failures;
+  const auto add = [&failures](const std::string& part) {
+    failures += (failures.empty() ? "" : ", ") + part;
+  };
+  if (certs > 0) {
+    add(count(certs, "certificate", "certificates") + " reached --fail-on " + fail_on_name);
+  }
+  if (licenses > 0) {
+    add(count(licenses, "license", "licenses") + " reached --fail-on " + fail_on_name);
+  }
+  if (components > 0) {
+    add(count(components, "Tigera component", "Tigera components") + " reached --fail-on " +
+        fail_on_name);
+  }
+  if (endpoints > 0) {
+    std::string part = count(endpoints, "endpoint", "endpoints") + " did not verify";
+    for (const InspectFailure& f : v.failed) {
+      if (f.kind == "endpoint") part += " (" + f.source + ": " + f.reason + ")";
+    }
+    add(part);
+  }
+  v.summary = "exit " + std::to_string(to_int(v.code)) + ": ";
+  if (v.unreadable > 0) {
+    v.summary += count(v.unreadable, "input", "inputs") + " could not be read (the report is " +
+                 "incomplete)" + (failures.empty() ? "" : "; also " + failures);
+  } else {
+    v.summary += failures;
+  }
+  return v;
+}
+
+void add_verdict_json(json& report_json, const InspectVerdict& v) {
+  json failed = json::array();
+  for (const InspectFailure& f : v.failed) {
+    failed.push_back({{"kind", f.kind},
+                      {"source", f.source},
+                      {"index", f.index},
+                      {"status", f.status},
+                      {"reason", f.reason.empty() ? json(nullptr) : json(f.reason)}});
+  }
+  report_json["exit_code"] = to_int(v.code);
+  report_json["exit_reason"] = v.summary.empty() ? json(nullptr) : json(v.summary);
+  report_json["fail_on"] = std::string(to_string(v.fail_on));
+  report_json["failed"] = std::move(failed);
+}
+
+ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on) {
+  return inspect_verdict(report, fail_on).code;
 }
 
 }  // namespace promtls::core

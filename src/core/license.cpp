@@ -190,9 +190,14 @@ LicenseStatus judge_license(const License& license, const ExpiryPolicy& policy,
   }
   if (!license.expiry_unix) return LicenseStatus::valid;
   const std::int64_t left = *license.expiry_unix - now_unix;
-  if (left < policy.crit_days * kSecondsPerDay) return LicenseStatus::critical;
-  if (left < policy.warn_days * kSecondsPerDay) return LicenseStatus::warning;
-  return LicenseStatus::valid;
+  switch (threshold_band(policy, left, std::nullopt)) {
+    case 2:
+      return LicenseStatus::critical;
+    case 1:
+      return LicenseStatus::warning;
+    default:
+      return LicenseStatus::valid;
+  }
 }
 
 std::string_view to_string(LicenseStatus status) {

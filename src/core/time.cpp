@@ -1,6 +1,7 @@
 #include "promtls/core/time.hpp"
 
 #include <cstdio>
+#include <iterator>
 
 namespace promtls::core {
 namespace {
@@ -115,6 +116,51 @@ std::int64_t days_until(std::int64_t when_unix, std::int64_t now_unix) {
   return floor_div(when_unix - now_unix, 86400);
 }
 
+std::optional<std::int64_t> parse_duration(std::string_view text, std::string& error) {
+  const auto usage = [&error](std::string why) {
+    error = std::move(why) + "; write a duration such as 30d, 72h or 1d12h (units w, d, h, m, s)";
+    return std::nullopt;
+  };
+  if (text.empty()) return usage("empty");
+  if (text == "0") return 0;
+  struct Unit {
+    char name;
+    std::int64_t seconds;
+  };
+  constexpr Unit kUnits[] = {{'w', 7 * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+  std::int64_t total = 0;
+  std::size_t next_unit = 0;  // units must come largest first, each once
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t start = pos;
+    std::int64_t n = 0;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      n = n * 10 + (text[pos] - '0');
+      if (n > kMaxDurationSeconds) return usage("too long");
+      ++pos;
+    }
+    if (pos == start)
+      return usage("expected a number at \"" + std::string(text.substr(pos)) + "\"");
+    if (pos == text.size()) {
+      return usage(start == 0 ? "a number without a unit is ambiguous"
+                              : "the last number has no unit");
+    }
+    std::size_t u = next_unit;
+    while (u < std::size(kUnits) && kUnits[u].name != text[pos]) ++u;
+    if (u == std::size(kUnits)) {
+      bool known = false;
+      for (const Unit& unit : kUnits) known = known || unit.name == text[pos];
+      return usage(known ? "units must come largest first, each at most once"
+                         : "unknown unit '" + std::string(1, text[pos]) + "'");
+    }
+    ++pos;
+    next_unit = u + 1;
+    total += n * kUnits[u].seconds;
+    if (total > kMaxDurationSeconds) return usage("too long");
+  }
+  return total;
+}
+
 std::string relative_phrase(std::int64_t when, std::int64_t now) {
   const std::int64_t delta = when >= now ? when - now : now - when;
   std::string amount;
@@ -122,7 +168,7 @@ std::string relative_phrase(std::int64_t when, std::int64_t now) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
   };
   if (delta >= 86400) {
-    amount = unit(delta / 86400, "day");
+    amount = unit(when >= now ? days_until(when, now) : delta / 86400, "day");
   } else if (delta >= 3600) {
     amount = unit(delta / 3600, "hour");
   } else if (delta >= 60) {

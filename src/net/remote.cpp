@@ -38,6 +38,10 @@ RemoteResult fetch_chain(const RemoteOptions& o) {
   if (!result.chain.empty()) {
     result.verified = facts.verified && result.connected;
     result.verify_error = facts.verify_error;
+    result.hostname_match = facts.hostname_match;
+    if (!result.verified && result.verify_error.empty()) {
+      result.verify_error = "the handshake did not complete";
+    }
   }
   if (result.connected) {
     result.tls_version = facts.version;

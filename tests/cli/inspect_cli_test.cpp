@@ -224,7 +224,9 @@ TEST_CASE("inspect usage errors exit 2") {
   CHECK(run_promtls({"inspect", "x.pem", "--fail-on", "fatal"}).exit_code == 2);
   CHECK(run_promtls({"inspect", "x.pem", "--at", "tomorrow"}).exit_code == 2);
   CHECK(run_promtls({"inspect", "--connect", "nohostport"}).exit_code == 2);
-  CHECK(run_promtls({"inspect", "x.pem", "--crit-days", "40"}).exit_code == 2);
+  // A critical threshold alone may exceed the default warning one (issue 12: one threshold
+  // alone works); above a warning threshold that is given it is still a usage error.
+  CHECK(run_promtls({"inspect", "x.pem", "--warn-days", "30", "--crit-days", "40"}).exit_code == 2);
 }
 
 TEST_CASE("standard input is read for -") {

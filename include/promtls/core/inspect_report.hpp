@@ -38,8 +38,10 @@ struct InspectedCert {
   CertJudgement judgement;
   std::optional<TigeraCheck> tigera;
   bool from_endpoint = false;  // fetched with --connect; then `verified` and `verify_error` apply
-  bool verified = false;
+  bool verified = false;       // the chain verifies and the leaf matches the name
   std::string verify_error;
+  bool verify_required = true;  // false with --no-verify: a chain that does not verify passes
+  bool hostname_match = false;  // the leaf matches the name checked (--servername or the host)
 };
 
 struct InspectedLicense {
@@ -93,9 +95,40 @@ std::vector<MetricFamily> inspect_families(const InspectReport& report);
 // state for the caller.
 void write_inspect_exposition(const InspectReport& report, std::ostream& out);
 
-// ExitCode::cannot_run when any input could not be read or parsed; else check_failed when a
-// certificate or license reaches `fail_on` (an annotation that disagrees with its certificate,
-// or an endpoint chain that does not verify, counts as a warning); else ok.
+// One reason a run fails: a certificate or license that reached --fail-on, or an endpoint whose
+// chain did not verify.
+struct InspectFailure {
+  std::string kind;       // "certificate", "license" or "endpoint"
+  std::string source;     // as in the report's entry
+  std::size_t index = 0;  // certificates: the position within the source; else 0
+  std::string status;     // the status that reached --fail-on; "unverified" for an endpoint
+  std::string reason;     // the verification error, or why a warning counts; "" otherwise
+};
+
+// The exit code and everything behind it. Precedence: cannot_run (3) when any input could not
+// be read or parsed, because the report is then incomplete, even when something also reached
+// --fail-on; else check_failed (1) when anything is in `failed`; else ok (0).
+struct InspectVerdict {
+  ExitCode code = ExitCode::ok;
+  FailOn fail_on = FailOn::critical;
+  std::size_t unreadable = 0;  // report.errors.size()
+  std::vector<InspectFailure> failed;
+  // "" for exit 0; else one line naming every cause, e.g. "exit 3: 2 inputs could not be read
+  // (the report is incomplete); also 1 certificate reached --fail-on critical".
+  std::string summary;
+};
+
+// `failed` holds each certificate and license whose status reaches `fail_on`; with
+// FailOn::warning also each certificate whose Tigera annotations disagree with it (counted as a
+// warning); and, whatever `fail_on`, each endpoint (its leaf) whose chain or name did not verify
+// unless verify_required is false (--no-verify).
+InspectVerdict inspect_verdict(const InspectReport& report, FailOn fail_on);
+
+// Adds "exit_code", "exit_reason" (the summary, null for 0), "fail_on" and "failed" [{kind,
+// source, index, status, reason}] to inspect_json()'s object, beside its "errors".
+void add_verdict_json(nlohmann::ordered_json& report_json, const InspectVerdict& verdict);
+
+// inspect_verdict(report, fail_on).code.
 ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on);
 
 }  // namespace promtls::core

@@ -48,7 +48,7 @@ TigeraLicenseState tigera_license_state(std::optional<std::int64_t> expiry_unix,
 enum class LicenseStatus { valid, warning, critical, in_grace_period, expired };
 
 // inspect's license status: the Tigera state, and for a valid license with an expiry, warning
-// or critical when fewer than warn_days / crit_days whole days are left before expiry.
+// or critical by threshold_band() (the thresholds' durations; licenses have no lifetime start).
 LicenseStatus judge_license(const License& license, const ExpiryPolicy& policy,
                             std::int64_t now_unix);
 

@@ -1,7 +1,8 @@
 // inspect --connect: the certificate chain a TLS endpoint presents, over the net layer's client
 // connection (a real OpenSSL handshake with a deadline). The chain is returned even when
 // verification fails, with the verification result (OpenSSL's verify error text, including a
-// hostname mismatch). Blocking; reentrant. The process must ignore SIGPIPE.
+// hostname mismatch); whether that fails the run is the caller's decision (inspect: yes, unless
+// --no-verify). Blocking; reentrant. The process must ignore SIGPIPE.
 #pragma once
 
 #include <cstdint>
@@ -27,9 +28,11 @@ struct RemoteResult {
   bool connected = false;  // the handshake completed
   std::string error;       // why not, when !connected ("connect 127.0.0.1:1: Connection refused")
   std::vector<core::CertInfo> chain;  // as presented, leaf first
-  bool verified = false;
-  std::string verify_error;  // OpenSSL's text when !verified, e.g. "self-signed certificate"
-  std::string tls_version;   // "TLSv1.3"
+  bool verified = false;     // the chain verifies at verify_at_unix and the leaf matches the name
+  std::string verify_error;  // OpenSSL's text when !verified, e.g. "self-signed certificate",
+                             // "hostname mismatch" (the name is checked as part of the chain)
+  bool hostname_match = false;  // the leaf matches the name (servername, else the host or IP)
+  std::string tls_version;      // "TLSv1.3"
 };
 
 // Connects, handshakes and closes. Never throws for network or TLS failures (they are in the
