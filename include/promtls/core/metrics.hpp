@@ -48,6 +48,9 @@ struct CertLocation {
   std::string configmap_namespace;
   std::string configmap_name;
   std::string configmap_key;
+  // The kubeconfig contexts that use the user or cluster an embedded certificate sat under,
+  // joined by ", ", for people (describe_location()); never a label or a JSON location field.
+  std::string kube_context = {};  // (initialised: aggregate initialisations may omit it)
 };
 
 // The non-empty location fields by their label/JSON names (filepath, embedded_kind, embedded_key,
