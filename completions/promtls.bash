@@ -44,7 +44,8 @@ _promtls_inspect() {
     case $prev in
         --password-file | --ca | --cert | --key | --license | --license-cert) _promtls_files; return ;;
         --fail-on) _promtls_words "warning critical expired"; return ;;
-        -o | --output) _promtls_words "text json prometheus"; return ;;
+        -o | --output) _promtls_words "text wide table json prometheus"; return ;;
+        --output-file) _promtls_files; return ;;
         --password | --password-env | --connect | --servername | --timeout | --warn-days | \
             --crit-days | --warn-percent | --at | --include | --exclude) return ;;
         --warn | --crit) return ;;
@@ -53,7 +54,7 @@ _promtls_inspect() {
         _promtls_words "--help --recursive --include --exclude --password --password-file --password-env --connect
             --no-verify --warn --crit
             --servername --ca --cert --key --timeout --license --license-cert --warn-days
-            --crit-days --warn-percent --at --fail-on --output"
+            --crit-days --warn-percent --at --fail-on --output --no-dedupe --output-file"
     else
         _promtls_files
     fi

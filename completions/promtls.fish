@@ -56,7 +56,9 @@ complete -c promtls -n '__fish_seen_subcommand_from inspect' -l crit-days -x -d 
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l warn-percent -x -d 'Alias of --warn PERCENT%'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l at -x -d 'Judge at this RFC 3339 time'
 complete -c promtls -n '__fish_seen_subcommand_from inspect' -l fail-on -x -a 'warning critical expired' -d 'Exit 1 when anything reaches this status'
-complete -c promtls -n '__fish_seen_subcommand_from inspect' -s o -l output -x -a 'text json prometheus' -d 'Report format'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -s o -l output -x -a 'text wide table json prometheus' -d 'Report format'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l no-dedupe -d 'One row per place a certificate was found'
+complete -c promtls -n '__fish_seen_subcommand_from inspect' -l output-file -r -F -d 'Write the report to FILE atomically'
 # <<< inspect
 
 # >>> selftest

@@ -1,10 +1,16 @@
 // promtls inspect: certificate and license expiry from files, bundles, Kubernetes objects and
 // live endpoints.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -44,6 +50,8 @@ struct InspectOptions {
   std::string at;
   std::string fail_on = "critical";
   std::string output = "text";
+  bool no_dedupe = false;
+  std::string output_file;
 };
 
 std::string strip_newline(std::string s) {
@@ -91,9 +99,10 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   so.passwords = gather_passwords(o);
   // Read what the output shows: the table the subject CN and validity, the gauges names, serial
   // and validity; JSON everything (keys, fingerprints, extensions too).
-  so.detail = o.output == "json"         ? tls::CertDetail::full
-              : o.output == "prometheus" ? tls::CertDetail::summary
-                                         : tls::CertDetail::table;
+  // The kubeadm view adds the issuer CN and whether the certificate is a CA.
+  so.detail = o.output == "json"                                ? tls::CertDetail::full
+              : o.output == "prometheus" || o.output == "table" ? tls::CertDetail::summary
+                                                                : tls::CertDetail::table;
   tls::LoadResult loaded = tls::load_sources(o.sources, so);
   std::map<std::size_t, core::TigeraCheck> checks;
   for (const tls::TigeraSecret& s : loaded.tigera_secrets) {
@@ -209,6 +218,87 @@ void add_licenses(const InspectOptions& o, const core::ExpiryPolicy& policy,
   }
 }
 
+// The columns of the terminal stdout is, or 0 (never cut) when stdout is not a terminal.
+std::size_t terminal_width() {
+  if (::isatty(STDOUT_FILENO) != 1) return 0;
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    const long n = std::strtol(columns, nullptr, 10);
+    if (n > 0) return static_cast<std::size_t>(n);
+  }
+  return 80;
+}
+
+// An ostream buffer over a file descriptor that remembers the first write error.
+class FdBuffer : public std::streambuf {
+ public:
+  explicit FdBuffer(int fd) : fd_(fd) {}
+  int error() const { return error_; }
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize n) override {
+    std::streamsize done = 0;
+    while (done < n && error_ == 0) {
+      const ssize_t w = ::write(fd_, data + done, static_cast<std::size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        error_ = w < 0 ? errno : EIO;
+        break;
+      }
+      done += w;
+    }
+    return done;
+  }
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    const char ch = traits_type::to_char_type(c);
+    return xsputn(&ch, 1) == 1 ? c : traits_type::eof();
+  }
+
+ private:
+  int fd_;
+  int error_ = 0;
+};
+
+// Writes the report to `path` as node_exporter's textfile collector needs it: to a hidden
+// temporary file in the same directory (not matching *.prom), mode 0644, fsync'd, then renamed
+// over `path`, so a reader sees the old file or the new one, whole, never part of one. Throws
+// promtls::Error (exit 3) naming the path; the temporary file is removed on failure.
+template <typename Write>
+void write_atomically(const std::string& path, const Write& write) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+  std::string temp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+  const auto fail = [&](int error, bool created) {
+    if (created) ::unlink(temp.c_str());
+    throw Error("--output-file " + path + ": " + std::strerror(error), ExitCode::cannot_run);
+  };
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) fail(errno, false);
+  if (::fchmod(fd, 0644) != 0) {
+    const int error = errno;
+    ::close(fd);
+    fail(error, true);
+  }
+  FdBuffer buffer(fd);
+  std::ostream out(&buffer);
+  write(out);
+  out.flush();
+  int error = buffer.error();
+  if (error == 0 && !out) error = EIO;
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error == 0 && ::rename(temp.c_str(), path.c_str()) != 0) error = errno;
+  if (error != 0) fail(error, true);
+  // The rename itself survives a crash once the directory is synced too.
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
 ExitCode run(const InspectOptions& o) {
   if (o.sources.empty() && o.connect.empty() && o.licenses.empty()) {
     throw Error("nothing to inspect: give files or directories, --connect HOST:PORT or --license",
@@ -232,19 +322,41 @@ ExitCode run(const InspectOptions& o) {
   add_licenses(o, policy, report);
   core::sort_by_expiry(report);
 
+  report.inputs = o.sources;
+  report.inputs.insert(report.inputs.end(), o.connect.begin(), o.connect.end());
+  report.inputs.insert(report.inputs.end(), o.licenses.begin(), o.licenses.end());
+
   const core::InspectVerdict verdict = core::inspect_verdict(report, fail_on);
-  if (o.output == "json") {
-    nlohmann::ordered_json j = core::inspect_json(report);
-    core::add_verdict_json(j, verdict);
-    std::cout << j.dump(2) << "\n";
-  } else if (o.output == "prometheus") {
-    core::write_inspect_exposition(report, std::cout);
+  core::RenderOptions render;
+  render.dedupe = !o.no_dedupe;
+  // Never cut what is not shown on a terminal; -o wide never cuts.
+  if (o.output_file.empty() && (o.output == "text" || o.output == "table")) {
+    render.width = terminal_width();
+  }
+  const auto write = [&](std::ostream& out) {
+    if (o.output == "json") {
+      nlohmann::ordered_json j = core::inspect_json(report, render);
+      core::add_verdict_json(j, verdict);
+      out << j.dump(2) << "\n";
+      return;
+    }
+    if (o.output == "prometheus") {
+      core::write_inspect_exposition(report, out);
+      return;
+    }
+    out << (o.output == "table" ? core::render_inspect_table(report, render)
+                                : core::render_inspect_text(report, render));
+    // The footer: the exit code and every cause, so "expired" and "incomplete" are both seen.
+    if (!verdict.summary.empty()) out << verdict.summary << "\n";
+  };
+  if (o.output_file.empty()) {
+    write(std::cout);
+  } else {
+    write_atomically(o.output_file, write);
+  }
+  if (o.output == "prometheus") {
     for (const core::InspectError& e : report.errors) std::cerr << "promtls: " << e.message << "\n";
     if (!verdict.summary.empty()) std::cerr << "promtls: " << verdict.summary << "\n";
-  } else {
-    std::cout << core::render_inspect_text(report);
-    // The footer: the exit code and every cause, so "expired" and "incomplete" are both seen.
-    if (!verdict.summary.empty()) std::cout << verdict.summary << "\n";
   }
   return verdict.code;
 }
@@ -307,9 +419,18 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
   sub->add_option("--fail-on", o->fail_on, "exit 1 when anything reaches this status")
       ->check(CLI::IsMember({"warning", "critical", "expired"}))
       ->capture_default_str();
-  sub->add_option("-o,--output", o->output, "report format")
-      ->check(CLI::IsMember({"text", "json", "prometheus"}))
+  sub->add_option("-o,--output", o->output,
+                  "report format: text (cut to fit a terminal, never when piped), wide (text, "
+                  "never cut), table (kubeadm's view: certificates, then CAs), json, prometheus")
+      ->check(CLI::IsMember({"text", "wide", "table", "json", "prometheus"}))
       ->capture_default_str();
+  sub->add_flag("--no-dedupe", o->no_dedupe,
+                "one row per place a certificate was found (default: once per distinct "
+                "certificate, by SHA-256 fingerprint; prometheus always has one series per file)");
+  sub->add_option("--output-file", o->output_file,
+                  "write the report to FILE atomically (temporary file in the same directory, "
+                  "fsync, rename; mode 0644), as node_exporter's textfile collector needs")
+      ->type_name("FILE");
   sub->footer(
       "\nStatus: ok, warning (less than --warn left or --warn PERCENT used), critical (less\n"
       "than --crit left), expired, not_yet_valid. DAYS is floor(seconds left / 86400): -1 one\n"

@@ -373,6 +373,24 @@ void summary_attributes(const STACK_OF(STACK_OF_X509_NAME_ENTRY) * rdns,
   }
 }
 
+// basicConstraints CA:TRUE among the Extensions kept as raw DER (only basicConstraints is
+// decoded).
+bool summary_is_ca(const ASN1_TYPE* extensions) {
+  const std::string_view der = der_of(extensions);
+  if (der.empty()) return false;
+  const auto* e = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<X509_EXTENSIONS, detail::Deleter<free_extensions>> exts(
+      ::d2i_X509_EXTENSIONS(nullptr, &e, static_cast<long>(der.size())));
+  if (!exts) return false;
+  bool ca = false;
+  if (auto* bc = static_cast<BASIC_CONSTRAINTS*>(
+          ::X509V3_get_d2i(exts.get(), NID_basic_constraints, nullptr, nullptr))) {
+    ca = bc->ca != 0;
+    ::BASIC_CONSTRAINTS_free(bc);
+  }
+  return ca;
+}
+
 bool read_summary(std::string_view der, core::CertInfo& info, std::size_t* consumed, bool table) {
   const auto* start = reinterpret_cast<const unsigned char*>(der.data());
   const unsigned char* p = start;
@@ -386,13 +404,22 @@ bool read_summary(std::string_view der, core::CertInfo& info, std::size_t* consu
   info = core::CertInfo{};
   if (table) {
     summary_attributes(tbs->subject, nullptr, info.subject_cn);
+    // Without a CN the table names the certificate by its other attributes.
+    if (info.subject_cn.empty()) {
+      summary_attributes(tbs->subject, &info.subject_attributes, info.subject_cn);
+    }
   } else {
     summary_attributes(tbs->subject, &info.subject_attributes, info.subject_cn);
     summary_attributes(tbs->issuer, &info.issuer_attributes, info.issuer_cn);
     info.serial = detail::serial_text(tbs->serial);
+    info.is_ca = summary_is_ca(tbs->extensions);
   }
   info.not_before_unix = detail::unix_time(tbs->validity->not_before);
   info.not_after_unix = detail::unix_time(tbs->validity->not_after);
+  // The fingerprint at every level: inspect reports a certificate met at several places once.
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  sha256(start, static_cast<std::size_t>(p - start), digest);
+  info.sha256_fingerprint = detail::hex(digest, sizeof digest, true, true);
   ::ERR_clear_error();
   return true;
 }

@@ -1,6 +1,7 @@
 // Certificates in Kubernetes objects (sources_detail.hpp): Secrets, ConfigMaps and kubeconfigs.
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "promtls/core/documents.hpp"
 #include "sources_detail.hpp"
@@ -155,6 +156,16 @@ void load_kubeconfig_entries(const json& doc, const std::string& source, const c
                              core::FileSystem& files, LoadResult& out) {
   if (!doc.contains(list) || !doc[list].is_array()) return;
   const std::filesystem::path base = std::filesystem::path(source).parent_path();
+  // The contexts naming each entry, for describe_location().
+  std::map<std::string, std::string> contexts;
+  if (doc.contains("contexts") && doc["contexts"].is_array()) {
+    for (const json& context : doc["contexts"]) {
+      const json* body = object_at(context, "context");
+      if (body == nullptr) continue;
+      std::string& names = contexts[string_at(*body, inner)];
+      names += (names.empty() ? "" : ", ") + string_at(context, "name");
+    }
+  }
   for (const json& entry : doc[list]) {
     const std::string name = string_at(entry, "name");
     const json* body = object_at(entry, inner);
@@ -163,6 +174,7 @@ void load_kubeconfig_entries(const json& doc, const std::string& source, const c
     core::CertLocation location;
     location.filepath = source;
     location.embedded_kind = "kubeconfig";
+    if (auto it = contexts.find(name); it != contexts.end()) location.kube_context = it->second;
     if (body->contains(data_key)) {
       location.embedded_key = where + "/" + data_key;
       const std::string object = "kubeconfig " + where;

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 
 #include "pki.hpp"
@@ -135,12 +136,13 @@ TEST_CASE("inspect sorts by expiry soonest first and judges each certificate") {
   CHECK(r.out.find("not_yet_valid   400") != std::string::npos);
   CHECK(r.out.find("7 certificates (1 expired, 1 not_yet_valid, 1 critical, 1 warning, 3 ok)") !=
         std::string::npos);
-  std::size_t start = 0;
-  while (start < r.out.size()) {
-    const std::size_t end = r.out.find('\n', start);
-    CHECK(end - start <= 80);
-    start = end + 1;
+  // Not a terminal: no path is cut (issue 12; the table used to cut them to fit 80 columns).
+  for (const char* file : {"expired.pem", "five.pem", "twenty.der", "long.pem", "future.pem"}) {
+    CHECK(r.out.find(" " + t.path(std::string("certs/") + file) + "\n") != std::string::npos);
   }
+  CHECK(r.out.find(" " + t.path("certs/chain.pem") + " #1\n") != std::string::npos);
+  CHECK(r.out.find("...") == std::string::npos);
+  CHECK(run_promtls({"inspect", t.path("certs"), kAt, "-o", "wide"}).out == r.out);
 }
 
 TEST_CASE("inspect JSON carries the DESIGN fields and not_after agrees with openssl x509") {
@@ -442,4 +444,156 @@ TEST_CASE("a live endpoint's chain is reported with the verification result") {
   const auto r = run_promtls({"inspect", "--connect", "127.0.0.1:1", "--timeout", "2"});
   CHECK(r.exit_code == 3);
   CHECK(r.out.find("connect 127.0.0.1:1: Connection refused") != std::string::npos);
+}
+
+TEST_CASE("a certificate in a bundle and in its member files is reported once, at every path") {
+  Tree t;
+  const Authority other =
+      Authority::make("other-ca", KeyKind::ec_p256, kNow - 365 * kDay, kNow + 1000 * kDay);
+  // The system store's layout: member files, a bundle of them, and a hash-named copy.
+  t.dir.write("store/tree-ca.pem", t.ca.cert.pem());
+  t.dir.write("store/other-ca.pem", other.cert.pem());
+  t.dir.write("store/ca-certificates.crt", t.ca.cert.pem() + other.cert.pem());
+  t.dir.write("store/5d2b8c1e.0", t.ca.cert.pem());
+  const std::string store = t.path("store");
+  const auto text = run_promtls({"inspect", store, kAt});
+  INFO(text.out);
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("2 certificates (2 ok), 3 more places (--no-dedupe lists them)") !=
+        std::string::npos);
+  CHECK(text.out.find("(+2 more)") != std::string::npos);
+  CHECK(text.out.find("(+1 more)") != std::string::npos);
+
+  const json report = json::parse(run_promtls({"inspect", store, kAt, "-o", "json"}).out);
+  REQUIRE(report["certificates"].size() == 5);  // JSON keeps one entry per place
+  std::set<std::string> tree_paths;
+  for (const json& c : report["certificates"]) {
+    if (c["subject"] == "CN=tree-ca") {
+      CHECK(c["paths"].size() == 3);
+      for (const json& p : c["paths"]) tree_paths.insert(p.get<std::string>());
+    }
+  }
+  CHECK(tree_paths == std::set<std::string>{store + "/5d2b8c1e.0", store + "/ca-certificates.crt",
+                                            store + "/tree-ca.pem"});
+
+  const auto every = run_promtls({"inspect", store, kAt, "--no-dedupe"});
+  CHECK(every.out.find("5 certificates (5 ok), 0 skipped") != std::string::npos);
+  // Prometheus: one series per file, as x509-certificate-exporter.
+  const auto prom = run_promtls({"inspect", store, kAt, "-o", "prometheus"});
+  std::size_t series = 0;
+  for (std::size_t at = prom.out.find("\nx509_cert_not_after{"); at != std::string::npos;
+       at = prom.out.find("\nx509_cert_not_after{", at + 1)) {
+    ++series;
+  }
+  CHECK(series == 5);  // one per file and certificate
+}
+
+TEST_CASE("the kubeadm view lists the certificates and then the CAs, kubeconfigs by context") {
+  TempDir dir;
+  const Authority ca =
+      Authority::make("kubernetes", KeyKind::ec_p256, kNow - 365 * kDay, kNow + 3650 * kDay);
+  const Key key(KeyKind::ec_p256);
+  CertSpec api;
+  api.cn = "kube-apiserver";
+  api.not_before = kNow - kDay;
+  api.not_after = kNow + 364 * kDay + 3600;
+  dir.write("pki/apiserver.crt", ca.leaf(api, key).pem());
+  dir.write("pki/ca.crt", ca.cert.pem());
+  CertSpec admin;
+  admin.cn = "kubernetes-admin";
+  admin.organization = "system:masters";
+  admin.not_before = kNow - kDay;
+  admin.not_after = kNow + 100 * kDay;
+  dir.write("admin.crt", ca.leaf(admin, key).pem());
+  dir.write("admin.conf",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n"
+            "    server: https://10.0.0.1:6443\ncontexts:\n- name: kubernetes-admin@kubernetes\n"
+            "  context:\n    cluster: kubernetes\n    user: kubernetes-admin\n"
+            "current-context: kubernetes-admin@kubernetes\nusers:\n- name: kubernetes-admin\n"
+            "  user:\n    client-certificate: admin.crt\n");
+  const auto r = run_promtls({"inspect", dir.path().string(), "-r", kAt, "-o", "table"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  const std::size_t cas = r.out.find("\nCERTIFICATE AUTHORITY   EXPIRES");
+  REQUIRE(r.out.rfind("CERTIFICATE        ", 0) == 0);
+  REQUIRE(cas != std::string::npos);
+  CHECK(r.out.find("kube-apiserver     Dec 31, 2027 01:00 UTC   364d            kubernetes  ") <
+        cas);
+  CHECK(r.out.find("kubernetes-admin   Apr 11, 2027 00:00 UTC   100d            kubernetes  ") <
+        cas);
+  CHECK(r.out.find("(kubeconfig context kubernetes-admin@kubernetes, user kubernetes-admin)") <
+        cas);
+  CHECK(r.out.find("kubernetes              Dec 29, 2036 00:00 UTC   10y             " +
+                   (dir.path() / "pki/ca.crt").string() + "\n") > cas);
+}
+
+TEST_CASE("--output-file writes the report whole and atomically, mode 0644") {
+  Tree t;
+  const std::string out = t.path("textfile/certs.prom");
+  std::filesystem::create_directories(t.path("textfile"));
+  t.dir.write("textfile/certs.prom", "old\n", 0600);
+  const auto r = run_promtls(
+      {"inspect", t.path("certs/long.pem"), kAt, "-o", "prometheus", "--output-file", out});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+  const std::string written = sh("cat " + shell_quote(out)).out;
+  CHECK(written == run_promtls({"inspect", t.path("certs/long.pem"), kAt, "-o", "prometheus"}).out);
+  CHECK(written.find("promtls_source_up{source=\"" + t.path("certs/long.pem") + "\"} 1\n") !=
+        std::string::npos);
+  CHECK((std::filesystem::status(out).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+         std::filesystem::perms::group_read | std::filesystem::perms::others_read));
+  // Only the file itself is left: the temporary file was renamed over it.
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(t.path("textfile"))) {
+    names.push_back(e.path().filename().string());
+  }
+  CHECK(names == std::vector<std::string>{"certs.prom"});
+  // A reader holding the old file keeps reading it whole; the path shows the new one (rename).
+  const int held = ::open(out.c_str(), O_RDONLY);
+  REQUIRE(held >= 0);
+  REQUIRE(
+      run_promtls({"inspect", t.path("certs/five.pem"), kAt, "-o", "json", "--output-file", out})
+          .exit_code == 1);  // five days left: critical, and the file is still written
+  std::string old_text(written.size() + 16, '\0');
+  const ssize_t n = ::read(held, old_text.data(), old_text.size());
+  ::close(held);
+  CHECK(std::string(old_text.data(), static_cast<std::size_t>(std::max<ssize_t>(n, 0))) == written);
+  CHECK(json::parse(sh("cat " + shell_quote(out)).out)["certificates"][0]["days_left"] == 5);
+}
+
+TEST_CASE("an --output-file that cannot be written exits 3 naming the path") {
+  Tree t;
+  for (const std::string& bad :
+       {t.path("no/such/dir/certs.prom"), t.path("certs/long.pem/certs.prom")}) {
+    const auto r = run_promtls(
+        {"inspect", t.path("certs/long.pem"), kAt, "-o", "prometheus", "--output-file", bad});
+    INFO(r.err);
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("--output-file " + bad + ": ") != std::string::npos);
+    CHECK(r.out.empty());
+  }
+  // Nothing was left behind in the directory the failed file would have gone to.
+  std::size_t entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(t.path("certs"))) {
+    (void)e;
+    ++entries;
+  }
+  CHECK(entries == 6);
+}
+
+TEST_CASE("inspect's Prometheus output has a per-source up gauge") {
+  Tree t;
+  const std::string cmd = shell_quote(promtls_binary()) + " inspect " +
+                          shell_quote(t.path("certs")) + " " + shell_quote(t.path("gone.pem")) +
+                          " " + kAt + " -o prometheus";
+  const auto r = sh(cmd + " 2>/dev/null");
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.find("# TYPE promtls_source_up gauge\npromtls_source_up{source=\"" + t.path("certs") +
+                   "\"} 1\npromtls_source_up{source=\"" + t.path("gone.pem") + "\"} 0\n") !=
+        std::string::npos);
+  const auto check = sh(cmd + " 2>/dev/null | promtool check metrics");
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
 }

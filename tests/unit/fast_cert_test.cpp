@@ -127,6 +127,10 @@ TEST_CASE("the summary and table readers give the full parse's names, serial and
     CHECK(table.subject_cn == full.subject_cn);
     CHECK(table.not_before_unix == full.not_before_unix);
     CHECK(table.not_after_unix == full.not_after_unix);
+    CHECK(summary.sha256_fingerprint == full.sha256_fingerprint);
+    CHECK(table.sha256_fingerprint == full.sha256_fingerprint);
+    CHECK(summary.is_ca == full.is_ca);
+    if (full.subject_cn.empty()) CHECK(table.subject_attributes == full.subject_attributes);
   }
 }
 

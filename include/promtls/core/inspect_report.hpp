@@ -68,7 +68,33 @@ struct InspectReport {
   std::vector<InspectError> errors;
   std::vector<InspectSkipped> skipped;
   std::vector<TigeraStatus> tigera_statuses;  // TigeraStatus objects among the inputs
+  // The inputs as given (files, directories, globs, "-", --connect targets, --license files),
+  // for the per-source gauge of the Prometheus output. Errors are matched to the input they are
+  // at or under.
+  std::vector<std::string> inputs;
 };
+
+// How the text and JSON renderings treat the same certificate met at several places (the same
+// SHA-256 fingerprint: hash links, a bundle and its member files, Secret-volume symlinks), and
+// how wide the text may be.
+struct RenderOptions {
+  // One row per distinct certificate (the first in report order, which is expiry order), its
+  // other places counted in the text and listed in JSON's "paths"; false keeps one per place.
+  // Certificates without a fingerprint are never merged.
+  bool dedupe = true;
+  // The text's width in columns: long subjects and sources are cut to fit, marked "...". 0 never
+  // cuts (stdout is not a terminal, or -o wide).
+  std::size_t width = 0;
+};
+
+// For each certificate of the report, the index of the first certificate with the same
+// fingerprint (itself when it is the first, or when it has no fingerprint).
+std::vector<std::size_t> first_of_each_certificate(const InspectReport& report);
+
+// kubeadm's residual time (k8s.io/apimachinery duration.ShortHumanDuration, as
+// `kubeadm certs check-expiration` prints it): "45s", "59m", "23h", "364d", "9y"; "<invalid>"
+// when more than a second in the past, "0s" within it.
+std::string short_human_duration(std::int64_t seconds);
 
 // The certificate's display source for a location: the file, with the Secret, ConfigMap or
 // embedded key it sat under.
@@ -78,12 +104,28 @@ std::string describe_location(const CertLocation& location);
 // equal ones.
 void sort_by_expiry(InspectReport& report);
 
-// {"schema": "promtls/inspect/v1", certificates, licenses, errors} (DESIGN.md).
-nlohmann::ordered_json inspect_json(const InspectReport& report);
+// {"schema": "promtls/inspect/v1", judged_at, summary, certificates, licenses, errors, skipped}
+// (DESIGN.md). `summary` counts certificates and licenses by status (every status present, zero
+// or not), errors and skipped files. JSON keeps one entry per place a certificate was found
+// (as before, for scripts), and each carries "paths": every source its fingerprint was found at,
+// in report order. `options` is accepted for symmetry with the text renderers.
+nlohmann::ordered_json inspect_json(const InspectReport& report, const RenderOptions& options = {});
 
-// The table (readable at 80 columns), then notes (annotation mismatches, endpoint verification),
-// licenses, errors and a summary line.
-std::string render_inspect_text(const InspectReport& report);
+// The status table (STATUS, DAYS, NOT AFTER, SUBJECT, SOURCE), then notes (annotation
+// mismatches, endpoint verification), licenses, errors and a summary line ("12 certificates
+// (1 expired), 3 skipped; 0 licenses, 0 errors; judged at ..."). A subject without a CN is shown
+// by its O and OU, else its whole DN.
+std::string render_inspect_text(const InspectReport& report, const RenderOptions& options = {});
+
+// The kubeadm view (`kubeadm certs check-expiration`): CERTIFICATE, EXPIRES, RESIDUAL TIME,
+// CERTIFICATE AUTHORITY (the issuer CN), SOURCE for the certificates that are not CAs, then
+// CERTIFICATE AUTHORITY, EXPIRES, RESIDUAL TIME, SOURCE for the CAs; then the same notes,
+// licenses, errors and summary line as render_inspect_text().
+std::string render_inspect_table(const InspectReport& report, const RenderOptions& options = {});
+
+// The name a person knows a certificate by: its subject CN; else its O and OU ("O=x, OU=y");
+// else its whole subject DN; "(empty subject)" only when the subject has nothing.
+std::string display_subject(const CertInfo& cert);
 
 // certificate_families() and license_families() for the report, without duplicate series.
 std::vector<MetricFamily> inspect_families(const InspectReport& report);
@@ -93,7 +135,15 @@ std::vector<MetricFamily> inspect_families(const InspectReport& report);
 // each kept certificate's labels once, for the duplicate check), in chunks of about 64 KiB, so
 // inspect over 100,000 certificates never holds the whole text. Stream errors are left in `out`'s
 // state for the caller.
+//
+// After the certificate and license gauges: promtls_source_up{source} for every input of the
+// report (1 when no error is at or under it, else 0) and for every error source not under any
+// input (0), so a textfile-collector job alerts on a path that stopped being readable.
 void write_inspect_exposition(const InspectReport& report, std::ostream& out);
+
+// The promtls_source_up samples write_inspect_exposition() ends with: (source, 1 or 0), in the
+// order of report.inputs, then the uncovered error sources in error order.
+std::vector<std::pair<std::string, double>> inspect_source_up(const InspectReport& report);
 
 // One reason a run fails: a certificate or license that reached --fail-on, or an endpoint whose
 // chain did not verify.

@@ -52,6 +52,9 @@ struct CertLocation {
   // annotation). Shown by inspect, but not a label (not in location_fields()): the
   // x509-certificate-exporter label set stays as it is.
   std::string certificate_name;
+  // The kubeconfig contexts that use the user or cluster an embedded certificate sat under,
+  // joined by ", ", for people (describe_location()); never a label or a JSON location field.
+  std::string kube_context = {};  // (initialised: aggregate initialisations may omit it)
 };
 
 // The non-empty location fields by their label/JSON names (filepath, embedded_kind, embedded_key,

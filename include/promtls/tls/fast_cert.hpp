@@ -16,8 +16,10 @@
 namespace promtls::tls {
 
 // How much to read; inspect does not pay for what it does not report. `table` fills what the
-// text table shows: subject_cn, not_before, not_after. `summary` adds what the Prometheus gauges
-// label: issuer_cn, the subject and issuer attributes, serial. `full` fills every field. Fields
+// text table shows: subject_cn (the subject attributes too when there is no CN), not_before,
+// not_after, and sha256_fingerprint (every level: inspect reports a certificate met at several
+// places once). `summary` adds what the Prometheus gauges label and the kubeadm view shows:
+// issuer_cn, the subject and issuer attributes, serial, is_ca. `full` fills every field. Fields
 // not read stay empty.
 enum class CertDetail { table, summary, full };
 
