@@ -191,9 +191,6 @@ void append(LoadResult& out, LoadResult&& more) {
     if (s.cert_index != static_cast<std::size_t>(-1)) s.cert_index += offset;
     out.tigera_secrets.push_back(std::move(s));
   }
-  out.tigera_statuses.insert(out.tigera_statuses.end(),
-                             std::make_move_iterator(more.tigera_statuses.begin()),
-                             std::make_move_iterator(more.tigera_statuses.end()));
 }
 
 // A skipped kind for people: "a private key".

@@ -527,7 +527,7 @@ TEST_CASE("the kubeadm view lists the certificates and then the CAs, kubeconfigs
                    (dir.path() / "pki/ca.crt").string() + "\n") > cas);
 }
 
-TEST_CASE("--output-file writes the report whole and atomically, mode 0644") {
+TEST_CASE("inspect --output-file writes the report whole and atomically, mode 0644") {
   Tree t;
   const std::string out = t.path("textfile/certs.prom");
   std::filesystem::create_directories(t.path("textfile"));
