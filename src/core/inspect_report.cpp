@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "promtls/core/metric_table.hpp"
 #include "promtls/core/time.hpp"
 
 namespace promtls::core {
@@ -514,15 +515,6 @@ namespace {
 
 // The metric of the per-source gauge. serve exposes the same family (DESIGN.md); until the metric
 // table holds it, inspect names it here.
-const MetricSpec& inspect_source_up_spec() {
-  static constexpr std::array<std::string_view, 1> kLabels{"source"};
-  static constexpr MetricSpec kSpec{
-      "promtls_source_up", MetricType::gauge,
-      "1 when the source was read without errors, 0 when it (or anything under it) was not",
-      kLabels};
-  return kSpec;
-}
-
 // Whether the error at `source` belongs to `input`: the same path, a path under the directory,
 // or under the fixed part of a glob (up to the last '/' before its first wildcard).
 bool is_under(const std::string& source, const std::string& input) {
@@ -567,7 +559,7 @@ std::vector<std::pair<std::string, double>> inspect_source_up(const InspectRepor
 namespace {
 
 MetricFamily source_up_family(const InspectReport& report) {
-  MetricFamily family = make_family(inspect_source_up_spec());
+  MetricFamily family = make_family(metric::kSourceUp);
   for (auto& [source, up] : inspect_source_up(report)) {
     family.samples.push_back({{{"source", std::move(source)}}, up});
   }

@@ -108,7 +108,8 @@ inline constexpr MetricSpec kSourceErrors{
 // x509_source_up). The primary input of the PromtlsSourceDown alert (core/rules.hpp).
 inline constexpr MetricSpec kSourceUp{
     "promtls_source_up", MetricType::gauge,
-    "1 when the watched path and every file under it were read at the last load, else 0.",
+    "1 when the source (a watched or inspected path) and every file under it were read at the "
+    "last load, else 0.",
     labels::kSource};
 inline constexpr MetricSpec kHttpRequests{"promtls_http_requests_total", MetricType::counter,
                                           "HTTP requests answered, by status code.", labels::kCode};
