@@ -9,6 +9,7 @@
 #include "keystore_fixtures.hpp"
 #include "pki.hpp"
 #include "run.hpp"
+#include "trees.hpp"
 
 using namespace promtls::test;
 using nlohmann::json;
@@ -24,15 +25,8 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-std::string b64(const std::string& in) {
-  std::string url = base64url(in);
-  for (char& c : url) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  while (url.size() % 4 != 0) url += '=';
-  return url;
-}
+// Standard base64, as Secrets carry values.
+std::string b64(const std::string& in) { return promtls::test::base64(in); }
 
 json inspect_json(const std::vector<std::string>& args, int expected_exit,
                   const std::vector<std::string>& env = {}) {

@@ -10,6 +10,7 @@
 #include "pki.hpp"
 #include "promtls/tls/sources.hpp"
 #include "run.hpp"
+#include "trees.hpp"
 
 using namespace promtls;
 using namespace promtls::test;
@@ -23,15 +24,8 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-std::string b64(const std::string& in) {
-  std::string url = base64url(in);
-  for (char& c : url) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  while (url.size() % 4 != 0) url += '=';
-  return url;
-}
+// Standard base64, as Secrets carry values.
+std::string b64(const std::string& in) { return promtls::test::base64(in); }
 
 tls::SourceOptions with_password(const std::string& password) {
   tls::SourceOptions options;

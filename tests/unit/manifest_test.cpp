@@ -8,6 +8,7 @@
 #include "fixed_time.hpp"
 #include "pki.hpp"
 #include "promtls/tls/pem.hpp"
+#include "trees.hpp"
 
 using namespace promtls::core;
 
@@ -382,28 +383,6 @@ TEST_CASE("manifest: Secrets of the input resolve secretKeyRef and envFrom secre
 
 namespace {
 
-std::string base64(const std::string& in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16 |
-                       static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8 |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(v >> shift) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned>(static_cast<unsigned char>(in[i])) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned>(static_cast<unsigned char>(in[i + 1])) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 // A Deployment that mounts Secret `tls` (tls.crt, tls.key, and ca.crt when `ca` is set) at
 // /tls and points knative's variables there.
 std::string secret_mounted(const std::string& cert, const std::string& key, const std::string& ca,
@@ -411,8 +390,8 @@ std::string secret_mounted(const std::string& cert, const std::string& key, cons
   std::string secret =
       "kind: Secret\nmetadata: {name: metrics-tls, namespace: mon}\ndata:\n"
       "  tls.crt: " +
-      base64(cert) + "\n  tls.key: " + base64(key) + "\n";
-  if (!ca.empty()) secret += "  ca.crt: " + base64(ca) + "\n";
+      promtls::test::base64(cert) + "\n  tls.key: " + promtls::test::base64(key) + "\n";
+  if (!ca.empty()) secret += "  ca.crt: " + promtls::test::base64(ca) + "\n";
   return secret +
          "---\nkind: Deployment\nmetadata: {name: app, namespace: mon}\nspec:\n  template:\n"
          "    spec:\n      volumes:\n      - name: tls\n        secret: {secretName: metrics-tls}\n"

@@ -8,6 +8,7 @@
 #include "pki.hpp"
 #include "promtls/core/documents.hpp"
 #include "promtls/core/fs.hpp"
+#include "trees.hpp"
 
 using namespace promtls;
 using namespace promtls::test;
@@ -15,15 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string b64(const std::string& in) {
-  std::string url = base64url(in);
-  for (char& c : url) {
-    if (c == '-') c = '+';
-    if (c == '_') c = '/';
-  }
-  while (url.size() % 4 != 0) url += '=';
-  return url;
-}
+// Standard base64, as Secrets carry values.
+std::string b64(const std::string& in) { return promtls::test::base64(in); }
 
 struct Pki {
   Authority ca = Authority::make("src-test-ca");
