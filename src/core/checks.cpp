@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "promtls/core/credential_rules.hpp"
+#include "promtls/core/go.hpp"
 #include "promtls/core/time.hpp"
 
 namespace promtls::core::detail {
@@ -211,14 +212,6 @@ void check_credentials(const TlsConfig& tls, const CredentialPaths& paths,
 
 namespace {
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
 // A name of the profile's family: its prefix, or for knative the TLS settings of another knative
 // TLS family ("ACTIVATOR_TLS_...").
 bool in_family(std::string_view name, Profile profile) {
@@ -236,7 +229,7 @@ void check_unknown_variables(const EnvSnapshot& env, Profile profile, FindingSin
   for (const auto& entry : env.entries()) {
     const std::string& name = entry.first;
     // Names are case-sensitive (os.Getenv): a known name in other case is never read.
-    if (const std::string shouted = upper(name); shouted != name) {
+    if (const std::string shouted = go::to_upper_ascii(name); shouted != name) {
       const VariableSpec* known = find_variable(shouted);
       const bool ours = known != nullptr ? known->profile == profile : in_family(shouted, profile);
       if (!ours) continue;

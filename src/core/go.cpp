@@ -171,6 +171,14 @@ std::string_view trim_space(std::string_view s) {
   return s.substr(start, end - start);
 }
 
+std::string to_upper_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
 std::string to_lower_ascii(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

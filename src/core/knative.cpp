@@ -43,14 +43,6 @@ std::vector<std::string_view> split_list(std::string_view value) {
   return parts;
 }
 
-std::string upper_ascii(std::string_view v) {
-  std::string out(v);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return out;
-}
-
 std::optional<std::uint16_t> parse_version(std::string_view v) {
   if (v == "1.2") return kTls12;
   if (v == "1.3") return kTls13;
@@ -62,7 +54,7 @@ std::string version_hint(std::string_view raw) {
   if (trimmed != raw && parse_version(trimmed)) {
     return "knative compares the value exactly: remove the surrounding white space";
   }
-  const std::string up = upper_ascii(raw);
+  const std::string up = go::to_upper_ascii(raw);
   for (const char* v : {"1.2", "1.3"}) {
     const std::string bare = std::string(v).erase(1, 1);  // "12"
     if (up == "TLS" + std::string(v) || up == "TLSV" + std::string(v) ||
@@ -81,8 +73,8 @@ std::string cipher_hint(std::string_view name) {
   }
   for (const CipherSuite& suite : cipher_suites()) {
     if (!suite.go_secure) continue;
-    if (upper_ascii(name) == upper_ascii(suite.go_name) || name == suite.openssl_name ||
-        s(name) + "_SHA256" == suite.go_name) {
+    if (go::to_upper_ascii(name) == go::to_upper_ascii(suite.go_name) ||
+        name == suite.openssl_name || s(name) + "_SHA256" == suite.go_name) {
       return "did you mean " + s(suite.go_name) + "?";
     }
   }

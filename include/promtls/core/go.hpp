@@ -21,6 +21,8 @@ std::string_view trim_space(std::string_view s);
 // strings.ToLower for ASCII letters only. Go folds all of Unicode; the difference only matters
 // for exotic inputs such as U+0130 (spec/knative-env.md §8.3).
 std::string to_lower_ascii(std::string_view s);
+// strings.ToUpper for ASCII letters; other bytes are kept.
+std::string to_upper_ascii(std::string_view s);
 
 // strings.EqualFold for ASCII.
 bool equal_fold_ascii(std::string_view a, std::string_view b);
