@@ -442,23 +442,23 @@ class Reader {
     }
   }
 
-  const ConfigMap* find_secret(const std::string& ns, const std::string& name) const {
-    for (const ConfigMap& secret : secrets_) {
-      if (secret.name == name &&
-          (secret.namespace_name == ns || secret.namespace_name.empty() || ns.empty())) {
-        return &secret;
+  // The object called `name` in namespace `ns` (an object or reference without a namespace
+  // matches any).
+  static const ConfigMap* find_in(const std::vector<ConfigMap>& objects, const std::string& ns,
+                                  const std::string& name) {
+    for (const ConfigMap& object : objects) {
+      if (object.name == name &&
+          (object.namespace_name == ns || object.namespace_name.empty() || ns.empty())) {
+        return &object;
       }
     }
     return nullptr;
   }
-
+  const ConfigMap* find_secret(const std::string& ns, const std::string& name) const {
+    return find_in(secrets_, ns, name);
+  }
   const ConfigMap* find_config_map(const std::string& ns, const std::string& name) const {
-    for (const ConfigMap& cm : config_maps_) {
-      if (cm.name == name && (cm.namespace_name == ns || cm.namespace_name.empty() || ns.empty())) {
-        return &cm;
-      }
-    }
-    return nullptr;
+    return find_in(config_maps_, ns, name);
   }
 
   void container(const PodSpec& pod, const YAML::Node& c, bool init, std::size_t index) {
