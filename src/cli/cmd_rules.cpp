@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "exit_status.hpp"
 #include "promtls/core/error.hpp"
+#include "promtls/core/metric_table.hpp"
 #include "promtls/core/rules.hpp"
 
 namespace promtls::cli {
@@ -97,10 +98,13 @@ void register_rules(CLI::App& app, ExitCode& exit_code) {
                   "add a metadata label, e.g. for the Prometheus operator's ruleSelector "
                   "(repeatable)")
       ->type_name("KEY=VALUE");
+  namespace m = core::metric;
   sub->footer(
-      "\nAlerts (default): certificates from x509_cert_not_after / x509_cert_expired /\n"
-      "x509_cert_not_before, licenses from promtls_license_expiry_timestamp_seconds /\n"
-      "promtls_license_valid, and serve's own health (credential reloads, serving certificate,\n"
+      "\nAlerts (default): certificates from " + std::string(m::kX509CertNotAfter.name) + " / " +
+      std::string(m::kX509CertExpired.name) + " /\n" + std::string(m::kX509CertNotBefore.name) +
+      ", licenses from " + std::string(m::kLicenseExpiry.name) + " /\n" +
+      std::string(m::kLicenseValid.name) +
+      ", and serve's own health (credential reloads, serving certificate,\n"
       "a watched source down for --source-down-for, source errors). --metrics-compat tigera\n"
       "prints the operator's PrometheusRule calico.\n"
       "Check the output with promtool check rules (--format prometheus).\n" +

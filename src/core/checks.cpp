@@ -81,6 +81,15 @@ void check_serving_cert(const FileFacts& f, const std::string& var, const Evalua
         f.key_block_present ? "it holds a private key: are the certificate and key swapped?" : "");
     return;
   }
+  // serve refuses a chain with a block it cannot parse (core::credential_pair_refusal), and a
+  // chain sent with one is not one a client can verify.
+  if (f.bad_certificate_blocks > 0) {
+    sink.add("cert-file-bad-blocks", Severity::error, {var},
+             std::to_string(f.bad_certificate_blocks) + " of " +
+                 std::to_string(f.certificate_blocks) + " CERTIFICATE blocks in " + var + " file " +
+                 f.path + " do not parse: promtls serve refuses the chain",
+             "remove or re-export the broken block (openssl x509 -in FILE checks each one)");
+  }
   const CertInfo& leaf = f.certificates.front();
   check_validity(leaf, var, "the serving certificate", "cert", true, options, sink);
   if (!has_server_auth(leaf)) {

@@ -20,6 +20,8 @@ struct CodeDescription {
 constexpr std::array kCodes{
     CodeDescription{"cert-expired", "The serving certificate has expired."},
     CodeDescription{"cert-expires-soon", "The serving certificate expires within --warn-days."},
+    CodeDescription{"cert-file-bad-blocks",
+                    "A CERTIFICATE block of the certificate file does not parse."},
     CodeDescription{"cert-file-no-certificate",
                     "The certificate file holds no parsable CERTIFICATE block."},
     CodeDescription{"cert-file-not-pem", "The certificate file holds no PEM data."},

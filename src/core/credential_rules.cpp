@@ -28,11 +28,33 @@ std::string no_certificate_message(const std::string& cert_path) {
 }
 
 std::optional<std::string> credential_pair_refusal(const FileFacts& cert, const FileFacts& key) {
-  if (key.readable && key_mode_refused(key.mode)) return key_mode_refusal_message(key.path);
-  if (cert.readable && cert.is_pem && cert.certificates.empty()) {
-    return no_certificate_message(cert.path);
+  const std::string cannot_load_key = key.path + ": cannot load the private key: ";
+  if (!key.readable) return cannot_load_key + key.read_error;
+  if (key_mode_refused(key.mode)) return key_mode_refusal_message(key.path);
+  if (!cert.readable) {
+    return cert.path + ": cannot load the certificate chain: " + cert.read_error;
+  }
+  if (!cert.is_pem) return cert.path + ": cannot load the certificate chain: no PEM data";
+  if (cert.certificates.empty()) return no_certificate_message(cert.path);
+  if (cert.bad_certificate_blocks > 0) {
+    return cert.path +
+           ": cannot load the certificate chain: " + std::to_string(cert.bad_certificate_blocks) +
+           " of " + std::to_string(cert.certificate_blocks) + " CERTIFICATE blocks do not parse";
+  }
+  if (!key.key) {
+    if (key.key_encrypted) return cannot_load_key + "the key is encrypted";
+    if (!key.key_block_present) return cannot_load_key + "no PRIVATE KEY block";
+    return cannot_load_key + (key.key_error.empty() ? "the key does not parse" : key.key_error);
   }
   if (!key_matches_certificate(cert, key)) return key_mismatch_message(key.path, cert.path);
+  return std::nullopt;
+}
+
+std::optional<std::string> client_ca_refusal(const FileFacts& ca) {
+  if (!ca.readable) return ca.path + ": cannot read the client CA bundle: " + ca.read_error;
+  if (ca.certificates.empty()) {
+    return ca.path + ": no valid CA certificates found in the client CA bundle";
+  }
   return std::nullopt;
 }
 

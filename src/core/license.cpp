@@ -347,11 +347,12 @@ std::vector<MetricFamily> license_gauges(const std::vector<License>& licenses,
   MetricFamily valid = make_family(valid_spec);
   for (const auto& [package, l] : by_package(licenses)) {
     if (l->expiry_unix) {
-      expiry.samples.push_back({{{"package", package}}, static_cast<double>(*l->expiry_unix)});
+      expiry.samples.push_back(
+          {{{std::string(expiry_spec.labels[0]), package}}, static_cast<double>(*l->expiry_unix)});
     }
     const bool expired = tigera_license_state(l->expiry_unix, l->grace_period_days, now_unix) ==
                          TigeraLicenseState::expired;
-    valid.samples.push_back({{{"package", package}}, expired ? 0.0 : 1.0});
+    valid.samples.push_back({{{std::string(valid_spec.labels[0]), package}}, expired ? 0.0 : 1.0});
   }
   std::vector<MetricFamily> out;
   if (!expiry.samples.empty()) out.push_back(std::move(expiry));
@@ -378,9 +379,12 @@ MetricFamily tigera_certificate_family(const std::vector<TigeraSecretMetadata>& 
     if (!s.has_signer_label || !s.expiry) continue;
     const auto when = parse_tigera_time(*s.expiry);
     if (!when) continue;
-    family.samples.push_back(
-        {{{"issuer", s.issuer.value_or("")}, {"name", s.name}, {"namespace", s.namespace_}},
-         static_cast<double>(*when)});
+    // The table's label names, in its (client_golang's sorted) order: issuer, name, namespace.
+    const auto& names = metric::kTigeraCertificateExpiry.labels;
+    family.samples.push_back({{{std::string(names[0]), s.issuer.value_or("")},
+                               {std::string(names[1]), s.name},
+                               {std::string(names[2]), s.namespace_}},
+                              static_cast<double>(*when)});
   }
   std::sort(family.samples.begin(), family.samples.end(),
             [](const Sample& a, const Sample& b) { return a.labels < b.labels; });

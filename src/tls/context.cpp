@@ -1,12 +1,8 @@
 #include "promtls/tls/context.hpp"
 
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 
 #include "cert_info.hpp"
@@ -14,6 +10,8 @@
 #include "promtls/core/credential_rules.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/tls_catalog.hpp"
+#include "promtls/tls/disk.hpp"
+#include "promtls/tls/pem.hpp"
 
 namespace promtls::tls {
 namespace {
@@ -53,49 +51,78 @@ SSL_TICKET_RETURN decrypt_ticket(SSL* /*ssl*/, SSL_SESSION* session,
   }
 }
 
-void check_key_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    fail(path + ": cannot read the private key: " + std::strerror(errno));
+// A credential file read once: the facts validate's rules judge and the bytes the context is
+// built from are the same read, so a file rotated in between cannot be judged in one version
+// and served in another.
+struct CredentialFile {
+  std::string bytes;
+  core::FileFacts facts;
+};
+
+CredentialFile read_once(const std::string& path) {
+  CredentialFile out;
+  out.facts = read_credential_file(path, real_file_system(), &out.bytes);
+  return out;
+}
+
+// Every certificate block of `bytes` (tls::is_certificate_block()), parsed, in file order; a
+// block that does not parse is a null entry.
+std::vector<detail::X509Ptr> certificates_of(std::string_view bytes) {
+  std::vector<detail::X509Ptr> out;
+  for (const detail::PemBlock& block : detail::pem_blocks(bytes)) {
+    if (is_certificate_block(block.name)) out.push_back(detail::parse_certificate_block(block));
   }
-  if (core::key_mode_refused(static_cast<unsigned>(st.st_mode))) {
-    fail(core::key_mode_refusal_message(path));
+  return out;
+}
+
+// The leaf and the rest of the chain, exactly as the file lists them.
+void use_chain(SSL_CTX* ctx, const CredentialFile& file) {
+  std::vector<detail::X509Ptr> chain = certificates_of(file.bytes);
+  // credential_pair_refusal() has made sure every block parses and there is at least one.
+  if (chain.empty() || !chain.front()) fail(core::no_certificate_message(file.facts.path));
+  if (::SSL_CTX_use_certificate(ctx, chain.front().get()) != 1) {
+    fail(with_reason(file.facts.path + ": cannot load the certificate chain"));
   }
+  ::SSL_CTX_clear_chain_certs(ctx);
+  for (std::size_t i = 1; i < chain.size(); ++i) {
+    if (!chain[i] || ::SSL_CTX_add1_chain_cert(ctx, chain[i].get()) != 1) {
+      fail(with_reason(file.facts.path + ": cannot load the certificate chain"));
+    }
+  }
+}
+
+// The first private key block of `file`, as describe_credentials() read it.
+void use_key(SSL_CTX* ctx, const CredentialFile& file, const std::string& cert_path) {
+  for (const detail::PemBlock& block : detail::pem_blocks(file.bytes)) {
+    if (!is_private_key_block(block.name)) continue;
+    const auto* p = reinterpret_cast<const unsigned char*>(block.data.data());
+    detail::EvpPkeyPtr key(::d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(block.data.size())));
+    if (!key) break;
+    if (::SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || ::SSL_CTX_check_private_key(ctx) != 1) {
+      drain_errors();
+      fail(core::key_mismatch_message(file.facts.path, cert_path));
+    }
+    return;
+  }
+  fail(with_reason(file.facts.path + ": cannot load the private key"));
 }
 
 // Loads every certificate of the PEM bundle at `path` into the context's trust store and the list
 // of CA names sent in the CertificateRequest. Like Go's AppendCertsFromPEM, blocks that do not
-// parse are skipped and at least one certificate must parse (spec R-M7).
+// parse are skipped and at least one certificate must parse (spec R-M7; core::client_ca_refusal).
 void load_client_ca(SSL_CTX* ctx, const std::string& path) {
-  detail::BioPtr bio(::BIO_new_file(path.c_str(), "r"));
-  if (!bio) {
-    drain_errors();
-    fail(path + ": cannot read the client CA bundle: " + std::strerror(errno));
-  }
+  const CredentialFile file = read_once(path);
+  if (auto refusal = core::client_ca_refusal(file.facts)) fail(*refusal);
   X509_STORE* store = ::SSL_CTX_get_cert_store(ctx);
   STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
-  int loaded = 0;
-  for (;;) {
-    X509* cert = ::PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-    if (cert == nullptr) {
-      const unsigned long err = ::ERR_peek_last_error();
-      if (ERR_GET_REASON(err) == PEM_R_NO_START_LINE) break;
-      // A block that does not parse: skip it and keep reading.
-      if (err == 0) break;
-      drain_errors();
-      continue;
-    }
-    detail::X509Ptr owned(cert);
-    if (::X509_STORE_add_cert(store, cert) == 1) ++loaded;
-    if (X509_NAME* name = ::X509_NAME_dup(::X509_get_subject_name(cert))) {
+  for (const detail::X509Ptr& cert : certificates_of(file.bytes)) {
+    if (!cert) continue;
+    ::X509_STORE_add_cert(store, cert.get());
+    if (X509_NAME* name = ::X509_NAME_dup(::X509_get_subject_name(cert.get()))) {
       sk_X509_NAME_push(names, name);
     }
   }
   drain_errors();
-  if (loaded == 0) {
-    sk_X509_NAME_pop_free(names, ::X509_NAME_free);
-    fail(path + ": no valid CA certificates found in the client CA bundle");
-  }
   ::SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
 }
 
@@ -187,7 +214,10 @@ ServerContext::~ServerContext() { ::SSL_CTX_free(static_cast<SSL_CTX*>(ctx_)); }
 std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig& config,
                                                           const ServerContextOptions& options,
                                                           std::vector<std::string>* notes) {
-  check_key_file(config.key_file);
+  // One read of each file, judged by validate's rules before anything is built from it.
+  const CredentialFile cert = read_once(config.cert_file);
+  const CredentialFile key = read_once(config.key_file);
+  if (auto refusal = core::credential_pair_refusal(cert.facts, key.facts)) fail(*refusal);
   detail::SslCtxPtr ctx(::SSL_CTX_new(::TLS_server_method()));
   if (!ctx) fail(with_reason("cannot create a TLS context"));
   SSL_CTX* c = ctx.get();
@@ -240,22 +270,8 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
     fail(with_reason("cannot set the key exchange groups " + groups));
   }
 
-  if (::SSL_CTX_use_certificate_chain_file(c, config.cert_file.c_str()) != 1) {
-    fail(with_reason(config.cert_file + ": cannot load the certificate chain"));
-  }
-  if (::SSL_CTX_use_PrivateKey_file(c, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    if (ERR_GET_REASON(::ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
-      drain_errors();
-      fail(config.key_file + ": the private key does not match the certificate in " +
-           config.cert_file);
-    }
-    fail(with_reason(config.key_file + ": cannot load the private key"));
-  }
-  if (::SSL_CTX_check_private_key(c) != 1) {
-    drain_errors();
-    fail(config.key_file + ": the private key does not match the certificate in " +
-         config.cert_file);
-  }
+  use_chain(c, cert);
+  use_key(c, key, config.cert_file);
 
   switch (config.client_auth) {
     case core::ClientAuth::none:

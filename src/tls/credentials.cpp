@@ -4,31 +4,14 @@
 
 #include <cerrno>
 
-#include "promtls/core/credential_rules.hpp"
 #include "promtls/core/error.hpp"
-#include "promtls/tls/pem.hpp"
 
 namespace promtls::tls {
-namespace {
-
-// validate's verdict on the pair (core/credential_rules.hpp), read with the same reader: what
-// validate calls an error here is what serve refuses to start (or reload) with.
-void refuse_like_validate(const core::TlsConfig& config) {
-  const core::FileFacts cert = read_credential_file(config.cert_file);
-  const core::FileFacts key = read_credential_file(config.key_file);
-  if (auto refusal = core::credential_pair_refusal(cert, key)) {
-    throw Error(std::move(*refusal), kExitCannotRun);
-  }
-}
-
-}  // namespace
-
 Credentials::Credentials(core::TlsConfig config, ServerContextOptions options,
                          std::chrono::milliseconds min_interval)
     : config_(std::move(config)), options_(options), min_interval_(min_interval) {
   ids_ = identify();
   std::vector<std::string> notes;
-  refuse_like_validate(config_);
   current_ = ServerContext::build(config_, options_, &notes);
   notes_ = std::move(notes);
   last_check_ = std::chrono::steady_clock::now();
@@ -75,7 +58,6 @@ Credentials::Outcome Credentials::rebuild(std::vector<FileId> ids) {
   out.attempted = true;
   try {
     std::vector<std::string> notes;
-    refuse_like_validate(config_);
     auto next = ServerContext::build(config_, options_, &notes);
     current_ = std::move(next);
     notes_ = std::move(notes);

@@ -18,15 +18,21 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-X509Ptr parse_x509(std::string_view der, bool trusted) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  const long len = static_cast<long>(der.size());
-  X509* cert = trusted ? ::d2i_X509_AUX(nullptr, &p, len) : ::d2i_X509(nullptr, &p, len);
+}  // namespace
+
+namespace detail {
+
+X509Ptr parse_certificate_block(const PemBlock& block) {
+  if (!block.decoded) return nullptr;
+  const auto* p = reinterpret_cast<const unsigned char*>(block.data.data());
+  const long len = static_cast<long>(block.data.size());
+  X509* cert = block.name == "TRUSTED CERTIFICATE" ? ::d2i_X509_AUX(nullptr, &p, len)
+                                                   : ::d2i_X509(nullptr, &p, len);
   ::ERR_clear_error();
   return X509Ptr(cert);
 }
 
-}  // namespace
+}  // namespace detail
 
 bool is_certificate_block(std::string_view name) {
   return name == "CERTIFICATE" || name == "TRUSTED CERTIFICATE";
@@ -35,7 +41,9 @@ bool is_certificate_block(std::string_view name) {
 bool is_private_key_block(std::string_view name) { return ends_with(name, "PRIVATE KEY"); }
 
 bool parse_der_certificate(std::string_view der, core::CertInfo& out) {
-  X509Ptr cert = parse_x509(der, false);
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr cert(::d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  ::ERR_clear_error();
   if (!cert) return false;
   out = detail::cert_info(cert.get());
   return true;
@@ -45,8 +53,7 @@ std::vector<core::CertInfo> parse_pem_certificates(std::string_view pem, std::si
   std::vector<core::CertInfo> certs;
   for (const PemBlock& block : pem_blocks(pem)) {
     if (!is_certificate_block(block.name)) continue;
-    const bool trusted = block.name == "TRUSTED CERTIFICATE";
-    if (X509Ptr cert = parse_x509(block.data, trusted)) {
+    if (X509Ptr cert = detail::parse_certificate_block(block)) {
       certs.push_back(detail::cert_info(cert.get()));
     } else if (bad_blocks != nullptr) {
       ++*bad_blocks;
@@ -100,7 +107,8 @@ core::FileFacts describe_credentials(std::string_view bytes, const std::string& 
   return facts;
 }
 
-core::FileFacts read_credential_file(const std::string& path, core::FileSystem& files) {
+core::FileFacts read_credential_file(const std::string& path, core::FileSystem& files,
+                                     std::string* bytes_out) {
   // Failures in Go's os.ReadFile wording: "open <path>: <reason>" when it cannot be opened,
   // "read <path>: <reason>" when reading fails (a directory, for one).
   std::string bytes;
@@ -115,6 +123,7 @@ core::FileFacts read_credential_file(const std::string& path, core::FileSystem& 
   }
   core::FileFacts facts = describe_credentials(bytes, path);
   facts.mode = st.mode;
+  if (bytes_out != nullptr) *bytes_out = std::move(bytes);
   return facts;
 }
 

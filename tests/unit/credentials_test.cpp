@@ -2,11 +2,14 @@
 #include "promtls/tls/credentials.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <functional>
 
 #include "findings.hpp"
 #include "pki.hpp"
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
+#include "promtls/tls/context.hpp"
 #include "promtls/tls/fast_cert.hpp"
 #include "promtls/tls/pem.hpp"
 #include "promtls/tls/sources.hpp"
@@ -324,4 +327,102 @@ TEST_CASE("X509 CERTIFICATE blocks are refused by every reader, validate and ser
   CHECK(loaded.certificates.empty());
   REQUIRE(loaded.errors.size() == 1);
   CHECK(loaded.errors[0].reason == "no_certificate_found");
+}
+
+TEST_CASE("each pair validate refuses is refused by serve with the file and the reason") {
+  const struct {
+    const char* name;
+    std::function<void(Fixture&)> setup;
+    const char* code;                                    // validate's error finding
+    std::function<std::string(const Fixture&)> refusal;  // serve's message
+  } cases[] = {
+      {"the key file is missing", [](Fixture& f) { std::filesystem::remove(f.key_path); },
+       "key-file-unreadable",
+       [](const Fixture& f) {
+         return f.key_path + ": cannot load the private key: open " + f.key_path +
+                ": no such file or directory";
+       }},
+      {"the certificate file is missing", [](Fixture& f) { std::filesystem::remove(f.cert_path); },
+       "cert-file-unreadable",
+       [](const Fixture& f) {
+         return f.cert_path + ": cannot load the certificate chain: open " + f.cert_path +
+                ": no such file or directory";
+       }},
+      {"the certificate is DER", [](Fixture& f) { f.dir.write("tls.crt", f.ca.cert.der()); },
+       "cert-file-not-pem",
+       [](const Fixture& f) {
+         return f.cert_path + ": cannot load the certificate chain: no PEM data";
+       }},
+      {"a chain block does not parse",
+       [](Fixture& f) {
+         CertSpec spec;
+         spec.cn = "metrics";
+         f.dir.write("tls.crt",
+                     f.ca.leaf(spec, f.key).pem() +
+                         "-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n");
+       },
+       "cert-file-bad-blocks",
+       [](const Fixture& f) {
+         return f.cert_path +
+                ": cannot load the certificate chain: 1 of 2 CERTIFICATE blocks do not parse";
+       }},
+      {"the key file holds no key", [](Fixture& f) { f.dir.write("tls.key", "just text\n"); },
+       "key-file-not-pem",
+       [](const Fixture& f) {
+         return f.key_path + ": cannot load the private key: no PRIVATE KEY block";
+       }},
+      {"the key is encrypted",
+       [](Fixture& f) { f.dir.write("tls.key", f.key.private_pem("secret")); }, "key-encrypted",
+       [](const Fixture& f) {
+         return f.key_path + ": cannot load the private key: the key is encrypted";
+       }},
+      {"the key block does not parse",
+       [](Fixture& f) {
+         f.dir.write("tls.key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+       },
+       "key-file-invalid",
+       [](const Fixture& f) { return f.key_path + ": cannot load the private key: "; }},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    Fixture f;
+    c.setup(f);
+    const auto e = f.evaluate();
+    CHECK(std::any_of(e.findings.begin(), e.findings.end(), [&](const core::Finding& x) {
+      return x.code == c.code && x.severity == core::Severity::error;
+    }));
+    const std::string refusal = serve_refusal(f);
+    const std::string expected = c.refusal(f);
+    if (std::string_view(c.code) == "key-file-invalid") {
+      CHECK(refusal.rfind(expected, 0) == 0);  // OpenSSL's reason follows
+      CHECK(refusal.size() > expected.size());
+    } else {
+      CHECK(refusal == expected);
+    }
+  }
+}
+
+TEST_CASE("serve's context takes the leaf first in the file and the client CAs that parse") {
+  Fixture f;
+  const Key mid_key(KeyKind::ec_p256);
+  CertSpec mid_spec;
+  mid_spec.cn = "intermediate";
+  mid_spec.is_ca = true;
+  const Cert mid = f.ca.leaf(mid_spec, mid_key);
+  CertSpec spec;
+  spec.cn = "metrics";
+  const Cert leaf = issue(spec, f.key, &mid, mid_key);
+  f.dir.write("tls.crt", leaf.pem() + mid.pem());
+  core::TlsConfig config;
+  config.cert_file = f.cert_path;
+  config.key_file = f.key_path;
+  config.client_auth = core::ClientAuth::require;
+  config.client_ca_file = f.dir.write("clients.crt", "junk\n" + f.ca.cert.pem());
+  const auto context = tls::ServerContext::build(config);
+  CHECK(context->leaf().subject_cn == "metrics");
+  CHECK(context->leaf().issuer_cn == "intermediate");
+  config.client_ca_file = f.dir.write("empty.crt", "no certificates here\n");
+  CHECK_THROWS_WITH(
+      tls::ServerContext::build(config),
+      config.client_ca_file + ": no valid CA certificates found in the client CA bundle");
 }

@@ -2,9 +2,15 @@
 #include "promtls/tls/fast_cert.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
+#include "fixed_time.hpp"
 #include "pki.hpp"
+#include "promtls/core/cert_policy.hpp"
 #include "promtls/tls/pem.hpp"
+#include "trees.hpp"
 
 using namespace promtls;
 using namespace promtls::test;
@@ -164,4 +170,101 @@ TEST_CASE("the fast reader rejects what is not a certificate") {
             "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", nullptr, &bad)
             .empty());
   CHECK(bad == 1);
+}
+
+namespace {
+
+// The verdicts inspect, serve and validate reach from a reader's output: how many certificates,
+// how many blocks refused, and each certificate's status at instants around every threshold.
+void require_same_verdicts(std::string_view pem, const std::string& where) {
+  INFO(where);
+  std::size_t fast_blocks = 0;
+  std::size_t fast_bad = 0;
+  std::size_t full_bad = 0;
+  const auto fast = tls::read_pem_certificates_fast(pem, &fast_blocks, &fast_bad);
+  const auto full = tls::parse_pem_certificates(pem, &full_bad);
+  CHECK(fast_bad == full_bad);
+  CHECK(fast_blocks == fast.size() + fast_bad);
+  REQUIRE(fast.size() == full.size());
+  const core::ExpiryPolicy policy;
+  for (std::size_t i = 0; i < fast.size(); ++i) {
+    require_same(fast[i], full[i]);
+    for (const std::int64_t at :
+         {kNow - 500 * kDay, kNow, kNow + 250 * kDay, kNow + 295 * kDay, kNow + 3700 * kDay}) {
+      const core::CertJudgement a = core::judge_certificate(fast[i], policy, at);
+      const core::CertJudgement b = core::judge_certificate(full[i], policy, at);
+      CHECK(a.status == b.status);
+      CHECK(a.days_left == b.days_left);
+    }
+  }
+  // validate's and serve's reader (tls::describe_credentials) is the fast reader too.
+  const core::FileFacts facts = tls::describe_credentials(pem, where);
+  CHECK(facts.certificates.size() == full.size());
+  CHECK(facts.bad_certificate_blocks == full_bad);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST_CASE("the fast and full readers give the same verdicts on every file of every tree fixture") {
+  using Make = Tree (*)(Variant);
+  const std::pair<const char*, Make> trees[] = {{"kubeadm", kubeadm_control_plane},
+                                                {"kubelet", kubelet_pki},
+                                                {"secret volume", secret_volume},
+                                                {"system store", system_store}};
+  std::size_t files = 0;
+  std::size_t certificates = 0;
+  for (const auto& [name, make] : trees) {
+    for (const Variant variant : {Variant::all_fine, Variant::one_expired}) {
+      const Tree tree = make(variant);
+      // The whole temporary directory: kubeadm's tree keeps the kubelet's beside its root.
+      const std::filesystem::path top = std::filesystem::path(tree.root).parent_path();
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(top)) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(entry.path(), ec)) continue;
+        const std::string bytes = read_file(entry.path());
+        ++files;
+        certificates += tls::parse_pem_certificates(bytes).size();
+        require_same_verdicts(bytes, std::string(name) + ": " + entry.path().string());
+      }
+    }
+  }
+  // Not vacuous: the trees' files and their PEM certificates were all seen.
+  CHECK(files > 50);
+  CHECK(certificates > 30);
+}
+
+TEST_CASE("the fast and full readers refuse and accept the same odd PEM blocks") {
+  const Authority ca = Authority::make("odd-ca");
+  const Key key(KeyKind::ec_p256);
+  const std::string leaf = ca.leaf(CertSpec{}, key).pem();
+  auto replaced = [](std::string s, const std::string& from, const std::string& to) {
+    for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+      s.replace(at, from.size(), to);
+    return s;
+  };
+  const std::string body_start = "-----\n";
+  const std::size_t body = leaf.find(body_start) + body_start.size();
+  const struct {
+    const char* name;
+    std::string pem;
+  } cases[] = {
+      {"a good leaf", leaf},
+      {"CRLF line ends", replaced(leaf, "\n", "\r\n")},
+      {"TRUSTED CERTIFICATE", replaced(leaf, " CERTIFICATE-----", " TRUSTED CERTIFICATE-----")},
+      {"X509 CERTIFICATE", replaced(leaf, " CERTIFICATE-----", " X509 CERTIFICATE-----")},
+      {"a corrupt body between good ones",
+       leaf + "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n" + ca.cert.pem()},
+      {"base64 of bytes that are not DER",
+       "-----BEGIN CERTIFICATE-----\nAAECAwQFBgcICQ==\n-----END CERTIFICATE-----\n" + leaf},
+      {"a truncated body", leaf.substr(0, body + 40) + "\n-----END CERTIFICATE-----\n"},
+      {"no END line", leaf.substr(0, leaf.find("-----END"))},
+      {"text and keys around", "subject=odd\n" + key.private_pem() + leaf + "trailing\n"},
+      {"a header line", leaf.substr(0, body) + "Proc-Type: 4,ENCRYPTED\n\n" + leaf.substr(body)},
+  };
+  for (const auto& c : cases) require_same_verdicts(c.pem, c.name);
 }

@@ -33,10 +33,17 @@ std::string key_mode_refusal_message(const std::string& key_path);
 std::string key_mismatch_message(const std::string& key_path, const std::string& cert_path);
 std::string no_certificate_message(const std::string& cert_path);
 
-// The first reason serve refuses the pair on these rules, as its error message; nullopt when
-// none applies. Unreadable or non-PEM files are left to the TLS library's own loader (its
-// message names the OpenSSL reason). The order is serve's: key permissions, then the
-// certificate list, then the pairing.
+// The first reason serve refuses the pair, as its error message; nullopt when none applies.
+// serve builds its context from the very bytes these facts describe (tls::ServerContext), so
+// every refusal is decided here, none by a TLS library loader. The order is serve's: the key
+// file (unreadable, writable by others), the certificate file (unreadable, no PEM, no
+// certificate that parses), the key itself (no key block, encrypted, does not parse), then the
+// pairing.
 std::optional<std::string> credential_pair_refusal(const FileFacts& cert, const FileFacts& key);
+
+// Why serve refuses the client CA bundle `ca`, as its error message; nullopt when at least one
+// certificate in it parses. Like Go's CertPool.AppendCertsFromPEM, blocks that do not parse are
+// skipped (spec R-M7).
+std::optional<std::string> client_ca_refusal(const FileFacts& ca);
 
 }  // namespace promtls::core

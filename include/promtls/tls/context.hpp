@@ -39,9 +39,12 @@ struct ServerContextOptions {
 class ServerContext {
  public:
   // Loads the chain, key and (when the mode verifies) the CA bundle named in `config` and builds
-  // the context. Throws promtls::Error (exit 3) naming the file and the reason when a file is
-  // missing, unreadable, not PEM, holds no certificate, or the key does not match; when the key
-  // file is writable by others (world-writable keys are refused); or when OpenSSL rejects a
+  // the context. Each file is read once, judged by validate's rules
+  // (core::credential_pair_refusal, core::client_ca_refusal) and the context is built from those
+  // same bytes, so validate's verdict on the files is what serve does with them. Throws
+  // promtls::Error (exit 3) with the refusal's message (the file and the reason: missing,
+  // unreadable, not PEM, no certificate, a block that does not parse, no key, an encrypted key,
+  // a key that does not match, a key file writable by others), or when OpenSSL rejects a
   // setting. `notes` (optional) receives one line per setting that was adjusted to what the
   // linked OpenSSL supports.
   static std::shared_ptr<const ServerContext> build(const core::TlsConfig& config,

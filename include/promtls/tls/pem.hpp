@@ -20,7 +20,10 @@ namespace promtls::tls {
 // a missing or malformed file; errors are in the returned facts, in Go's os error wording.
 core::FileFacts read_credential_file(const std::string& path);
 // The same through `files` (core/fs.hpp); the one-argument form reads the real file system.
-core::FileFacts read_credential_file(const std::string& path, core::FileSystem& files);
+// `bytes` (optional) receives the content the facts describe, so a caller that also loads the
+// file (serve's context) uses exactly what was judged.
+core::FileFacts read_credential_file(const std::string& path, core::FileSystem& files,
+                                     std::string* bytes = nullptr);
 
 // The same description for bytes already in memory; `path` is only recorded.
 core::FileFacts describe_credentials(std::string_view bytes, const std::string& path);

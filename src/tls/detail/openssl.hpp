@@ -53,4 +53,9 @@ struct PemBlock {
 // disappears itself. Leaves the error queue empty.
 std::vector<PemBlock> pem_blocks(std::string_view bytes);
 
+// The certificate in a CERTIFICATE or TRUSTED CERTIFICATE block (whose trust settings are
+// read and ignored); null when the block did not decode or does not parse. Leaves the error
+// queue empty.
+X509Ptr parse_certificate_block(const PemBlock& block);
+
 }  // namespace promtls::tls::detail
