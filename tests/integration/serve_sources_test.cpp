@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "prometheus.hpp"
 #include "serve_fixture.hpp"
 
 namespace promtls::test {
@@ -280,28 +281,10 @@ TEST_CASE("without metrics compat tigera a TigeraStatus file is a source but no 
   CHECK(sample_value(body, "promtls_source_up{source=\"" + file + "\"}") == 1);
 }
 
-nlohmann::json prom_query(int port, const std::string& promql) {
-  std::string q;
-  for (const char c : promql) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
-      q += c;
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
-      q += buf;
-    }
-  }
-  const HttpResponse r = parse_response(
-      raw_exchange(port, "GET /api/v1/query?query=" + q +
-                             " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
-  if (r.status != 200) return nullptr;
-  return nlohmann::json::parse(r.body, nullptr, false);
-}
-
 // promtls_source_up by source as Prometheus last scraped it.
-std::map<std::string, double> source_up(int port) {
+std::map<std::string, double> source_up(const RealPrometheus& prom) {
   std::map<std::string, double> out;
-  const auto j = prom_query(port, "promtls_source_up");
+  const auto j = prom.query("promtls_source_up");
   if (j.is_null() || j.is_discarded()) return out;
   for (const auto& r : j["data"]["result"]) {
     out[r["metric"]["source"].get<std::string>()] = std::stod(r["value"][1].get<std::string>());
@@ -310,29 +293,21 @@ std::map<std::string, double> source_up(int port) {
 }
 
 TEST_CASE("a real Prometheus sees promtls_source_up 0 for a missing path and 1 once it exists") {
-  if (!fs::exists("/usr/bin/prometheus")) FAIL("prometheus is not installed");
   ServePki pki;
   const std::string later = (pki.dir.path() / "later.crt").string();
   Serve s = start_serve({"--watch", pki.ca_file, "--watch", later}, pki.log_path("serve.log"));
   REQUIRE(s.process->wait_for_log("sources_loaded", 5000));
 
-  const int prom_port = free_port();
-  const std::string config =
-      "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
-      "  - job_name: promtls\n    static_configs:\n      - targets: ['127.0.0.1:" +
-      std::to_string(s.port) + "']\n";
-  const std::string config_file = pki.dir.write("prometheus.yml", config, 0644);
-  Process prom({"/usr/bin/prometheus", "--config.file=" + config_file,
-                "--storage.tsdb.path=" + (pki.dir.path() / "tsdb").string(),
-                "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),
-                "--storage.tsdb.retention.time=1h", "--log.level=warn"},
-               {}, pki.log_path("prometheus.log"));
+  RealPrometheus prom(pki.dir.path(),
+                      "  - job_name: promtls\n    static_configs:\n"
+                      "      - targets: ['127.0.0.1:" +
+                          std::to_string(s.port) + "']\n");
 
   const auto wait_for = [&](const std::function<bool(const std::map<std::string, double>&)>& ok) {
     std::map<std::string, double> seen;
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (std::chrono::steady_clock::now() < deadline) {
-      seen = source_up(prom_port);
+      seen = source_up(prom);
       if (ok(seen)) break;
       std::this_thread::sleep_for(250ms);
     }
@@ -348,8 +323,7 @@ TEST_CASE("a real Prometheus sees promtls_source_up 0 for a missing path and 1 o
   seen = wait_for([&](const auto& m) { return m.count(later) != 0 && m.at(later) == 1; });
   CHECK(seen[later] == 1);
   CHECK(seen[pki.ca_file] == 1);
-  prom.signal(SIGTERM);
-  CHECK(prom.wait(10000).has_value());
+  CHECK(prom.stop());
 }
 
 }  // namespace
