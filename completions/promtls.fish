@@ -84,6 +84,8 @@ complete -c promtls -n '__fish_seen_subcommand_from selftest' -l no-probes -d 'S
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l load -x -d 'Load mode: make N scrapes'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l concurrency -x -d 'Load mode: over C connections'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l new-connections -d 'Load mode: a new handshake for every request'
+complete -c promtls -n '__fish_seen_subcommand_from selftest' -l scrape-config -r -F -d 'Scrape each static target of a Prometheus configuration as its job does'
+complete -c promtls -n '__fish_seen_subcommand_from selftest' -l job -x -d 'With --scrape-config, only this job'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -s o -l output -x -a 'text json' -d 'Report format'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l at -x -d 'Verify certificates at this RFC 3339 time'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l warn -x -d 'Certificate status warning below DURATION left or PERCENT used'

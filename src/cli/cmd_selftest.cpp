@@ -15,6 +15,7 @@
 #include "promtls/core/finding.hpp"
 #include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
+#include "promtls/core/scrape_config.hpp"
 #include "promtls/core/selftest.hpp"
 #include "promtls/core/tls_catalog.hpp"
 #include "promtls/core/validate.hpp"
@@ -52,6 +53,8 @@ struct SelftestOptions {
   std::string output = "text";
   std::string at;
   ThresholdOptions thresholds;
+  std::string scrape_config;
+  std::string job;
 };
 
 // A variable's name, for messages (the names live in the variable table).
@@ -216,10 +219,59 @@ ExitCode run_load(const SelftestOptions& o, net::Prober& prober) {
   return core::exit_code(load);
 }
 
+// selftest --scrape-config: every static target of the job(s), scraped as Prometheus would.
+ExitCode run_scrape_config(const SelftestOptions& o, std::int64_t now) {
+  std::string error;
+  const auto config =
+      core::parse_scrape_config(read_file_or_throw(o.scrape_config), o.scrape_config, error);
+  if (!config) throw Error(error, ExitCode::cannot_run);
+  core::ScrapeReport report;
+  report.config_path = o.scrape_config;
+  if (!o.job.empty()) {
+    const core::ScrapeJob* job = core::find_job(*config, o.job);
+    if (job == nullptr) {
+      std::string names;
+      for (const core::ScrapeJob& j : config->jobs) names += (names.empty() ? "" : ", ") + j.name;
+      throw Error("--job " + o.job + ": no such job in " + o.scrape_config +
+                      (names.empty() ? " (it has no scrape_configs)" : " (jobs: " + names + ")"),
+                  ExitCode::usage);
+    }
+    report.jobs.push_back(job);
+  } else {
+    for (const core::ScrapeJob& job : config->jobs) report.jobs.push_back(&job);
+  }
+  for (const core::ScrapeJob* job : report.jobs) {
+    for (const std::string& target : job->targets) {
+      core::ScrapeTargetReport t;
+      t.job = job->name;
+      t.target = target;
+      t.exchange = net::scrape_as_prometheus(*job, target, now);
+      t.verdict = core::judge_scrape(*job, target, t.exchange, now);
+      report.targets.push_back(std::move(t));
+    }
+  }
+  if (o.output == "json") {
+    std::cout << core::scrape_json(report).dump(2) << "\n";
+  } else {
+    std::cout << core::render_scrape_text(report);
+  }
+  return core::exit_code(report);
+}
+
 ExitCode run(const SelftestOptions& o) {
   // A server may close the connection while we write; that is a result, not a signal.
   std::signal(SIGPIPE, SIG_IGN);
   const std::int64_t now = resolve_now(o.at);
+  if (!o.scrape_config.empty()) {
+    if (!o.connect.empty() || o.local || o.load > 0) {
+      throw Error(
+          "--scrape-config takes its targets from the file: not with --connect, --local "
+          "or --load",
+          ExitCode::usage);
+    }
+    return run_scrape_config(o, now);
+  }
+  if (!o.job.empty()) throw Error("--job needs --scrape-config", ExitCode::usage);
   const core::ExpiryPolicy expiry = resolve_thresholds(o.thresholds);
   if (o.local && !o.connect.empty()) {
     throw Error("--local and --connect exclude each other", kExitUsage);
@@ -331,6 +383,11 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
   sub->add_option("--at", options->at, "verify certificates at this RFC 3339 time (default: now)")
       ->type_name("TIME");
   add_threshold_options(*sub, options->thresholds, false);
+  sub->add_option("--scrape-config", options->scrape_config,
+                  "scrape every static target of a Prometheus configuration exactly as its "
+                  "job does, and say whether Prometheus will get up == 1")
+      ->type_name("FILE");
+  sub->add_option("--job", options->job, "with --scrape-config: only this job")->type_name("NAME");
   sub->footer(
       "\nChecks: TCP connect, TLS handshake, server chain verified, hostname match, validity,\n"
       "client certificate, HTTP status and content type, exposition format; and, when the\n"
@@ -343,7 +400,12 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       "\nLocal mode: --local starts serve in-process with the same configuration on\n"
       "127.0.0.1 (an ephemeral port), runs every check and probe against it and stops it; a\n"
       "configuration serve would refuse exits 1 before anything starts. The server's log goes\n"
-      "to stderr. Pass --servername when the certificate does not name 127.0.0.1.\n" +
+      "to stderr. Pass --servername when the certificate does not name 127.0.0.1.\n"
+      "\nPrometheus mode: --scrape-config FILE [--job NAME] scrapes each static target with\n"
+      "the job's scheme, metrics_path, scrape_timeout and tls_config, chooses to send the\n"
+      "client certificate as Go does, verifies in Go's order, and prints per target \"up\" or\n"
+      "the error Prometheus would show (exit 1 when a target would be down, 3 when the file\n"
+      "cannot be read or loaded).\n" +
       exit_status_footer(
           {{ExitCode::ok, "every check passed"},
            {ExitCode::check_failed, "a check failed (a chain that does not verify always fails)"},

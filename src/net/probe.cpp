@@ -1,6 +1,7 @@
 // Prober: construction, the scrape and the policy probes (load mode is in load.cpp).
 #include "promtls/net/probe.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "prober_impl.hpp"
@@ -19,6 +20,8 @@ detail::ClientContextSpec Prober::Impl::base_spec() const {
   spec.cert_file = options.cert_file;
   spec.key_file = options.key_file;
   spec.verify_at_unix = options.verify_at_unix;
+  spec.min_version = options.min_version;
+  spec.max_version = options.max_version;
   spec.alpn_http11 = true;
   return spec;
 }
@@ -178,6 +181,36 @@ core::ProbeOutcome Prober::probe(const core::ProbePlan& plan) {
   const auto ctx = detail::build_client_context(spec);
   outcome.exchange = impl_->exchange(ctx.get());
   return outcome;
+}
+
+core::Exchange scrape_as_prometheus(const core::ScrapeJob& job, const std::string& target,
+                                    std::int64_t now_unix) {
+  const std::optional<HostPort> address = parse_client_target(target);
+  if (!address) {
+    core::Exchange ex;
+    ex.connect_error = "\"" + target + "\" is not host:port";
+    return ex;
+  }
+  ProbeTarget probe_target;
+  probe_target.address = *address;
+  probe_target.servername = job.tls.server_name;
+  probe_target.path = job.metrics_path;
+  probe_target.timeout_ms = static_cast<int>(std::min(job.timeout_s, 3600.0) * 1000);
+  ClientTlsOptions options;
+  options.ca_file = job.tls.ca_file;
+  options.cert_file = job.tls.cert_file;
+  options.key_file = job.tls.key_file;
+  options.verify_at_unix = now_unix;
+  options.wall_clock_unix = now_unix;
+  options.min_version = job.tls.min_version;
+  options.max_version = job.tls.max_version;
+  try {
+    Prober prober(probe_target, options);
+    if (job.scheme == "https") return prober.scrape();
+    return prober.probe({core::ProbeKind::plaintext_http, false, {}}).exchange;
+  } catch (const Error& e) {
+    throw Error("job " + job.name + ": " + e.what(), ExitCode::cannot_run);
+  }
 }
 
 }  // namespace promtls::net

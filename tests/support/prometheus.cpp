@@ -28,8 +28,9 @@ std::string url_encode(const std::string& text) {
 }
 
 nlohmann::json get_json(std::uint16_t port, const std::string& path) {
-  const HttpResponse r = parse_response(raw_exchange(
-      port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  // HTTP/1.0: the body comes whole, never chunked (Go chunks longer HTTP/1.1 answers).
+  const HttpResponse r =
+      parse_response(raw_exchange(port, "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"));
   if (r.status != 200) return nullptr;
   nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
   return j.is_discarded() ? nlohmann::json(nullptr) : j;

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "promtls/core/scrape_config.hpp"
 #include "promtls/core/selftest.hpp"
 #include "promtls/net/host_port.hpp"
 
@@ -37,6 +38,8 @@ struct ClientTlsOptions {
   std::string key_file;              // its private key (PEM); required with cert_file
   std::int64_t verify_at_unix = 0;   // the server chain is verified at this instant; 0 = now
   std::int64_t wall_clock_unix = 0;  // the real time, for the foreign CA's validity window
+  std::uint16_t min_version = 0;     // offered versions; 0 as in core::TlsConfig (TLS 1.2)
+  std::uint16_t max_version = 0;     // 0 as in core::TlsConfig (TLS 1.3)
 };
 
 class Prober {
@@ -67,5 +70,14 @@ class Prober {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// One scrape of `target` ("host:port") exactly as Prometheus makes it for `job`: its scheme,
+// metrics_path, scrape_timeout and tls_config (CA, client certificate, server_name, version
+// range), the chain verified at `now_unix`; the
+// facts for core::judge_scrape(). Throws promtls::Error (exit 3) naming the job and the file when
+// the job's CA file or client credentials cannot be loaded (Prometheus refuses such a
+// configuration when it loads it).
+core::Exchange scrape_as_prometheus(const core::ScrapeJob& job, const std::string& target,
+                                    std::int64_t now_unix);
 
 }  // namespace promtls::net

@@ -1,0 +1,126 @@
+// Prometheus scrape jobs (prometheus.yml's `scrape_configs`) as far as they decide whether a
+// scrape of a metrics endpoint succeeds, and the judgement "will Prometheus get up == 1" from
+// what one scrape made with exactly the job's settings observed (core::Exchange, filled by
+// net/probe).
+//
+// The judgement follows what Prometheus 2.x does with Go's net/http and crypto/tls: the order in
+// which Go's x509 verification fails (the leaf's validity window, then the name, then the chain,
+// then the key usage) and Go's words for every failure, so `reason` is what Prometheus shows as
+// the target's last error (ScrapeVerdict::last_error). Prometheus always sends its client
+// certificate when asked (it reads the files in a GetClientCertificate callback, which bypasses
+// Go's check of the server's acceptable CAs), and so does the scrape selftest makes. Go 1.20 and
+// later put "tls: failed to verify certificate: " before the x509 part; the reason leaves it out so
+// that it reads the same for every Prometheus build.
+//
+// Pure functions of their inputs: no I/O, no clock (`now` is a parameter). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "promtls/core/error.hpp"
+#include "promtls/core/selftest.hpp"
+
+namespace promtls::core {
+
+// A job's tls_config. File names are as Prometheus opens them: relative ones are resolved
+// against the configuration file's directory.
+struct ScrapeTls {
+  std::string ca_file;  // "" = the system's trust store
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;  // "" = the target's host
+  bool insecure_skip_verify = false;
+  std::uint16_t min_version = 0;  // 0 = Prometheus' default minimum, TLS 1.2
+  std::uint16_t max_version = 0;  // 0 = TLS 1.3
+};
+
+struct ScrapeJob {
+  std::string name;
+  std::string scheme = "http";
+  std::string metrics_path = "/metrics";
+  double timeout_s = 10;  // the job's scrape_timeout, else the global one, else 10s
+  ScrapeTls tls;
+  // static_configs[].targets in order, each "host:port" (Prometheus 2 adds port 80 or 443 by
+  // scheme when a target has none).
+  std::vector<std::string> targets;
+  // Settings of the job a scrape by selftest does not reproduce (authentication, relabeling,
+  // service discovery, proxies), one sentence each, in the order of the file.
+  std::vector<std::string> not_reproduced;
+};
+
+struct ScrapeConfig {
+  std::vector<ScrapeJob> jobs;  // in file order
+};
+
+// Parses the text of a Prometheus configuration file `path` (used in messages and to resolve
+// relative file names). Returns nullopt with `error` ("prometheus.yml: scrape_configs[1]:
+// ...") when Prometheus would refuse to load it for a reason that matters here: not YAML,
+// scrape_configs not a list, a job without job_name, two jobs with one name, a scheme other
+// than http or https, a min_version or max_version that is not TLS10..TLS13, a duration that
+// does not parse, a target that is not host:port.
+std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std::string& path,
+                                                std::string& error);
+
+// The job named `name`, or nullptr.
+const ScrapeJob* find_job(const ScrapeConfig& config, std::string_view name);
+
+// What Prometheus would get from one target.
+struct ScrapeVerdict {
+  bool up = false;
+  std::string url;     // "https://127.0.0.1:9100/metrics"
+  std::string reason;  // why up is 0, in Go's words ("" when up)
+  // What Prometheus shows as the target's last error: `Get "URL": reason` for a failure of the
+  // request, the reason alone for an HTTP status or a body that does not parse ("" when up).
+  std::string last_error;
+};
+
+// Judges the exchange made for `target` of `job` at `now_unix`. `exchange.tls.chain` must hold
+// what the server sent (verification is re-done here in Go's order from the facts).
+ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target,
+                           const Exchange& exchange, std::int64_t now_unix);
+
+// One target of a job, scraped and judged.
+struct ScrapeTargetReport {
+  std::string job;
+  std::string target;
+  Exchange exchange;
+  ScrapeVerdict verdict;
+};
+
+// selftest --scrape-config: every static target of the chosen jobs.
+struct ScrapeReport {
+  std::string config_path;
+  std::vector<const ScrapeJob*> jobs;  // the jobs scraped, not owned
+  std::vector<ScrapeTargetReport> targets;
+  bool ok() const;  // true when every target would be up (and there is at least one)
+};
+
+// check_failed when a target would be down or no job has a static target, ok otherwise.
+ExitCode exit_code(const ScrapeReport& report);
+
+// Per job, one line per target: "up" or "down" and Prometheus' last error, with the negotiated TLS
+// version and whether our client certificate was sent, then the job's settings selftest did not
+// reproduce, then a summary line. Ends with a newline.
+std::string render_scrape_text(const ScrapeReport& report);
+
+// {"schema": "promtls/selftest-scrape/v1", ok, config, jobs: [{name, scheme, metrics_path,
+// not_reproduced}], targets: [{job, target, url, up, reason, last_error, tls: {version, cipher,
+// group},
+// server_certificate: {subject, issuer, sans, not_after} | null, client_certificate: {requested,
+// sent}}]}.
+nlohmann::ordered_json scrape_json(const ScrapeReport& report);
+
+// Go's crypto/tls text for an alert received from the server, after "remote error: tls: ":
+// `words` is how net/probe names it (TlsFacts::alert, e.g. "unknown ca").
+std::string go_alert_text(std::string_view words);
+
+// Go's x509.HostnameError text for `cert` and the name Prometheus verified, or "" when the name
+// matches (`matches` is the TLS library's verdict on the same certificate and name).
+std::string go_hostname_error(const CertInfo& cert, const std::string& name, bool matches);
+
+}  // namespace promtls::core
