@@ -31,9 +31,10 @@ _promtls_validate() {
         --env-file | --manifest) _promtls_files; return ;;
         --profile) _promtls_words "knative tigera auto"; return ;;
         -o | --output) _promtls_words "text json github junit sarif"; return ;;
-        --set | --container | --warn-days | --at) return ;;
+        --set | --container | --warn-days | --at | --max-file-size) return ;;
     esac
-    _promtls_words "--help --env-file --set --no-env --manifest --container --profile --output
+    _promtls_words "--help --env-file --set --no-env --max-file-size --manifest --container
+        --profile --output
         --offline --strict --allow-empty --warn-days --at"
 }
 # <<< validate
@@ -47,11 +48,12 @@ _promtls_inspect() {
         -o | --output) _promtls_words "text wide table json prometheus"; return ;;
         --output-file) _promtls_files; return ;;
         --password | --password-env | --connect | --servername | --timeout | --warn-days | \
-            --crit-days | --warn-percent | --at | --include | --exclude) return ;;
+            --crit-days | --warn-percent | --at | --include | --exclude | --max-file-size) return ;;
         --warn | --crit) return ;;
     esac
     if [[ $cur == -* ]]; then
-        _promtls_words "--help --recursive --include --exclude --password --password-file --password-env --connect
+        _promtls_words "--help --recursive --follow-symlinks --max-file-size --include --exclude
+            --password --password-file --password-env --connect
             --no-verify --warn --crit
             --servername --ca --cert --key --timeout --license --license-cert --warn-days
             --crit-days --warn-percent --at --fail-on --output --no-dedupe --output-file"
@@ -70,11 +72,11 @@ _promtls_selftest() {
         --expect-min-version | --expect-max-version) _promtls_words "1.2 1.3"; return ;;
         -o | --output) _promtls_words "text json"; return ;;
         --set | --connect | --servername | --path | --timeout | --expect-ciphers | --load | \
-            --concurrency | --at | --warn-days | --crit-days | --job) return ;;
+            --concurrency | --at | --warn-days | --crit-days | --job | --max-file-size) return ;;
         --warn | --crit) return ;;
     esac
     _promtls_words "--help --env-file --set --no-env --connect --servername --ca --cert --key
-        --scrape-config --job
+        --scrape-config --job --max-file-size
         --warn --crit
         --path --timeout --expect-client-auth --expect-min-version --expect-max-version
         --expect-ciphers --local --server-log --no-probes --load --concurrency --new-connections
@@ -102,10 +104,12 @@ _promtls_serve() {
         --metrics-compat) _promtls_words "promtls tigera"; return ;;
         --log-format) _promtls_words "text json"; return ;;
         --set | --listen | --probe-listen | --handshake-timeout | --header-timeout | \
-            --idle-timeout | --drain-timeout | --max-header-bytes | --max-connections) return ;;
+            --idle-timeout | --drain-timeout | --max-header-bytes | --max-connections | \
+            --max-file-size) return ;;
     esac
     _promtls_words "--help --env-file --set --no-env --profile --listen --probe-listen --watch
-        --recursive --license --metrics-compat --handshake-timeout --header-timeout
+        --recursive --follow-symlinks --max-file-size --license --metrics-compat
+        --handshake-timeout --header-timeout
         --idle-timeout --drain-timeout --max-header-bytes --max-connections --session-tickets
         --log-format"
 }

@@ -32,6 +32,7 @@ namespace {
 struct InspectOptions {
   std::vector<std::string> sources;
   bool recursive = false;
+  bool follow_symlinks = false;
   std::vector<std::string> include;
   std::vector<std::string> exclude;
   std::vector<std::string> passwords;
@@ -94,6 +95,7 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   if (o.sources.empty()) return;
   tls::SourceOptions so;
   so.recursive = o.recursive;
+  so.follow_symlinks = o.follow_symlinks;
   so.include = o.include;
   so.exclude = o.exclude;
   so.passwords = gather_passwords(o);
@@ -373,6 +375,9 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
                   "YAML or JSON, directories, globs, or - for standard input")
       ->type_name("PATH");
   sub->add_flag("-r,--recursive", o->recursive, "descend into subdirectories");
+  sub->add_flag("--follow-symlinks", o->follow_symlinks,
+                "descend into directories that links lead to outside the named directory");
+  add_max_file_size_option(*sub);
   sub->add_option("--include", o->include,
                   "read only walked files whose path below the directory or glob root matches "
                   "GLOB (repeatable; ** matches zero or more directories)")

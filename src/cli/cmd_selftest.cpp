@@ -328,6 +328,7 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       "selftest",
       "connect as a client, scrape, and prove the endpoint enforces its configured TLS policy");
   add_env_source_options(*sub, options->sources);
+  add_max_file_size_option(*sub);
   sub->add_option("--connect", options->connect,
                   "the endpoint (default: where serve listens with the same environment; an "
                   "empty host means localhost)")

@@ -29,6 +29,7 @@ struct ServeOptions {
   std::string probe_listen;
   std::vector<std::string> watch;
   bool recursive = false;
+  bool follow_symlinks = false;
   std::vector<std::string> licenses;
   std::string metrics_compat = "promtls";
   double handshake_timeout_s = 10;
@@ -87,6 +88,7 @@ ExitCode run(const ServeOptions& o) {
   }
   server.watch = o.watch;
   server.watch_recursive = o.recursive;
+  server.watch_follow_symlinks = o.follow_symlinks;
   server.licenses = o.licenses;
   server.tigera_compat = o.metrics_compat == "tigera";
   server.handshake_timeout = ms(o.handshake_timeout_s);
@@ -135,6 +137,9 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
                   "x509_cert_* gauges, re-read when they change")
       ->type_name("PATH");
   sub->add_flag("--recursive", options->recursive, "descend into subdirectories of --watch");
+  sub->add_flag("--follow-symlinks", options->follow_symlinks,
+                "descend into directories that links lead to outside a --watch directory");
+  add_max_file_size_option(*sub);
   sub->add_option("--license", options->licenses,
                   "expose the license in FILE (Tigera LicenseKey, JWT or JSON; repeatable) as "
                   "promtls_license_* gauges, re-read when it changes")

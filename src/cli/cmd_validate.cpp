@@ -183,6 +183,7 @@ void register_validate(CLI::App& app, ExitCode& exit_code) {
   CLI::App* sub = app.add_subcommand(
       "validate", "check a metrics TLS configuration and predict what the component will say");
   add_env_source_options(*sub, options->sources);
+  add_max_file_size_option(*sub);
   sub->add_option("--manifest", options->manifests,
                   "validate every container of the Kubernetes manifests in PATH (a file, a "
                   "directory, or - for stdin; YAML or JSON; repeatable)")

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "promtls/core/error.hpp"
+#include "promtls/core/fs.hpp"
 #include "promtls/core/time.hpp"
 #include "promtls/tls/disk.hpp"
 
@@ -28,10 +29,25 @@ void add_env_source_options(CLI::App& app, EnvSourceOptions& options) {
   app.add_flag("--no-env", options.no_env, "ignore the process environment");
 }
 
+void add_max_file_size_option(CLI::App& app) {
+  app.add_option_function<std::string>(
+         "--max-file-size",
+         [](const std::string& value) {
+           std::string error;
+           const auto bytes = core::parse_size(value, error);
+           if (!bytes) throw Error("--max-file-size: " + error, ExitCode::usage);
+           tls::RealFileSystem::set_max_file_bytes(*bytes);
+         },
+         "read no file (or standard input) larger than SIZE, e.g. 64MiB, 1G (default 256MiB); "
+         "FIFOs and devices are never read")
+      ->type_name("SIZE");
+}
+
 std::string read_file_or_throw(const std::string& path) {
   std::string bytes;
   core::FsError error;
   if (!tls::real_file_system().read_file(path, bytes, error)) {
+    if (!error.refusal.empty()) throw Error(error.message(), ExitCode::cannot_run);
     throw Error(path + ": cannot " + (error.op == "open" ? "open" : "read") + ": " +
                     std::strerror(error.err),
                 kExitCannotRun);

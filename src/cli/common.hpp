@@ -36,6 +36,10 @@ std::int64_t resolve_now(const std::string& at);
 // True when stdout is a terminal and NO_COLOR is unset or empty.
 bool stdout_wants_color();
 
+// Adds --max-file-size SIZE (core::parse_size; the limit of every whole-file read,
+// tls::RealFileSystem::set_max_file_bytes) to `app`.
+void add_max_file_size_option(CLI::App& app);
+
 // Reads a whole file; throws promtls::Error (exit 3) naming the file when it cannot.
 std::string read_file_or_throw(const std::string& path);
 

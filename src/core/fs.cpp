@@ -257,9 +257,13 @@ std::vector<std::string> FileSystem::glob(const std::string& pattern) {
   return current;
 }
 
-std::string FsError::message() const { return go::path_error(op, path, err); }
+std::string FsError::message() const {
+  if (!refusal.empty()) return path + ": " + detail;
+  return go::path_error(op, path, err);
+}
 
 std::string_view FsError::reason() const {
+  if (!refusal.empty()) return refusal;
   switch (err) {
     case ENOENT:
       return "not_found";
@@ -269,6 +273,29 @@ std::string_view FsError::reason() const {
     default:
       return "read_failed";
   }
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text, std::string& error) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string_view unit = text.substr(digits);
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "B") scale = 1;
+  if (unit == "K" || unit == "KiB") scale = 1ull << 10;
+  if (unit == "M" || unit == "MiB") scale = 1ull << 20;
+  if (unit == "G" || unit == "GiB") scale = 1ull << 30;
+  if (digits == 0 || digits > 13 || scale == 0) {
+    error =
+        "\"" + std::string(text) + "\" is not a size (a whole number of bytes, or with K, M or G)";
+    return std::nullopt;
+  }
+  const std::uint64_t number = std::stoull(std::string(text.substr(0, digits)));
+  constexpr std::uint64_t kMax = 1ull << 40;
+  if (number == 0 || number > kMax / scale) {
+    error = "\"" + std::string(text) + "\" is out of range (1 byte to 1 TiB)";
+    return std::nullopt;
+  }
+  return number * scale;
 }
 
 bool PathWalker::broken_link(const std::string& path) {
@@ -402,7 +429,15 @@ void PathWalker::directory(const std::string& dir, const FileStat& st) {
     if (est.type == FileType::regular) {
       visit_file(p, est, true);
     } else if (est.type == FileType::directory && descend) {
+      if (!options_.follow_outside_links && outside_root(p)) continue;
       subdirs.push_back(std::move(p));
+    } else if (est.type != FileType::directory) {
+      if (!selected(p)) {
+        if (visitor_.excluded) visitor_.excluded(p);
+      } else {
+        visitor_.error(p, "not_regular_file",
+                       p + ": not a regular file (a FIFO, socket or device); not read");
+      }
     }
   }
   for (const std::string& sub : subdirs) {
@@ -410,6 +445,21 @@ void PathWalker::directory(const std::string& dir, const FileStat& st) {
     FsError ignored;
     if (fs_.stat(sub, sst, ignored) && sst.type == FileType::directory) directory(sub, sst);
   }
+}
+
+bool PathWalker::outside_root(const std::string& path) {
+  if (root_.empty()) return false;
+  if (root_real_.first != root_) root_real_ = {root_, fs_.real_path(root_)};
+  const std::string& root = root_real_.second;
+  const std::string target = fs_.real_path(path);
+  const bool inside =
+      target == root || (target.size() > root.size() && target.compare(0, root.size(), root) == 0 &&
+                         (root.ends_with('/') || target[root.size()] == '/'));
+  if (inside) return false;
+  visitor_.error(path, "symlink_outside_root",
+                 path + ": links to " + target + ", outside " + root_ +
+                     "; not followed (--follow-symlinks follows it)");
+  return true;
 }
 
 void walk_paths(FileSystem& fs, const std::vector<std::string>& paths, const WalkOptions& options,

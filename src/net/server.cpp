@@ -20,6 +20,7 @@ void Server::start() {
     spec.paths = options_.watch;
     spec.licenses = options_.licenses;
     spec.recursive = options_.watch_recursive;
+    spec.follow_symlinks = options_.watch_follow_symlinks;
     spec.tigera = options_.tigera_compat;
     sources_.emplace(std::move(spec), options_.source_interval, log_);
   }

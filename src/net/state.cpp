@@ -70,7 +70,9 @@ std::string SourceWatcher::signature() const {
            std::to_string(st.size) + ' ' + std::to_string(st.mtime_ns) + '\n';
   };
   for (const std::string& path : spec_.licenses) add(path);
-  core::walk_paths(files, spec_.paths, core::WalkOptions{spec_.recursive},
+  core::WalkOptions walk(spec_.recursive);
+  walk.follow_outside_links = spec_.follow_symlinks;
+  core::walk_paths(files, spec_.paths, walk,
                    {[&add](const std::string& path, const core::FileStat&) { add(path); },
                     [&out](const std::string& path, std::string_view reason, const std::string&) {
                       out += path + " ! " + std::string(reason) + '\n';
@@ -169,6 +171,7 @@ void SourceWatcher::loop() {
     if (changed || retry) {
       tls::SourceOptions options;
       options.recursive = spec_.recursive;
+      options.follow_symlinks = spec_.follow_symlinks;
       auto snap = std::make_shared<Snapshot>();
       if (!spec_.paths.empty()) {
         tls::LoadResult result = tls::load_sources(spec_.paths, options);

@@ -31,6 +31,7 @@ struct WatchSpec {
   std::vector<std::string> paths;
   std::vector<std::string> licenses;
   bool recursive = false;
+  bool follow_symlinks = false;  // tls::SourceOptions::follow_symlinks
   bool tigera = false;
   // While the last load had errors, the sources are loaded again this often even when no file
   // changed: a permission fixed by chmod changes no file identity, and each failed attempt is

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "detail/io.hpp"
 
@@ -32,30 +33,75 @@ core::FileStat facts(const struct stat& st) {
 
 }  // namespace
 
+namespace {
+
+std::string bytes_text(std::uint64_t n) {
+  if (n % (1ull << 30) == 0) return std::to_string(n >> 30) + " GiB";
+  if (n % (1ull << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  if (n % (1ull << 10) == 0) return std::to_string(n >> 10) + " KiB";
+  return std::to_string(n) + " bytes";
+}
+
+void too_large(core::FsError& error, const std::string& path, std::uint64_t limit) {
+  error = {EFBIG, "read", path, "too_large",
+           "larger than " + bytes_text(limit) + "; not read (--max-file-size raises the limit)"};
+}
+
+}  // namespace
+
 bool RealFileSystem::read_file(const std::string& path, std::string& bytes, core::FsError& error,
                                core::FileStat* stat) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading must not wait for a writer. Only regular files are
+  // read; a FIFO, socket or device (/dev/zero) is refused before any read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     error = {errno, "open", path};
     return false;
   }
-  // Certificates are small: without a stat asked for, reading starts with 8 KiB and grows, which
-  // saves an fstat per file; with one, a regular file is read in one call plus one to see the end.
-  std::size_t size_hint = 8192;
-  if (stat != nullptr) {
-    struct stat st {};
-    if (::fstat(fd, &st) == 0) {
-      *stat = facts(st);
-      if (S_ISREG(st.st_mode)) size_hint = static_cast<std::size_t>(st.st_size) + 1;
-    }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    error = {errno, "stat", path};
+    ::close(fd);
+    return false;
   }
-  const int err = detail::read_to_end(fd, bytes, size_hint);
+  if (stat != nullptr) *stat = facts(st);
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    error = {EISDIR, "read", path};
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    error = {EINVAL, "open", path, "not_regular_file",
+             "not a regular file (a FIFO, socket or device); not read"};
+    return false;
+  }
+  const std::uint64_t limit = max_file_bytes_.load(std::memory_order_relaxed);
+  if (static_cast<std::uint64_t>(st.st_size) > limit) {
+    ::close(fd);
+    too_large(error, path, limit);
+    return false;
+  }
+  // Files whose size says 0 (/proc, /sys) are read up to the limit like any other.
+  const int err = detail::read_to_end(fd, bytes, static_cast<std::size_t>(st.st_size) + 1, limit);
   ::close(fd);
+  if (err == EFBIG) {
+    too_large(error, path, limit);
+    return false;
+  }
   if (err != 0) {
     error = {err, "read", path};
     return false;
   }
   return true;
+}
+
+std::string RealFileSystem::real_path(const std::string& path) {
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (resolved == nullptr) return path;
+  std::string out(resolved);
+  std::free(resolved);
+  return out;
 }
 
 bool RealFileSystem::stat(const std::string& path, core::FileStat& out, core::FsError& error,
@@ -97,7 +143,13 @@ core::FileSystem& real_file_system() {
 }
 
 bool read_stdin(std::string& bytes, core::FsError& error) {
-  if (const int err = detail::read_to_end(STDIN_FILENO, bytes, 65536); err != 0) {
+  const std::uint64_t limit = RealFileSystem::max_file_bytes();
+  const int err = detail::read_to_end(STDIN_FILENO, bytes, 65536, limit);
+  if (err == EFBIG) {
+    too_large(error, "/dev/stdin", limit);
+    return false;
+  }
+  if (err != 0) {
     error = {err, "read", "/dev/stdin"};
     return false;
   }

@@ -170,6 +170,7 @@ core::FileSystem& files_of(const SourceOptions& options) {
 
 core::WalkOptions walk_options(const SourceOptions& options) {
   core::WalkOptions walk(options.recursive);
+  walk.follow_outside_links = options.follow_symlinks;
   walk.include = options.include;
   walk.exclude = options.exclude;
   return walk;

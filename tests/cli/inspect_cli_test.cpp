@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -596,4 +597,23 @@ TEST_CASE("inspect's Prometheus output has a per-source up gauge") {
   const auto check = sh(cmd + " 2>/dev/null | promtool check metrics");
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);
+}
+
+TEST_CASE("inspect refuses a device, a FIFO and a file over --max-file-size, exiting 3") {
+  TempDir dir;
+  const std::string fifo = (dir.path() / "pipe.pem").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const std::string big = dir.write("big.pem", std::string(3000, 'x'));
+  RunResult r = run_promtls({"inspect", "/dev/zero", fifo});
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.find("/dev/zero: not a regular file") != std::string::npos);
+  CHECK(r.out.find(fifo + ": not a regular file") != std::string::npos);
+  r = run_promtls({"inspect", "--max-file-size", "1K", big, "-o", "json"});
+  CHECK(r.exit_code == 3);
+  const json j = json::parse(r.out);
+  REQUIRE(j["errors"].size() == 1);
+  CHECK(j["errors"][0]["reason"] == "too_large");
+  r = run_promtls({"inspect", "--max-file-size", "1T", big});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--max-file-size: \"1T\" is not a size") != std::string::npos);
 }

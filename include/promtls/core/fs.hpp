@@ -7,8 +7,15 @@
 // validate --manifest all use them):
 //   - A path that is a file is visited; a directory is listed, its entries sorted by name, and
 //     its files are visited before its subdirectories are walked.
-//   - Symbolic links are followed. A link whose target is missing is reported (broken_symlink),
-//     never visited.
+//   - Symbolic links are followed, with one exception: a walked link to a directory outside
+//     the walked root (a path the user named, or a glob's literal prefix; both canonical) is
+//     reported (symlink_outside_root) and not descended, unless follow_outside_links, so a link
+//     to "/" or /proc/self/root does not take the walk off the tree. Kubernetes' "..data" links
+//     stay inside the volume. A link whose target is missing is reported (broken_symlink), never
+//     visited.
+//   - Only regular files and directories are walked: a FIFO, socket or device met while listing
+//     is reported (not_regular_file), never opened; the real read_file refuses one named as a
+//     path too, and any file larger than its limit (too_large).
 //   - Every file is visited once per walk, however many paths or links lead to it (device and
 //     inode identify it), under the first name that reaches it; a directory reached twice (a
 //     link loop) is listed once.
@@ -38,6 +45,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -68,18 +76,42 @@ struct FileStat {
 };
 
 // A failed call: the errno it failed with, the operation ("open", "read", "stat", "lstat") and
-// the path.
+// the path; or a refusal that is no errno (`refusal` set, `detail` saying why in words).
 struct FsError {
+  FsError() = default;
+  FsError(int error, std::string operation, std::string file, std::string refused = {},
+          std::string why = {})
+      : err(error),
+        op(std::move(operation)),
+        path(std::move(file)),
+        refusal(std::move(refused)),
+        detail(std::move(why)) {}
   int err = 0;
   std::string op;
   std::string path;
+  // "not_regular_file" (a FIFO, socket or device: never read, so nothing blocks or streams
+  // forever), "too_large" (more bytes than the reader's limit, kDefaultMaxFileBytes unless set),
+  // "symlink_outside_root" (a link to a directory outside the walked root, not descended).
+  std::string refusal;
+  std::string detail;
 
-  // Go's *os.PathError text: "open /x: no such file or directory".
+  // Go's *os.PathError text: "open /x: no such file or directory"; for a refusal,
+  // "<path>: <detail>".
   std::string message() const;
-  // The stable snake_case reason: not_found (ENOENT), permission_denied (EACCES, EPERM),
-  // read_failed (anything else).
+  // The stable snake_case reason: the refusal when set, else not_found (ENOENT),
+  // permission_denied (EACCES, EPERM), read_failed (anything else).
   std::string_view reason() const;
 };
+
+// What a whole-file read takes at most unless the reader is told otherwise (--max-file-size):
+// 256 MiB, far above any certificate, key, license or manifest, and below what would take a
+// machine's memory (`inspect` on a link to /proc/self/pagemap, a sparse file).
+inline constexpr std::uint64_t kDefaultMaxFileBytes = 256ull << 20;
+
+// Parses a size as --max-file-size takes it: a whole number of bytes with an optional unit
+// suffix, K/KiB, M/MiB, G/GiB (powers of 1024), e.g. "64MiB", "1G", "500000". nullopt with
+// `error` for anything else, zero, or more than 1 TiB.
+std::optional<std::uint64_t> parse_size(std::string_view text, std::string& error);
 
 struct DirEntry {
   std::string name;
@@ -99,6 +131,9 @@ class FileSystem {
                          FileStat* stat = nullptr) = 0;
   // The facts of `path`, following symbolic links (`follow`) or not. False with `error`.
   virtual bool stat(const std::string& path, FileStat& out, FsError& error, bool follow = true) = 0;
+  // The canonical absolute path of `path` (symbolic links resolved), for the walker's
+  // outside-the-root rule. The default returns `path` unchanged (every link counts as inside).
+  virtual std::string real_path(const std::string& path) { return path; }
   // The entries of directory `path` except "." and "..", in no particular order.
   virtual bool list_directory(const std::string& path, std::vector<DirEntry>& out,
                               FsError& error) = 0;
@@ -122,6 +157,9 @@ struct WalkOptions {
   // A constructor, not an aggregate, so that WalkOptions{recursive} stays complete.
   WalkOptions(bool recurse = false) : recursive(recurse) {}  // NOLINT(google-explicit-constructor)
   bool recursive = false;                                    // descend into ordinary subdirectories
+  // Descend into a directory a symbolic link leads to outside the walked root (otherwise such a
+  // link is reported as symlink_outside_root and not followed; links to files are read).
+  bool follow_outside_links = false;
   // glob_match() patterns for walked files (above); named paths are never filtered. A walked
   // file is visited when it matches some include (or there is none) and no exclude.
   std::vector<std::string> include;
@@ -163,11 +201,14 @@ class PathWalker {
   void directory(const std::string& dir, const FileStat& st);
   bool broken_link(const std::string& path);
   bool selected(const std::string& path) const;
+  // True (and reported) when `path` resolves outside the walked root.
+  bool outside_root(const std::string& path);
 
   FileSystem& fs_;
   WalkOptions options_;
   WalkVisitor visitor_;
   std::string root_;  // the walked root of the current path, for include/exclude
+  std::pair<std::string, std::string> root_real_;  // root_ and its real_path(), cached
   std::set<Id> seen_files_;
   std::set<Id> seen_dirs_;
   std::set<Id> excluded_;  // reported once each

@@ -38,7 +38,8 @@ struct ServerOptions {
   bool session_tickets = false;
   std::vector<std::string> watch;  // certificate files and directories to expose
   bool watch_recursive = false;
-  std::vector<std::string> licenses;  // license files (core::parse_license formats)
+  bool watch_follow_symlinks = false;  // follow links out of the watched directories
+  std::vector<std::string> licenses;   // license files (core::parse_license formats)
   // Emit the Tigera operator's names instead of x509_cert_* and promtls_license_*
   // (spec/tigera-metrics.md §3): the certificate gauge from Secret manifests among `watch`.
   bool tigera_compat = false;

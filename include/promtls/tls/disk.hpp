@@ -3,25 +3,40 @@
 // holds no state.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 #include "promtls/core/fs.hpp"
 
 namespace promtls::tls {
 
 class RealFileSystem final : public core::FileSystem {
  public:
+  // Reads regular files only (a FIFO or device is refused without blocking) of at most
+  // max_file_bytes() (core::kDefaultMaxFileBytes unless set_max_file_bytes()).
   bool read_file(const std::string& path, std::string& bytes, core::FsError& error,
                  core::FileStat* stat = nullptr) override;
+  std::string real_path(const std::string& path) override;
   bool stat(const std::string& path, core::FileStat& out, core::FsError& error,
             bool follow = true) override;
   bool list_directory(const std::string& path, std::vector<core::DirEntry>& out,
                       core::FsError& error) override;
+
+  // The limit of every whole-file read and of read_stdin(), process-wide (--max-file-size);
+  // set it before reading starts. Thread-safe.
+  static void set_max_file_bytes(std::uint64_t bytes) { max_file_bytes_.store(bytes); }
+  static std::uint64_t max_file_bytes() { return max_file_bytes_.load(); }
+
+ private:
+  static inline std::atomic<std::uint64_t> max_file_bytes_{core::kDefaultMaxFileBytes};
 };
 
 // The process-wide instance, what every reader uses unless a test injects another.
 core::FileSystem& real_file_system();
 
-// Reads standard input to its end (serve and inspect's "-"). False with `error` ("read
-// /dev/stdin: ...") on failure.
+// Reads standard input to its end (serve and inspect's "-"), at most
+// RealFileSystem::max_file_bytes(). False with `error` ("read /dev/stdin: ...", or too_large)
+// on failure.
 bool read_stdin(std::string& bytes, core::FsError& error);
 
 }  // namespace promtls::tls

@@ -51,6 +51,9 @@ namespace promtls::tls {
 
 struct SourceOptions {
   bool recursive = false;  // descend into subdirectories of directory sources
+  // Descend into directories that walked links lead to outside the walked root (core/fs.hpp's
+  // rule; off: such a link is a symlink_outside_root error).
+  bool follow_symlinks = false;
   // Globs (core::glob_match) matched against the path below the walked root: the directory
   // named, or a glob's leading directories ("pki" for "pki/**/*.crt"); "**" matches zero or more
   // directories. A walked file is read when it matches some include (or there is none) and no
@@ -71,7 +74,8 @@ struct SourceError {
   std::string source;   // the path (or object) that failed
   std::string reason;   // stable snake_case: not_found, permission_denied, read_failed,
                         // bad_pem, no_certificate_found, decode_failed, walk_error,
-                        // bad_pkcs12, bad_keystore, bad_passphrase, broken_symlink
+                        // bad_pkcs12, bad_keystore, bad_passphrase, broken_symlink,
+                        // not_regular_file, too_large, symlink_outside_root (core/fs.hpp)
   std::string message;  // for people: "open /x: no such file or directory"
 };
 
