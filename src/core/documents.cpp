@@ -283,17 +283,15 @@ Node Node::scalar_at(Position at, std::string text, bool plain) {
 }
 
 Node Node::sequence_at(Position at, std::vector<Node> items) {
-  Node n;
+  Node n = null_at(at);
   n.kind_ = Kind::sequence;
-  n.position_ = at;
   n.items_ = std::move(items);
   return n;
 }
 
 Node Node::mapping_at(Position at, std::vector<Entry> entries) {
-  Node n;
+  Node n = null_at(at);
   n.kind_ = Kind::mapping;
-  n.position_ = at;
   n.entries_ = std::move(entries);
   return n;
 }

@@ -294,33 +294,22 @@ class Reader {
 
     // envFrom first: env entries take precedence over it (Kubernetes API reference, EnvFromSource).
     for (const EnvFromSource& source : c.env_from) {
-      const std::size_t line = source.position.line;
-      if (source.kind == EnvFromSource::Kind::config_map) {
-        if (const ConfigMap* cm = find_config_map(owner.namespace_name, source.name)) {
-          for (const auto& [key, entry] : cm->data) {
-            set(t, source.prefix + key, entry.value,
-                Origin{Origin::Kind::manifest, entry.file, entry.line,
-                       label + ", from ConfigMap " + source.name});
-          }
-        } else {
-          info("envfrom-unresolved", {},
-               "envFrom configMapRef " + source.name +
-                   ": the ConfigMap is not in the input, so the variables it sets are unknown",
-               line, "pass the ConfigMap's manifest too (another --manifest)");
-        }
-      } else if (source.kind == EnvFromSource::Kind::secret) {
-        if (const ConfigMap* secret = find_secret(owner.namespace_name, source.name)) {
-          for (const auto& [key, entry] : secret->data) {
-            set(t, source.prefix + key, entry.value,
-                Origin{Origin::Kind::manifest, entry.file, entry.line,
-                       label + ", from Secret " + source.name});
-          }
-        } else {
-          info("envfrom-unresolved", {},
-               "envFrom secretRef " + source.name +
-                   ": the Secret is not in the input, so the variables it sets are unknown",
-               line, "pass the Secret's manifest too (another --manifest)");
-        }
+      if (source.kind == EnvFromSource::Kind::other) continue;
+      const bool secret = source.kind == EnvFromSource::Kind::secret;
+      const std::string what = secret ? "Secret" : "ConfigMap";
+      const ConfigMap* object = secret ? find_secret(owner.namespace_name, source.name)
+                                       : find_config_map(owner.namespace_name, source.name);
+      if (object == nullptr) {
+        info("envfrom-unresolved", {},
+             "envFrom " + std::string(secret ? "secretRef " : "configMapRef ") + source.name +
+                 ": the " + what + " is not in the input, so the variables it sets are unknown",
+             source.position.line, "pass the " + what + "'s manifest too (another --manifest)");
+        continue;
+      }
+      for (const auto& [key, entry] : object->data) {
+        set(t, source.prefix + key, entry.value,
+            Origin{Origin::Kind::manifest, entry.file, entry.line,
+                   label + ", from " + what + " " + source.name});
       }
     }
 
