@@ -1,6 +1,8 @@
 // The one document parser (documents.hpp). yaml-cpp reads YAML and JSON alike and gives every
-// node its position (YAML::Mark), which is what lets findings cite file:line:column. It is used
-// here only: replacing it (issue 18, yaml-cpp #1040) means replacing this file.
+// node its position (YAML::Mark), which is what lets findings cite file:line:column. Readers that
+// need no positions get JSON through nlohmann's SAX parser, into the same tree: it reads a large
+// `kubectl get -o json` List several times faster. Both are used here only: replacing them
+// (issue 18, yaml-cpp #1040) means replacing this file.
 #include "promtls/core/documents.hpp"
 
 #include <yaml-cpp/depthguard.h>
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace promtls::core {
@@ -123,6 +126,83 @@ class Converter {
   static constexpr int kMaxDepth = 2000;
   std::size_t first_line_;
   std::size_t budget_;
+};
+
+// JSON into a tree without positions (nlohmann's SAX events). Deeper than the YAML parser's guard
+// it gives up, and the stream is read by yaml-cpp instead (which reports it).
+class JsonTree final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  Node root;
+
+  bool null() override { return add(Node::null_at(at_)); }
+  bool boolean(bool value) override {
+    return add(Node::scalar_at(at_, value ? "true" : "false", true));
+  }
+  bool number_integer(number_integer_t value) override {
+    return add(Node::scalar_at(at_, std::to_string(value), true));
+  }
+  bool number_unsigned(number_unsigned_t value) override {
+    return add(Node::scalar_at(at_, std::to_string(value), true));
+  }
+  bool number_float(number_float_t, const string_t& text) override {
+    return add(Node::scalar_at(at_, text, true));
+  }
+  bool string(string_t& value) override {
+    return add(Node::scalar_at(at_, std::move(value), false));
+  }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override { return open(Node::Kind::mapping); }
+  bool key(string_t& value) override {
+    frames_.back().key = std::move(value);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(Node::Kind::sequence); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  struct Frame {
+    Node::Kind kind;
+    std::vector<Node> items;
+    std::vector<Node::Entry> entries;
+    std::string key;
+  };
+  static constexpr std::size_t kMaxDepth = 2000;
+
+  bool add(Node node) {
+    if (frames_.empty()) {
+      root = std::move(node);
+      return true;
+    }
+    Frame& top = frames_.back();
+    if (top.kind == Node::Kind::sequence) {
+      top.items.push_back(std::move(node));
+    } else {
+      Node::Entry entry;
+      entry.key = std::move(top.key);
+      entry.key_position = at_;
+      entry.value = std::move(node);
+      top.entries.push_back(std::move(entry));
+    }
+    return true;
+  }
+  bool open(Node::Kind kind) {
+    if (frames_.size() >= kMaxDepth) return false;
+    frames_.push_back(Frame{kind, {}, {}, {}});
+    return true;
+  }
+  bool close() {
+    Frame top = std::move(frames_.back());
+    frames_.pop_back();
+    return add(top.kind == Node::Kind::sequence ? Node::sequence_at(at_, std::move(top.items))
+                                                : Node::mapping_at(at_, std::move(top.entries)));
+  }
+
+  Position at_{1, 0};
+  std::vector<Frame> frames_;
 };
 
 std::size_t lines_in(std::string_view text) {
@@ -302,8 +382,18 @@ std::string describe(const SyntaxError& error) {
          std::to_string(std::max<std::size_t>(error.position.column, 1)) + ": " + error.message;
 }
 
-std::vector<Document> parse_documents(std::string_view bytes) {
+std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions& options) {
   std::vector<Document> out;
+  const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+  if (!options.positions && first != std::string_view::npos &&
+      (bytes[first] == '{' || bytes[first] == '[')) {
+    JsonTree tree;
+    if (nlohmann::json::sax_parse(bytes, &tree)) {
+      if (!tree.root.is_null()) out.push_back(Document{1, std::move(tree.root), std::nullopt});
+      return out;
+    }
+    // Not JSON after all (a flow mapping is YAML too, and so are several documents): as YAML.
+  }
   for (const Chunk& chunk : split_documents(bytes)) {
     Document doc = parse_chunk(chunk);
     if (!doc.error && doc.root.is_null()) continue;  // an empty document (comments only)

@@ -304,7 +304,7 @@ std::optional<License> parse_license(std::string_view bytes, const std::string& 
     if (!parts) return std::nullopt;
     return from_jwt(*parts, source, error);
   }
-  const std::vector<Document> docs = parse_documents(trimmed);
+  const std::vector<Document> docs = parse_documents(trimmed, {.positions = false});
   if (const SyntaxError* syntax = first_error(docs)) {
     error = "neither a JWT, JSON nor YAML: " + describe(*syntax);
     return std::nullopt;

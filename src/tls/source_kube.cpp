@@ -185,7 +185,7 @@ void load_kubeconfig_entries(const core::kube::Kubeconfig& config,
 
 bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,
                     LoadResult& out, const SourceOptions& options) {
-  const std::vector<core::Document> docs = core::parse_documents(bytes);
+  const std::vector<core::Document> docs = core::parse_documents(bytes, {.positions = false});
   if (const core::SyntaxError* error = core::first_error(docs)) {
     out.errors.push_back({source, "decode_failed", source + ": " + core::describe(*error)});
     return true;

@@ -148,7 +148,7 @@ bool looks_like_env_file(std::string_view bytes) {
 }
 
 bool kubernetes_objects(std::string_view bytes) {
-  const std::vector<core::Document> docs = core::parse_documents(bytes);
+  const std::vector<core::Document> docs = core::parse_documents(bytes, {.positions = false});
   if (docs.empty() || core::first_error(docs) != nullptr) return false;
   return std::all_of(docs.begin(), docs.end(), [](const core::Document& doc) {
     const auto is_named = [&doc](const char* key) {

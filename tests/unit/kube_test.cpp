@@ -429,3 +429,52 @@ TEST_CASE("kube: a TigeraStatus has its conditions, a boolean status read as Tru
   CHECK(s->conditions[1].message == "m");
   CHECK(s->conditions[2].status == "True");
 }
+
+namespace {
+
+// The same tree, positions aside.
+void same_tree(const Node& a, const Node& b) {
+  REQUIRE(a.kind() == b.kind());
+  CHECK(a.text() == b.text());
+  CHECK(a.type() == b.type());
+  CHECK(a.plain() == b.plain());
+  REQUIRE(a.items().size() == b.items().size());
+  for (std::size_t i = 0; i < a.items().size(); ++i) same_tree(a.items()[i], b.items()[i]);
+  REQUIRE(a.entries().size() == b.entries().size());
+  for (std::size_t i = 0; i < a.entries().size(); ++i) {
+    CHECK(a.entries()[i].key == b.entries()[i].key);
+    same_tree(a.entries()[i].value, b.entries()[i].value);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("kube: JSON read without positions is the same tree, repeated keys included") {
+  const std::string json =
+      R"({"kind": "List", "items": [{"kind": "Secret", "data": {"a": "eA==", "a": "eQ=="}},)"
+      R"( 1, -2, 1.5, 1e3, true, false, null, "", "\u00e9", [], {}], "n": 18446744073709551615})";
+  const auto with = parse_documents(json);
+  const auto without = parse_documents(json, {.positions = false});
+  REQUIRE(with.size() == 1);
+  REQUIRE(without.size() == 1);
+  REQUIRE_FALSE(without[0].error);
+  same_tree(with[0].root, without[0].root);
+  CHECK(without[0].root["items"].items()[0]["data"].entries().size() == 2);
+  CHECK(without[0].root["items"].items()[4].type() == ScalarType::floating);
+}
+
+TEST_CASE("kube: without positions, what strict JSON refuses is still read as YAML") {
+  const auto flow = parse_documents("{kind: Secret, metadata: {name: s}}\n", {.positions = false});
+  REQUIRE(flow.size() == 1);
+  CHECK(flow[0].root["metadata"]["name"].string() == "s");
+  const auto stream = parse_documents("{\"a\": 1}\n---\n{\"b\": 2}\n", {.positions = false});
+  CHECK(stream.size() == 2);
+  const std::string deep = std::string(3000, '[') + std::string(3000, ']');
+  const auto too_deep = parse_documents(deep, {.positions = false});
+  REQUIRE(too_deep.size() == 1);
+  REQUIRE(too_deep[0].error);
+  CHECK(too_deep[0].error->message == "nested more than 2000 levels deep");
+  const auto broken = parse_documents("{\"a\": [1,}", {.positions = false});
+  REQUIRE(broken.size() == 1);
+  CHECK(broken[0].error);
+}

@@ -118,10 +118,16 @@ struct Document {
   std::optional<SyntaxError> error;
 };
 
+struct ParseOptions {
+  // False: the reader cites no position, and JSON may be read by a faster parser that gives none
+  // (every node then has position {1, 0}). The tree and the errors are the same.
+  bool positions = true;
+};
+
 // Splits `bytes` at "---" and "..." lines and parses each document, so that one that does not
 // parse leaves the others readable. Documents that are empty or only comments (or `null`) are
 // left out. JSON is read as the YAML it is.
-std::vector<Document> parse_documents(std::string_view bytes);
+std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions& options = {});
 
 // The first error of the stream, or nullptr.
 const SyntaxError* first_error(const std::vector<Document>& documents);
