@@ -36,7 +36,8 @@ ScalarType plain_scalar_type(std::string_view text);
 
 // One node of a document: null, a scalar, a sequence or a mapping. Mappings keep their entries in
 // document order, repeated keys included (the first wins in find(); see duplicate keys in
-// manifest.hpp). Aliases are expanded into copies.
+// manifest.hpp). Aliases are expanded into copies, up to a bound (an alias that contains itself,
+// or a "billion laughs" document, is a SyntaxError).
 class Node {
  public:
   enum class Kind { null, scalar, sequence, mapping };

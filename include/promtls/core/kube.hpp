@@ -6,7 +6,9 @@
 // Every type here is a view: it points into the Document nodes it was read from, which must
 // outlive it. Values keep their node, so that a reader can cite its position and choose what it
 // accepts (Node::string() by the one scalar rule, or Node::scalar()). Nothing is decoded here
-// (Secret data stays base64 until a reader decodes it). Performs no I/O; reentrant.
+// (Secret data stays base64 until a reader decodes it). objects() holds one small view per object
+// of the stream; a reader that must not hold a whole List (the scale issue) can take the same
+// views one at a time. Performs no I/O; reentrant; the views are read-only and thread-safe.
 #pragma once
 
 #include <cstddef>
