@@ -5,7 +5,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "json_view.hpp"
 #include "promtls/core/documents.hpp"
+#include "promtls/core/kube.hpp"
 #include "promtls/core/time.hpp"
 
 namespace promtls::core {
@@ -302,13 +304,13 @@ std::optional<License> parse_license(std::string_view bytes, const std::string& 
     if (!parts) return std::nullopt;
     return from_jwt(*parts, source, error);
   }
-  const auto docs = parse_documents(trimmed, error);
-  if (!docs) {
-    error = "neither a JWT, JSON nor YAML: " + error;
+  const std::vector<Document> docs = parse_documents(trimmed, {.positions = false});
+  if (const SyntaxError* syntax = first_error(docs)) {
+    error = "neither a JWT, JSON nor YAML: " + describe(*syntax);
     return std::nullopt;
   }
-  for (const json& doc : flatten_lists(*docs)) {
-    if (!doc.is_object()) continue;
+  for (const kube::Object& object : kube::objects(docs)) {
+    const json doc = to_json(*object.node);
     if (string_at(doc, "kind") == "LicenseKey") return from_license_key(doc, source, error);
     if (doc.contains("expiry")) return from_plain_json(doc, source, error);
     // A LicenseKey whose token is given inline, without a status, is still a LicenseKey.

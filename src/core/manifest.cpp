@@ -1,110 +1,20 @@
-// Kubernetes manifests (manifest.hpp). yaml-cpp reads both YAML and JSON and gives every node
-// its position (YAML::Mark), which is what lets findings cite file:line.
+// Kubernetes manifests (manifest.hpp). The objects, their pod templates and every value's
+// position come from the one reader of Kubernetes objects (kube.hpp), which is what lets findings
+// cite file:line.
 #include "promtls/core/manifest.hpp"
-
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <utility>
 
 #include "promtls/core/documents.hpp"
+#include "promtls/core/kube.hpp"
 
 namespace promtls::core {
 namespace {
 
-// One document of a stream: its text and the 0-based line it starts at.
-struct Chunk {
-  std::size_t first_line = 0;
-  std::string_view text;
-};
-
-bool is_marker(std::string_view line, std::string_view marker) {
-  return line.substr(0, 3) == marker &&
-         (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
-}
-
-// Splits a stream at "---" / "..." lines, so that a document that does not parse does not stop
-// the others. A marker at column 0 always ends a document in YAML (block scalars are indented).
-std::vector<Chunk> split_documents(std::string_view text) {
-  std::vector<Chunk> chunks;
-  std::size_t start = 0;
-  std::size_t start_line = 0;
-  std::size_t pos = 0;
-  std::size_t line = 0;
-  while (pos < text.size()) {
-    std::size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    const std::string_view current = text.substr(pos, eol - pos);
-    const bool start_marker = is_marker(current, "---");
-    const bool end_marker = is_marker(current, "...");
-    if ((start_marker || end_marker) && pos > start) {
-      chunks.push_back({start_line, text.substr(start, pos - start)});
-      start = pos;
-      start_line = line;
-    }
-    if (end_marker) {  // the "..." line itself belongs to no document
-      start = std::min(eol + 1, text.size());
-      start_line = line + 1;
-    }
-    pos = eol + 1;
-    ++line;
-  }
-  if (start < text.size()) chunks.push_back({start_line, text.substr(start)});
-  return chunks;
-}
-
-// The string Kubernetes would see for a scalar, or nullopt for a non-scalar.
-std::optional<std::string> scalar(const YAML::Node& node) {
-  if (!node || !node.IsScalar()) return std::nullopt;
-  return node.Scalar();
-}
-
-std::string scalar_or(const YAML::Node& node, std::string fallback = {}) {
-  auto v = scalar(node);
-  return v ? *v : std::move(fallback);
-}
-
-// A plain (unquoted) scalar that YAML resolves to a number, boolean or null: Kubernetes
-// rejects it where a string is required (env[].value, ConfigMap data).
-bool plain_non_string(const YAML::Node& node) {
-  if (!node.IsScalar() || node.Tag() != "?") return false;
-  const std::string& v = node.Scalar();
-  static constexpr std::array kWords{"true", "false", "True", "False", "TRUE", "FALSE", "yes",
-                                     "no",   "Yes",   "No",   "YES",   "NO",   "on",    "off",
-                                     "On",   "Off",   "ON",   "OFF",   "null", "Null",  "NULL",
-                                     "~",    "y",     "n",    "Y",     "N"};
-  for (const char* w : kWords) {
-    if (v == w) return true;
-  }
-  if (v.empty()) return false;
-  std::size_t i = (v[0] == '+' || v[0] == '-') ? 1 : 0;
-  if (i == v.size()) return false;
-  bool digit = false;
-  bool dot = false;
-  for (; i < v.size(); ++i) {
-    const char c = v[i];
-    if (c >= '0' && c <= '9') {
-      digit = true;
-    } else if (c == '.' && !dot) {
-      dot = true;
-    } else if ((c == 'e' || c == 'E') && digit) {
-      // 1e3, 1.5e-3
-      std::size_t j = i + 1;
-      if (j < v.size() && (v[j] == '+' || v[j] == '-')) ++j;
-      if (j == v.size()) return false;
-      for (; j < v.size(); ++j) {
-        if (v[j] < '0' || v[j] > '9') return false;
-      }
-      return true;
-    } else {
-      return false;
-    }
-  }
-  return digit;
-}
+using kube::EnvFromSource;
+using kube::EnvVar;
 
 struct ConfigMapEntry {
   std::string value;
@@ -119,91 +29,52 @@ struct ConfigMap {
   std::vector<std::pair<std::string, ConfigMapEntry>> data;
 };
 
-// A workload's pod spec and who it belongs to, found while walking documents.
+// A workload's pod template and the input it comes from.
 struct PodSpec {
-  YAML::Node spec;
-  std::string kind;
-  std::string namespace_name;
-  std::string name;
-  std::size_t line_offset = 0;
+  kube::PodTemplate pod;
   const ManifestInput* input = nullptr;
 };
 
-bool holds_containers(const YAML::Node& spec) {
-  if (!spec || !spec.IsMap()) return false;
-  const YAML::Node containers = spec["containers"];
-  const YAML::Node init = spec["initContainers"];
-  return (containers && containers.IsSequence()) || (init && init.IsSequence());
-}
-
-// The pod spec of an object: a Pod's spec; a Knative Revision's spec (RevisionSpec embeds the
-// PodSpec); else spec.template.spec (the built-in workloads, Knative Service and Configuration,
-// Argo Rollouts, OpenKruise, ...) or spec.jobTemplate.spec.template.spec (CronJob and its
-// look-alikes), whichever holds containers.
-YAML::Node pod_spec_of(const YAML::Node& object, const std::string& kind) {
-  const YAML::Node spec = object["spec"];
-  if (!spec || !spec.IsMap()) return {};
-  if (kind == "Pod" || kind == "Revision") return holds_containers(spec) ? spec : YAML::Node();
-  const auto child = [](const YAML::Node& node, const char* key) {
-    return node && node.IsMap() && node[key] && node[key].IsMap() ? node[key] : YAML::Node();
-  };
-  if (const YAML::Node pod = child(child(spec, "template"), "spec"); holds_containers(pod)) {
-    return pod;
-  }
-  const YAML::Node job = child(child(child(spec, "jobTemplate"), "spec"), "template");
-  if (const YAML::Node pod = child(job, "spec"); holds_containers(pod)) return pod;
-  return {};
-}
-
 // A repeated key in any mapping of `node`: the API server's strict decoding refuses the object
-// ("json: duplicate field"), while yaml-cpp keeps both entries and `node[key]` silently gives the
-// first. One finding per repeated key, citing both lines.
-void duplicate_keys(const YAML::Node& node, std::size_t offset, const ManifestInput& input,
-                    std::vector<Finding>& out, int depth = 0) {
+// ("json: duplicate field"), while a reader that looks a key up silently gets the first. One
+// finding per repeated key, citing both lines.
+void duplicate_keys(const Node& node, const ManifestInput& input, std::vector<Finding>& out,
+                    int depth = 0) {
   if (depth > 200) return;  // the parser's depth guard already bounds real input
-  if (node.IsSequence()) {
-    for (const YAML::Node& item : node) duplicate_keys(item, offset, input, out, depth + 1);
+  if (node.is_sequence()) {
+    for (const Node& item : node.items()) duplicate_keys(item, input, out, depth + 1);
     return;
   }
-  if (!node.IsMap()) return;
-  struct Seen {
-    std::string key;
-    YAML::Mark mark;
-  };
-  std::vector<Seen> seen;
-  const auto line_of_mark = [offset](const YAML::Mark& m) {
-    return m.is_null() ? offset + 1 : offset + static_cast<std::size_t>(m.line) + 1;
-  };
-  for (const auto& kv : node) {
-    if (kv.first.IsScalar()) {
-      const std::string& key = kv.first.Scalar();
-      const YAML::Mark mark = kv.first.Mark();
+  if (!node.is_mapping()) return;
+  std::vector<const Node::Entry*> seen;
+  for (const Node::Entry& entry : node.entries()) {
+    if (entry.key_is_scalar) {
       const auto it = std::find_if(seen.begin(), seen.end(),
-                                   [&](const Seen& entry) { return entry.key == key; });
+                                   [&](const Node::Entry* e) { return e->key == entry.key; });
       if (it == seen.end()) {
-        seen.push_back({key, mark});
+        seen.push_back(&entry);
       } else {
         // Two on one line (JSON on one line) are told apart by their columns.
-        const std::size_t first = line_of_mark(it->mark);
-        const std::size_t second = line_of_mark(mark);
-        const auto at = [&](const YAML::Mark& m, std::size_t line) {
-          std::string text = std::to_string(line);
-          if (first == second && !m.is_null()) text += ":" + std::to_string(m.column + 1);
+        const Position first = (*it)->key_position;
+        const Position second = entry.key_position;
+        const auto at = [&](const Position& p) {
+          std::string text = std::to_string(p.line);
+          if (first.line == second.line && p.column != 0) text += ":" + std::to_string(p.column);
           return text;
         };
         out.push_back(Finding{"manifest-duplicate-key",
                               Severity::error,
                               {},
                               input.name,
-                              "the key \"" + key + "\" appears twice in one mapping (lines " +
-                                  at(it->mark, first) + " and " + at(mark, second) +
+                              "the key \"" + entry.key + "\" appears twice in one mapping (lines " +
+                                  at(first) + " and " + at(second) +
                                   "): the API server refuses the object, and promtls would " +
                                   "only see the first value",
-                              "keep one \"" + key + "\" entry",
-                              Origin{Origin::Kind::manifest, input.name, second, {}}});
+                              "keep one \"" + entry.key + "\" entry",
+                              Origin{Origin::Kind::manifest, input.name, second.line, {}}});
       }
     }
-    duplicate_keys(kv.second, offset, input, out, depth + 1);
+    duplicate_keys(entry.value, input, out, depth + 1);
   }
 }
 
@@ -214,107 +85,63 @@ class Reader {
   void read(std::span<const ManifestInput> inputs) {
     // Documents are parsed once; ConfigMaps are collected before containers are resolved, so
     // that envFrom finds a ConfigMap that comes later in the input.
-    std::vector<std::pair<YAML::Node, std::pair<std::size_t, const ManifestInput*>>> docs;
+    std::vector<std::vector<Document>> streams;
+    streams.reserve(inputs.size());
     for (const ManifestInput& input : inputs) {
-      for (const Chunk& chunk : split_documents(input.text)) {
-        YAML::Node doc;
-        try {
-          doc = YAML::Load(std::string(chunk.text));
-        } catch (const YAML::Exception& e) {
-          ++out.documents;
-          // yaml-cpp may place the mark just past the document's end; cite its last line then.
-          const std::size_t lines =
-              static_cast<std::size_t>(std::count(chunk.text.begin(), chunk.text.end(), '\n') +
-                                       (chunk.text.empty() || chunk.text.back() == '\n' ? 0 : 1));
-          const std::size_t rel =
-              e.mark.is_null() ? 0 : static_cast<std::size_t>(std::max(e.mark.line, 0));
-          const std::size_t line = chunk.first_line + std::min(rel, lines == 0 ? 0 : lines - 1) + 1;
-          Finding f{
-              "manifest-syntax",
-              Severity::error,
-              {},
-              input.name,
-              "not valid YAML or JSON: " + (dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr
-                                                ? std::string("nested more than 2000 levels deep")
-                                                : e.msg),
-              "fix the document; the other documents are still checked",
-              Origin{Origin::Kind::manifest, input.name, line, {}}};
-          out.findings.push_back(std::move(f));
-          continue;
-        } catch (const std::exception& e) {  // yaml-cpp may throw others on hostile input
-          ++out.documents;
-          out.findings.push_back(
-              Finding{"manifest-syntax",
-                      Severity::error,
-                      {},
-                      input.name,
-                      std::string("not valid YAML or JSON: ") + e.what(),
-                      {},
-                      Origin{Origin::Kind::manifest, input.name, chunk.first_line + 1, {}}});
+      streams.push_back(parse_documents(input.text));
+      for (const Document& doc : streams.back()) {
+        ++out.documents;
+        if (doc.error) {
+          syntax_finding(*doc.error, input);
           continue;
         }
-        if (!doc || doc.IsNull()) continue;  // an empty document (comments only)
-        ++out.documents;
-        duplicate_keys(doc, chunk.first_line, input, out.findings);
-        docs.emplace_back(doc, std::make_pair(chunk.first_line, &input));
+        duplicate_keys(doc.root, input, out.findings);
       }
     }
-    for (const auto& [doc, where] : docs) collect(doc, where.first, *where.second, true);
-    for (const auto& [doc, where] : docs) collect(doc, where.first, *where.second, false);
+    std::vector<std::pair<kube::Object, const ManifestInput*>> objects;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      for (kube::Object& object : kube::objects(streams[i])) {
+        objects.emplace_back(std::move(object), &inputs[i]);
+      }
+    }
+    for (const auto& [object, input] : objects) collect_key_values(object, *input);
+    for (const auto& [object, input] : objects) {
+      if (auto pod = kube::pod_template(object)) {
+        const PodSpec spec{std::move(*pod), input};
+        for (const kube::Container& c : spec.pod.containers) container(spec, c);
+      }
+    }
   }
 
  private:
   std::vector<ConfigMap> config_maps_;
   std::vector<ConfigMap> secrets_;
 
-  static std::size_t line_of(const YAML::Node& node, std::size_t offset) {
-    const YAML::Mark m = node.Mark();
-    return m.is_null() ? offset + 1 : offset + static_cast<std::size_t>(m.line) + 1;
+  void syntax_finding(const SyntaxError& error, const ManifestInput& input) {
+    out.findings.push_back(
+        Finding{"manifest-syntax",
+                Severity::error,
+                {},
+                input.name,
+                "not valid YAML or JSON: " + error.message,
+                error.from_parser ? "fix the document; the other documents are still checked" : "",
+                Origin{Origin::Kind::manifest, input.name, error.line, {}}});
   }
 
-  // First pass (`config_maps`): ConfigMaps only; second pass: workloads.
-  void collect(const YAML::Node& object, std::size_t offset, const ManifestInput& input,
-               bool config_maps) {
-    if (!object.IsMap()) return;
-    const std::string kind = scalar_or(object["kind"]);
-    const YAML::Node items = object["items"];
-    if (items && items.IsSequence() && (kind == "List" || kind.ends_with("List"))) {
-      for (const YAML::Node& item : items) collect(item, offset, input, config_maps);
-      return;
-    }
-    const YAML::Node meta = object["metadata"];
-    std::string ns;
-    std::string name;
-    if (meta && meta.IsMap()) {
-      ns = scalar_or(meta["namespace"]);
-      name = scalar_or(meta["name"]);
-    }
-    if (config_maps) {
-      if (kind == "ConfigMap")
-        config_maps_.push_back(key_values(object, kind, ns, name, offset, input));
-      if (kind == "Secret") secrets_.push_back(key_values(object, kind, ns, name, offset, input));
-      return;
-    }
-    const YAML::Node spec = pod_spec_of(object, kind);
-    if (!spec) return;
-    PodSpec pod{spec, kind, ns, name, offset, &input};
-    for (const char* field : {"initContainers", "containers"}) {
-      const YAML::Node list = spec[field];
-      if (!list || !list.IsSequence()) continue;
-      std::size_t index = 0;
-      for (const YAML::Node& c : list) {
-        if (c.IsMap()) container(pod, c, std::string_view(field) == "initContainers", index);
-        ++index;
-      }
+  void collect_key_values(const kube::Object& object, const ManifestInput& input) {
+    if (auto cm = kube::config_map(object)) {
+      config_maps_.push_back(key_values(object, cm->data, {}, input));
+    } else if (auto secret = kube::secret(object)) {
+      secrets_.push_back(key_values(object, secret->data, secret->string_data, input));
     }
   }
 
   // The entries of a ConfigMap (data) or a Secret (data, base64-decoded, then stringData, which
   // the API server merges over data). A Secret value that is not base64 is an error finding: the
   // API server refuses the object.
-  ConfigMap key_values(const YAML::Node& object, const std::string& kind, const std::string& ns,
-                       const std::string& name, std::size_t offset, const ManifestInput& input) {
-    ConfigMap cm{kind, ns, name, {}};
+  ConfigMap key_values(const kube::Object& object, const std::vector<kube::KeyValue>& data,
+                       const std::vector<kube::KeyValue>& string_data, const ManifestInput& input) {
+    ConfigMap cm{object.kind, object.namespace_name, object.name, {}};
     const auto put = [&cm](std::string key, ConfigMapEntry entry) {
       for (auto& [k, e] : cm.data) {
         if (k == key) {
@@ -324,64 +151,52 @@ class Reader {
       }
       cm.data.emplace_back(std::move(key), std::move(entry));
     };
-    const YAML::Node data = object["data"];
-    if (data && data.IsMap()) {
-      for (const auto& kv : data) {
-        std::string value = scalar_or(kv.second);
-        const std::size_t line = line_of(kv.second, offset);
-        if (kind == "Secret") {
-          auto decoded = base64_decode(value);
-          if (!decoded) {
-            out.findings.push_back(
-                Finding{"manifest-secret-not-base64",
-                        Severity::error,
-                        {},
-                        input.name,
-                        "Secret " + name + " key " + scalar_or(kv.first) +
-                            ": the value is not base64, so the API server refuses the Secret",
-                        "put plain text under stringData, or encode it with base64",
-                        Origin{Origin::Kind::manifest, input.name, line, {}}});
-            continue;
-          }
-          value = std::move(*decoded);
+    const bool secret = object.kind == "Secret";
+    for (const kube::KeyValue& kv : data) {
+      std::string value = kv.value->scalar_or();
+      const std::size_t line = kv.value->position().line;
+      if (secret) {
+        auto decoded = base64_decode(value);
+        if (!decoded) {
+          out.findings.push_back(
+              Finding{"manifest-secret-not-base64",
+                      Severity::error,
+                      {},
+                      input.name,
+                      "Secret " + object.name + " key " + kv.key +
+                          ": the value is not base64, so the API server refuses the Secret",
+                      "put plain text under stringData, or encode it with base64",
+                      Origin{Origin::Kind::manifest, input.name, line, {}}});
+          continue;
         }
-        put(scalar_or(kv.first), ConfigMapEntry{std::move(value), input.name, line});
+        value = std::move(*decoded);
       }
+      put(kv.key, ConfigMapEntry{std::move(value), input.name, line});
     }
-    const YAML::Node string_data = object["stringData"];
-    if (kind == "Secret" && string_data && string_data.IsMap()) {
-      for (const auto& kv : string_data) {
-        put(scalar_or(kv.first),
-            ConfigMapEntry{scalar_or(kv.second), input.name, line_of(kv.second, offset)});
-      }
+    for (const kube::KeyValue& kv : string_data) {
+      put(kv.key, ConfigMapEntry{kv.value->scalar_or(), input.name, kv.value->position().line});
     }
     return cm;
   }
 
   // The files a Secret puts into a volume: every key, or only `items` (key -> path), with the
   // item's mode, else the volume's defaultMode, else 0644.
-  static std::vector<std::pair<std::string, MountedFile>> secret_files(const ConfigMap& secret,
-                                                                       const YAML::Node& source) {
-    unsigned default_mode = 0644;
-    if (auto mode = scalar(source["defaultMode"])) {
-      default_mode = static_cast<unsigned>(std::strtoul(mode->c_str(), nullptr, 0));
-    }
+  static std::vector<std::pair<std::string, MountedFile>> secret_files(
+      const ConfigMap& secret, const kube::SecretProjection& source) {
+    const unsigned default_mode = source.default_mode.value_or(0644);
     const std::string object = "Secret " +
                                (secret.namespace_name.empty() ? "" : secret.namespace_name + "/") +
                                secret.name;
     std::vector<std::pair<std::string, MountedFile>> out;  // (path in the volume, file)
-    const YAML::Node items = source["items"];
-    if (items && items.IsSequence()) {
-      for (const YAML::Node& item : items) {
-        const std::string key = scalar_or(item["key"]);
+    if (source.items) {
+      for (const kube::KeyToPath& item : *source.items) {
         for (const auto& [k, entry] : secret.data) {
-          if (k != key) continue;
-          unsigned mode = default_mode;
-          if (auto m = scalar(item["mode"])) {
-            mode = static_cast<unsigned>(std::strtoul(m->c_str(), nullptr, 0));
-          }
-          out.push_back({scalar_or(item["path"], key),
-                         MountedFile{{}, entry.value, object + " key " + key, mode}});
+          if (k != item.key) continue;
+          out.push_back(
+              {item.path.value_or(item.key), MountedFile{{},
+                                                         entry.value,
+                                                         object + " key " + item.key,
+                                                         item.mode.value_or(default_mode)}});
         }
       }
       return out;
@@ -395,31 +210,15 @@ class Reader {
   // Records the Secret-backed files of the volume `volume` mounted at `mount_path` (with
   // `sub_path`, one file of it) in the container: a `secret` volume, or the `secret` sources of
   // a `projected` volume, whose Secret is in the input set.
-  void secret_mount(const PodSpec& pod, const std::string& volume, const std::string& mount_path,
-                    const std::string& sub_path, ManifestTarget& t) const {
-    const YAML::Node volumes = pod.spec["volumes"];
-    if (!volumes || !volumes.IsSequence()) return;
+  void secret_mount(const PodSpec& spec, const kube::VolumeMount& mount, ManifestTarget& t) const {
     std::vector<std::pair<std::string, MountedFile>> files;
     bool backed = false;
-    for (const YAML::Node& v : volumes) {
-      if (!v.IsMap() || scalar_or(v["name"]) != volume) continue;
-      std::vector<std::pair<std::string, YAML::Node>> sources;  // (Secret name, source)
-      if (const YAML::Node secret = v["secret"]; secret && secret.IsMap()) {
-        sources.emplace_back(scalar_or(secret["secretName"]), secret);
-      }
-      if (const YAML::Node projected = v["projected"]; projected && projected.IsMap()) {
-        if (const YAML::Node list = projected["sources"]; list && list.IsSequence()) {
-          for (const YAML::Node& source : list) {
-            if (const YAML::Node secret = source["secret"]; secret && secret.IsMap()) {
-              sources.emplace_back(scalar_or(secret["name"]), secret);
-            }
-          }
-        }
-      }
+    for (const kube::Volume& v : spec.pod.volumes) {
+      if (v.name != mount.name) continue;
       // Only a volume all of whose Secrets are in the input is known file by file.
-      backed = !sources.empty();
-      for (const auto& [name, source] : sources) {
-        const ConfigMap* secret = find_secret(pod.namespace_name, name);
+      backed = !v.secrets.empty();
+      for (const kube::SecretProjection& source : v.secrets) {
+        const ConfigMap* secret = find_secret(spec.pod.owner.namespace_name, source.secret_name);
         if (secret == nullptr) {
           backed = false;
           break;
@@ -428,12 +227,12 @@ class Reader {
       }
     }
     if (!backed) return;
-    std::string base = mount_path;
+    std::string base = mount.mount_path;
     while (base.size() > 1 && base.back() == '/') base.pop_back();
     t.secret_mount_paths.push_back(base);
     for (auto& [name, file] : files) {
-      if (!sub_path.empty()) {
-        if (name != sub_path) continue;
+      if (!mount.sub_path.empty()) {
+        if (name != mount.sub_path) continue;
         file.path = base;
       } else {
         file.path = base == "/" ? "/" + name : base + "/" + name;
@@ -461,16 +260,17 @@ class Reader {
     return find_in(config_maps_, ns, name);
   }
 
-  void container(const PodSpec& pod, const YAML::Node& c, bool init, std::size_t index) {
+  void container(const PodSpec& spec, const kube::Container& c) {
+    const kube::Object& owner = spec.pod.owner;
     ManifestTarget t;
-    t.file = pod.input->name;
-    t.line = line_of(c, pod.line_offset);
-    t.kind = pod.kind;
-    t.namespace_name = pod.namespace_name;
-    t.workload = pod.name;
-    t.container = scalar_or(c["name"]);
-    t.init_container = init;
-    t.index = index;
+    t.file = spec.input->name;
+    t.line = c.position.line;
+    t.kind = owner.kind;
+    t.namespace_name = owner.namespace_name;
+    t.workload = owner.name;
+    t.container = c.name;
+    t.init_container = c.init;
+    t.index = c.index;
     const std::string label = t.label();
     const auto origin_at = [&](std::size_t line, std::string context = {}) {
       return Origin{Origin::Kind::manifest, t.file, line, context.empty() ? label : context};
@@ -487,81 +287,54 @@ class Reader {
           origin_at(line)});
     };
 
-    if (const YAML::Node mounts = c["volumeMounts"]; mounts && mounts.IsSequence()) {
-      for (const YAML::Node& m : mounts) {
-        if (m.IsMap()) {
-          if (auto path = scalar(m["mountPath"])) {
-            t.mount_paths.push_back(*path);
-            secret_mount(pod, scalar_or(m["name"]), *path, scalar_or(m["subPath"]), t);
-          }
-        }
-      }
+    for (const kube::VolumeMount& m : c.volume_mounts) {
+      t.mount_paths.push_back(m.mount_path);
+      secret_mount(spec, m, t);
     }
 
     // envFrom first: env entries take precedence over it (Kubernetes API reference, EnvFromSource).
-    if (const YAML::Node from = c["envFrom"]; from && from.IsSequence()) {
-      for (const YAML::Node& source : from) {
-        if (!source.IsMap()) continue;
-        const std::string prefix = scalar_or(source["prefix"]);
-        const std::size_t line = line_of(source, pod.line_offset);
-        if (const YAML::Node ref = source["configMapRef"]; ref && ref.IsMap()) {
-          const std::string name = scalar_or(ref["name"]);
-          if (const ConfigMap* cm = find_config_map(pod.namespace_name, name)) {
-            for (const auto& [key, entry] : cm->data) {
-              set(t, prefix + key, entry.value,
-                  Origin{Origin::Kind::manifest, entry.file, entry.line,
-                         label + ", from ConfigMap " + name});
-            }
-          } else {
-            info("envfrom-unresolved", {},
-                 "envFrom configMapRef " + name +
-                     ": the ConfigMap is not in the input, so the variables it sets are unknown",
-                 line, "pass the ConfigMap's manifest too (another --manifest)");
-          }
-        } else if (const YAML::Node sref = source["secretRef"]; sref && sref.IsMap()) {
-          const std::string name = scalar_or(sref["name"]);
-          if (const ConfigMap* secret = find_secret(pod.namespace_name, name)) {
-            for (const auto& [key, entry] : secret->data) {
-              set(t, prefix + key, entry.value,
-                  Origin{Origin::Kind::manifest, entry.file, entry.line,
-                         label + ", from Secret " + name});
-            }
-          } else {
-            info("envfrom-unresolved", {},
-                 "envFrom secretRef " + name +
-                     ": the Secret is not in the input, so the variables it sets are unknown",
-                 line, "pass the Secret's manifest too (another --manifest)");
-          }
-        }
+    for (const EnvFromSource& source : c.env_from) {
+      if (source.kind == EnvFromSource::Kind::other) continue;
+      const bool secret = source.kind == EnvFromSource::Kind::secret;
+      const std::string what = secret ? "Secret" : "ConfigMap";
+      const ConfigMap* object = secret ? find_secret(owner.namespace_name, source.name)
+                                       : find_config_map(owner.namespace_name, source.name);
+      if (object == nullptr) {
+        info("envfrom-unresolved", {},
+             "envFrom " + std::string(secret ? "secretRef " : "configMapRef ") + source.name +
+                 ": the " + what + " is not in the input, so the variables it sets are unknown",
+             source.position.line, "pass the " + what + "'s manifest too (another --manifest)");
+        continue;
+      }
+      for (const auto& [key, entry] : object->data) {
+        set(t, source.prefix + key, entry.value,
+            Origin{Origin::Kind::manifest, entry.file, entry.line,
+                   label + ", from " + what + " " + source.name});
       }
     }
 
-    if (const YAML::Node env = c["env"]; env && env.IsSequence()) {
-      for (const YAML::Node& e : env) {
-        if (!e.IsMap()) continue;
-        const std::string name = scalar_or(e["name"]);
-        if (name.empty()) continue;
-        const YAML::Node value = e["value"];
-        const YAML::Node from = e["valueFrom"];
-        if (from && from.IsMap()) {
-          value_from(t, name, from, line_of(from, pod.line_offset), label);
-          continue;
-        }
-        const std::size_t line = line_of(value ? value : e, pod.line_offset);
-        if (value && plain_non_string(value)) {
-          t.findings.push_back(Finding{
-              "manifest-value-not-string",
-              Severity::error,
-              {name},
-              {},
-              "env " + name + " has the unquoted value " + value.Scalar() +
-                  ", which YAML reads as a number, boolean or null: the API server rejects the "
-                  "manifest (env values must be strings)",
-              "quote it: value: \"" + value.Scalar() + "\"",
-              origin_at(line)});
-        }
-        set(t, name, expand(t, value ? scalar_or(value) : std::string()), origin_at(line));
+    for (const EnvVar& e : c.env) {
+      if (e.value_from != nullptr) {
+        value_from(t, e, label);
+        continue;
       }
+      // A number, boolean or null written unquoted (the one scalar rule, documents.hpp); null
+      // is an absent value, which Kubernetes accepts.
+      const Node* value = e.value;
+      if (value != nullptr && value->plain() && value->type() != ScalarType::string) {
+        t.findings.push_back(Finding{
+            "manifest-value-not-string",
+            Severity::error,
+            {e.name},
+            {},
+            "env " + e.name + " has the unquoted value " + value->text() +
+                ", which YAML reads as a number, boolean or null: the API server rejects the "
+                "manifest (env values must be strings)",
+            "quote it: value: \"" + value->text() + "\"",
+            origin_at(e.position.line)});
+      }
+      set(t, e.name, expand(t, value != nullptr ? value->scalar_or() : std::string()),
+          origin_at(e.position.line));
     }
     out.targets.push_back(std::move(t));
   }
@@ -600,44 +373,41 @@ class Reader {
     return out;
   }
 
-  void value_from(ManifestTarget& t, const std::string& name, const YAML::Node& from,
-                  std::size_t line, const std::string& label) {
+  void value_from(ManifestTarget& t, const EnvVar& e, const std::string& label) {
     std::string what = "valueFrom";
-    if (const YAML::Node r = from["configMapKeyRef"]; r && r.IsMap()) {
-      const std::string cm_name = scalar_or(r["name"]);
-      const std::string key = scalar_or(r["key"]);
-      if (const ConfigMap* cm = find_config_map(t.namespace_name, cm_name)) {
-        for (const auto& [k, entry] : cm->data) {
-          if (k == key) {
-            set(t, name, entry.value,
-                Origin{Origin::Kind::manifest, entry.file, entry.line,
-                       label + ", from ConfigMap " + cm_name});
-            return;
+    const std::string& name = e.name;
+    switch (e.from) {
+      case EnvVar::From::config_map_key:
+      case EnvVar::From::secret_key: {
+        const bool secret = e.from == EnvVar::From::secret_key;
+        const ConfigMap* object = secret ? find_secret(t.namespace_name, e.ref_name)
+                                         : find_config_map(t.namespace_name, e.ref_name);
+        if (object != nullptr) {
+          for (const auto& [k, entry] : object->data) {
+            if (k == e.ref_key) {
+              set(t, name, entry.value,
+                  Origin{Origin::Kind::manifest, entry.file, entry.line,
+                         label + (secret ? ", from Secret " : ", from ConfigMap ") + e.ref_name});
+              return;
+            }
           }
         }
+        what = (secret ? "secretKeyRef " : "configMapKeyRef ") + e.ref_name + "/" + e.ref_key;
+        break;
       }
-      what = "configMapKeyRef " + cm_name + "/" + key;
-    } else if (const YAML::Node sr = from["secretKeyRef"]; sr && sr.IsMap()) {
-      const std::string secret_name = scalar_or(sr["name"]);
-      const std::string key = scalar_or(sr["key"]);
-      if (const ConfigMap* secret = find_secret(t.namespace_name, secret_name)) {
-        for (const auto& [k, entry] : secret->data) {
-          if (k == key) {
-            set(t, name, entry.value,
-                Origin{Origin::Kind::manifest, entry.file, entry.line,
-                       label + ", from Secret " + secret_name});
-            return;
-          }
-        }
-      }
-      what = "secretKeyRef " + secret_name + "/" + key;
-    } else if (const YAML::Node fr = from["fieldRef"]; fr && fr.IsMap()) {
-      what = "fieldRef " + scalar_or(fr["fieldPath"]);
-    } else if (const YAML::Node rr = from["resourceFieldRef"]; rr && rr.IsMap()) {
-      what = "resourceFieldRef " + scalar_or(rr["resource"]);
+      case EnvVar::From::field:
+        what = "fieldRef " + e.ref_name;
+        break;
+      case EnvVar::From::resource_field:
+        what = "resourceFieldRef " + e.ref_name;
+        break;
+      case EnvVar::From::none:
+      case EnvVar::From::other:
+        break;
     }
     // Set but unknown: present and non-empty, so presence rules (cert/key pairing) still hold.
-    t.env.set(name, "$(" + what + ")", Origin{Origin::Kind::manifest, t.file, line, label});
+    t.env.set(name, "$(" + what + ")",
+              Origin{Origin::Kind::manifest, t.file, e.position.line, label});
     t.unresolved[name] = what;
   }
 };

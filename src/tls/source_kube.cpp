@@ -4,38 +4,26 @@
 #include <map>
 
 #include "promtls/core/documents.hpp"
+#include "promtls/core/kube.hpp"
 #include "sources_detail.hpp"
 
 namespace promtls::tls::detail {
 namespace {
 
-using nlohmann::json;
+using core::Node;
 
-constexpr const char* kTigeraIssuer = "certificates.operator.tigera.io/issuer";
-constexpr const char* kTigeraExpiry = "certificates.operator.tigera.io/expiry";
-constexpr const char* kTigeraSigner = "certificates.operator.tigera.io/signer";
-constexpr const char* kCertManagerCertificate = "cert-manager.io/certificate-name";
-
-std::string string_at(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) return {};
-  return j[key].get<std::string>();
-}
-
-const json* object_at(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_object()) return nullptr;
-  return &j[key];
-}
+constexpr std::string_view kCertManagerCertificate = "cert-manager.io/certificate-name";
 
 // One value of a Secret or ConfigMap. `encoded` values are base64. Values that are not
 // certificates are skipped silently (keys, passwords): nothing of them is ever printed.
 // Keystores (cert-manager's keystore.p12 / truststore.p12 / keystore.jks / truststore.jks,
 // trust-manager's *.jks) are opened with the passwords of `options`.
 void load_object_value(const std::string& source, const std::string& object, const std::string& key,
-                       const json& value, bool encoded, core::CertLocation location,
+                       const Node& value, bool encoded, core::CertLocation location,
                        const SourceOptions& options, LoadResult& out) {
-  if (!value.is_string()) return;
+  if (value.type() != core::ScalarType::string) return;  // the one scalar rule (documents.hpp)
   std::string decoded;
-  std::string_view bytes = value.get_ref<const std::string&>();
+  std::string_view bytes = value.text();
   if (encoded) {
     const auto d = core::base64_decode(bytes);
     if (!d) {
@@ -80,113 +68,102 @@ void load_object_value(const std::string& source, const std::string& object, con
   }
 }
 
-std::vector<std::string> sorted_keys(const json* map) {
-  std::vector<std::string> keys;
-  if (map == nullptr) return keys;
-  for (auto it = map->begin(); it != map->end(); ++it) keys.push_back(it.key());
-  std::sort(keys.begin(), keys.end());
-  return keys;
+// The values of an object in key order; of a key given twice, the last.
+std::vector<core::kube::KeyValue> sorted(std::vector<core::kube::KeyValue> values) {
+  std::stable_sort(values.begin(), values.end(),
+                   [](const auto& a, const auto& b) { return a.key < b.key; });
+  std::vector<core::kube::KeyValue> out;
+  for (core::kube::KeyValue& value : values) {
+    if (!out.empty() && out.back().key == value.key) {
+      out.back() = std::move(value);
+    } else {
+      out.push_back(std::move(value));
+    }
+  }
+  return out;
 }
 
-void load_secret(const json& doc, const std::string& source, const SourceOptions& options,
-                 LoadResult& out) {
-  const json* meta = object_at(doc, "metadata");
-  const std::string name = meta != nullptr ? string_at(*meta, "name") : "";
-  const std::string ns = meta != nullptr ? string_at(*meta, "namespace") : "";
-  const std::string object = "Secret " + (ns.empty() ? "" : ns + "/") + name;
+std::string object_name(const char* kind, const core::kube::Object& object) {
+  return std::string(kind) + " " +
+         (object.namespace_name.empty() ? "" : object.namespace_name + "/") + object.name;
+}
+
+void load_secret(const core::kube::Secret& secret, const std::string& source,
+                 const SourceOptions& options, LoadResult& out) {
+  const std::string object = object_name("Secret", secret.object);
   core::CertLocation base;
   base.filepath = source;
-  base.secret_namespace = ns;
-  base.secret_name = name;
-  if (const json* a = meta != nullptr ? object_at(*meta, "annotations") : nullptr) {
-    base.certificate_name = string_at(*a, kCertManagerCertificate);
+  base.secret_namespace = secret.object.namespace_name;
+  base.secret_name = secret.object.name;
+  if (const Node& a = secret.object.annotations(); a.is_mapping()) {
+    base.certificate_name = a[kCertManagerCertificate].string().value_or("");
   }
-  const std::size_t before = out.certificates.size();
   std::size_t tls_crt_index = static_cast<std::size_t>(-1);
-  for (const auto& [field, encoded] : {std::pair{"data", true}, std::pair{"stringData", false}}) {
-    const json* values = object_at(doc, field);
-    for (const std::string& key : sorted_keys(values)) {
+  for (const auto& [values, encoded] :
+       {std::pair{&secret.data, true}, std::pair{&secret.string_data, false}}) {
+    for (const core::kube::KeyValue& value : sorted(*values)) {
       core::CertLocation location = base;
-      location.secret_key = key;
+      location.secret_key = value.key;
       const std::size_t first = out.certificates.size();
-      load_object_value(source, object, key, (*values)[key], encoded, location, options, out);
-      if (key == "tls.crt" && out.certificates.size() > first) tls_crt_index = first;
+      load_object_value(source, object, value.key, *value.value, encoded, location, options, out);
+      if (value.key == "tls.crt" && out.certificates.size() > first) tls_crt_index = first;
     }
   }
-  (void)before;
   // The Tigera operator's metadata (spec §3.2), reported and cross-checked by inspect.
-  const json* annotations = meta != nullptr ? object_at(*meta, "annotations") : nullptr;
-  const json* labels = meta != nullptr ? object_at(*meta, "labels") : nullptr;
-  const bool has_issuer = annotations != nullptr && annotations->contains(kTigeraIssuer);
-  const bool has_expiry = annotations != nullptr && annotations->contains(kTigeraExpiry);
-  const bool has_signer = labels != nullptr && labels->contains(kTigeraSigner);
-  if (has_issuer || has_expiry || has_signer) {
-    TigeraSecret s;
-    s.metadata.name = name;
-    s.metadata.namespace_ = ns;
-    s.metadata.has_signer_label = has_signer;
-    if (has_issuer) s.metadata.issuer = string_at(*annotations, kTigeraIssuer);
-    if (has_expiry) s.metadata.expiry = string_at(*annotations, kTigeraExpiry);
-    s.cert_index = tls_crt_index;
-    out.tigera_secrets.push_back(std::move(s));
+  if (auto metadata = core::kube::tigera_secret_metadata(secret)) {
+    out.tigera_secrets.push_back(TigeraSecret{std::move(*metadata), tls_crt_index});
   }
 }
 
-void load_configmap(const json& doc, const std::string& source, const SourceOptions& options,
-                    LoadResult& out) {
-  const json* meta = object_at(doc, "metadata");
-  const std::string name = meta != nullptr ? string_at(*meta, "name") : "";
-  const std::string ns = meta != nullptr ? string_at(*meta, "namespace") : "";
-  const std::string object = "ConfigMap " + (ns.empty() ? "" : ns + "/") + name;
-  for (const auto& [field, encoded] : {std::pair{"data", false}, std::pair{"binaryData", true}}) {
-    const json* values = object_at(doc, field);
-    for (const std::string& key : sorted_keys(values)) {
+void load_configmap(const core::kube::ConfigMap& config_map, const std::string& source,
+                    const SourceOptions& options, LoadResult& out) {
+  const std::string object = object_name("ConfigMap", config_map.object);
+  for (const auto& [values, encoded] :
+       {std::pair{&config_map.data, false}, std::pair{&config_map.binary_data, true}}) {
+    for (const core::kube::KeyValue& value : sorted(*values)) {
       core::CertLocation location;
       location.filepath = source;
-      location.configmap_namespace = ns;
-      location.configmap_name = name;
-      location.configmap_key = key;
-      load_object_value(source, object, key, (*values)[key], encoded, location, options, out);
+      location.configmap_namespace = config_map.object.namespace_name;
+      location.configmap_name = config_map.object.name;
+      location.configmap_key = value.key;
+      load_object_value(source, object, value.key, *value.value, encoded, location, options, out);
     }
   }
 }
 
-void load_kubeconfig_entries(const json& doc, const std::string& source, const char* list,
-                             const char* inner, const char* data_key, const char* file_key,
-                             core::FileSystem& files, LoadResult& out) {
-  if (!doc.contains(list) || !doc[list].is_array()) return;
+void load_kubeconfig_entries(const core::kube::Kubeconfig& config,
+                             const std::vector<core::kube::Kubeconfig::Entry>& entries,
+                             bool clusters, const std::string& source, core::FileSystem& files,
+                             LoadResult& out) {
+  const std::string inner = clusters ? "cluster" : "user";
+  const std::string data_key = clusters ? "certificate-authority-data" : "client-certificate-data";
+  const std::string file_key = clusters ? "certificate-authority" : "client-certificate";
   const std::filesystem::path base = std::filesystem::path(source).parent_path();
   // The contexts naming each entry, for describe_location().
   std::map<std::string, std::string> contexts;
-  if (doc.contains("contexts") && doc["contexts"].is_array()) {
-    for (const json& context : doc["contexts"]) {
-      const json* body = object_at(context, "context");
-      if (body == nullptr) continue;
-      std::string& names = contexts[string_at(*body, inner)];
-      names += (names.empty() ? "" : ", ") + string_at(context, "name");
-    }
+  for (const core::kube::Kubeconfig::Context& context : config.contexts) {
+    std::string& names = contexts[clusters ? context.cluster : context.user];
+    names += (names.empty() ? "" : ", ") + context.name;
   }
-  for (const json& entry : doc[list]) {
-    const std::string name = string_at(entry, "name");
-    const json* body = object_at(entry, inner);
-    if (body == nullptr) continue;
-    const std::string where = std::string(inner) + "/" + name;
+  for (const core::kube::Kubeconfig::Entry& entry : entries) {
+    const std::string where = inner + "/" + entry.name;
     core::CertLocation location;
     location.filepath = source;
     location.embedded_kind = "kubeconfig";
-    if (auto it = contexts.find(name); it != contexts.end()) location.kube_context = it->second;
-    if (body->contains(data_key)) {
+    if (auto it = contexts.find(entry.name); it != contexts.end())
+      location.kube_context = it->second;
+    if (entry.data != nullptr) {
       location.embedded_key = where + "/" + data_key;
       const std::string object = "kubeconfig " + where;
       const std::size_t first = out.certificates.size();
-      load_object_value(source, object, data_key, (*body)[data_key], true, location, {}, out);
+      load_object_value(source, object, data_key, *entry.data, true, location, {}, out);
       if (out.certificates.size() == first) {
         out.errors.push_back(
             {source, "no_certificate_found",
              source + ": kubeconfig " + where + " " + data_key + ": no certificate in value"});
       }
-    } else if (body->contains(file_key) && (*body)[file_key].is_string()) {
-      std::filesystem::path file = (*body)[file_key].get<std::string>();
+    } else if (entry.file) {
+      std::filesystem::path file = *entry.file;
       if (file.is_relative() && source != "-") file = base / file;
       std::string bytes;
       core::FsError error;
@@ -204,61 +181,29 @@ void load_kubeconfig_entries(const json& doc, const std::string& source, const c
   }
 }
 
-// A condition's status as written: a string ("True"), or a YAML boolean when a hand-written file
-// left it unquoted.
-std::string condition_status(const json& condition) {
-  if (condition.is_object() && condition.contains("status") && condition["status"].is_boolean()) {
-    return condition["status"].get<bool>() ? "True" : "False";
-  }
-  return string_at(condition, "status");
-}
-
-// An operator.tigera.io/v1 TigeraStatus (`kubectl get tigerastatus -o yaml`): its name and
-// status.conditions, for tigera_operator_component_status (spec/tigera-metrics.md §3.1).
-void load_tigera_status(const json& doc, const std::string& source, LoadResult& out) {
-  core::TigeraStatus status;
-  const json* meta = object_at(doc, "metadata");
-  status.name = meta != nullptr ? string_at(*meta, "name") : "";
-  status.source = source;
-  const json* body = object_at(doc, "status");
-  if (body != nullptr && body->contains("conditions") && (*body)["conditions"].is_array()) {
-    for (const json& c : (*body)["conditions"]) {
-      status.conditions.push_back({string_at(c, "type"), condition_status(c),
-                                   string_at(c, "reason"), string_at(c, "message")});
-    }
-  }
-  out.tigera_statuses.push_back(std::move(status));
-}
-
-// Kubernetes objects; returns false when none of the documents is a Secret, ConfigMap,
-// kubeconfig or TigeraStatus.
 }  // namespace
 
 bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,
                     LoadResult& out, const SourceOptions& options) {
-  std::string error;
-  const auto docs = core::parse_documents(bytes, error);
-  if (!docs) {
-    out.errors.push_back({source, "decode_failed", source + ": " + error});
+  const std::vector<core::Document> docs = core::parse_documents(bytes, {.positions = false});
+  if (const core::SyntaxError* error = core::first_error(docs)) {
+    out.errors.push_back({source, "decode_failed", source + ": " + core::describe(*error)});
     return true;
   }
   bool any = false;
-  for (const json& doc : core::flatten_lists(*docs)) {
-    const std::string kind = string_at(doc, "kind");
-    if (kind == "Secret") {
-      load_secret(doc, source, options, out);
+  for (const core::kube::Object& object : core::kube::objects(docs)) {
+    if (const auto secret = core::kube::secret(object)) {
+      load_secret(*secret, source, options, out);
       any = true;
-    } else if (kind == "ConfigMap") {
-      load_configmap(doc, source, options, out);
+    } else if (const auto config_map = core::kube::config_map(object)) {
+      load_configmap(*config_map, source, options, out);
       any = true;
-    } else if (kind == "TigeraStatus") {
-      load_tigera_status(doc, source, out);
+    } else if (auto status = core::kube::tigera_status(object, source)) {
+      out.tigera_statuses.push_back(std::move(*status));
       any = true;
-    } else if (kind == "Config" || (doc.is_object() && doc.contains("clusters"))) {
-      load_kubeconfig_entries(doc, source, "clusters", "cluster", "certificate-authority-data",
-                              "certificate-authority", fs, out);
-      load_kubeconfig_entries(doc, source, "users", "user", "client-certificate-data",
-                              "client-certificate", fs, out);
+    } else if (const auto config = core::kube::kubeconfig(object)) {
+      load_kubeconfig_entries(*config, config->clusters, true, source, fs, out);
+      load_kubeconfig_entries(*config, config->users, false, source, fs, out);
       any = true;
     }
   }

@@ -148,15 +148,13 @@ bool looks_like_env_file(std::string_view bytes) {
 }
 
 bool kubernetes_objects(std::string_view bytes) {
-  std::string error;
-  const auto docs = core::parse_documents(bytes, error);
-  if (!docs || docs->empty()) return false;
-  return std::all_of(docs->begin(), docs->end(), [](const nlohmann::json& doc) {
+  const std::vector<core::Document> docs = core::parse_documents(bytes, {.positions = false});
+  if (docs.empty() || core::first_error(docs) != nullptr) return false;
+  return std::all_of(docs.begin(), docs.end(), [](const core::Document& doc) {
     const auto is_named = [&doc](const char* key) {
-      return doc.contains(key) && doc[key].is_string() &&
-             !doc[key].get_ref<const std::string&>().empty();
+      return !doc.root[key].string().value_or("").empty();
     };
-    return doc.is_object() && is_named("kind") && is_named("apiVersion");
+    return doc.root.is_mapping() && is_named("kind") && is_named("apiVersion");
   });
 }
 

@@ -1,6 +1,7 @@
 // serve's watched sources (src/net/state.hpp): which --watch path a read error takes down
 // (source_health), and the watcher's load attempts on real files: every failed attempt counted,
-// retries while errors last, promtls_source_up in the rendered exposition.
+// retries while errors last, promtls_source_up in the rendered exposition; the Tigera Secrets it
+// reads, with the one reader inspect uses too (core/kube.hpp).
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -8,6 +9,9 @@
 #include <thread>
 
 #include "pki.hpp"
+#include "promtls/core/documents.hpp"
+#include "promtls/core/kube.hpp"
+#include "promtls/tls/sources.hpp"
 #include "state.hpp"
 
 using namespace promtls;
@@ -140,4 +144,66 @@ TEST_CASE("the rendered exposition has promtls_source_up for every watched path 
   CHECK(text.find("promtls_source_errors_total{source=\"" + license +
                   "\",reason=\"not_found\"} 1\n") != std::string::npos);
   watcher.stop();
+}
+
+TEST_CASE("serve's watcher and inspect's sources read the Tigera annotations with one function") {
+  // Three Secrets the operator's collector tells apart (spec/tigera-metrics.md §3.2), and one it
+  // ignores.
+  const std::string text =
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: signed\n  namespace: calico\n"
+      "  labels: {certificates.operator.tigera.io/signer: tigera-operator-signer}\n"
+      "  annotations:\n    certificates.operator.tigera.io/issuer: tigera-operator-signer\n"
+      "    certificates.operator.tigera.io/expiry: \"2030-01-01T00:00:00Z\"\n---\n"
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: unsigned\n  namespace: calico\n"
+      "  annotations: {certificates.operator.tigera.io/expiry: 2031-01-01T00:00:00Z}\n---\n"
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: label-only\n"
+      "  labels: {certificates.operator.tigera.io/signer: x}\n---\n"
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: plain, annotations: {a: b}}\n";
+  test::TempDir dir;
+  const std::string path = dir.write("secrets.yaml", text, 0644);
+
+  // The one reader, on the parsed objects.
+  const auto docs = core::parse_documents(text);
+  std::vector<core::TigeraSecretMetadata> expected;
+  for (const core::kube::Object& object : core::kube::objects(docs)) {
+    if (auto m = core::kube::tigera_secret_metadata(*core::kube::secret(object))) {
+      expected.push_back(std::move(*m));
+    }
+  }
+  REQUIRE(expected.size() == 3);
+  const auto same = [&expected](const std::vector<core::TigeraSecretMetadata>& got) {
+    REQUIRE(got.size() == expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      INFO(i);
+      CHECK(got[i].name == expected[i].name);
+      CHECK(got[i].namespace_ == expected[i].namespace_);
+      CHECK(got[i].has_signer_label == expected[i].has_signer_label);
+      CHECK(got[i].issuer == expected[i].issuer);
+      CHECK(got[i].expiry == expected[i].expiry);
+    }
+  };
+  CHECK(expected[0].issuer == "tigera-operator-signer");
+  CHECK(expected[1].expiry == "2031-01-01T00:00:00Z");
+  CHECK_FALSE(expected[1].has_signer_label);
+  CHECK(expected[2].has_signer_label);
+
+  SECTION("inspect: the sources' Tigera Secrets") {
+    const tls::LoadResult loaded = tls::load_sources({path}, {});
+    std::vector<core::TigeraSecretMetadata> got;
+    for (const tls::TigeraSecret& s : loaded.tigera_secrets) got.push_back(s.metadata);
+    same(got);
+  }
+  SECTION("serve --metrics-compat tigera: the watcher's snapshot") {
+    Logger log(net::LogFormat::text);
+    WatchSpec spec;
+    spec.paths = {path};
+    spec.tigera = true;
+    SourceWatcher watcher(spec, 20ms, log);
+    watcher.start();
+    REQUIRE(wait_until([&] { return watcher.loads() >= 1; }));
+    const auto snap = watcher.snapshot();
+    REQUIRE(snap);
+    same(snap->tigera_secrets);
+    watcher.stop();
+  }
 }

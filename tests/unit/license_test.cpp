@@ -4,6 +4,7 @@
 
 #include "pki.hpp"
 #include "promtls/core/documents.hpp"
+#include "promtls/core/kube.hpp"
 
 using namespace promtls::core;
 
@@ -192,18 +193,18 @@ TEST_CASE("the Tigera certificate family skips unlabelled and unparsable secrets
 }
 
 TEST_CASE("documents parse as JSON, multi-document YAML and Lists") {
-  std::string error;
-  auto docs = parse_documents("a: 1\n---\nb: \"2\"\n---\n", error);
-  REQUIRE(docs);
-  REQUIRE(docs->size() == 2);
-  CHECK((*docs)[0]["a"] == 1);
-  CHECK((*docs)[1]["b"] == "2");
-  docs = parse_documents(R"({"kind":"SecretList","items":[{"kind":"Secret"},{"kind":"Secret"}]})",
-                         error);
-  REQUIRE(docs);
-  CHECK(flatten_lists(*docs).size() == 2);
-  CHECK_FALSE(parse_documents("a: [1,\n", error));
-  CHECK(error.find("line") != std::string::npos);
+  auto docs = parse_documents("a: 1\n---\nb: \"2\"\n---\n");
+  REQUIRE(first_error(docs) == nullptr);
+  REQUIRE(docs.size() == 2);
+  CHECK(docs[0].root["a"].type() == ScalarType::integer);
+  CHECK(docs[0].root["a"].text() == "1");
+  CHECK(docs[1].root["b"].string() == "2");
+  docs = parse_documents(R"({"kind":"SecretList","items":[{"kind":"Secret"},{"kind":"Secret"}]})");
+  REQUIRE(first_error(docs) == nullptr);
+  CHECK(kube::objects(docs).size() == 2);
+  docs = parse_documents("a: [1,\n");
+  REQUIRE(first_error(docs) != nullptr);
+  CHECK(describe(*first_error(docs)).find("line") != std::string::npos);
   CHECK(base64_decode("aGVs\nbG8=") == "hello");
   CHECK_FALSE(base64_decode("a*b"));
   CHECK(base64url_decode("-_8") == std::string("\xfb\xff", 2));

@@ -332,3 +332,24 @@ TEST_CASE("a CERTIFICATE block that does not decode is a bad_pem error, never si
   REQUIRE(cut.errors.size() == 1);
   CHECK(cut.errors[0].reason == "bad_pem");
 }
+
+TEST_CASE("a Secret or ConfigMap value YAML reads as a number or boolean is not a string") {
+  // The one scalar rule (core/documents.hpp): what Kubernetes would not take as a string is
+  // skipped, quoted or not, in YAML and in JSON alike; a string that holds no certificate under a
+  // certificate key is an error.
+  for (const std::string& text :
+       {std::string("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n"
+                    "data: {ca.crt: 1.5, a.pem: yes, b.crt: 8080, c.crt: ~}\n"),
+        std::string(R"({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m"},)"
+                    R"( "data": {"ca.crt": 1.5, "a.pem": true, "b.crt": 8080, "c.crt": null}})")}) {
+    INFO(text);
+    const auto skipped = tls::load_bytes(text, "m.yaml");
+    CHECK(skipped.errors.empty());
+    CHECK(skipped.certificates.empty());
+  }
+  const auto quoted = tls::load_bytes(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {ca.crt: \"1.5\"}\n", "m.yaml");
+  REQUIRE(quoted.errors.size() == 1);
+  CHECK(quoted.errors[0].reason == "no_certificate_found");
+  CHECK(quoted.errors[0].message == "m.yaml: ConfigMap m key ca.crt: no certificate in value");
+}
