@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "json_view.hpp"
 #include "promtls/core/documents.hpp"
 #include "promtls/core/time.hpp"
 #include "promtls/core/tls_catalog.hpp"
@@ -325,19 +326,18 @@ std::string failed_connect(const Exchange& e, const std::string& target) {
 
 std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std::string& path,
                                                 std::string& error) {
-  std::string parse_error;
-  const auto documents = parse_documents(text, parse_error);
-  if (!documents) {
-    error = path + ": " + parse_error;
+  const std::vector<Document> documents = parse_documents(text);
+  if (const SyntaxError* syntax = first_error(documents)) {
+    error = path + ": " + describe(*syntax);
     return std::nullopt;
   }
   ScrapeConfig config;
-  if (documents->empty()) return config;
-  if (documents->size() > 1) {
+  if (documents.empty()) return config;
+  if (documents.size() > 1) {
     error = path + ": a Prometheus configuration is one YAML document";
     return std::nullopt;
   }
-  const json& root = documents->front();
+  const json root = to_json(documents.front().root);
   Reader r{path, error};
   if (!root.is_object()) {
     r.fail("top level", "expected a mapping");
