@@ -36,7 +36,7 @@ struct ValidateOptions {
   EnvSourceOptions sources;
   std::vector<std::string> manifests;
   std::string container;
-  std::string profile = "knative";
+  std::string profile = "auto";
   std::string output = "text";
   bool offline = false;
   bool strict = false;
@@ -157,13 +157,14 @@ ExitCode run(const ValidateOptions& o) {
   core::EvaluateOptions options;
   options.now_unix = resolve_now(o.at);
   options.warn_days = o.warn_days;
-  options.tls_library = tls::library_info();
   const bool manifests = !o.manifests.empty();
   const core::ValidateRun run = manifests ? run_manifests(o, options) : run_environment(o, options);
 
   if (o.output == "json") {
-    std::cout << (manifests ? dump(core::run_json(run))
-                            : dump(core::validate_json(run.targets.front().evaluation, o.strict)));
+    // One profile of the environment: the validate document; more targets: the run's.
+    std::cout << (manifests || run.targets.size() > 1
+                      ? dump(core::run_json(run))
+                      : dump(core::validate_json(run.targets.front().evaluation, o.strict)));
   } else if (o.output == "github") {
     std::cout << core::render_github(run);
   } else if (o.output == "junit") {

@@ -97,6 +97,16 @@ constexpr std::array kCodes{
                     "The operator listens on a port its Service does not target."},
     CodeDescription{"port-service-name", "The port is a service name resolved at run time."},
     CodeDescription{"profile-auto", "Which profile --profile auto picked, and why."},
+    CodeDescription{"profile-ambiguous",
+                    "TLS_MIN_VERSION could be knative/eventing's or the Tigera operator's: pass "
+                    "--profile."},
+    CodeDescription{"profile-mixed",
+                    "Variables of both profiles are present; promtls serves or tests only one."},
+    CodeDescription{"go-post-quantum",
+                    "knative's Go server negotiates X25519MLKEM768 with clients that offer it."},
+    CodeDescription{
+        "go-post-quantum-off",
+        "knative's Go server will not negotiate X25519MLKEM768 with this configuration."},
     CodeDescription{"rsa-key-too-small", "The RSA key is shorter than 2048 bits."},
     CodeDescription{"scheme-not-https", "METRICS_SCHEME is neither https nor http."},
     CodeDescription{"secret-files-checked",

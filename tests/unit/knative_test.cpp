@@ -655,7 +655,9 @@ TEST_CASE("every other knative TLS family is parsed with its own names and messa
     // The default minimum is TLS 1.3, so a maximum of 1.2 alone never handshakes.
     const auto above = eval({{p + "TLS_MAX_VERSION", "1.2"}});
     CHECK(has_finding(above, "tls-min-above-max"));
-    // A misspelt name of the family gets a suggestion.
+    // A misspelt name of the family gets a suggestion (eventing's TLS_* prefix is too common
+    // to call every other TLS_ name a typo).
+    if (p.empty()) continue;
     const auto typo = eval({{p + "TLS_MIN_VERISON", "1.2"}});
     CHECK(require_finding(typo, "unknown-variable").hint ==
           "did you mean " + p + "TLS_MIN_VERSION?");

@@ -38,7 +38,7 @@ TEST_CASE("containers that set no variable of the profile fail as nothing checke
   target.kind = "Deployment";
   target.workload = "app";
   target.container = "app";
-  target.env.set("TLS_MIN_VERSION", "1.2", Origin{});  // a Tigera variable
+  target.env.set("METRICS_SCHEME", "https", Origin{});  // a Tigera variable
   set.targets.push_back(target);
   const ValidateRun knative =
       validate_manifests(set, Profile::knative, "", EvaluateOptions{}, false);
