@@ -57,6 +57,11 @@ std::string environment_help() {
     }
   }
   out +=
+      "\n--profile auto (the default) picks knative or tigera by the variables present and, in\n"
+      "manifests, by the container's image and names; with variables of both it checks both.\n"
+      "TLS_MIN_VERSION is both knative/eventing's and the Tigera operator's: when nothing tells\n"
+      "whose it is, both are checked and profile-ambiguous asks for --profile.\n";
+  out +=
       "\nWith --manifest, every container and init container of the pod templates in the\n"
       "files is validated on its own, with file and clock checks off: Pods, the built-in\n"
       "workloads, Knative Services, Configurations and Revisions, and any object whose\n"

@@ -750,7 +750,8 @@ Evaluation evaluate_manifest_target(const ManifestTarget& target, const ProfileC
 
   // The choice is said once, with the first profile's report.
   std::vector<Finding> head;
-  if (chosen == choice.profiles.front()) head = profile_findings(choice, target.origin());
+  if (chosen == choice.profiles.front())
+    head = profile_findings(choice, target.env, target.origin());
   for (const auto& [name, what] : target.unresolved) {
     if (!belongs_to(name, chosen) || env.find(name) == nullptr) continue;
     const VariableSpec* spec = find_variable(name, chosen);

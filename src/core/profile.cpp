@@ -401,7 +401,7 @@ ProfileChoice choose_profile(const EnvSnapshot& env, std::optional<Profile> forc
   return out;
 }
 
-std::vector<Finding> profile_findings(const ProfileChoice& choice,
+std::vector<Finding> profile_findings(const ProfileChoice& choice, const EnvSnapshot& env,
                                       const std::optional<Origin>& origin, bool checks_all) {
   std::vector<Finding> out;
   if (choice.forced) return out;
@@ -418,7 +418,7 @@ std::vector<Finding> profile_findings(const ProfileChoice& choice,
                           choice.shared_reason,
                           "pass --profile knative (knative/eventing reads it) or --profile tigera "
                           "(the Tigera operator reads it)",
-                          origin});
+                          env.find(shared) != nullptr ? env.find(shared)->origin : origin});
   }
   return out;
 }

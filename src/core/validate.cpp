@@ -9,7 +9,8 @@ ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> so
                                  std::optional<Profile> profile, const EvaluateOptions& options,
                                  FileInspector* files, bool strict) {
   const ProfileChoice choice = choose_profile(env, profile);
-  for (Finding& f : profile_findings(choice, std::nullopt)) source_findings.push_back(std::move(f));
+  for (Finding& f : profile_findings(choice, env, std::nullopt))
+    source_findings.push_back(std::move(f));
   ValidateRun run;
   run.strict = strict;
   for (const Profile p : choice.profiles) {
@@ -103,7 +104,7 @@ Evaluation evaluate_for_serving(const EnvSnapshot& env, std::optional<Profile> p
   const ProfileChoice choice = choose_profile(env, profile);
   const Profile served = choice.profiles.front();
   Evaluation evaluation = evaluate(env_for(env, choice, served), served, options, files);
-  std::vector<Finding> head = profile_findings(choice, std::nullopt, false);
+  std::vector<Finding> head = profile_findings(choice, env, std::nullopt, false);
   if (choice.profiles.size() > 1) {
     const std::string ignored(to_string(choice.profiles.back()));
     head.push_back(Finding{"profile-mixed",

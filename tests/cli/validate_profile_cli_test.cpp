@@ -178,6 +178,7 @@ TEST_CASE(
   REQUIRE(f != nullptr);
   CHECK(f["severity"] == "warning");
   CHECK(f["variables"] == json::array({"TLS_MIN_VERSION"}));
+  CHECK(f["source"] == "--set");
   CHECK(f["hint"] ==
         "pass --profile knative (knative/eventing reads it) or --profile tigera (the Tigera "
         "operator reads it)");

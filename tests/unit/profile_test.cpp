@@ -144,7 +144,7 @@ TEST_CASE("profile auto counts the family prefix and the Tigera names, not OPERA
   CHECK(c.reason ==
         "knative and tigera: variables of both families are present (knative: "
         "METRICS_PROMETHEUS_PORT, METRICS_PROMETHEUS_UNKNOWN; tigera: METRICS_SCHEME)");
-  const auto findings = profile_findings(c, std::nullopt);
+  const auto findings = profile_findings(c, env, std::nullopt);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].code == "profile-auto");
   CHECK(findings[0].message == "--profile auto picked " + c.reason + "; both are checked");
@@ -158,7 +158,7 @@ TEST_CASE("a forced profile is the only one checked, and reads the shared TLS_MI
   CHECK(c.forced);
   CHECK(c.profiles == std::vector<Profile>{Profile::tigera});
   CHECK(c.shared_reader == Profile::tigera);
-  CHECK(profile_findings(c, std::nullopt).empty());
+  CHECK(profile_findings(c, env, std::nullopt).empty());
   CHECK(env_for(env, c, Profile::tigera).is_set("TLS_MIN_VERSION"));
 }
 
@@ -184,7 +184,7 @@ TEST_CASE("the shared TLS_MIN_VERSION goes to the family whose other variables a
   CHECK(c.shared_reason ==
         "TLS_MIN_VERSION is the Tigera operator's: METRICS_CLIENT_AUTH is present and no knative "
         "variable");
-  const auto findings = profile_findings(c, std::nullopt);
+  const auto findings = profile_findings(c, tigera, std::nullopt);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].message ==
         "--profile auto picked tigera (METRICS_CLIENT_AUTH, TLS_MIN_VERSION are present); " +
@@ -222,7 +222,7 @@ TEST_CASE("a TLS_MIN_VERSION nothing attributes is ambiguous: both are checked, 
   CHECK(c.ambiguous);
   CHECK_FALSE(c.shared_reader);
   CHECK(c.profiles == std::vector<Profile>{Profile::knative, Profile::tigera});
-  const auto findings = profile_findings(c, std::nullopt);
+  const auto findings = profile_findings(c, env, std::nullopt);
   REQUIRE(findings.size() == 2);
   CHECK(findings[1].code == "profile-ambiguous");
   CHECK(findings[1].severity == Severity::warning);

@@ -186,11 +186,12 @@ struct ProfileChoice {
 ProfileChoice choose_profile(const EnvSnapshot& env, std::optional<Profile> forced,
                              const Workload& workload = {});
 
-// What a run reports about `choice`, each finding citing `origin`: "profile-auto" (info) with the
+// What a run reports about `choice` for `env`, citing `origin` (profile-ambiguous cites where
+// TLS_MIN_VERSION was set): "profile-auto" (info) with the
 // reason and whose TLS_MIN_VERSION is, for auto only, saying "both are checked" when
 // `checks_all` and there are two; "profile-ambiguous" (warning) when auto could not tell whose
 // TLS_MIN_VERSION is, asking for --profile.
-std::vector<Finding> profile_findings(const ProfileChoice& choice,
+std::vector<Finding> profile_findings(const ProfileChoice& choice, const EnvSnapshot& env,
                                       const std::optional<Origin>& origin, bool checks_all = true);
 
 // `env` as `profile` reads it under `choice`: without TLS_MIN_VERSION when that is the other
