@@ -119,6 +119,9 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   eval_options.now_unix = now;
   const core::SelftestSetup decided =
       core::selftest_setup(env, profile_flag(o.profile), flags, eval_options);
+  for (const core::Finding& f : decided.profile_notes) {
+    std::cerr << "promtls: " << core::to_string(f.severity) << ": " << f.message << "\n";
+  }
   if (!decided.rejected.empty()) {
     throw Error(
         decided.rejected + " (run promtls validate; --no-env ignores the process environment)",

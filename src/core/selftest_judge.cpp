@@ -143,6 +143,9 @@ SelftestSetup selftest_setup(const EnvSnapshot& env, std::optional<Profile> prof
   SelftestSetup out;
   out.evaluation = evaluate_for_serving(env, profile, options, nullptr);
   const ServerConfig& config = out.evaluation.config;
+  for (const Finding& f : out.evaluation.findings) {
+    if (f.code.rfind("profile-", 0) == 0) out.profile_notes.push_back(f);
+  }
   for (const auto& [name, value] : env.entries()) {
     if (belongs_to(name, config.profile) && !value.value.empty()) out.configured = true;
   }

@@ -260,6 +260,9 @@ TEST_CASE("selftest --profile tigera --local enforces TLS_MIN_VERSION=1.3 and au
     REQUIRE(r.exit_code == 0);
     const json j = json::parse(r.out);
     CHECK(j["expected_policy"]["min_version"] == "TLS 1.3");
+    // auto says what it picked, on stderr.
+    CHECK((r.err.find("promtls: info: --profile auto picked tigera (") != std::string::npos) ==
+          (profile == "auto"));
     REQUIRE(check(j, "probe-tls12-refused") != nullptr);
     CHECK(check(j, "probe-tls12-refused")["ok"] == true);
   }

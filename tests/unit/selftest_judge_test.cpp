@@ -333,10 +333,15 @@ TEST_CASE("selftest's expected policy comes from the profile serve would read, f
   CHECK(s.expected.client_auth == ClientAuth::require_any);
   CHECK(s.expected.min_version == kTls12);  // the operator's default, not knative's 1.3
   CHECK(s.expected.source == "environment");
+  REQUIRE(s.profile_notes.size() == 1);
+  CHECK(s.profile_notes[0].message ==
+        "--profile auto picked tigera (METRICS_CLIENT_AUTH, METRICS_ENABLED, METRICS_HOST and 1 "
+        "more are present)");
 
   ExpectOverrides flags;
   flags.min_version = kTls13;
   s = selftest_setup(tigera, Profile::tigera, flags, EvaluateOptions{});
+  CHECK(s.profile_notes.empty());
   CHECK(s.expected.min_version == kTls13);
   CHECK(s.expected.client_auth == ClientAuth::require_any);
   CHECK(s.expected.source == "environment and flags");

@@ -103,6 +103,9 @@ struct ExpectOverrides {
 // reads it (evaluate_for_serving(), offline) and the flags.
 struct SelftestSetup {
   Evaluation evaluation;  // the configuration, its profile, and the profile findings
+  // Which profile was picked and why (profile-auto, profile-mixed, profile-ambiguous), for the
+  // user; empty when --profile forced one without a conflict.
+  std::vector<Finding> profile_notes;
   // A variable of the chosen profile is set to a non-empty value.
   bool configured = false;
   // Set when the configured variables are refused: the sentence for a usage error.
