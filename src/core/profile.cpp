@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "promtls/core/env.hpp"
+#include "promtls/core/go.hpp"
 
 namespace promtls::core {
 namespace {
@@ -268,14 +269,10 @@ std::string are_present(const std::vector<std::string>& names) {
 
 // The profile the workload's image, else its container or workload name, points at.
 std::optional<Profile> workload_hint(const Workload& workload, std::string& why) {
-  const auto lower = [](std::string v) {
-    for (char& c : v) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return v;
-  };
   const std::pair<std::string_view, const std::string*> fields[] = {
       {"image", &workload.image}, {"container", &workload.container}, {"name", &workload.name}};
   for (const auto& [what, value] : fields) {
-    const std::string v = lower(*value);
+    const std::string v = go::to_lower_ascii(*value);
     const bool tigera =
         v.find("tigera") != std::string::npos || v.find("calico") != std::string::npos;
     const bool knative =
