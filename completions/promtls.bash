@@ -68,6 +68,7 @@ _promtls_subcommands+=" selftest"
 _promtls_selftest() {
     case $prev in
         --env-file | --ca | --cert | --key | --scrape-config) _promtls_files; return ;;
+        --profile) _promtls_words "knative tigera auto"; return ;;
         --expect-client-auth) _promtls_words "none request optional require-any require"; return ;;
         --expect-min-version | --expect-max-version) _promtls_words "1.2 1.3"; return ;;
         -o | --output) _promtls_words "text json"; return ;;
@@ -78,7 +79,7 @@ _promtls_selftest() {
     _promtls_words "--help --env-file --set --no-env --connect --servername --ca --cert --key
         --scrape-config --job --max-file-size
         --warn --crit
-        --path --timeout --expect-client-auth --expect-min-version --expect-max-version
+        --path --timeout --profile --expect-client-auth --expect-min-version --expect-max-version
         --expect-ciphers --local --server-log --no-probes --load --concurrency --new-connections
         --output --at --warn-days --crit-days"
 }

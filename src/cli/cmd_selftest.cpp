@@ -40,6 +40,7 @@ struct SelftestOptions {
   std::string key;
   std::string path = "/metrics";
   double timeout_s = 5;
+  std::string profile = "auto";
   std::string expect_client_auth;
   std::string expect_min_version;
   std::string expect_max_version;
@@ -56,9 +57,6 @@ struct SelftestOptions {
   std::string scrape_config;
   std::string job;
 };
-
-// A variable's name, for messages (the names live in the variable table).
-std::string var(core::Var v) { return std::string(core::name(v)); }
 
 std::uint16_t parse_version_flag(const std::string& v) {
   return v == "1.2" ? core::kTls12 : core::kTls13;
@@ -96,13 +94,17 @@ std::vector<std::uint16_t> parse_cipher_flag(const std::string& list) {
   return ids;
 }
 
+std::optional<core::Profile> profile_flag(const std::string& name) {
+  return name == "auto" ? std::nullopt : core::parse_profile(name);
+}
+
 struct Setup {
   net::ProbeTarget target;
   core::ExpectedPolicy expected;
 };
 
-// The target and the expected policy: flags first, then what serve would do with the same
-// environment (core::evaluate, offline: the server's files need not exist here).
+// The target and the expected policy core::selftest_setup() decides from the environment (as
+// serve reads it, offline: the server's files need not exist here) and the --expect-* flags.
 Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   std::vector<core::Finding> findings;
   const core::EnvSnapshot env = gather_env(o.sources, findings);
@@ -110,23 +112,24 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
     std::cerr << "promtls: warning: " << f.message
               << (f.origin ? " (" + f.origin->to_string() + ")" : std::string()) << "\n";
   }
+  core::ExpectOverrides flags;
+  if (!o.expect_client_auth.empty())
+    flags.client_auth = parse_client_auth_flag(o.expect_client_auth);
+  if (!o.expect_min_version.empty()) flags.min_version = parse_version_flag(o.expect_min_version);
+  if (!o.expect_max_version.empty()) flags.max_version = parse_version_flag(o.expect_max_version);
+  if (!o.expect_ciphers.empty()) flags.cipher_suites = parse_cipher_flag(o.expect_ciphers);
   core::EvaluateOptions eval_options;
   eval_options.now_unix = now;
-  const core::Evaluation evaluation =
-      core::evaluate(env, core::Profile::knative, eval_options, nullptr);
-  bool configured = false;
-  for (const auto& [name, value] : env.entries()) {
-    if (name.rfind(core::family_prefix(core::Profile::knative), 0) == 0 && !value.value.empty()) {
-      configured = true;
-    }
+  const core::SelftestSetup decided =
+      core::selftest_setup(env, profile_flag(o.profile), flags, eval_options);
+  for (const core::Finding& f : decided.profile_notes) {
+    std::cerr << "promtls: " << core::to_string(f.severity) << ": " << f.message << "\n";
   }
-  if (configured && !evaluation.upstream.accepts) {
-    throw Error("the " + std::string(core::family_prefix(core::Profile::knative)) +
-                    "* configuration is rejected: " + evaluation.upstream.error +
-                    " (run promtls validate; --no-env ignores the process environment)",
-                kExitUsage);
+  if (!decided.rejected.empty()) {
+    throw Error(
+        decided.rejected + " (run promtls validate; --no-env ignores the process environment)",
+        kExitUsage);
   }
-  const bool env_tls = configured && evaluation.config.tls;
 
   Setup setup;
   if (!o.connect.empty()) {
@@ -136,39 +139,17 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
                   kExitUsage);
     }
     setup.target.address = *hp;
-  } else if (env_tls) {
-    // Where serve would listen; "" (all interfaces) is reached through loopback.
-    setup.target.address = {evaluation.config.host.empty() ? "localhost" : evaluation.config.host,
-                            evaluation.config.port};
+  } else if (decided.serves_tls) {
+    setup.target.address = {decided.host, decided.port};
   } else {
-    throw Error("no target: pass --connect HOST:PORT, or set " + var(core::Var::knative_tls_cert) +
-                    " and " + var(core::Var::knative_tls_key) + " (and " +
-                    var(core::Var::knative_host) + "/PORT) as for serve",
+    throw Error("no target: pass --connect HOST:PORT, or " +
+                    core::how_to_serve_tls(decided.evaluation.config.profile) + " as for serve",
                 kExitUsage);
   }
   setup.target.servername = o.servername;
   setup.target.path = o.path;
   setup.target.timeout_ms = static_cast<int>(o.timeout_s * 1000);
-
-  if (env_tls) setup.expected = core::expected_policy_from(evaluation.config.tls_config);
-  bool flags = false;
-  if (!o.expect_client_auth.empty()) {
-    setup.expected.client_auth = parse_client_auth_flag(o.expect_client_auth);
-    flags = true;
-  }
-  if (!o.expect_min_version.empty()) {
-    setup.expected.min_version = parse_version_flag(o.expect_min_version);
-    flags = true;
-  }
-  if (!o.expect_max_version.empty()) {
-    setup.expected.max_version = parse_version_flag(o.expect_max_version);
-    flags = true;
-  }
-  if (!o.expect_ciphers.empty()) {
-    setup.expected.cipher_suites = parse_cipher_flag(o.expect_ciphers);
-    flags = true;
-  }
-  if (flags) setup.expected.source = env_tls ? "environment and flags" : "flags";
+  setup.expected = decided.expected;
   return setup;
 }
 
@@ -183,7 +164,7 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
   options.tls_library = tls::library_info();
   tls::OpenSslFileInspector inspector;
   const core::Evaluation evaluation =
-      core::evaluate(env, core::Profile::knative, options, &inspector);
+      core::evaluate_for_serving(env, profile_flag(o.profile), options, &inspector);
   const core::ServeRefusal refusal = core::serve_refusal(evaluation);
   if (refusal == core::ServeRefusal::errors) {
     std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
@@ -191,8 +172,8 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
                 core::exit_code(refusal));
   }
   if (!evaluation.config.enabled || !evaluation.config.tls) {
-    throw Error("selftest --local: no TLS configuration: set " + var(core::Var::knative_tls_cert) +
-                    " and " + var(core::Var::knative_tls_key) +
+    throw Error("selftest --local: no TLS configuration: " +
+                    core::how_to_serve_tls(evaluation.config.profile) +
                     " (environment, --env-file or --set) as for serve",
                 kExitUsage);
   }
@@ -348,6 +329,11 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       ->check(CLI::Range(0.001, 3600.0))
       ->type_name("SECONDS")
       ->capture_default_str();
+  sub->add_option("--profile", options->profile,
+                  "whose variables configure the endpoint: knative, tigera (the Tigera operator) "
+                  "or auto (picked from the variables present)")
+      ->check(CLI::IsMember({"knative", "tigera", "auto"}))
+      ->capture_default_str();
   sub->add_option("--expect-client-auth", options->expect_client_auth,
                   "the client auth the server must enforce (overrides the environment)")
       ->check(CLI::IsMember({"none", "request", "optional", "require-any", "require"}))
@@ -392,9 +378,7 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
   sub->footer(
       "\nChecks: TCP connect, TLS handshake, server chain verified, hostname match, validity,\n"
       "client certificate, HTTP status and content type, exposition format; and, when the\n"
-      "expected policy is known (" +
-      std::string(core::family_prefix(core::Profile::knative)) +
-      "* as serve reads them, or --expect-*),\n"
+      "expected policy is known (the --profile variables as serve reads them, or --expect-*),\n"
       "probes that must be refused: no client certificate under require (served under\n"
       "optional), a client certificate from a foreign CA, TLS 1.2 when the minimum is 1.3,\n"
       "TLS 1.3 when the maximum is 1.2, TLS 1.2 suites outside the allow list, plain HTTP.\n"
@@ -403,10 +387,13 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       "configuration serve would refuse exits 1 before anything starts. The server's log goes\n"
       "to stderr. Pass --servername when the certificate does not name 127.0.0.1.\n"
       "\nPrometheus mode: --scrape-config FILE [--job NAME] scrapes each static target with\n"
-      "the job's scheme, metrics_path, scrape_timeout and tls_config, chooses to send the\n"
-      "client certificate as Go does, verifies in Go's order, and prints per target \"up\" or\n"
+      "the job's scheme, metrics_path, scrape_timeout and tls_config, sends the client\n"
+      "certificate when asked (as Prometheus does), verifies in Go's order, prints \"up\" or\n"
       "the error Prometheus would show (exit 1 when a target would be down, 3 when the file\n"
-      "cannot be read or loaded).\n" +
+      "cannot be read or loaded).\n"
+      "\nProfiles: --profile auto (the default) reads the knative or the Tigera operator's\n"
+      "variables, whichever are present, as serve and validate do; --profile tigera self-tests\n"
+      "METRICS_CLIENT_AUTH's four modes and TLS_MIN_VERSION as the operator serves them.\n" +
       exit_status_footer(
           {{ExitCode::ok, "every check passed"},
            {ExitCode::check_failed, "a check failed (a chain that does not verify always fails)"},

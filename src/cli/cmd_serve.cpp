@@ -24,7 +24,7 @@ namespace {
 
 struct ServeOptions {
   EnvSourceOptions sources;
-  std::string profile = "knative";
+  std::string profile = "auto";
   std::string listen;
   std::string probe_listen;
   std::vector<std::string> watch;
@@ -49,19 +49,14 @@ std::chrono::milliseconds ms(double seconds) {
 ExitCode run(const ServeOptions& o) {
   std::vector<core::Finding> findings;
   const core::EnvSnapshot env = gather_env(o.sources, findings);
-  std::optional<core::Profile> profile = core::parse_profile(o.profile);
-  std::string picked;
-  if (!profile) {
-    if (o.profile != "auto")
-      throw Error("--profile " + o.profile + ": unknown profile", ExitCode::usage);
-    profile = core::detect_profile(env, picked);
-  }
+  const std::optional<core::Profile> profile =
+      o.profile == "auto" ? std::nullopt : core::parse_profile(o.profile);
 
   core::EvaluateOptions options;
   options.now_unix = resolve_now("");
   options.tls_library = tls::library_info();
   tls::OpenSslFileInspector inspector;
-  core::Evaluation evaluation = core::evaluate(env, *profile, options, &inspector);
+  core::Evaluation evaluation = core::evaluate_for_serving(env, profile, options, &inspector);
   evaluation.findings.insert(evaluation.findings.begin(), findings.begin(), findings.end());
 
   const core::ServeRefusal refusal = core::serve_refusal(evaluation);
@@ -73,7 +68,7 @@ ExitCode run(const ServeOptions& o) {
     return core::exit_code(refusal);
   }
   if (refusal == core::ServeRefusal::disabled) {
-    std::cerr << "promtls serve: the " << core::to_string(*profile)
+    std::cerr << "promtls serve: the " << core::to_string(evaluation.config.profile)
               << " configuration disables the metrics endpoint (set "
               << core::name(core::Var::tigera_metrics_enabled) << "=true)\n";
     return core::exit_code(refusal);
@@ -99,12 +94,11 @@ ExitCode run(const ServeOptions& o) {
   server.max_connections = o.max_connections;
   server.log_format = o.log_format == "json" ? net::LogFormat::json : net::LogFormat::text;
   server.version = PROMTLS_VERSION;
-  if (!picked.empty()) server.startup_notes.push_back("--profile auto picked " + picked);
   if (o.session_tickets && !server.tls) {
     server.startup_notes.push_back("--session-tickets has no effect: serving plain HTTP");
   }
   for (const core::Finding& f : evaluation.findings) {
-    if (f.severity == core::Severity::info) continue;
+    if (f.severity == core::Severity::info && f.code != "profile-auto") continue;
     server.startup_notes.push_back(f.code + ": " + f.message);
   }
   return net::run(server);
@@ -118,7 +112,8 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
       "serve", "serve certificate-expiry and health metrics over HTTPS with mutual TLS");
   add_env_source_options(*sub, options->sources);
   sub->add_option("--profile", options->profile,
-                  "which component's variables configure it (auto: guess from the variables set)")
+                  "which component's variables configure it: knative, tigera, or auto (picked "
+                  "from the variables present, and logged)")
       ->check(CLI::IsMember({"knative", "tigera", "auto"}))
       ->capture_default_str();
   sub->add_option("--listen", options->listen,

@@ -36,7 +36,7 @@ struct ValidateOptions {
   EnvSourceOptions sources;
   std::vector<std::string> manifests;
   std::string container;
-  std::string profile = "knative";
+  std::string profile = "auto";
   std::string output = "text";
   bool offline = false;
   bool strict = false;
@@ -56,6 +56,11 @@ std::string environment_help() {
       out += "\n";
     }
   }
+  out +=
+      "\n--profile auto (the default) picks knative or tigera by the variables present and, in\n"
+      "manifests, by the container's image and names; with variables of both it checks both.\n"
+      "TLS_MIN_VERSION is both knative/eventing's and the Tigera operator's: when nothing tells\n"
+      "whose it is, both are checked and profile-ambiguous asks for --profile.\n";
   out +=
       "\nWith --manifest, every container and init container of the pod templates in the\n"
       "files is validated on its own, with file and clock checks off: Pods, the built-in\n"
@@ -157,13 +162,14 @@ ExitCode run(const ValidateOptions& o) {
   core::EvaluateOptions options;
   options.now_unix = resolve_now(o.at);
   options.warn_days = o.warn_days;
-  options.tls_library = tls::library_info();
   const bool manifests = !o.manifests.empty();
   const core::ValidateRun run = manifests ? run_manifests(o, options) : run_environment(o, options);
 
   if (o.output == "json") {
-    std::cout << (manifests ? dump(core::run_json(run))
-                            : dump(core::validate_json(run.targets.front().evaluation, o.strict)));
+    // One profile of the environment: the validate document; more targets: the run's.
+    std::cout << (manifests || run.targets.size() > 1
+                      ? dump(core::run_json(run))
+                      : dump(core::validate_json(run.targets.front().evaluation, o.strict)));
   } else if (o.output == "github") {
     std::cout << core::render_github(run);
   } else if (o.output == "junit") {

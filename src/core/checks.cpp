@@ -7,6 +7,7 @@
 #include "promtls/core/credential_rules.hpp"
 #include "promtls/core/go.hpp"
 #include "promtls/core/time.hpp"
+#include "promtls/core/tls_catalog.hpp"
 
 namespace promtls::core::detail {
 namespace {
@@ -219,14 +220,28 @@ void check_credentials(const TlsConfig& tls, const CredentialPaths& paths,
   }
 }
 
+void check_tls_library(const TlsConfig& tls, const TlsLibrary& library,
+                       const std::string& curves_variable, FindingSink& sink) {
+  if (!tls.curves || library.has_x25519mlkem768) return;
+  if (std::find(tls.curves->begin(), tls.curves->end(), kX25519MLKEM768) == tls.curves->end()) {
+    return;
+  }
+  sink.add("curve-unsupported-by-tls-library", Severity::warning, {curves_variable},
+           "X25519MLKEM768 is requested but promtls' " + library.version +
+               " cannot negotiate it; promtls serve drops it (knative's Go server does not)",
+           "keep X25519 in the list so promtls serve and its clients share a group");
+}
+
 namespace {
 
 // A name of the profile's family: its prefix, or for knative the TLS settings of another knative
-// TLS family ("ACTIVATOR_TLS_...").
+// TLS family ("ACTIVATOR_TLS_..."). Eventing's unprefixed family counts by its four names only:
+// TLS_* in general is too common a prefix to call every other name a typo.
 bool in_family(std::string_view name, Profile profile) {
   if (name.rfind(family_prefix(profile), 0) == 0) return true;
   if (profile != Profile::knative) return false;
   for (const KnativeTlsFamily family : knative_tls_families()) {
+    if (prefix(family).empty()) continue;
     if (name.rfind(std::string(prefix(family)) + "TLS_", 0) == 0) return true;
   }
   return false;
@@ -239,8 +254,9 @@ void check_unknown_variables(const EnvSnapshot& env, Profile profile, FindingSin
     const std::string& name = entry.first;
     // Names are case-sensitive (os.Getenv): a known name in other case is never read.
     if (const std::string shouted = go::to_upper_ascii(name); shouted != name) {
-      const VariableSpec* known = find_variable(shouted);
-      const bool ours = known != nullptr ? known->profile == profile : in_family(shouted, profile);
+      const VariableSpec* known = find_variable(shouted, profile);
+      const bool ours =
+          known != nullptr || (find_variable(shouted) == nullptr && in_family(shouted, profile));
       if (!ours) continue;
       const std::string_view guess =
           known != nullptr ? known->name : suggest_variable(shouted, profile);

@@ -57,6 +57,11 @@ struct CredentialPaths {
 void check_credentials(const TlsConfig& tls, const CredentialPaths& paths,
                        const EvaluateOptions& options, FileInspector& files, FindingSink& sink);
 
+// What promtls' own TLS library (`library`, it serves the configuration) cannot do with `tls`:
+// X25519MLKEM768 in the curve list (`curves_variable`) of a library that lacks it.
+void check_tls_library(const TlsConfig& tls, const TlsLibrary& library,
+                       const std::string& curves_variable, FindingSink& sink);
+
 // Warns about each `family_prefix(profile)` variable in `env` that no profile knows, with a
 // "did you mean" hint.
 void check_unknown_variables(const EnvSnapshot& env, Profile profile, FindingSink& sink);

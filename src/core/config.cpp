@@ -1,5 +1,6 @@
 #include "promtls/core/config.hpp"
 
+#include "checks.hpp"
 #include "knative.hpp"
 #include "tigera.hpp"
 
@@ -74,6 +75,11 @@ Evaluation evaluate(const EnvSnapshot& env, Profile profile, const EvaluateOptio
     case Profile::tigera:
       detail::evaluate_tigera(env, options, files, out);
       break;
+  }
+  if (options.tls_library && out.config.tls) {
+    detail::FindingSink sink(env, out.findings);
+    detail::check_tls_library(out.config.tls_config, *options.tls_library,
+                              std::string(name(Var::knative_tls_curve_preferences)), sink);
   }
   return out;
 }

@@ -175,6 +175,42 @@ bool parse_tuning(const EnvSnapshot& env, KnativeTlsFamily family, UpstreamError
   return versions_ok;
 }
 
+// Whether a Go server (or client) built from this family's settings negotiates X25519MLKEM768
+// (spec G5): Go 1.24 and later put it in the default set, it is TLS 1.3 only, and an explicit
+// curve list replaces the default set. The info is said for the metrics server only; a family
+// that turns it off gets the warning.
+void check_go_post_quantum(const TlsConfig& tls, KnativeTlsFamily family, std::string_view who,
+                           bool say_on, FindingSink& sink) {
+  const Var curves = var(family, KnativeTlsSetting::curve_preferences);
+  const Var max = var(family, KnativeTlsSetting::max_version);
+  const std::string mlkem = s(find_group(kX25519MLKEM768)->name);
+  const bool listed = tls.curves && !tls.curves->empty();
+  const bool in_list = listed && std::find(tls.curves->begin(), tls.curves->end(),
+                                           kX25519MLKEM768) != tls.curves->end();
+  if (tls.max_version == kTls12) {
+    if (listed && !in_list) return;  // said below for the list; the maximum decides anyway
+    sink.add("go-post-quantum-off", Severity::warning, {s(max)},
+             s(who) + " will not negotiate " + mlkem + ": the maximum version is TLS 1.2, and " +
+                 mlkem + " is a TLS 1.3 group",
+             "unset " + s(max) + " (or set it to 1.3) for post-quantum key exchange");
+    return;
+  }
+  if (listed && !in_list) {
+    sink.add("go-post-quantum-off", Severity::warning, {s(curves)},
+             s(who) + " will not negotiate " + mlkem + ": " + s(curves) +
+                 " replaces Go's default set, which has it since Go 1.24, and does not list it",
+             "add " + mlkem + " to " + s(curves) + ", or unset it for Go's defaults");
+    return;
+  }
+  if (!say_on) return;
+  sink.add(
+      "go-post-quantum", Severity::info,
+      listed ? std::vector<std::string>{s(curves)} : std::vector<std::string>{},
+      s(who) + " negotiates " + mlkem + " with clients that offer it (" +
+          (listed ? s(curves) + " lists it" : "Go 1.24 and later have it in their default set") +
+          ")");
+}
+
 }  // namespace
 
 void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
@@ -356,18 +392,12 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
     }
     if (tls.curves) {
       const auto& ids = *tls.curves;
-      if (std::find(ids.begin(), ids.end(), kX25519MLKEM768) != ids.end() &&
-          !options.tls_library.has_x25519mlkem768) {
-        sink.add("curve-unsupported-by-tls-library", Severity::warning, {s(kCurves)},
-                 "X25519MLKEM768 is requested but the linked " + options.tls_library.version +
-                     " cannot negotiate it; promtls serve drops it (knative's Go server does not)",
-                 "keep X25519 in the list so promtls serve and its clients share a group");
-      }
       if (ids.size() > 1) {
         sink.add("curve-order-ignored", Severity::info, {s(kCurves)},
                  "Go 1.24 and later treat " + s(kCurves) + " as a set: the order given is ignored");
       }
     }
+    if (versions_ok) check_go_post_quantum(tls, kFamily, "knative's Go server", true, sink);
   }
 
   // Values knative takes literally.
@@ -422,6 +452,9 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
                    " is above the maximum " + s(version_name(verdict.max_version)) + ": " +
                    s(component(family)) + " starts, but every handshake fails",
                "lower the minimum or raise the maximum");
+    }
+    if (versions_ok) {
+      check_go_post_quantum(family_tls, family, component(family), false, sink);
     }
     out.families.push_back(std::move(verdict));
   }

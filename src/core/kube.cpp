@@ -101,6 +101,7 @@ EnvVar env_var(const Node& e) {
 Container container(const Node& c, bool init, std::size_t index) {
   Container out;
   out.name = c["name"].scalar_or();
+  out.image = c["image"].scalar_or();
   out.init = init;
   out.index = index;
   out.position = c.position();

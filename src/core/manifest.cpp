@@ -269,6 +269,7 @@ class Reader {
     t.namespace_name = owner.namespace_name;
     t.workload = owner.name;
     t.container = c.name;
+    t.image = c.image;
     t.init_container = c.init;
     t.index = c.index;
     const std::string label = t.label();
@@ -486,13 +487,27 @@ class MountedFiles final : public FileInspector {
 
 }  // namespace
 
+ProfileChoice choose_profile(const ManifestTarget& target, std::optional<Profile> profile) {
+  return choose_profile(target.env, profile,
+                        Workload{target.image, target.container, target.workload});
+}
+
 Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<Profile> profile,
                                     const EvaluateOptions& options, DescribeCredentials describe) {
+  const ProfileChoice choice = choose_profile(target, profile);
+  return evaluate_manifest_target(target, choice, choice.profiles.front(), options, describe);
+}
+
+Evaluation evaluate_manifest_target(const ManifestTarget& target, const ProfileChoice& choice,
+                                    Profile chosen, const EvaluateOptions& options,
+                                    DescribeCredentials describe) {
   // Unresolvable values: a value the component accepts, so that only presence matters; paths
   // keep their "$(secretKeyRef s/k)" placeholder and are never looked up.
-  EnvSnapshot env = target.env;
+  EnvSnapshot env = env_for(target.env, choice, chosen);
   for (const auto& [name, what] : target.unresolved) {
-    const VariableSpec* spec = find_variable(name);
+    if (env.find(name) == nullptr) continue;  // the other profile's TLS_MIN_VERSION
+    const VariableSpec* spec = find_variable(name, chosen);
+    if (spec == nullptr) spec = find_variable(name);
     if (spec == nullptr || spec->path || spec->assumed_value.empty()) continue;
     std::string assumed(spec->assumed_value);
     // knative: "require" when a CA is given, so that the CA rules stay quiet (R-M3, R-M4).
@@ -503,22 +518,13 @@ Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<
     env.set(name, assumed, env.find(name)->origin);
   }
 
+  // The choice is said once, with the first profile's report.
   std::vector<Finding> head;
-  Profile chosen = profile.value_or(Profile::knative);
-  if (!profile) {
-    std::string reason;
-    chosen = detect_profile(env, reason);
-    head.push_back(Finding{"profile-auto",
-                           Severity::info,
-                           {},
-                           {},
-                           "--profile auto picked " + reason,
-                           {},
-                           target.origin()});
-  }
+  if (chosen == choice.profiles.front())
+    head = profile_findings(choice, target.env, target.origin());
   for (const auto& [name, what] : target.unresolved) {
-    const VariableSpec* spec = find_variable(name);
-    if (!belongs_to(name, chosen)) continue;
+    if (!belongs_to(name, chosen) || env.find(name) == nullptr) continue;
+    const VariableSpec* spec = find_variable(name, chosen);
     std::string message = name + " comes from " + what + ", which promtls cannot read; ";
     if (spec != nullptr && !spec->path && !spec->assumed_value.empty()) {
       message +=

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "promtls/core/env.hpp"
+#include "promtls/core/go.hpp"
 
 namespace promtls::core {
 namespace {
@@ -65,6 +66,10 @@ constexpr std::string_view kActivator = "ACTIVATOR_";        // cmd/activator, s
 constexpr std::string_view kQueueProxy = "QUEUE_PROXY_";     // cmd/queue, serving #16425
 constexpr std::string_view kTagToDigest = "TAG_TO_DIGEST_";  // revision reconciler, #16431
 constexpr std::string_view kWebhook = "WEBHOOK_";            // knative.dev/pkg/webhook, #3324
+// knative/eventing's TLS servers (broker filter and ingress, IMC dispatcher, job sink, auth
+// proxy, request-reply) call DefaultConfigFromEnv("") since knative/eventing #8901; #8916 dropped
+// eventing's own fallback to 1.2, so the minimum is the reader's 1.3.
+constexpr std::string_view kEventing = "";
 
 template <const std::string_view& Prefix, const std::string_view& Suffix>
 constexpr std::string_view kFamilyVar = Join<Prefix, Suffix>::value;
@@ -101,10 +106,18 @@ constexpr std::array kTlsFamilies{
                  "the webhook (knative.dev/pkg)",
                  {Var::webhook_tls_min_version, Var::webhook_tls_max_version,
                   Var::webhook_tls_cipher_suites, Var::webhook_tls_curve_preferences}},
+    TlsFamilyRow{KnativeTlsFamily::eventing,
+                 kEventing,
+                 "the eventing TLS servers (knative/eventing)",
+                 {Var::eventing_tls_min_version, Var::eventing_tls_max_version,
+                  Var::eventing_tls_cipher_suites, Var::eventing_tls_curve_preferences}},
 };
 constexpr std::array kTlsFamilyOrder{KnativeTlsFamily::metrics_prometheus,
-                                     KnativeTlsFamily::activator, KnativeTlsFamily::queue_proxy,
-                                     KnativeTlsFamily::tag_to_digest, KnativeTlsFamily::webhook};
+                                     KnativeTlsFamily::activator,
+                                     KnativeTlsFamily::queue_proxy,
+                                     KnativeTlsFamily::tag_to_digest,
+                                     KnativeTlsFamily::webhook,
+                                     KnativeTlsFamily::eventing};
 
 // The four tuning rows of a family other than the metrics server's: read whenever the component
 // serves (or dials) TLS, not only when the metrics server's TLS is on.
@@ -172,6 +185,7 @@ constexpr std::array kVariables{
     PROMTLS_TLS_FAMILY_ROWS(queue_proxy, kQueueProxy, "the queue-proxy"),
     PROMTLS_TLS_FAMILY_ROWS(tag_to_digest, kTagToDigest, "the tag-to-digest resolver"),
     PROMTLS_TLS_FAMILY_ROWS(webhook, kWebhook, "the webhook"),
+    PROMTLS_TLS_FAMILY_ROWS(eventing, kEventing, "knative/eventing's TLS servers"),
     VariableSpec{Var::tigera_metrics_enabled, "METRICS_ENABLED", Profile::tigera, "false",
                  "serve metrics only when exactly \"true\" in any case (1, yes and \" true\" are "
                  "false)",
@@ -222,21 +236,53 @@ constexpr bool rows_in_key_order() {
 }
 static_assert(rows_in_key_order());
 
-// The names that decide --profile auto: the variables that are specific to each component.
-bool decides_for(std::string_view name, Profile profile) {
-  if (name.rfind(kMetricsPrometheus, 0) == 0) return profile == Profile::knative;
-  if (const VariableSpec* v = find_variable(name); v != nullptr && v->profile == Profile::knative) {
-    return profile == Profile::knative;
+// The profile whose own variable `name` is for --profile auto: METRICS_PROMETHEUS_* and the
+// knative rows for knative, the Tigera rows but OPERATOR_* (generic names) for tigera; nullopt
+// for other names and for the name both read (TLS_MIN_VERSION), which choose_profile() weighs
+// on its own.
+std::optional<Profile> own_variable(std::string_view name) {
+  if (name.rfind(kMetricsPrometheus, 0) == 0) return Profile::knative;
+  if (shared_between_profiles(name)) return std::nullopt;
+  const VariableSpec* v = find_variable(name);
+  if (v == nullptr) return std::nullopt;
+  if (v->key == Var::tigera_operator_name || v->key == Var::tigera_operator_namespace) {
+    return std::nullopt;
   }
-  if (profile == Profile::knative) return false;
-  if (name == core::name(Var::tigera_operator_name) ||
-      name == core::name(Var::tigera_operator_namespace)) {
-    return false;
+  return v->profile;
+}
+
+Profile other(Profile profile) {
+  return profile == Profile::knative ? Profile::tigera : Profile::knative;
+}
+
+// "A, B and 2 more".
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < 3; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > 3) out += " and " + std::to_string(names.size() - 3) + " more";
+  return out;
+}
+
+std::string are_present(const std::vector<std::string>& names) {
+  return join_names(names) + (names.size() == 1 ? " is" : " are") + " present";
+}
+
+// The profile the workload's image, else its container or workload name, points at.
+std::optional<Profile> workload_hint(const Workload& workload, std::string& why) {
+  const std::pair<std::string_view, const std::string*> fields[] = {
+      {"image", &workload.image}, {"container", &workload.container}, {"name", &workload.name}};
+  for (const auto& [what, value] : fields) {
+    const std::string v = go::to_lower_ascii(*value);
+    const bool tigera =
+        v.find("tigera") != std::string::npos || v.find("calico") != std::string::npos;
+    const bool knative =
+        v.find("knative") != std::string::npos || v.find("eventing") != std::string::npos;
+    if (tigera == knative) continue;
+    why = "the " + std::string(what) + " " + *value + " is " +
+          (tigera ? "the Tigera operator's" : "knative's");
+    return tigera ? Profile::tigera : Profile::knative;
   }
-  for (const auto& v : kVariables) {
-    if (v.profile == Profile::tigera && v.name == name) return true;
-  }
-  return false;
+  return std::nullopt;
 }
 
 // Optimal string alignment distance (Levenshtein plus adjacent transpositions).
@@ -269,41 +315,118 @@ std::optional<Profile> parse_profile(std::string_view name) {
 }
 
 bool belongs_to(std::string_view name, Profile profile) {
-  if (const VariableSpec* v = find_variable(name)) return v->profile == profile;
+  if (find_variable(name) != nullptr) return find_variable(name, profile) != nullptr;
   if (name.rfind(kMetricsPrometheus, 0) == 0) return profile == Profile::knative;
   return name.rfind(family_prefix(profile), 0) == 0;
 }
 
-Profile detect_profile(const EnvSnapshot& env, std::string& reason) {
-  std::vector<std::string> knative;
-  std::vector<std::string> tigera;
+ProfileChoice choose_profile(const EnvSnapshot& env, std::optional<Profile> forced,
+                             const Workload& workload) {
+  ProfileChoice out;
+  std::string shared;                 // the shared name present, if any
+  std::vector<std::string> names[2];  // indexed by Profile
   for (const auto& entry : env.entries()) {
-    if (decides_for(entry.first, Profile::knative)) knative.push_back(entry.first);
-    if (decides_for(entry.first, Profile::tigera)) tigera.push_back(entry.first);
+    if (shared_between_profiles(entry.first)) shared = entry.first;
+    if (const auto p = own_variable(entry.first)) {
+      names[static_cast<std::size_t>(*p)].push_back(entry.first);
+    }
   }
-  const auto join = [](const std::vector<std::string>& names) {
-    std::string out;
-    for (std::size_t i = 0; i < names.size() && i < 3; ++i) out += (i ? ", " : "") + names[i];
-    if (names.size() > 3) out += " and " + std::to_string(names.size() - 3) + " more";
+  auto& knative = names[static_cast<std::size_t>(Profile::knative)];
+  auto& tigera = names[static_cast<std::size_t>(Profile::tigera)];
+  if (forced) {
+    out.forced = true;
+    out.profiles = {*forced};
+    out.reason =
+        std::string(to_string(*forced)) + " (--profile " + std::string(to_string(*forced)) + ")";
+    if (!shared.empty()) {
+      out.shared_reader = *forced;
+      out.shared_reason =
+          shared + " is read as " + std::string(to_string(*forced)) + "'s (--profile)";
+    }
     return out;
-  };
+  }
+  if (!shared.empty()) {
+    std::string why;
+    if (const auto hint = workload_hint(workload, why)) {
+      out.shared_reader = *hint;
+      out.shared_reason =
+          shared + " is " +
+          (*hint == Profile::tigera ? "the Tigera operator's" : "knative/eventing's") + ": " + why;
+    } else if (knative.empty() != tigera.empty()) {
+      const Profile p = knative.empty() ? Profile::tigera : Profile::knative;
+      out.shared_reader = p;
+      out.shared_reason = shared + " is " +
+                          (p == Profile::tigera ? "the Tigera operator's" : "knative/eventing's") +
+                          ": " + are_present(names[static_cast<std::size_t>(p)]) + " and no " +
+                          std::string(to_string(other(p))) + " variable";
+    } else {
+      out.ambiguous = true;
+      out.shared_reason =
+          shared + " is read both by knative/eventing (default " +
+          std::string(default_value(Var::eventing_tls_min_version)) +
+          ") and by the Tigera operator (default " +
+          std::string(default_value(Var::tigera_tls_min_version)) +
+          "), and promtls cannot tell which reads it here: " +
+          (knative.empty() ? "no other variable is present"
+                           : "variables of both families are present") +
+          (workload.image.empty() && workload.container.empty() && workload.name.empty()
+               ? ""
+               : ", and the workload's image and names point at neither");
+    }
+    if (out.shared_reader) names[static_cast<std::size_t>(*out.shared_reader)].push_back(shared);
+  }
   if (knative.empty() && tigera.empty()) {
-    reason = "knative (the default: no variable of either family is present)";
-    return Profile::knative;
+    out.profiles = out.ambiguous ? std::vector<Profile>{Profile::knative, Profile::tigera}
+                                 : std::vector<Profile>{Profile::knative};
+    out.reason = out.ambiguous ? "knative and tigera (only " + shared + " is present)"
+                               : "knative (the default: no variable of either family is present)";
+    return out;
   }
-  const Profile picked = tigera.size() > knative.size() ? Profile::tigera : Profile::knative;
-  const auto& mine = picked == Profile::tigera ? tigera : knative;
-  const auto& other = picked == Profile::tigera ? knative : tigera;
-  reason = std::string(to_string(picked)) + " (" + join(mine) +
-           (mine.size() == 1 ? " is" : " are") + " present";
-  if (!other.empty()) {
-    reason +=
-        "; " + join(other) + " of the " +
-        std::string(to_string(picked == Profile::tigera ? Profile::knative : Profile::tigera)) +
-        " family " + (other.size() == 1 ? "is" : "are") + " ignored";
+  const Profile first = tigera.size() > knative.size() ? Profile::tigera : Profile::knative;
+  const auto& mine = names[static_cast<std::size_t>(first)];
+  const auto& theirs = names[static_cast<std::size_t>(other(first))];
+  if (theirs.empty()) {
+    out.profiles = {first};
+    out.reason = std::string(to_string(first)) + " (" + are_present(mine) + ")";
+    return out;
   }
-  reason += ")";
-  return picked;
+  out.profiles = {first, other(first)};
+  out.reason = std::string(to_string(first)) + " and " + std::string(to_string(other(first))) +
+               ": variables of both families are present (" + std::string(to_string(first)) + ": " +
+               join_names(mine) + "; " + std::string(to_string(other(first))) + ": " +
+               join_names(theirs) + ")";
+  return out;
+}
+
+std::vector<Finding> profile_findings(const ProfileChoice& choice, const EnvSnapshot& env,
+                                      const std::optional<Origin>& origin, bool checks_all) {
+  std::vector<Finding> out;
+  if (choice.forced) return out;
+  std::string message = "--profile auto picked " + choice.reason;
+  if (choice.profiles.size() > 1 && checks_all) message += "; both are checked";
+  if (choice.shared_reader) message += "; " + choice.shared_reason;
+  out.push_back(Finding{"profile-auto", Severity::info, {}, {}, std::move(message), {}, origin});
+  if (choice.ambiguous) {
+    const std::string shared(name(Var::tigera_tls_min_version));
+    out.push_back(Finding{"profile-ambiguous",
+                          Severity::warning,
+                          {shared},
+                          {},
+                          choice.shared_reason,
+                          "pass --profile knative (knative/eventing reads it) or --profile tigera "
+                          "(the Tigera operator reads it)",
+                          env.find(shared) != nullptr ? env.find(shared)->origin : origin});
+  }
+  return out;
+}
+
+EnvSnapshot env_for(const EnvSnapshot& env, const ProfileChoice& choice, Profile profile) {
+  if (!choice.shared_reader || *choice.shared_reader == profile) return env;
+  EnvSnapshot out;
+  for (const auto& [name, value] : env.entries()) {
+    if (!shared_between_profiles(name)) out.set(name, value.value, value.origin);
+  }
+  return out;
 }
 
 std::span<const VariableSpec> all_variables() { return kVariables; }
@@ -357,6 +480,18 @@ const VariableSpec* find_variable(std::string_view name) {
     if (v.name == name) return &v;
   }
   return nullptr;
+}
+
+const VariableSpec* find_variable(std::string_view name, Profile profile) {
+  for (const auto& v : kVariables) {
+    if (v.name == name && v.profile == profile) return &v;
+  }
+  return nullptr;
+}
+
+bool shared_between_profiles(std::string_view name) {
+  return find_variable(name, Profile::knative) != nullptr &&
+         find_variable(name, Profile::tigera) != nullptr;
 }
 
 std::string_view family_prefix(Profile profile) {

@@ -7,6 +7,7 @@
 #include "promtls/core/selftest.hpp"
 #include "promtls/core/time.hpp"
 #include "promtls/core/tls_catalog.hpp"
+#include "promtls/core/validate.hpp"
 #include "selftest_text.hpp"
 
 namespace promtls::core {
@@ -135,6 +136,53 @@ ExpectedPolicy expected_policy_from(const TlsConfig& config) {
   p.cipher_suites = config.cipher_suites;
   p.source = "environment";
   return p;
+}
+
+SelftestSetup selftest_setup(const EnvSnapshot& env, std::optional<Profile> profile,
+                             const ExpectOverrides& flags, const EvaluateOptions& options) {
+  SelftestSetup out;
+  out.evaluation = evaluate_for_serving(env, profile, options, nullptr);
+  const ServerConfig& config = out.evaluation.config;
+  for (const Finding& f : out.evaluation.findings) {
+    if (f.code.rfind("profile-", 0) == 0) out.profile_notes.push_back(f);
+  }
+  for (const auto& [name, value] : env.entries()) {
+    if (belongs_to(name, config.profile) && !value.value.empty()) out.configured = true;
+  }
+  if (out.configured && !out.evaluation.upstream.accepts) {
+    out.rejected = "the " + std::string(to_string(config.profile)) +
+                   " configuration is rejected: " + out.evaluation.upstream.error;
+  }
+  out.serves_tls = out.configured && config.tls && config.enabled;
+  if (out.serves_tls) {
+    const bool wildcard = config.host.empty() || config.host == "0.0.0.0" || config.host == "::";
+    out.host = wildcard ? "localhost" : config.host;
+    out.port = config.port;
+    out.expected = expected_policy_from(config.tls_config);
+  }
+  bool any_flag = false;
+  const auto apply = [&](auto& field, const auto& flag) {
+    if (!flag) return;
+    field = *flag;
+    any_flag = true;
+  };
+  apply(out.expected.client_auth, flags.client_auth);
+  apply(out.expected.min_version, flags.min_version);
+  apply(out.expected.max_version, flags.max_version);
+  apply(out.expected.cipher_suites, flags.cipher_suites);
+  if (any_flag) out.expected.source = out.serves_tls ? "environment and flags" : "flags";
+  return out;
+}
+
+std::string how_to_serve_tls(Profile profile) {
+  const auto n = [](Var v) { return std::string(name(v)); };
+  if (profile == Profile::tigera) {
+    return "set " + n(Var::tigera_metrics_enabled) + "=true and " + n(Var::tigera_scheme) +
+           "=https (with " + n(Var::tigera_tls_cert_file) + ", " + n(Var::tigera_tls_key_file) +
+           " and " + n(Var::tigera_tls_ca_file) + " where the files are not at their defaults)";
+  }
+  return "set " + n(Var::knative_tls_cert) + " and " + n(Var::knative_tls_key) + " (and " +
+         n(Var::knative_host) + "/PORT)";
 }
 
 std::string probe_check_name(ProbeKind kind) {

@@ -8,24 +8,20 @@ namespace promtls::core {
 ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> source_findings,
                                  std::optional<Profile> profile, const EvaluateOptions& options,
                                  FileInspector* files, bool strict) {
-  if (!profile) {
-    std::string reason;
-    profile = detect_profile(env, reason);
-    source_findings.push_back(Finding{"profile-auto",
-                                      Severity::info,
-                                      {},
-                                      {},
-                                      "--profile auto picked " + reason,
-                                      {},
-                                      std::nullopt});
-  }
-  Evaluation evaluation = evaluate(env, *profile, options, files);
-  evaluation.findings.insert(evaluation.findings.begin(),
-                             std::make_move_iterator(source_findings.begin()),
-                             std::make_move_iterator(source_findings.end()));
+  const ProfileChoice choice = choose_profile(env, profile);
+  for (Finding& f : profile_findings(choice, env, std::nullopt))
+    source_findings.push_back(std::move(f));
   ValidateRun run;
   run.strict = strict;
-  run.targets.push_back(TargetReport{"environment", std::nullopt, std::move(evaluation)});
+  for (const Profile p : choice.profiles) {
+    Evaluation evaluation = evaluate(env_for(env, choice, p), p, options, files);
+    if (run.targets.empty()) {
+      evaluation.findings.insert(evaluation.findings.begin(),
+                                 std::make_move_iterator(source_findings.begin()),
+                                 std::make_move_iterator(source_findings.end()));
+    }
+    run.targets.push_back(TargetReport{"environment", std::nullopt, std::move(evaluation)});
+  }
   return run;
 }
 
@@ -61,9 +57,12 @@ ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
     if (!container.empty() && target.container != container) continue;
     ++matched;
     if (sets_profile_variable(target, profile)) ++configured;
-    run.targets.push_back(
-        TargetReport{target.label(), target.origin(),
-                     evaluate_manifest_target(target, profile, options, describe)});
+    const ProfileChoice choice = choose_profile(target, profile);
+    for (const Profile p : choice.profiles) {
+      run.targets.push_back(
+          TargetReport{target.label(), target.origin(),
+                       evaluate_manifest_target(target, choice, p, options, describe)});
+    }
   }
   if (!container.empty() && matched == 0) {
     run.findings.push_back(Finding{"container-not-found",
@@ -98,6 +97,30 @@ ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
                 std::nullopt});
   }
   return run;
+}
+
+Evaluation evaluate_for_serving(const EnvSnapshot& env, std::optional<Profile> profile,
+                                const EvaluateOptions& options, FileInspector* files) {
+  const ProfileChoice choice = choose_profile(env, profile);
+  const Profile served = choice.profiles.front();
+  Evaluation evaluation = evaluate(env_for(env, choice, served), served, options, files);
+  std::vector<Finding> head = profile_findings(choice, env, std::nullopt, false);
+  if (choice.profiles.size() > 1) {
+    const std::string ignored(to_string(choice.profiles.back()));
+    head.push_back(Finding{"profile-mixed",
+                           Severity::warning,
+                           {},
+                           {},
+                           "variables of both families are present: promtls serves the " +
+                               std::string(to_string(served)) + " configuration and ignores the " +
+                               ignored + " variables",
+                           "pass --profile " + std::string(to_string(served)) + " or --profile " +
+                               ignored + " to say which configuration is meant",
+                           std::nullopt});
+  }
+  evaluation.findings.insert(evaluation.findings.begin(), std::make_move_iterator(head.begin()),
+                             std::make_move_iterator(head.end()));
+  return evaluation;
 }
 
 ExitCode exit_code(const ValidateRun& run) {

@@ -40,7 +40,9 @@ TEST_CASE("the process environment is read unless --no-env") {
   CHECK(r.exit_code == 1);
   const json j = json::parse(r.out);
   CHECK(j["upstream"]["error"] == "prometheus port 80, should be between 1024 and 65535");
-  CHECK(j["findings"][0]["source"] == "env");
+  CHECK(j["findings"][0]["code"] == "profile-auto");
+  CHECK(j["findings"][1]["code"] == "port-out-of-range");
+  CHECK(j["findings"][1]["source"] == "env");
   CHECK(run_promtls({"validate", "--no-env"}, {P + "PORT=80"}).exit_code == 0);
 }
 
@@ -128,7 +130,7 @@ TEST_CASE("env files layer under --set and findings cite file:line") {
   const std::string env = dir.write("a.env", "# metrics\nexport METRICS_PROMETHEUS_PORT=80\n");
   auto r = run_promtls({"validate", "--no-env", "--env-file", env, "-o", "json"});
   CHECK(r.exit_code == 1);
-  CHECK(json::parse(r.out)["findings"][0]["source"] == env + ":2");
+  CHECK(json::parse(r.out)["findings"][1]["source"] == env + ":2");
   r = run_promtls({"validate", "--no-env", "--env-file", env, "--set", P + "PORT=9091"});
   CHECK(r.exit_code == 0);
 }

@@ -202,5 +202,90 @@ TEST_CASE("selftest --local without a TLS configuration or with --connect is a u
   CHECK(both.err.find("--connect") != std::string::npos);
 }
 
+// The Tigera operator's variables for the test PKI, with `auth` as METRICS_CLIENT_AUTH.
+std::vector<std::string> tigera_args(const ServePki& pki, const std::string& auth) {
+  return {"--set", "METRICS_ENABLED=true",
+          "--set", "METRICS_SCHEME=https",
+          "--set", "METRICS_CLIENT_AUTH=" + auth,
+          "--set", "METRICS_TLS_CERT_FILE=" + pki.server_cert,
+          "--set", "METRICS_TLS_KEY_FILE=" + pki.server_key,
+          "--set", "METRICS_TLS_CA_FILE=" + pki.ca_file};
+}
+
+TEST_CASE(
+    "selftest --profile tigera --local proves each of the operator's four client-auth modes") {
+  ServePki pki;
+  const std::vector<std::string> client{"--profile", "tigera",        "--ca",  pki.ca_file,
+                                        "--cert",    pki.client_cert, "--key", pki.client_key};
+  struct Mode {
+    std::string go_name;
+    std::string expected;  // expected_policy.client_auth
+    bool foreign_probed;   // the foreign-CA probe runs (the mode verifies)
+  };
+  for (const Mode& m :
+       {Mode{"RequireAndVerifyClientCert", "require", true},
+        Mode{"requireanyclientcert", "require-any", false},
+        Mode{"VerifyClientCertIfGiven", "optional", true}, Mode{"NoClientCert", "none", false}}) {
+    INFO(m.go_name);
+    const RunResult r = selftest_local(tigera_args(pki, m.go_name), client);
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    CHECK(j["ok"] == true);
+    CHECK(j["expected_policy"]["source"] == "environment");
+    CHECK(j["expected_policy"]["client_auth"] == m.expected);
+    // TLS_MIN_VERSION unset: the operator's default minimum, TLS 1.2 (knative's would be 1.3).
+    CHECK(j["expected_policy"]["min_version"] == "TLS 1.2");
+    CHECK(check(j, "probe-tls12-refused") == nullptr);
+    CHECK((check(j, "probe-foreign-ca-client-certificate-refused") != nullptr) == m.foreign_probed);
+    // Refused under the two require modes, served under optional; not probed under none.
+    const json no_cert = check(j, "probe-no-client-certificate");
+    CHECK((no_cert != nullptr) == (m.expected != "none"));
+    if (no_cert != nullptr) CHECK(no_cert["ok"] == true);
+  }
+}
+
+TEST_CASE("selftest --profile tigera --local enforces TLS_MIN_VERSION=1.3 and auto finds it too") {
+  ServePki pki;
+  std::vector<std::string> env = tigera_args(pki, "RequireAndVerifyClientCert");
+  env.insert(env.end(), {"--set", "TLS_MIN_VERSION=1.3"});
+  const std::vector<std::string> client{"--ca",          pki.ca_file, "--cert",
+                                        pki.client_cert, "--key",     pki.client_key};
+  for (const std::string profile : {"tigera", "auto"}) {
+    INFO(profile);
+    std::vector<std::string> extra = client;
+    extra.insert(extra.end(), {"--profile", profile});
+    const RunResult r = selftest_local(env, extra);
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    CHECK(j["expected_policy"]["min_version"] == "TLS 1.3");
+    // auto says what it picked, on stderr.
+    CHECK((r.err.find("promtls: info: --profile auto picked tigera (") != std::string::npos) ==
+          (profile == "auto"));
+    REQUIRE(check(j, "probe-tls12-refused") != nullptr);
+    CHECK(check(j, "probe-tls12-refused")["ok"] == true);
+  }
+  // Forced knative, the same variables configure nothing knative serves.
+  std::vector<std::string> extra = client;
+  extra.insert(extra.end(), {"--profile", "knative"});
+  const RunResult knative = selftest_local(env, extra);
+  CHECK(knative.exit_code == 2);
+  CHECK(knative.err.find("METRICS_PROMETHEUS_TLS_CERT") != std::string::npos);
+}
+
+TEST_CASE("selftest --profile tigera refuses the operator's bad values and names its variables") {
+  ServePki pki;
+  const RunResult bad = selftest_local(tigera_args(pki, "require"), {"--profile", "tigera"});
+  INFO(bad.err);
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("client-auth-invalid") != std::string::npos);
+  const RunResult off =
+      run_promtls({"selftest", "--no-env", "--profile", "tigera", "--set", "METRICS_SCHEME=https"});
+  INFO(off.err);
+  CHECK(off.exit_code == 2);
+  CHECK(off.err.find("METRICS_ENABLED=true") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace promtls::test

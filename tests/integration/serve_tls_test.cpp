@@ -136,6 +136,32 @@ TEST_CASE(
   CHECK(none.status == 0);
 }
 
+TEST_CASE("serve picks the Tigera profile by default from its variables and logs the choice") {
+  ServePki pki;
+  std::vector<std::string> args{"--set", "METRICS_ENABLED=true",
+                                "--set", "METRICS_SCHEME=https",
+                                "--set", "METRICS_TLS_CERT_FILE=" + pki.server_cert,
+                                "--set", "METRICS_TLS_KEY_FILE=" + pki.server_key,
+                                "--set", "METRICS_TLS_CA_FILE=" + pki.ca_file,
+                                "--set", "METRICS_CLIENT_AUTH=RequireAnyClientCert"};
+  {
+    Serve s = start_serve(args, pki.log_path("auto.log"));
+    const std::string log = s.process->log();
+    INFO(log);
+    CHECK(log.find("client_auth=require-any") != std::string::npos);
+    CHECK(log.find("profile-auto: --profile auto picked tigera (") != std::string::npos);
+    CHECK(log.find("profile-mixed") == std::string::npos);
+  }
+  // A knative variable too: still the Tigera configuration (more of its variables), and said.
+  args.insert(args.end(), {"--set", "METRICS_PROMETHEUS_PORT=9091"});
+  Serve s = start_serve(args, pki.log_path("mixed.log"));
+  const std::string log = s.process->log();
+  INFO(log);
+  CHECK(log.find("client_auth=require-any") != std::string::npos);
+  CHECK(log.find("profile-mixed: variables of both families are present: promtls serves the "
+                 "tigera configuration and ignores the knative variables") != std::string::npos);
+}
+
 TEST_CASE("serve with the tigera profile and metrics disabled exits 1") {
   const RunResult r =
       run({promtls_binary(), "serve", "--no-env", "--profile", "tigera", "--listen", "127.0.0.1:0"},

@@ -307,3 +307,72 @@ TEST_CASE("the expected policy reads versions of 0 as serve's context does: TLS 
   set.max_version = kTls13;
   CHECK(expected_policy_from(set).min_version == kTls13);
 }
+
+namespace {
+
+EnvSnapshot env_of(std::initializer_list<std::pair<const char*, const char*>> vars) {
+  EnvSnapshot env;
+  for (const auto& [k, v] : vars) env.set(k, v, Origin{Origin::Kind::flag, {}, 0, {}});
+  return env;
+}
+
+}  // namespace
+
+TEST_CASE("selftest's expected policy comes from the profile serve would read, flags on top") {
+  const EnvSnapshot tigera = env_of({{"METRICS_ENABLED", "true"},
+                                     {"METRICS_SCHEME", "https"},
+                                     {"METRICS_CLIENT_AUTH", "RequireAnyClientCert"},
+                                     {"METRICS_HOST", "0.0.0.0"}});
+  SelftestSetup s = selftest_setup(tigera, std::nullopt, ExpectOverrides{}, EvaluateOptions{});
+  CHECK(s.evaluation.config.profile == Profile::tigera);
+  CHECK(s.configured);
+  CHECK(s.rejected.empty());
+  CHECK(s.serves_tls);
+  CHECK(s.host == "localhost");  // the wildcard is reached through loopback
+  CHECK(s.port == 9484);
+  CHECK(s.expected.client_auth == ClientAuth::require_any);
+  CHECK(s.expected.min_version == kTls12);  // the operator's default, not knative's 1.3
+  CHECK(s.expected.source == "environment");
+  REQUIRE(s.profile_notes.size() == 1);
+  CHECK(s.profile_notes[0].message ==
+        "--profile auto picked tigera (METRICS_CLIENT_AUTH, METRICS_ENABLED, METRICS_HOST and 1 "
+        "more are present)");
+
+  ExpectOverrides flags;
+  flags.min_version = kTls13;
+  s = selftest_setup(tigera, Profile::tigera, flags, EvaluateOptions{});
+  CHECK(s.profile_notes.empty());
+  CHECK(s.expected.min_version == kTls13);
+  CHECK(s.expected.client_auth == ClientAuth::require_any);
+  CHECK(s.expected.source == "environment and flags");
+
+  // The same variables under a forced knative profile configure nothing to test.
+  s = selftest_setup(tigera, Profile::knative, flags, EvaluateOptions{});
+  CHECK_FALSE(s.serves_tls);
+  CHECK(s.expected.source == "flags");
+  CHECK_FALSE(s.expected.client_auth);
+  CHECK(how_to_serve_tls(Profile::knative).find("METRICS_PROMETHEUS_TLS_CERT") !=
+        std::string::npos);
+  CHECK(how_to_serve_tls(Profile::tigera).find("METRICS_SCHEME=https") != std::string::npos);
+}
+
+TEST_CASE("selftest refuses a configuration its profile rejects, with the component's error") {
+  const SelftestSetup bad = selftest_setup(
+      env_of(
+          {{"METRICS_SCHEME", "https"}, {"TLS_MIN_VERSION", "1.1"}, {"METRICS_ENABLED", "true"}}),
+      std::nullopt, ExpectOverrides{}, EvaluateOptions{});
+  CHECK(bad.rejected ==
+        "the tigera configuration is rejected: unsupported TLS version: 1.1 (supported versions: "
+        "1.2, 1.3)");
+  const SelftestSetup knative = selftest_setup(env_of({{"METRICS_PROMETHEUS_PORT", "80"}}),
+                                               std::nullopt, ExpectOverrides{}, EvaluateOptions{});
+  CHECK(knative.rejected ==
+        "the knative configuration is rejected: prometheus port 80, should be between 1024 and "
+        "65535");
+  // Nothing set: nothing to reject, nothing to test.
+  const SelftestSetup none =
+      selftest_setup(EnvSnapshot{}, std::nullopt, ExpectOverrides{}, EvaluateOptions{});
+  CHECK_FALSE(none.configured);
+  CHECK(none.rejected.empty());
+  CHECK_FALSE(none.serves_tls);
+}

@@ -96,9 +96,9 @@ TEST_CASE("tigera: the profile is offered and its variables are in the one table
         "TLS_MIN_VERSION", "METRICS_TLS_CERT_FILE", "METRICS_TLS_KEY_FILE", "METRICS_TLS_CA_FILE",
         "OPERATOR_NAMESPACE", "OPERATOR_NAME"}) {
     INFO(name);
-    const VariableSpec* v = find_variable(name);
+    const VariableSpec* v = find_variable(name, Profile::tigera);
     REQUIRE(v != nullptr);
-    CHECK(v->profile == Profile::tigera);
+    CHECK(belongs_to(name, Profile::tigera));
     CHECK(!v->meaning.empty());
   }
   CHECK(find_variable("METRICS_PORT")->default_value == "9484");
@@ -343,20 +343,19 @@ TEST_CASE("tigera: misspelt METRICS_ names get a did-you-mean hint") {
 
 TEST_CASE("auto profile: picks by the family present and says why") {
   EnvSnapshot env;
-  std::string reason;
-  CHECK(detect_profile(env, reason) == Profile::knative);
-  CHECK(reason.find("default") != std::string::npos);
+  CHECK(choose_profile(env, std::nullopt).reason.find("default") != std::string::npos);
   env.set("METRICS_ENABLED", "true", {});
   env.set("METRICS_SCHEME", "https", {});
-  CHECK(detect_profile(env, reason) == Profile::tigera);
-  CHECK(reason == "tigera (METRICS_ENABLED, METRICS_SCHEME are present)");
+  ProfileChoice c = choose_profile(env, std::nullopt);
+  CHECK(c.profiles == std::vector<Profile>{Profile::tigera});
+  CHECK(c.reason == "tigera (METRICS_ENABLED, METRICS_SCHEME are present)");
   env.set("METRICS_PROMETHEUS_TLS_CERT", "/c", {});
-  CHECK(detect_profile(env, reason) == Profile::tigera);
-  CHECK(reason.find("METRICS_PROMETHEUS_TLS_CERT of the knative family is ignored") !=
-        std::string::npos);
+  c = choose_profile(env, std::nullopt);
+  CHECK(c.profiles == std::vector<Profile>{Profile::tigera, Profile::knative});
+  CHECK(c.reason.find("knative: METRICS_PROMETHEUS_TLS_CERT") != std::string::npos);
   EnvSnapshot k;
   k.set("METRICS_PROMETHEUS_PORT", "9090", {});
-  CHECK(detect_profile(k, reason) == Profile::knative);
+  CHECK(choose_profile(k, std::nullopt).profiles == std::vector<Profile>{Profile::knative});
 }
 
 TEST_CASE("tigera: paths and hosts are taken literally, white space included") {

@@ -38,7 +38,7 @@ TEST_CASE("containers that set no variable of the profile fail as nothing checke
   target.kind = "Deployment";
   target.workload = "app";
   target.container = "app";
-  target.env.set("TLS_MIN_VERSION", "1.2", Origin{});  // a Tigera variable
+  target.env.set("METRICS_SCHEME", "https", Origin{});  // a Tigera variable
   set.targets.push_back(target);
   const ValidateRun knative =
       validate_manifests(set, Profile::knative, "", EvaluateOptions{}, false);
@@ -145,4 +145,32 @@ TEST_CASE("every exit code has a meaning and the footer lists them in order") {
   for (const auto& info : promtls::kExitCodes) CHECK(!promtls::meaning(info.code).empty());
   CHECK(promtls::describe_exit_codes() ==
         "0 success, 1 check failed, 2 usage error, 3 could not run, 130 interrupted");
+}
+
+TEST_CASE("what promtls serves carries its own OpenSSL's limits and says which profile it serves") {
+  EnvSnapshot env;
+  env.set("METRICS_PROMETHEUS_TLS_CERT", "/c", Origin{});
+  env.set("METRICS_PROMETHEUS_TLS_KEY", "/k", Origin{});
+  env.set("METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES", "X25519MLKEM768,X25519", Origin{});
+  env.set("METRICS_ENABLED", "true", Origin{});
+  EvaluateOptions options;
+  // validate leaves the library unset: the component runs under Go.
+  CHECK(find_finding(evaluate(env, Profile::knative, options, nullptr).findings,
+                     "curve-unsupported-by-tls-library") == nullptr);
+  options.tls_library = TlsLibrary{"OpenSSL 3.0.19 27 Jan 2026", false};
+  const Evaluation served = evaluate_for_serving(env, std::nullopt, options, nullptr);
+  CHECK(served.config.profile == Profile::knative);
+  const Finding* curve = find_finding(served.findings, "curve-unsupported-by-tls-library");
+  REQUIRE(curve != nullptr);
+  CHECK(curve->message.find("promtls' OpenSSL 3.0.19") != std::string::npos);
+  const Finding* mixed = find_finding(served.findings, "profile-mixed");
+  REQUIRE(mixed != nullptr);
+  CHECK(mixed->message ==
+        "variables of both families are present: promtls serves the knative configuration and "
+        "ignores the tigera variables");
+  CHECK(served.findings.front().code == "profile-auto");
+  // A library with the group: no finding.
+  options.tls_library = TlsLibrary{"OpenSSL 3.5.0", true};
+  CHECK(find_finding(evaluate_for_serving(env, Profile::knative, options, nullptr).findings,
+                     "curve-unsupported-by-tls-library") == nullptr);
 }

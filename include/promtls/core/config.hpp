@@ -96,7 +96,10 @@ class FileInspector {
 struct EvaluateOptions {
   std::int64_t now_unix = 0;  // the instant certificate validity is judged at
   int warn_days = 30;         // certificates expiring sooner are a warning
-  TlsLibrary tls_library;
+  // Set when promtls itself will serve the configuration (serve, selftest --local): then what
+  // its own TLS library cannot do is a finding ("curve-unsupported-by-tls-library"). validate
+  // leaves it unset: the component it judges runs under Go, not under promtls' OpenSSL.
+  std::optional<TlsLibrary> tls_library;
 };
 
 // What another component reading knative's TLS settings under its own prefix (the activator,
@@ -120,9 +123,10 @@ struct Evaluation {
   std::vector<FamilyVerdict> families;
 };
 
-// Validates `env` under `profile`. `files` may be null (--offline): then no file is read, no
-// certificate is judged, and upstream.files_checked is false when the component would have read
-// a file.
+// Validates `env` under `profile` (knative's TLS settings under every prefix of
+// knative_tls_families(); the Tigera operator's variables). `files` may be null (--offline): then
+// no file is read, no certificate is judged, and upstream.files_checked is false when the component
+// would have read a file.
 Evaluation evaluate(const EnvSnapshot& env, Profile profile, const EvaluateOptions& options,
                     FileInspector* files);
 

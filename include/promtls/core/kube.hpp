@@ -128,7 +128,8 @@ struct Volume {
   std::vector<SecretProjection> secrets;
 };
 struct Container {
-  std::string name;  // may be empty
+  std::string name;   // may be empty
+  std::string image;  // may be empty
   bool init = false;
   std::size_t index = 0;  // among the pod's containers (or init containers), non-mappings counted
   Position position;

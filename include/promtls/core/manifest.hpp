@@ -62,6 +62,7 @@ struct ManifestTarget {
   std::string namespace_name;
   std::string workload;   // metadata.name
   std::string container;  // may be empty (Knative names it when it is deployed)
+  std::string image;      // the container's image, "" when not given
   std::size_t index = 0;  // position among the pod's containers (or init containers)
   bool init_container = false;
   EnvSnapshot env;  // every value cites file:line and this container
@@ -90,14 +91,24 @@ struct ManifestSet {
 // Reads every input. See the header comment for what is recognised.
 ManifestSet parse_manifests(std::span<const ManifestInput> inputs);
 
-// Validates one container under `profile` (nullopt: --profile auto, decided per container from
-// its variables and reported as an info finding). Findings that carry no origin of their own
-// cite the container.
-// Turns a credential file's bytes into facts (certificates, key), as the tls layer does.
+// Validates one container under `profile` (nullopt: --profile auto, decided per container by
+// choose_profile() below and reported by profile_findings(); of two profiles, the first). Findings
+// that carry no origin of their own cite the container. Turns a credential file's bytes into facts
+// (certificates, key), as the tls layer does.
 using DescribeCredentials = FileFacts (*)(std::string_view bytes, const std::string& path);
 
 Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<Profile> profile,
                                     const EvaluateOptions& options,
+                                    DescribeCredentials describe = nullptr);
+
+// The profiles to check one container under: core::choose_profile() of its variables (valueFrom
+// counts as set) and its workload (image, container name, workload name).
+ProfileChoice choose_profile(const ManifestTarget& target, std::optional<Profile> profile);
+
+// Validates one container under `profile`, one of `choice.profiles`, as above; the choice's
+// findings (profile_findings()) come first in the report of its first profile.
+Evaluation evaluate_manifest_target(const ManifestTarget& target, const ProfileChoice& choice,
+                                    Profile profile, const EvaluateOptions& options,
                                     DescribeCredentials describe = nullptr);
 
 }  // namespace promtls::core

@@ -21,6 +21,7 @@
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/exposition.hpp"
+#include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
 
 namespace promtls::core {
@@ -86,9 +87,44 @@ struct ExpectedPolicy {
   std::string source;  // "environment", "flags", "environment and flags"; "" when unknown
 };
 
-// The expected policy of a configuration serve accepts (TLS on). Versions follow knative's
-// defaults: minimum TLS 1.3 unless set, maximum TLS 1.3.
+// The expected policy of a configuration serve accepts (TLS on): the profile's versions (its
+// defaults when unset, 0 read as config.hpp says), client auth and TLS 1.2 suites.
 ExpectedPolicy expected_policy_from(const TlsConfig& config);
+
+// The --expect-* flags, parsed (nullopt: not given); each overrides the environment's value.
+struct ExpectOverrides {
+  std::optional<ClientAuth> client_auth;
+  std::optional<std::uint16_t> min_version;
+  std::optional<std::vector<std::uint16_t>> cipher_suites;
+  std::optional<std::uint16_t> max_version;
+};
+
+// What selftest expects of an endpoint and where it is, decided from the environment as serve
+// reads it (evaluate_for_serving(), offline) and the flags.
+struct SelftestSetup {
+  Evaluation evaluation;  // the configuration, its profile, and the profile findings
+  // Which profile was picked and why (profile-auto, profile-mixed, profile-ambiguous), for the
+  // user; empty when --profile forced one without a conflict.
+  std::vector<Finding> profile_notes;
+  // A variable of the chosen profile is set to a non-empty value.
+  bool configured = false;
+  // Set when the configured variables are refused: the sentence for a usage error.
+  std::string rejected;
+  // The configuration serves TLS: where serve listens (an empty or wildcard host is reached as
+  // "localhost"), and the expected policy comes from it.
+  bool serves_tls = false;
+  std::string host;
+  std::uint16_t port = 0;
+  ExpectedPolicy expected;  // the environment's policy with the flags applied
+};
+
+// `profile` nullopt is --profile auto (choose_profile()).
+SelftestSetup selftest_setup(const EnvSnapshot& env, std::optional<Profile> profile,
+                             const ExpectOverrides& flags, const EvaluateOptions& options);
+
+// The variables to set for `profile` to serve TLS, for messages: "set METRICS_PROMETHEUS_TLS_CERT
+// and METRICS_PROMETHEUS_TLS_KEY (and METRICS_PROMETHEUS_HOST/PORT)".
+std::string how_to_serve_tls(Profile profile);
 
 enum class ProbeKind {
   no_client_cert,       // no certificate: refused under require, accepted under optional

@@ -20,15 +20,17 @@
 
 namespace promtls::core {
 
-// A run with one target, "environment": `env` evaluated under `profile` (nullopt: --profile
-// auto, decided by detect_profile() and reported as a "profile-auto" info finding) reading
-// credential files through `files` (nullptr: --offline). `source_findings` (about the env files)
-// come first, then the profile-auto finding, then the evaluation's findings.
+// A run with a target "environment" per profile checked: `env` evaluated under `profile`
+// (nullopt: --profile auto, decided by choose_profile(), which may check both profiles and then
+// gives two targets, and reported by profile_findings()) reading credential files through
+// `files` (nullptr: --offline). In the first target, `source_findings` (about the env files) come
+// first, then the profile findings, then the evaluation's findings.
 ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> source_findings,
                                  std::optional<Profile> profile, const EvaluateOptions& options,
                                  FileInspector* files, bool strict);
 
-// A run with one target per container of `set` (only those called `container` when it is not
+// A run with one target per container of `set` and profile checked (choose_profile() of the
+// container) (only those called `container` when it is not
 // empty), each evaluated by evaluate_manifest_target(). The set's own findings are the run's,
 // followed by a "container-not-found" error when `container` names none of them, or a
 // "manifest-nothing-checked" finding when no (selected) container sets or references a variable
@@ -41,6 +43,13 @@ ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
 
 // ExitCode::check_failed when run_fails(run), else ExitCode::ok.
 ExitCode exit_code(const ValidateRun& run);
+
+// The configuration promtls itself serves (serve, selftest --local) or self-tests: `env` under
+// the first profile of choose_profile(env, profile), evaluated with `files` (nullptr: offline).
+// Its findings start with profile_findings() and, when variables of both families are present, a
+// "profile-mixed" warning that names the profile served and the one ignored.
+Evaluation evaluate_for_serving(const EnvSnapshot& env, std::optional<Profile> profile,
+                                const EvaluateOptions& options, FileInspector* files);
 
 // Why serve would not start with a configuration (and selftest --local with it).
 enum class ServeRefusal {
