@@ -237,9 +237,11 @@ std::string_view sarif_level(Severity s) {
   return "note";
 }
 
-// A relative URI reference for a file path: percent-encodes what may not appear literally.
+// A URI for a file path: a relative reference for a relative path, a file: URI for an absolute
+// one (SARIF §3.4.3: a relative reference must not begin with a slash, or it will not combine
+// with a uriBaseId); what may not appear literally is percent-encoded.
 std::string file_uri(std::string_view path) {
-  std::string out;
+  std::string out = path.rfind('/', 0) == 0 ? "file://" : "";
   for (const char ch : path) {
     const auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c) || std::string_view("/-._~").find(ch) != std::string_view::npos) {
@@ -248,6 +250,31 @@ std::string file_uri(std::string_view path) {
       char buf[4];
       std::snprintf(buf, sizeof buf, "%%%02X", c);
       out += buf;
+    }
+  }
+  return out;
+}
+
+// A text as a sentence of its own: ends with a full stop unless it already ends a sentence.
+std::string sentence(std::string_view text) {
+  std::string out(text);
+  if (!out.empty() && std::string_view(".!?").find(out.back()) == std::string_view::npos) {
+    out += '.';
+  }
+  return out;
+}
+
+// A rule's name, readable where its id is the stable code: "cert-key-mismatch" is
+// "CertKeyMismatch" (SARIF §3.49.7: a name equal to the id is to be omitted).
+std::string rule_name(std::string_view code) {
+  std::string out;
+  bool upper = true;
+  for (const char c : code) {
+    if (c == '-') {
+      upper = true;
+    } else {
+      out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+      upper = false;
     }
   }
   return out;
@@ -345,7 +372,9 @@ nlohmann::ordered_json run_json(const ValidateRun& run) {
 std::string render_github(const ValidateRun& run) {
   std::string out;
   const auto emit = [&](const Finding& f, const std::string& target) {
-    if (!has_position(f)) {
+    // Errors and warnings are always annotations (without file and line when the finding has
+    // no position: GitHub then shows them on the run); infos only where they point at a line.
+    if (f.severity == Severity::info && !has_position(f)) {
       out += finding_line(f) + (target.empty() ? "" : " [" + target + "]") + "\n";
       return;
     }
@@ -355,10 +384,15 @@ std::string render_github(const ValidateRun& run) {
     std::string title = f.code;
     if (!f.variables.empty()) title += " " + f.variables.front();
     std::string message = f.message;
+    if (!has_position(f) && f.origin) message += " (" + f.origin->to_string() + ")";
     if (!target.empty()) message += " [" + target + "]";
     if (!f.hint.empty()) message += "\nhint: " + f.hint;
-    out += "::" + std::string(command) + " file=" + gh_property(f.origin->file) +
-           ",line=" + std::to_string(f.origin->line) + ",title=" + gh_property(title) +
+    std::string properties;
+    if (has_position(f)) {
+      properties =
+          "file=" + gh_property(f.origin->file) + ",line=" + std::to_string(f.origin->line) + ",";
+    }
+    out += "::" + std::string(command) + " " + properties + "title=" + gh_property(title) +
            "::" + gh_data(message) + "\n";
   };
   for (const Finding& f : run.findings) emit(f, {});
@@ -454,8 +488,9 @@ nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_
     } else {
       rule_level[f.code] = std::max(rule_level[f.code], f.severity);
     }
-    std::string text = f.message;
-    if (!f.hint.empty()) text += " Hint: " + f.hint;
+    // The hint is a sentence of its own after the message's.
+    std::string text = sentence(f.message);
+    if (!f.hint.empty()) text += " Hint: " + sentence(f.hint);
     json r = {{"ruleId", f.code},
               {"ruleIndex", static_cast<std::size_t>(it - rule_ids.begin())},
               {"level", sarif_level(f.severity)},
@@ -483,7 +518,7 @@ nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_
   json rules = json::array();
   for (const std::string& id : rule_ids) {
     rules.push_back({{"id", id},
-                     {"name", id},
+                     {"name", rule_name(id)},
                      {"shortDescription", {{"text", describe_code(id)}}},
                      {"fullDescription", {{"text", describe_code(id)}}},
                      {"defaultConfiguration", {{"level", sarif_level(rule_level[id])}}}});
