@@ -13,13 +13,17 @@ namespace {
 struct CodeDescription {
   std::string_view code;
   std::string_view text;
+  CodeEffect effect = CodeEffect::component;
 };
 
-// Every finding code promtls emits, with what it means. Keep in step with the checks; a unit
-// test runs the evaluators and fails on a code missing here.
+// Every finding code promtls emits, with what it means and whom an error of it stops (the
+// verdict line, report.hpp). Keep in step with the checks; a unit test runs the evaluators and
+// fails on a code missing here.
 constexpr std::array kCodes{
     CodeDescription{"cert-expired", "The serving certificate has expired."},
     CodeDescription{"cert-expires-soon", "The serving certificate expires within --warn-days."},
+    CodeDescription{"cert-chain-out-of-order",
+                    "The certificate file lists the leaf after its issuer; it must come first."},
     CodeDescription{"cert-file-no-certificate",
                     "The certificate file holds no parsable CERTIFICATE block."},
     CodeDescription{"cert-file-not-pem", "The certificate file holds no PEM data."},
@@ -58,7 +62,7 @@ constexpr std::array kCodes{
     CodeDescription{"curve-unknown", "A curve name is not in knative's map (a startup error)."},
     CodeDescription{"curve-unsupported-by-tls-library",
                     "A requested group cannot be negotiated by the linked TLS library."},
-    CodeDescription{"env-file-syntax", "A line of an env file is malformed."},
+    CodeDescription{"env-file-syntax", "A line of an env file is malformed.", CodeEffect::input},
     CodeDescription{"envfrom-unresolved",
                     "An envFrom source is not in the input, so its variables are unknown."},
     CodeDescription{"host-listen-failure", "The host value makes the listener fail."},
@@ -71,16 +75,21 @@ constexpr std::array kCodes{
     CodeDescription{"key-file-permissive", "The key file is readable by group or others."},
     CodeDescription{"key-file-unreadable", "The key file cannot be read."},
     CodeDescription{"key-file-world-writable",
-                    "The key file is writable by others; promtls serve refuses it."},
+                    "The key file is writable by others; promtls serve refuses it.",
+                    CodeEffect::promtls_serve},
     CodeDescription{"manifest-duplicate-key",
-                    "A YAML mapping repeats a key; the API server's strict decoding refuses it."},
+                    "A YAML mapping repeats a key; the API server's strict decoding refuses it.",
+                    CodeEffect::api_server},
     CodeDescription{"manifest-nothing-checked",
                     "No container in the manifests sets a variable of the profile."},
     CodeDescription{"manifest-secret-not-base64",
-                    "A Secret data value is not base64; the API server refuses the Secret."},
-    CodeDescription{"manifest-syntax", "A manifest document is not valid YAML or JSON."},
+                    "A Secret data value is not base64; the API server refuses the Secret.",
+                    CodeEffect::api_server},
+    CodeDescription{"manifest-syntax", "A manifest document is not valid YAML or JSON.",
+                    CodeEffect::input},
     CodeDescription{"manifest-value-not-string",
-                    "An env value is an unquoted number or boolean, which the API server rejects."},
+                    "An env value is an unquoted number or boolean, which the API server rejects.",
+                    CodeEffect::api_server},
     CodeDescription{"metrics-address-ignored",
                     "METRICS_HOST or METRICS_PORT is set while metrics are off."},
     CodeDescription{"metrics-disabled", "The Tigera operator serves no metrics."},
@@ -280,16 +289,17 @@ std::string rule_name(std::string_view code) {
   return out;
 }
 
+// A manifest's files are in the pod, not skipped by --offline: its verdict says so.
+TextStyle target_style(const TargetReport& t, TextStyle style = {}) {
+  if (t.location) style.files_not_read_because = "they are in the pod";
+  return style;
+}
+
 std::string verdict_line(const TargetReport& t, bool strict) {
   const auto counts = count(t.evaluation.findings);
-  std::string out = std::string(target_fails(t, strict) ? "INVALID" : "valid") + " " + t.name +
-                    ": " + plural(counts.errors, "error") + ", " +
-                    plural(counts.warnings, "warning");
-  if (!t.evaluation.upstream.accepts) {
-    out += "; " + std::string(to_string(t.evaluation.config.profile)) +
-           " refuses to start: " + t.evaluation.upstream.error;
-  }
-  return out;
+  return std::string(target_fails(t, strict) ? "INVALID" : "valid") + " " + t.name + ": " +
+         plural(counts.errors, "error") + ", " + plural(counts.warnings, "warning") + "; " +
+         judge(t.evaluation, target_style(t)).text;
 }
 
 }  // namespace
@@ -307,6 +317,13 @@ std::string_view describe_code(std::string_view code) {
   return "A promtls validate finding.";
 }
 
+CodeEffect code_effect(std::string_view code) {
+  for (const auto& c : kCodes) {
+    if (c.code == code) return c.effect;
+  }
+  return CodeEffect::component;
+}
+
 std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
   if (run.targets.size() == 1 && !run.targets.front().location && run.findings.empty()) {
     return render_validate_text(run.targets.front().evaluation, run.strict, style);
@@ -321,10 +338,7 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
     out += (out.empty() ? "== " : "\n== ") + t.name;
     if (t.location) out += " (" + t.location->file + ":" + std::to_string(t.location->line) + ")";
     out += " [" + std::string(to_string(t.evaluation.config.profile)) + "]\n";
-    // A manifest's files are in the pod, not skipped by --offline: say so in the verdict.
-    TextStyle target_style = style;
-    if (t.location) target_style.files_not_read_because = "they are in the pod";
-    out += render_validate_text(t.evaluation, run.strict, target_style);
+    out += render_validate_text(t.evaluation, run.strict, target_style(t, style));
     if (target_fails(t, run.strict)) ++invalid;
   }
   const auto run_counts = count(run.findings);
@@ -332,6 +346,14 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
          plural(run.targets.size(), "container") + " checked, " + std::to_string(invalid) +
          " invalid";
   if (run_counts.errors > 0) out += ", " + plural(run_counts.errors, "input error");
+  const auto refused = static_cast<std::size_t>(
+      std::count_if(run.findings.begin(), run.findings.end(), [](const Finding& f) {
+        return f.severity == Severity::error && code_effect(f.code) == CodeEffect::api_server;
+      }));
+  if (refused > 0) {
+    out += " (the API server refuses " + std::string(refused == 1 ? "an object" : "objects") +
+           " of the input: the errors above)";
+  }
   out += "\n";
   return out;
 }
@@ -341,7 +363,7 @@ nlohmann::ordered_json run_json(const ValidateRun& run) {
   std::size_t invalid = 0;
   FindingCounts totals = count(run.findings);
   for (const TargetReport& t : run.targets) {
-    nlohmann::ordered_json j = validate_json(t.evaluation, run.strict);
+    nlohmann::ordered_json j = validate_json(t.evaluation, run.strict, target_style(t));
     nlohmann::ordered_json entry = {{"target", t.name}};
     entry["file"] = t.location ? nlohmann::ordered_json(t.location->file) : nullptr;
     entry["line"] = t.location ? nlohmann::ordered_json(t.location->line) : nullptr;

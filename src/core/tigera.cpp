@@ -301,9 +301,11 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
                "leave " + s(kPort) + " unset (" + s(default_value(kPort)) + ")");
     }
     if (!config.tls) {
+      // After a startup error (a refused port) the operator serves nothing: say what it would.
       sink.add("servicemonitor-scheme-mismatch", Severity::warning, {s(kScheme)},
-               "the operator serves plain HTTP, but its ServiceMonitor always scrapes with "
-               "https: every scrape fails",
+               std::string(upstream.empty() ? "the operator serves" : "the operator would serve") +
+                   " plain HTTP, but its ServiceMonitor always scrapes with https: every scrape "
+                   "fails",
                "set " + s(kScheme) + "=https, as the shipped Deployment does");
     }
   } else {

@@ -37,6 +37,10 @@ bool run_fails(const ValidateRun& run);
 // sentence for codes the table does not know.
 std::string_view describe_code(std::string_view code);
 
+// Whom an error of `code` stops (the table of describe_code()); `component` for codes the table
+// does not know.
+CodeEffect code_effect(std::string_view code);
+
 // Text: a header line per target, its findings and verdict (render_validate_text), then a
 // summary line. A single environment target renders exactly as render_validate_text.
 std::string render_run_text(const ValidateRun& run, const TextStyle& style);
