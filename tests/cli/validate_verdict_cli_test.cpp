@@ -35,25 +35,13 @@ std::string verdict_of(const std::string& out) {
   return "";
 }
 
-// A chain root -> intermediate -> leaf, the leaf's key, and the files validate reads.
+// A chain (pki.hpp) in the wrong order, intermediate first, with the leaf's key.
 struct ChainFiles {
   TempDir dir;
-  Authority root = Authority::make("verdict-root");
-  Key intermediate_key{KeyKind::ec_p256};
   Key leaf_key{KeyKind::ec_p256};
-  std::string cert, key;
-  ChainFiles() {
-    CertSpec ca;
-    ca.cn = "verdict-intermediate";
-    ca.is_ca = true;
-    ca.eku = {};
-    const Cert intermediate = issue(ca, intermediate_key, &root.cert, root.key);
-    CertSpec spec;
-    spec.cn = "metrics";
-    const Cert leaf = issue(spec, leaf_key, &intermediate, intermediate_key);
-    cert = dir.write("tls.crt", intermediate.pem() + leaf.pem());
-    key = dir.write("tls.key", leaf_key.private_pem());
-  }
+  Chain chain = Chain::make(leaf_key, "verdict");
+  std::string cert = dir.write("tls.crt", chain.intermediate.pem() + chain.leaf.pem());
+  std::string key = dir.write("tls.key", leaf_key.private_pem());
 };
 
 }  // namespace
@@ -142,11 +130,7 @@ TEST_CASE("plain HTTP on a good port still says where knative serves") {
 
 TEST_CASE("a key only promtls serve refuses is said as such, not as knative failing") {
   ChainFiles f;
-  const std::string cert = f.dir.write("leaf.crt", [&] {
-    CertSpec spec;
-    spec.cn = "metrics";
-    return f.root.leaf(spec, f.leaf_key).pem();
-  }());
+  const std::string cert = f.dir.write("leaf.crt", f.chain.leaf.pem());
   f.dir.write("tls.key", f.leaf_key.private_pem(), 0606);
   const std::vector<std::string> args{"validate",
                                       "--no-env",

@@ -303,36 +303,9 @@ TEST_CASE("validate and serve agree on a key that does not match the certificate
         f.key_path + ": the private key does not match the certificate in " + f.cert_path);
 }
 
-namespace {
-
-// A real three-level chain: root CA, intermediate CA, leaf (the fixture's key), as PEM.
-struct Chain {
-  Authority root = Authority::make("chain-root");
-  Key intermediate_key{KeyKind::ec_p256};
-  Cert intermediate;
-  Cert leaf;
-  explicit Chain(const Key& leaf_key)
-      : intermediate(issue(intermediate_spec(), intermediate_key, &root.cert, root.key)),
-        leaf(issue(leaf_spec(), leaf_key, &intermediate, intermediate_key)) {}
-  static CertSpec intermediate_spec() {
-    CertSpec spec;
-    spec.cn = "chain-intermediate";
-    spec.is_ca = true;
-    spec.eku = {};
-    return spec;
-  }
-  static CertSpec leaf_spec() {
-    CertSpec spec;
-    spec.cn = "metrics";
-    return spec;
-  }
-};
-
-}  // namespace
-
 TEST_CASE("a chain with the intermediate before the leaf is out of order, not a key mismatch") {
   Fixture f;
-  const Chain chain(f.key);
+  const Chain chain = Chain::make(f.key);
   f.dir.write("tls.crt", chain.intermediate.pem() + chain.leaf.pem());
   const auto e = f.evaluate();
   INFO(::Catch::Detail::stringify(finding_codes(e)));
@@ -359,7 +332,7 @@ TEST_CASE("a chain with the intermediate before the leaf is out of order, not a 
 
 TEST_CASE("the same chain leaf first passes validate and serve") {
   Fixture f;
-  const Chain chain(f.key);
+  const Chain chain = Chain::make(f.key);
   f.dir.write("tls.crt", chain.leaf.pem() + chain.intermediate.pem());
   const auto e = f.evaluate();
   INFO(::Catch::Detail::stringify(finding_codes(e)));
@@ -369,7 +342,7 @@ TEST_CASE("the same chain leaf first passes validate and serve") {
 
 TEST_CASE("a reversed three-certificate chain names the leaf's place") {
   Fixture f;
-  const Chain chain(f.key);
+  const Chain chain = Chain::make(f.key);
   f.dir.write("tls.crt", chain.root.cert.pem() + chain.intermediate.pem() + chain.leaf.pem());
   const core::Finding* finding = find_finding(f.evaluate(), "cert-chain-out-of-order");
   REQUIRE(finding != nullptr);
@@ -379,7 +352,7 @@ TEST_CASE("a reversed three-certificate chain names the leaf's place") {
 
 TEST_CASE("an out-of-order chain is told by the issuers when the key cannot be read") {
   Fixture f;
-  const Chain chain(f.key);
+  const Chain chain = Chain::make(f.key);
   f.dir.write("tls.crt", chain.intermediate.pem() + chain.leaf.pem());
   std::filesystem::remove(f.key_path);
   const auto e = f.evaluate();
@@ -391,7 +364,7 @@ TEST_CASE("an out-of-order chain is told by the issuers when the key cannot be r
 TEST_CASE("a key that matches no certificate of the chain is a key mismatch, not an order") {
   Fixture f;
   const Key other(KeyKind::ec_p256);
-  const Chain chain(other);
+  const Chain chain = Chain::make(other);
   f.dir.write("tls.crt", chain.intermediate.pem() + chain.leaf.pem());
   const auto e = f.evaluate();
   INFO(::Catch::Detail::stringify(finding_codes(e)));
@@ -403,7 +376,7 @@ TEST_CASE("a key that matches no certificate of the chain is a key mismatch, not
 
 TEST_CASE("a CA certificate served as the leaf, with its own key, is in order") {
   Fixture f;
-  const Chain chain(f.key);
+  const Chain chain = Chain::make(f.key);
   f.dir.write("tls.crt", chain.root.cert.pem() + chain.leaf.pem());
   f.dir.write("tls.key", chain.root.key.private_pem());
   const auto e = f.evaluate();
