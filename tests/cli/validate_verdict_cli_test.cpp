@@ -187,6 +187,29 @@ TEST_CASE("the Tigera operator with a refused port is not said to serve plain HT
         "address tcp/abc: unknown port");
 }
 
+TEST_CASE("the Tigera operator that refuses to start is not said to listen on its port") {
+  const std::vector<std::string> args{"validate",  "--no-env",
+                                      "--profile", "tigera",
+                                      "--set",     "METRICS_ENABLED=true",
+                                      "--set",     "METRICS_PORT=8484",
+                                      "--set",     "METRICS_SCHEME=https",
+                                      "--set",     "METRICS_CLIENT_AUTH=require"};
+  auto r = run_promtls(args);
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("the operator listens") == std::string::npos);
+  CHECK(r.out.find("warning port-service-mismatch METRICS_PORT: the operator would listen on port "
+                   "8484 but its Service tigera-operator-metrics always targets 9484") !=
+        std::string::npos);
+  CHECK(
+      verdict_of(r.out).find("; tigera refuses to start: unsupported client auth type: require") !=
+      std::string::npos);
+  // Without the startup error it does listen there.
+  r = run_promtls({"validate", "--no-env", "--profile", "tigera", "--set", "METRICS_ENABLED=true",
+                   "--set", "METRICS_PORT=8484"});
+  CHECK(r.out.find("the operator listens on port 8484") != std::string::npos);
+}
+
 TEST_CASE("a Secret the API server refuses is said in the summary of the run") {
   TempDir dir;
   const std::string m = dir.write(
