@@ -344,7 +344,8 @@ TEST_CASE("a reversed three-certificate chain names the leaf's place") {
   Fixture f;
   const Chain chain = Chain::make(f.key);
   f.dir.write("tls.crt", chain.root.cert.pem() + chain.intermediate.pem() + chain.leaf.pem());
-  const core::Finding* finding = find_finding(f.evaluate(), "cert-chain-out-of-order");
+  const auto e = f.evaluate();
+  const core::Finding* finding = find_finding(e, "cert-chain-out-of-order");
   REQUIRE(finding != nullptr);
   CHECK(finding->message.find("lists \"chain-root\" first and the leaf \"metrics\" as "
                               "certificate 3") != std::string::npos);
