@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything promtls needs to build, test and benchmark, from Debian 12's packages.
-# Idempotent: when every package is already installed it does nothing and touches no network.
+# Installs everything promtls needs to build, test and benchmark, from Debian 12's packages, and
+# (with `all`) the validators of the CI formats from the npm registry (install-validators.sh).
+# Idempotent: when everything is already installed it does nothing and touches no network.
 set -euo pipefail
 
 # openjdk-17-jre-headless: keytool, which makes the JKS and JCEKS test fixtures.
@@ -9,12 +10,15 @@ set -euo pipefail
 build=(cmake g++ make ninja-build pkg-config clang-format lld
        libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
        libyaml-cpp-dev catch2)
+# nodejs (with npm), libicu72, python3-lxml: the CI-format validators (install-validators.sh;
+# the SARIF Multitool is a .NET program that reads ICU; lxml checks JUnit against its schema).
 test=(openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
-      python3 python3-jsonschema python3-lxml hyperfine procps dpkg-dev valgrind
-      openjdk-17-jre-headless)
+      python3 python3-lxml hyperfine procps dpkg-dev valgrind openjdk-17-jre-headless
+      nodejs libicu72)
 
+mode=${1:-all}
 want=("${build[@]}")
-case "${1:-all}" in
+case "$mode" in
   build) ;;
   all) want+=("${test[@]}") ;;
   *) echo "usage: $0 [build|all]" >&2; exit 2 ;;
@@ -24,7 +28,13 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+validators() {
+  if [ "$mode" = all ]; then bash "$(dirname "$0")/install-validators.sh"; fi
+}
+if [ ${#missing[@]} -eq 0 ]; then
+  validators
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: missing packages: ${missing[*]} (run as root)" >&2
@@ -39,3 +49,4 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+validators

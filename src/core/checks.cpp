@@ -209,7 +209,19 @@ void check_credentials(const TlsConfig& tls, const CredentialPaths& paths,
   const FileFacts key = files.inspect(tls.key_file);
   check_serving_cert(cert, paths.cert_variable, options, sink);
   check_key(key, paths.key_variable, sink);
-  if (!key_matches_certificate(cert, key)) {
+  if (const auto leaf = misplaced_leaf(cert, key)) {
+    // The pair is right but the file is not leaf first: the server takes the first certificate
+    // as its own and fails as if the key did not match (credential_rules.hpp).
+    sink.add("cert-chain-out-of-order", Severity::error, {paths.cert_variable},
+             paths.cert_variable + " file " + cert.path + " lists " +
+                 describe(cert.certificates.front()) + " first and the leaf " +
+                 describe(cert.certificates[*leaf]) + " as certificate " +
+                 std::to_string(*leaf + 1) +
+                 ": the server sends the first certificate as its own, and loading fails with "
+                 "\"tls: private key does not match public key\"",
+             "put the leaf first, then each issuer after the certificate it signed (cat leaf.crt "
+             "intermediate.crt > tls.crt); the key and the certificates are otherwise right");
+  } else if (!key_matches_certificate(cert, key)) {
     sink.add("cert-key-mismatch", Severity::error, {paths.cert_variable, paths.key_variable},
              "the private key in " + key.path + " does not match the certificate in " + cert.path,
              "the server fails with \"tls: private key does not match public key\"; pair the "

@@ -13,15 +13,20 @@ namespace {
 struct CodeDescription {
   std::string_view code;
   std::string_view text;
+  CodeEffect effect = CodeEffect::component;
 };
 
-// Every finding code promtls emits, with what it means. Keep in step with the checks; a unit
-// test runs the evaluators and fails on a code missing here.
+// Every finding code promtls emits, with what it means and whom an error of it stops (the
+// verdict line, report.hpp). Keep in step with the checks; a unit test runs the evaluators and
+// fails on a code missing here.
 constexpr std::array kCodes{
     CodeDescription{"cert-expired", "The serving certificate has expired."},
     CodeDescription{"cert-expires-soon", "The serving certificate expires within --warn-days."},
     CodeDescription{"cert-file-bad-blocks",
-                    "A CERTIFICATE block of the certificate file does not parse."},
+                    "A CERTIFICATE block of the certificate file does not parse.",
+                    CodeEffect::promtls_serve},
+    CodeDescription{"cert-chain-out-of-order",
+                    "The certificate file lists the leaf after its issuer; it must come first."},
     CodeDescription{"cert-file-no-certificate",
                     "The certificate file holds no parsable CERTIFICATE block."},
     CodeDescription{"cert-file-not-pem", "The certificate file holds no PEM data."},
@@ -61,7 +66,7 @@ constexpr std::array kCodes{
     CodeDescription{"curve-unsupported-by-tls-library",
                     "serve and selftest --local: promtls' own TLS library cannot negotiate a "
                     "requested group."},
-    CodeDescription{"env-file-syntax", "A line of an env file is malformed."},
+    CodeDescription{"env-file-syntax", "A line of an env file is malformed.", CodeEffect::input},
     CodeDescription{"envfrom-unresolved",
                     "An envFrom source is not in the input, so its variables are unknown."},
     CodeDescription{"go-post-quantum",
@@ -79,16 +84,21 @@ constexpr std::array kCodes{
     CodeDescription{"key-file-permissive", "The key file is readable by group or others."},
     CodeDescription{"key-file-unreadable", "The key file cannot be read."},
     CodeDescription{"key-file-world-writable",
-                    "The key file is writable by others; promtls serve refuses it."},
+                    "The key file is writable by others; promtls serve refuses it.",
+                    CodeEffect::promtls_serve},
     CodeDescription{"manifest-duplicate-key",
-                    "A YAML mapping repeats a key; the API server's strict decoding refuses it."},
+                    "A YAML mapping repeats a key; the API server's strict decoding refuses it.",
+                    CodeEffect::api_server},
     CodeDescription{"manifest-nothing-checked",
                     "No container in the manifests sets a variable of the profile."},
     CodeDescription{"manifest-secret-not-base64",
-                    "A Secret data value is not base64; the API server refuses the Secret."},
-    CodeDescription{"manifest-syntax", "A manifest document is not valid YAML or JSON."},
+                    "A Secret data value is not base64; the API server refuses the Secret.",
+                    CodeEffect::api_server},
+    CodeDescription{"manifest-syntax", "A manifest document is not valid YAML or JSON.",
+                    CodeEffect::input},
     CodeDescription{"manifest-value-not-string",
-                    "An env value is an unquoted number or boolean, which the API server rejects."},
+                    "An env value is an unquoted number or boolean, which the API server rejects.",
+                    CodeEffect::api_server},
     CodeDescription{"metrics-address-ignored",
                     "METRICS_HOST or METRICS_PORT is set while metrics are off."},
     CodeDescription{"metrics-disabled", "The Tigera operator serves no metrics."},
@@ -250,9 +260,11 @@ std::string_view sarif_level(Severity s) {
   return "note";
 }
 
-// A relative URI reference for a file path: percent-encodes what may not appear literally.
+// A URI for a file path: a relative reference for a relative path, a file: URI for an absolute
+// one (SARIF §3.4.3: a relative reference must not begin with a slash, or it will not combine
+// with a uriBaseId); what may not appear literally is percent-encoded.
 std::string file_uri(std::string_view path) {
-  std::string out;
+  std::string out = path.rfind('/', 0) == 0 ? "file://" : "";
   for (const char ch : path) {
     const auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c) || std::string_view("/-._~").find(ch) != std::string_view::npos) {
@@ -266,16 +278,42 @@ std::string file_uri(std::string_view path) {
   return out;
 }
 
-std::string verdict_line(const TargetReport& t, bool strict) {
-  const auto counts = count(t.evaluation.findings);
-  std::string out = std::string(target_fails(t, strict) ? "INVALID" : "valid") + " " + t.name +
-                    ": " + plural(counts.errors, "error") + ", " +
-                    plural(counts.warnings, "warning");
-  if (!t.evaluation.upstream.accepts) {
-    out += "; " + std::string(to_string(t.evaluation.config.profile)) +
-           " refuses to start: " + t.evaluation.upstream.error;
+// A text as a sentence of its own: ends with a full stop unless it already ends a sentence.
+std::string sentence(std::string_view text) {
+  std::string out(text);
+  if (!out.empty() && std::string_view(".!?").find(out.back()) == std::string_view::npos) {
+    out += '.';
   }
   return out;
+}
+
+// A rule's name, readable where its id is the stable code: "cert-key-mismatch" is
+// "CertKeyMismatch" (SARIF §3.49.7: a name equal to the id is to be omitted).
+std::string rule_name(std::string_view code) {
+  std::string out;
+  bool upper = true;
+  for (const char c : code) {
+    if (c == '-') {
+      upper = true;
+    } else {
+      out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+      upper = false;
+    }
+  }
+  return out;
+}
+
+// A manifest's files are in the pod, not skipped by --offline: its verdict says so.
+TextStyle target_style(const TargetReport& t, TextStyle style = {}) {
+  if (t.location) style.files_not_read_because = "they are in the pod";
+  return style;
+}
+
+std::string verdict_line(const TargetReport& t, bool strict) {
+  const auto counts = count(t.evaluation.findings);
+  return std::string(target_fails(t, strict) ? "INVALID" : "valid") + " " + t.name + ": " +
+         plural(counts.errors, "error") + ", " + plural(counts.warnings, "warning") + "; " +
+         judge(t.evaluation, target_style(t)).text;
 }
 
 }  // namespace
@@ -293,6 +331,13 @@ std::string_view describe_code(std::string_view code) {
   return "A promtls validate finding.";
 }
 
+CodeEffect code_effect(std::string_view code) {
+  for (const auto& c : kCodes) {
+    if (c.code == code) return c.effect;
+  }
+  return CodeEffect::component;
+}
+
 std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
   if (run.targets.size() == 1 && !run.targets.front().location && run.findings.empty()) {
     return render_validate_text(run.targets.front().evaluation, run.strict, style);
@@ -307,10 +352,7 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
     out += (out.empty() ? "== " : "\n== ") + t.name;
     if (t.location) out += " (" + t.location->file + ":" + std::to_string(t.location->line) + ")";
     out += " [" + std::string(to_string(t.evaluation.config.profile)) + "]\n";
-    // A manifest's files are in the pod, not skipped by --offline: say so in the verdict.
-    TextStyle target_style = style;
-    if (t.location) target_style.files_not_read_because = "they are in the pod";
-    out += render_validate_text(t.evaluation, run.strict, target_style);
+    out += render_validate_text(t.evaluation, run.strict, target_style(t, style));
     if (target_fails(t, run.strict)) ++invalid;
   }
   const auto run_counts = count(run.findings);
@@ -318,6 +360,14 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
          plural(run.targets.size(), "container") + " checked, " + std::to_string(invalid) +
          " invalid";
   if (run_counts.errors > 0) out += ", " + plural(run_counts.errors, "input error");
+  const auto refused = static_cast<std::size_t>(
+      std::count_if(run.findings.begin(), run.findings.end(), [](const Finding& f) {
+        return f.severity == Severity::error && code_effect(f.code) == CodeEffect::api_server;
+      }));
+  if (refused > 0) {
+    out += " (the API server refuses " + std::string(refused == 1 ? "an object" : "objects") +
+           " of the input: the errors above)";
+  }
   out += "\n";
   return out;
 }
@@ -327,7 +377,7 @@ nlohmann::ordered_json run_json(const ValidateRun& run) {
   std::size_t invalid = 0;
   FindingCounts totals = count(run.findings);
   for (const TargetReport& t : run.targets) {
-    nlohmann::ordered_json j = validate_json(t.evaluation, run.strict);
+    nlohmann::ordered_json j = validate_json(t.evaluation, run.strict, target_style(t));
     nlohmann::ordered_json entry = {{"target", t.name}};
     entry["file"] = t.location ? nlohmann::ordered_json(t.location->file) : nullptr;
     entry["line"] = t.location ? nlohmann::ordered_json(t.location->line) : nullptr;
@@ -358,7 +408,9 @@ nlohmann::ordered_json run_json(const ValidateRun& run) {
 std::string render_github(const ValidateRun& run) {
   std::string out;
   const auto emit = [&](const Finding& f, const std::string& target) {
-    if (!has_position(f)) {
+    // Errors and warnings are always annotations (without file and line when the finding has
+    // no position: GitHub then shows them on the run); infos only where they point at a line.
+    if (f.severity == Severity::info && !has_position(f)) {
       out += finding_line(f) + (target.empty() ? "" : " [" + target + "]") + "\n";
       return;
     }
@@ -368,10 +420,15 @@ std::string render_github(const ValidateRun& run) {
     std::string title = f.code;
     if (!f.variables.empty()) title += " " + f.variables.front();
     std::string message = f.message;
+    if (!has_position(f) && f.origin) message += " (" + f.origin->to_string() + ")";
     if (!target.empty()) message += " [" + target + "]";
     if (!f.hint.empty()) message += "\nhint: " + f.hint;
-    out += "::" + std::string(command) + " file=" + gh_property(f.origin->file) +
-           ",line=" + std::to_string(f.origin->line) + ",title=" + gh_property(title) +
+    std::string properties;
+    if (has_position(f)) {
+      properties =
+          "file=" + gh_property(f.origin->file) + ",line=" + std::to_string(f.origin->line) + ",";
+    }
+    out += "::" + std::string(command) + " " + properties + "title=" + gh_property(title) +
            "::" + gh_data(message) + "\n";
   };
   for (const Finding& f : run.findings) emit(f, {});
@@ -467,8 +524,9 @@ nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_
     } else {
       rule_level[f.code] = std::max(rule_level[f.code], f.severity);
     }
-    std::string text = f.message;
-    if (!f.hint.empty()) text += " Hint: " + f.hint;
+    // The hint is a sentence of its own after the message's.
+    std::string text = sentence(f.message);
+    if (!f.hint.empty()) text += " Hint: " + sentence(f.hint);
     json r = {{"ruleId", f.code},
               {"ruleIndex", static_cast<std::size_t>(it - rule_ids.begin())},
               {"level", sarif_level(f.severity)},
@@ -496,7 +554,7 @@ nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_
   json rules = json::array();
   for (const std::string& id : rule_ids) {
     rules.push_back({{"id", id},
-                     {"name", id},
+                     {"name", rule_name(id)},
                      {"shortDescription", {{"text", describe_code(id)}}},
                      {"fullDescription", {{"text", describe_code(id)}}},
                      {"defaultConfiguration", {{"level", sarif_level(rule_level[id])}}}});

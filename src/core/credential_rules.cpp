@@ -15,6 +15,29 @@ bool key_matches_certificate(const FileFacts& cert, const FileFacts& key) {
   return cert.certificates.front().public_key_id == key.key_public_key_id;
 }
 
+std::optional<std::size_t> misplaced_leaf(const FileFacts& cert, const FileFacts& key) {
+  const std::vector<CertInfo>& chain = cert.certificates;
+  if (chain.size() < 2) return std::nullopt;
+  if (key.key && !key.key_public_key_id.empty()) {
+    if (chain.front().public_key_id == key.key_public_key_id) return std::nullopt;
+    for (std::size_t i = 1; i < chain.size(); ++i) {
+      if (chain[i].public_key_id == key.key_public_key_id) return i;
+    }
+    return std::nullopt;  // the key belongs to none of them: a plain mismatch
+  }
+  // No key to compare: a CA first, then a certificate it issued that is not a CA.
+  if (!chain.front().is_ca) return std::nullopt;
+  for (std::size_t i = 1; i < chain.size(); ++i) {
+    if (chain[i].is_ca) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (chain[i].issuer == chain[j].subject && (j == 0 || chain[j].issuer == chain[0].subject)) {
+        return i;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::string key_mode_refusal_message(const std::string& key_path) {
   return key_path + ": the private key file is world-writable; refusing to use it (chmod o-w)";
 }
@@ -25,6 +48,12 @@ std::string key_mismatch_message(const std::string& key_path, const std::string&
 
 std::string no_certificate_message(const std::string& cert_path) {
   return cert_path + ": cannot load the certificate chain: no CERTIFICATE block parses";
+}
+
+std::string chain_order_message(const std::string& cert_path, std::size_t leaf) {
+  return cert_path + ": the certificate chain is out of order: the leaf is certificate " +
+         std::to_string(leaf + 1) + ", but the first certificate is served as the server's own" +
+         " (put the leaf first, then each issuer after the certificate it signed)";
 }
 
 std::optional<std::string> credential_pair_refusal(const FileFacts& cert, const FileFacts& key) {
@@ -46,6 +75,7 @@ std::optional<std::string> credential_pair_refusal(const FileFacts& cert, const 
     if (!key.key_block_present) return cannot_load_key + "no PRIVATE KEY block";
     return cannot_load_key + (key.key_error.empty() ? "the key does not parse" : key.key_error);
   }
+  if (const auto leaf = misplaced_leaf(cert, key)) return chain_order_message(cert.path, *leaf);
   if (!key_matches_certificate(cert, key)) return key_mismatch_message(key.path, cert.path);
   return std::nullopt;
 }

@@ -316,8 +316,12 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       }
     }
     if (cert.empty() && key.empty()) {
+      // Name the address only where knative will serve on it: not after a startup error (a
+      // refused port), nor with a host it cannot listen on.
+      const bool serves = upstream.empty() && (config.host.empty() || !host_problem(config.host));
       sink.add("tls-disabled", Severity::info, {},
-               "TLS is off: knative serves plain HTTP on " + config.listen_address,
+               serves ? "TLS is off: knative serves plain HTTP on " + config.listen_address
+                      : "TLS is off (plain HTTP), but knative serves nothing: see the errors",
                "set " + s(kCert) + " and " + s(kKey) + " to serve HTTPS");
     }
   } else {

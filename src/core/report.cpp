@@ -1,8 +1,10 @@
 #include "promtls/core/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "promtls/core/ci_report.hpp"
 #include "promtls/core/tls_catalog.hpp"
 
 namespace promtls::core {
@@ -116,9 +118,78 @@ nlohmann::ordered_json families_json(const std::vector<FamilyVerdict>& families)
 
 }  // namespace
 
-nlohmann::ordered_json validate_json(const Evaluation& e, bool strict) {
+Verdict judge(const Evaluation& e, const TextStyle& style) {
+  const std::string component(to_string(e.config.profile));
+  // Errors by whom they stop; errors about another knative TLS family are that family's
+  // verdict, said on its own line.
+  std::size_t api_server = 0, component_errors = 0, serve_only = 0, input = 0;
+  for (const Finding& f : e.findings) {
+    if (f.severity != Severity::error) continue;
+    const bool other_family =
+        !f.variables.empty() &&
+        std::any_of(e.families.begin(), e.families.end(), [&](const FamilyVerdict& family) {
+          return f.variables.front().rfind(family.prefix + "TLS_", 0) == 0;
+        });
+    if (other_family) continue;
+    switch (code_effect(f.code)) {
+      case CodeEffect::api_server:
+        ++api_server;
+        break;
+      case CodeEffect::promtls_serve:
+        ++serve_only;
+        break;
+      case CodeEffect::input:
+        ++input;
+        break;
+      case CodeEffect::component:
+        ++component_errors;
+        break;
+    }
+  }
+  if (api_server > 0) {
+    std::string text =
+        "the API server refuses the object (the errors above), so " + component + " never runs it";
+    if (!e.upstream.accepts) {
+      text += "; admitted, " + component + " would refuse to start: " + e.upstream.error;
+    }
+    return {"api-server-refuses", std::move(text)};
+  }
+  if (!e.upstream.accepts) {
+    return {"refuses-to-start", component + " refuses to start: " + e.upstream.error};
+  }
+  if (component_errors > 0) {
+    return {"fails-later",
+            component + " starts with these variables but fails later (the errors above)"};
+  }
+  if (serve_only > 0) {
+    return {"serve-refuses", component +
+                                 " accepts this configuration, but promtls serve refuses it (the "
+                                 "errors above)"};
+  }
+  if (input > 0) {
+    return {"input-errors", "the input has errors (above); " + component +
+                                " accepts the variables that could be read"};
+  }
+  if (!e.upstream.files_checked) {
+    return {"accepts-variables", component + " accepts the variables (files not read: " +
+                                     style.files_not_read_because + ")"};
+  }
+  std::string text = component + " accepts this configuration";
+  if (!e.config.enabled) {
+    text += " (serves no metrics)";
+  } else if (e.config.tls) {
+    text += " (TLS " + std::string(version_name(e.config.tls_config.min_version)).substr(4) +
+            "+, client auth " + std::string(to_string(e.config.tls_config.client_auth)) + ")";
+  } else {
+    text += " (plain HTTP)";
+  }
+  return {"accepts", std::move(text)};
+}
+
+nlohmann::ordered_json validate_json(const Evaluation& e, bool strict, const TextStyle& style) {
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   for (const auto& f : e.findings) findings.push_back(finding_json(f));
+  const Verdict verdict = judge(e, style);
   return {{"schema", "promtls/validate/v1"},
           {"valid", !fails(e.findings, strict)},
           {"profile", to_string(e.config.profile)},
@@ -127,6 +198,7 @@ nlohmann::ordered_json validate_json(const Evaluation& e, bool strict) {
             {"error", e.upstream.accepts ? nlohmann::ordered_json(nullptr)
                                          : nlohmann::ordered_json(e.upstream.error)},
             {"files_checked", e.upstream.files_checked}}},
+          {"verdict", {{"outcome", verdict.outcome}, {"text", verdict.text}}},
           {"findings", std::move(findings)},
           {"config", config_json(e.config)},
           {"families", families_json(e.families)}};
@@ -147,39 +219,10 @@ std::string render_validate_text(const Evaluation& e, bool strict, const TextSty
   }
   const auto counts = count(e.findings);
   const bool bad = fails(e.findings, strict);
-  const std::string component(to_string(e.config.profile));
   std::string verdict = bad ? "INVALID" : "valid";
   if (style.color) verdict = (bad ? "\033[1;31m" : "\033[1;32m") + verdict + reset;
   out += verdict + ": " + plural(counts.errors, "error") + ", " +
-         plural(counts.warnings, "warning") + "; ";
-  // Errors about another component's TLS family are that component's verdict, said below.
-  std::size_t family_errors = 0;
-  for (const Finding& f : e.findings) {
-    if (f.severity != Severity::error || f.variables.empty()) continue;
-    for (const FamilyVerdict& family : e.families) {
-      if (f.variables.front().rfind(family.prefix + "TLS_", 0) == 0) {
-        ++family_errors;
-        break;
-      }
-    }
-  }
-  if (!e.upstream.accepts) {
-    out += component + " refuses to start: " + e.upstream.error;
-  } else if (counts.errors > family_errors) {
-    out += component + " starts with these variables but fails later (the errors above)";
-  } else if (!e.upstream.files_checked) {
-    out +=
-        component + " accepts the variables (files not read: " + style.files_not_read_because + ")";
-  } else {
-    out += component + " accepts this configuration";
-    if (e.config.tls) {
-      out += " (TLS " + std::string(version_name(e.config.tls_config.min_version)).substr(4) +
-             "+, client auth " + std::string(to_string(e.config.tls_config.client_auth)) + ")";
-    } else {
-      out += " (plain HTTP)";
-    }
-  }
-  out += "\n";
+         plural(counts.warnings, "warning") + "; " + judge(e, style).text + "\n";
   for (const FamilyVerdict& family : e.families) {
     out += "  " + family.prefix + "TLS_*: " + family.component +
            (family.accepts ? " accepts them (TLS " +

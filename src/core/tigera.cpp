@@ -293,17 +293,21 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
                    " through the pod's /etc/services (or its built-in table)",
                "write the number");
     }
+    // After a startup error the operator serves nothing: the warnings below say what it would do.
+    const std::string operator_does = upstream.empty() ? "the operator " : "the operator would ";
     if (listen.port && *listen.port != kServicePort) {
       sink.add("port-service-mismatch", Severity::warning, {s(kPort)},
-               "the operator listens on port " + std::to_string(*listen.port) +
-                   " but its Service " + s(kServiceName) + " always targets " +
-                   std::to_string(kServicePort) + ": Prometheus cannot scrape it",
+               operator_does + (upstream.empty() ? "listens" : "listen") + " on port " +
+                   std::to_string(*listen.port) + " but its Service " + s(kServiceName) +
+                   " always targets " + std::to_string(kServicePort) +
+                   ": Prometheus cannot scrape it",
                "leave " + s(kPort) + " unset (" + s(default_value(kPort)) + ")");
     }
     if (!config.tls) {
       sink.add("servicemonitor-scheme-mismatch", Severity::warning, {s(kScheme)},
-               "the operator serves plain HTTP, but its ServiceMonitor always scrapes with "
-               "https: every scrape fails",
+               operator_does + (upstream.empty() ? "serves" : "serve") +
+                   " plain HTTP, but its ServiceMonitor always scrapes with https: every scrape "
+                   "fails",
                "set " + s(kScheme) + "=https, as the shipped Deployment does");
     }
   } else {

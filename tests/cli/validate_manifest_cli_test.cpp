@@ -1,6 +1,7 @@
 // promtls validate over Kubernetes manifests, the Tigera profile and the CI formats, as a user
-// runs them; the JUnit and SARIF outputs are checked with real parsers (python3-lxml, and
-// python3-jsonschema against tests/data/sarif-2.1.0-subset.schema.json).
+// runs them; the JUnit and SARIF outputs are checked with real validators
+// (tests/data/check_ci_output.py: the JUnit XML schema with python3-lxml, the SARIF 2.1.0 schema
+// with ajv and Microsoft's SARIF Multitool, as scripts/install-validators.sh installs them).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +14,7 @@ using nlohmann::json;
 namespace {
 
 const std::string kData = PROMTLS_TEST_DATA_DIR;
-const std::string kPython = "/usr/bin/python3";  // Debian's, with python3-lxml and jsonschema
+const std::string kPython = "/usr/bin/python3";  // Debian's, with python3-lxml
 
 // Two workloads: a knative StatefulSet whose port is refused, and a good Tigera operator.
 const std::string kManifest = R"(apiVersion: apps/v1
@@ -55,6 +56,13 @@ items:
 )";
 
 RunResult sh(const std::string& script) { return run({"/bin/sh", "-c", script}); }
+
+// tests/data/check_ci_output.py with `args` (the Multitool takes about half a second).
+RunResult check_ci(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{kPython, kData + "/check_ci_output.py"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, {}, 120000);
+}
 
 }  // namespace
 
@@ -209,7 +217,7 @@ TEST_CASE("validate with profile auto says which profile it picked") {
   CHECK(r.out.find("tigera accepts") != std::string::npos);
 }
 
-TEST_CASE("github output annotates findings with a position and prints the others plainly") {
+TEST_CASE("github output annotates every error and warning, with file and line when known") {
   TempDir dir;
   const std::string m = dir.write("deploy.yaml", kManifest);
   auto r = run_promtls({"validate", "--manifest", m, "-o", "github"});
@@ -219,11 +227,20 @@ TEST_CASE("github output annotates findings with a position and prints the other
             ",line=15,title=port-out-of-range METRICS_PROMETHEUS_PORT::prometheus port 80, "
             "should be between 1024 and 65535 [StatefulSet mon/app, container app]%0Ahint: ") !=
         std::string::npos);
-  r = run_promtls({"validate", "--no-env", "-o", "github", "--set", "METRICS_PROMETHEUS_PORT=80"});
+  // No file position (--set, the environment): still an annotation, without file= and line=.
+  r = run_promtls({"validate", "--no-env", "-o", "github", "--set", "METRICS_PROMETHEUS_PORT=80",
+                   "--set", "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.3"});
   CHECK(r.exit_code == 1);
-  CHECK(r.out.find("::") == std::string::npos);
-  CHECK(r.out.find("error port-out-of-range METRICS_PROMETHEUS_PORT: prometheus port 80") !=
+  CHECK(r.out.find("::error title=port-out-of-range METRICS_PROMETHEUS_PORT::prometheus port 80, "
+                   "should be between 1024 and 65535 (--set)%0Ahint: ports below 1024") !=
         std::string::npos);
+  CHECK(r.out.find("::warning title=tuning-ignored-without-tls "
+                   "METRICS_PROMETHEUS_TLS_MIN_VERSION::METRICS_PROMETHEUS_TLS_MIN_VERSION is set "
+                   "but TLS is off") != std::string::npos);
+  CHECK(r.out.find("file=") == std::string::npos);
+  // Infos without a position stay plain lines.
+  CHECK(r.out.find("\ninfo tls-disabled: TLS is off") != std::string::npos);
+  CHECK(r.out.find("::notice") == std::string::npos);
 }
 
 TEST_CASE("junit output is well-formed XML with one testcase per container") {
@@ -233,7 +250,7 @@ TEST_CASE("junit output is well-formed XML with one testcase per container") {
   CHECK(r.exit_code == 1);
   const std::string out = dir.write("junit.xml", r.out);
   // 3 containers plus the input with the broken document; that input, app and the operator fail.
-  const auto check = run({kPython, kData + "/check_ci_output.py", "junit", out, "4", "3"});
+  const auto check = check_ci({"junit", out, "4", "3"});
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);
   CHECK(check.out.find("| StatefulSet mon/app, container app | FAILED") != std::string::npos);
@@ -245,22 +262,49 @@ TEST_CASE("junit output for the environment has one testcase") {
   TempDir dir;
   const auto r = run_promtls({"validate", "--no-env", "-o", "junit"});
   CHECK(r.exit_code == 0);
-  const auto check =
-      run({kPython, kData + "/check_ci_output.py", "junit", dir.write("j.xml", r.out), "1", "0"});
+  const auto check = check_ci({"junit", dir.write("j.xml", r.out), "1", "0"});
   INFO(check.out);
   CHECK(check.exit_code == 0);
 }
 
-TEST_CASE("sarif output validates against the SARIF 2.1.0 schema subset") {
+TEST_CASE("junit output of a failing manifest is valid against the JUnit XML schema") {
+  TempDir dir;
+  const std::string m = dir.write("deploy.yaml", kManifest);
+  const auto r = run_promtls({"validate", "--manifest", m, "-o", "junit"});
+  CHECK(r.exit_code == 1);
+  // Two fail: the StatefulSet's port, and the operator's METRICS_CLIENT_AUTH under the Tigera
+  // profile --profile auto picks for it.
+  const auto check = check_ci({"junit", dir.write("j.xml", r.out), "3", "2"});
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+  CHECK(check.out.find("schema: valid (jenkins-junit.xsd)") != std::string::npos);
+}
+
+TEST_CASE("the JUnit schema check rejects a report that breaks the schema") {
+  TempDir dir;
+  // A testcase without its required name, and an element the schema does not know.
+  const std::string bad = dir.write(
+      "bad.xml",
+      "<testsuites tests=\"1\" failures=\"0\"><testsuite name=\"s\" tests=\"1\" "
+      "failures=\"0\"><testcase classname=\"c\"><warning/></testcase></testsuite></testsuites>");
+  const auto check = check_ci({"junit", bad, "1", "0"});
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 1);
+  CHECK(check.out.find("not valid against jenkins-junit.xsd") != std::string::npos);
+  CHECK(check.out.find("'name' is required") != std::string::npos);
+}
+
+TEST_CASE("sarif output passes the SARIF 2.1.0 schema and the SARIF Multitool") {
   TempDir dir;
   const std::string m = dir.write("deploy.yaml", kManifest + "---\nkind: Pod\nspec: [\n");
   const auto r = run_promtls({"validate", "--manifest", m, "--profile", "auto", "-o", "sarif"});
   CHECK(r.exit_code == 1);
   const std::string out = dir.write("out.sarif", r.out);
-  const auto check = run({kPython, kData + "/check_ci_output.py", "sarif", out,
-                          kData + "/sarif-2.1.0-subset.schema.json"});
+  const auto check = check_ci({"sarif", out});
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);
+  CHECK(check.out.find("schema: valid") != std::string::npos);
+  CHECK(check.out.find("multitool: no errors") != std::string::npos);
   const json j = json::parse(r.out);
   bool port = false;
   for (const auto& res : j["runs"][0]["results"]) {
@@ -268,20 +312,73 @@ TEST_CASE("sarif output validates against the SARIF 2.1.0 schema subset") {
     port = true;
     CHECK(res["level"] == "error");
     CHECK(res["locations"][0]["physicalLocation"]["region"]["startLine"] == 15);
+    // The absolute path of the manifest is a file: URI, not a relative reference.
+    CHECK(res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "file://" + m);
+    // The hint is a sentence of its own.
+    CHECK(res["message"]["text"] ==
+          "prometheus port 80, should be between 1024 and 65535. Hint: ports below 1024 need "
+          "privileges knative does not ask for; 9090 is the default.");
   }
   CHECK(port);
 }
 
-TEST_CASE("the schema check rejects a SARIF document that breaks the standard") {
+TEST_CASE("sarif output of a relative manifest path passes the SARIF Multitool") {
   TempDir dir;
-  const std::string bad = dir.write(
+  dir.write("k8s/deploy.yaml", kManifest);
+  const auto r = sh("cd " + dir.path().string() + " && " + promtls_binary() +
+                    " validate --manifest k8s/deploy.yaml -o sarif");
+  CHECK(r.exit_code == 1);
+  const auto check = check_ci({"sarif", dir.write("out.sarif", r.out)});
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        "k8s/deploy.yaml");
+}
+
+TEST_CASE("the SARIF checks reject documents that break the standard") {
+  TempDir dir;
+  // A level the schema does not allow (the Multitool alone reads this document as empty).
+  const std::string bad_level = dir.write(
       "bad.sarif",
       R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x", "rules": [{"id": "a"}]}},
       "results": [{"ruleId": "a", "ruleIndex": 0, "level": "fatal", "message": {"text": "m"}}]}]})");
-  const auto check = run({kPython, kData + "/check_ci_output.py", "sarif", bad,
-                          kData + "/sarif-2.1.0-subset.schema.json"});
+  auto check = check_ci({"sarif", bad_level});
+  INFO(check.out << check.err);
   CHECK(check.exit_code == 1);
-  CHECK(check.out.find("level") != std::string::npos);
+  CHECK(check.out.find("schema: /runs/0/results/0/level must be equal to one of the allowed "
+                       "values") != std::string::npos);
+  // Valid for the schema, but a relative reference that begins with a slash (SARIF1004) and a
+  // rule name equal to its id (SARIF1001): the Multitool's rules catch them.
+  const std::string bad_uri =
+      dir.write("uri.sarif",
+                R"({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x", "version": "1",
+      "rules": [{"id": "a", "name": "a"}]}}, "results": [{"ruleId": "a", "ruleIndex": 0,
+      "message": {"text": "m."}, "locations": [{"physicalLocation": {"artifactLocation":
+      {"uri": "/abs/deploy.yaml"}, "region": {"startLine": 3}}}]}]}]})");
+  check = check_ci({"sarif", bad_uri});
+  CHECK(check.exit_code == 1);
+  CHECK(check.out.find("schema: valid") != std::string::npos);
+  CHECK(check.out.find("multitool: error SARIF1004") != std::string::npos);
+  CHECK(check.out.find("FAIL: the SARIF Multitool reports SARIF1001, SARIF1004") !=
+        std::string::npos);
+}
+
+TEST_CASE("the CI-format checks fail, never skip, when a validator is not installed") {
+  TempDir dir;
+  const std::string sarif = dir.write("out.sarif", R"({"version": "2.1.0", "runs": []})");
+  const std::string missing = dir.path().string() + "/no-validators";
+  auto check = run({"/usr/bin/env", "PROMTLS_VALIDATORS_DIR=" + missing, kPython,
+                    kData + "/check_ci_output.py", "sarif", sarif});
+  CHECK(check.exit_code == 1);
+  CHECK(check.out.find("FAIL: ajv is not installed (" + missing +
+                       "/node_modules/ajv is missing): run scripts/install-validators.sh") !=
+        std::string::npos);
+  check =
+      run({"/usr/bin/env", "PROMTLS_VALIDATORS_DIR=" + missing, kPython,
+           kData + "/check_ci_output.py", "junit", dir.write("j.xml", "<testsuites/>"), "0", "0"});
+  CHECK(check.exit_code == 1);
+  CHECK(check.out.find("FAIL: the JUnit XML schema is not installed") != std::string::npos);
 }
 
 TEST_CASE("validate --manifest reads a kustomize tree and a Knative Service as a user has them") {

@@ -191,6 +191,23 @@ Authority Authority::make(const std::string& cn, KeyKind kind, std::int64_t not_
   return Authority{std::move(key), std::move(cert)};
 }
 
+Chain Chain::make(const Key& leaf_key, const std::string& name) {
+  Authority root = Authority::make(name + "-root");
+  Key intermediate_key(KeyKind::ec_p256);
+  CertSpec ca;
+  ca.cn = name + "-intermediate";
+  ca.dns = {};
+  ca.ips = {};
+  ca.is_ca = true;
+  ca.eku = {};
+  Cert intermediate = issue(ca, intermediate_key, &root.cert, root.key);
+  CertSpec spec;
+  spec.cn = "metrics";
+  Cert leaf = issue(spec, leaf_key, &intermediate, intermediate_key);
+  return Chain{std::move(root), std::move(intermediate_key), std::move(intermediate),
+               std::move(leaf)};
+}
+
 std::string pkcs12(const Cert& cert, const Key& key, const std::vector<const Cert*>& chain,
                    const std::string& password) {
   STACK_OF(X509)* ca = sk_X509_new_null();

@@ -81,6 +81,17 @@ struct Authority {
   }
 };
 
+// A real three-level chain: a root CA "<name>-root", an intermediate CA "<name>-intermediate"
+// it issued, and a leaf (CertSpec's defaults, CN "metrics") for `leaf_key` issued by the
+// intermediate.
+struct Chain {
+  Authority root;
+  Key intermediate_key;
+  Cert intermediate;
+  Cert leaf;
+  static Chain make(const Key& leaf_key, const std::string& name = "chain");
+};
+
 // A PKCS#12 file (DER) holding `key`, `cert` and `chain`, protected by `password` (may be empty).
 std::string pkcs12(const Cert& cert, const Key& key, const std::vector<const Cert*>& chain,
                    const std::string& password);

@@ -45,6 +45,26 @@ TEST_CASE("github output escapes data and properties as the runner expects") {
                  "to start: listen tcp: address tcp/abc: unknown port") != std::string::npos);
 }
 
+TEST_CASE("github output annotates errors and warnings without a position, without file") {
+  ValidateRun run;
+  TargetReport t{"environment", std::nullopt, {}};
+  t.evaluation.findings.push_back(finding("port-out-of-range", Severity::error, "port 80",
+                                          Origin{Origin::Kind::flag, "", 0, ""}));
+  t.evaluation.findings.push_back(
+      finding("value-whitespace", Severity::warning, "spaces", std::nullopt));
+  run.targets.push_back(std::move(t));
+  run.findings.push_back(finding("manifest-syntax", Severity::error, "broken", std::nullopt));
+  const std::string out = render_github(run);
+  INFO(out);
+  CHECK(
+      out.find("::error title=port-out-of-range METRICS_PORT::port 80 (--set)%0Ahint: a hint\n") !=
+      std::string::npos);
+  CHECK(out.find("::warning title=value-whitespace METRICS_PORT::spaces%0Ahint: a hint\n") !=
+        std::string::npos);
+  CHECK(out.rfind("::error title=manifest-syntax METRICS_PORT::broken%0Ahint: a hint\n", 0) == 0);
+  CHECK(out.find("file=") == std::string::npos);
+}
+
 TEST_CASE("junit output has one testcase per target with an escaped failure") {
   const std::string out = render_junit(sample());
   CHECK(out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 0) == 0);
@@ -76,6 +96,32 @@ TEST_CASE("sarif output has one rule per code and results with locations") {
   CHECK(loc["physicalLocation"]["region"]["startLine"] == 14);
   CHECK(r["results"][1]["level"] == "note");
   CHECK(!r["results"][1]["locations"][0].contains("physicalLocation"));
+}
+
+TEST_CASE("sarif messages keep the hint as a separate sentence") {
+  ValidateRun run = sample();
+  auto& findings = run.targets[0].evaluation.findings;
+  findings[0].message = "prometheus port 80, should be between 1024 and 65535";
+  findings[0].hint = "9090 is the default";
+  findings[1].message = "already a sentence.";
+  findings[1].hint = "";
+  const auto j = sarif_json(run, "1");
+  const auto& results = j["runs"][0]["results"];
+  CHECK(results[0]["message"]["text"] ==
+        "prometheus port 80, should be between 1024 and 65535. Hint: 9090 is the default.");
+  CHECK(results[1]["message"]["text"] == "already a sentence.");
+}
+
+TEST_CASE("sarif rule names differ from their ids and absolute paths are file URIs") {
+  ValidateRun run = sample();
+  run.targets[0].evaluation.findings[0].origin->file = "/srv/k8s/de ploy.yaml";
+  const auto j = sarif_json(run, "1");
+  const auto& r = j["runs"][0];
+  CHECK(r["tool"]["driver"]["rules"][0]["id"] == "port-invalid");
+  CHECK(r["tool"]["driver"]["rules"][0]["name"] == "PortInvalid");
+  CHECK(r["tool"]["driver"]["rules"][1]["name"] == "MetricsDisabled");
+  CHECK(r["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] ==
+        "file:///srv/k8s/de%20ploy.yaml");
 }
 
 TEST_CASE("every finding code the evaluators emit has a description") {

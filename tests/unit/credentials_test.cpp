@@ -305,6 +305,89 @@ TEST_CASE("validate and serve agree on a key that does not match the certificate
         f.key_path + ": the private key does not match the certificate in " + f.cert_path);
 }
 
+TEST_CASE("a chain with the intermediate before the leaf is out of order, not a key mismatch") {
+  Fixture f;
+  const Chain chain = Chain::make(f.key);
+  f.dir.write("tls.crt", chain.intermediate.pem() + chain.leaf.pem());
+  const auto e = f.evaluate();
+  INFO(::Catch::Detail::stringify(finding_codes(e)));
+  CHECK_FALSE(has_finding(e, "cert-key-mismatch"));
+  const core::Finding* finding = find_finding(e, "cert-chain-out-of-order");
+  REQUIRE(finding != nullptr);
+  CHECK(finding->severity == core::Severity::error);
+  CHECK(finding->variables == std::vector<std::string>{P + "TLS_CERT"});
+  CHECK(finding->message == P + "TLS_CERT file " + f.cert_path +
+                                " lists \"chain-intermediate\" first and the leaf \"metrics\" as "
+                                "certificate 2: the server sends the first certificate as its "
+                                "own, and loading fails with \"tls: private key does not match "
+                                "public key\"");
+  CHECK(finding->hint.rfind("put the leaf first, then each issuer after the certificate it "
+                            "signed",
+                            0) == 0);
+  // serve's loader refuses the file with the same diagnosis (exit 3).
+  CHECK(serve_refusal(f) == f.cert_path +
+                                ": the certificate chain is out of order: the leaf is "
+                                "certificate 2, but the first certificate is served as the "
+                                "server's own (put the leaf first, then each issuer after the "
+                                "certificate it signed)");
+}
+
+TEST_CASE("the same chain leaf first passes validate and serve") {
+  Fixture f;
+  const Chain chain = Chain::make(f.key);
+  f.dir.write("tls.crt", chain.leaf.pem() + chain.intermediate.pem());
+  const auto e = f.evaluate();
+  // Only the note that knative's Go server negotiates X25519MLKEM768.
+  CHECK(finding_codes(e) == std::vector<std::string>{"go-post-quantum"});
+  CHECK(serve_refusal(f).empty());
+}
+
+TEST_CASE("a reversed three-certificate chain names the leaf's place") {
+  Fixture f;
+  const Chain chain = Chain::make(f.key);
+  f.dir.write("tls.crt", chain.root.cert.pem() + chain.intermediate.pem() + chain.leaf.pem());
+  const auto e = f.evaluate();
+  const core::Finding* finding = find_finding(e, "cert-chain-out-of-order");
+  REQUIRE(finding != nullptr);
+  CHECK(finding->message.find("lists \"chain-root\" first and the leaf \"metrics\" as "
+                              "certificate 3") != std::string::npos);
+}
+
+TEST_CASE("an out-of-order chain is told by the issuers when the key cannot be read") {
+  Fixture f;
+  const Chain chain = Chain::make(f.key);
+  f.dir.write("tls.crt", chain.intermediate.pem() + chain.leaf.pem());
+  std::filesystem::remove(f.key_path);
+  const auto e = f.evaluate();
+  INFO(::Catch::Detail::stringify(finding_codes(e)));
+  CHECK(has_finding(e, "key-file-unreadable"));
+  CHECK(has_finding(e, "cert-chain-out-of-order"));
+}
+
+TEST_CASE("a key that matches no certificate of the chain is a key mismatch, not an order") {
+  Fixture f;
+  const Key other(KeyKind::ec_p256);
+  const Chain chain = Chain::make(other);
+  f.dir.write("tls.crt", chain.intermediate.pem() + chain.leaf.pem());
+  const auto e = f.evaluate();
+  INFO(::Catch::Detail::stringify(finding_codes(e)));
+  CHECK(has_finding(e, "cert-key-mismatch"));
+  CHECK_FALSE(has_finding(e, "cert-chain-out-of-order"));
+  CHECK(serve_refusal(f) ==
+        f.key_path + ": the private key does not match the certificate in " + f.cert_path);
+}
+
+TEST_CASE("a CA certificate served as the leaf, with its own key, is in order") {
+  Fixture f;
+  const Chain chain = Chain::make(f.key);
+  f.dir.write("tls.crt", chain.root.cert.pem() + chain.leaf.pem());
+  f.dir.write("tls.key", chain.root.key.private_pem());
+  const auto e = f.evaluate();
+  INFO(::Catch::Detail::stringify(finding_codes(e)));
+  CHECK_FALSE(has_finding(e, "cert-chain-out-of-order"));
+  CHECK_FALSE(has_finding(e, "cert-key-mismatch"));
+}
+
 TEST_CASE("X509 CERTIFICATE blocks are refused by every reader, validate and serve") {
   Fixture f;
   std::string pem = f.ca.leaf(CertSpec{}, f.key).pem();

@@ -37,6 +37,10 @@ bool run_fails(const ValidateRun& run);
 // sentence for codes the table does not know.
 std::string_view describe_code(std::string_view code);
 
+// Whom an error of `code` stops (the table of describe_code()); `component` for codes the table
+// does not know.
+CodeEffect code_effect(std::string_view code);
+
 // Text: a header line per target, its findings and verdict (render_validate_text), then a
 // summary line. A single environment target renders exactly as render_validate_text.
 std::string render_run_text(const ValidateRun& run, const TextStyle& style);
@@ -46,19 +50,21 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style);
 // init_container, profile, valid, upstream, findings, config}]}.
 nlohmann::ordered_json run_json(const ValidateRun& run);
 
-// GitHub Actions workflow commands: "::error file=F,line=L,title=T::message" for findings with a
-// file position (warning and notice likewise), a plain line for the others, and one verdict
-// line per target. Values are escaped as the runner expects (%, CR, LF; also : and , in
-// properties).
+// GitHub Actions workflow commands: "::error file=F,line=L,title=T::message" for every error
+// ("::warning" for every warning), without file and line when the finding has no file position;
+// "::notice" for an info with a position and a plain line for the other infos; one verdict line
+// per target. Values are escaped as the runner expects (%, CR, LF; also : and , in properties).
 std::string render_github(const ValidateRun& run);
 
 // JUnit XML: one <testcase> per target (and one per input with run-level findings), a <failure>
 // carrying the failing findings, the other findings in <system-out>.
 std::string render_junit(const ValidateRun& run);
 
-// SARIF 2.1.0: one run, one rule per finding code present (with describe_code() and its
-// highest severity as default level), one result per finding with physical locations when the
-// finding has a file position and a logical location naming the target.
+// SARIF 2.1.0: one run, one rule per finding code present (id the code, name its PascalCase
+// form, describe_code() and its highest severity as default level), one result per finding
+// whose message is the finding's message and its hint as a separate sentence ("... Hint: ..."),
+// with a physical location when the finding has a file position (a relative reference, or a
+// file: URI for an absolute path) and a logical location naming the target.
 nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_version);
 
 }  // namespace promtls::core

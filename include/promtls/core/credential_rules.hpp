@@ -28,17 +28,28 @@ std::string_view key_mode_readers(unsigned mode);
 // the leaf certificate's (CertInfo::public_key_id), true otherwise (nothing to compare).
 bool key_matches_certificate(const FileFacts& cert, const FileFacts& key);
 
+// The chain-order rule: the index of the leaf when the certificate file lists it after another
+// certificate, nullopt when the order is right or cannot be told. The leaf is the certificate
+// whose public key is the private key's (when the key parsed and the first certificate is not
+// it), or else a non-CA certificate after a CA first certificate that issued it (directly, or
+// through one intermediate listed between them). Go's tls.X509KeyPair and OpenSSL's
+// SSL_CTX_use_certificate_chain_file both take the first certificate as the server's own, so
+// such a file fails as a key mismatch although the pair is right.
+std::optional<std::size_t> misplaced_leaf(const FileFacts& cert, const FileFacts& key);
+
 // serve's messages for the refusals above, exactly as it exits with them.
 std::string key_mode_refusal_message(const std::string& key_path);
 std::string key_mismatch_message(const std::string& key_path, const std::string& cert_path);
 std::string no_certificate_message(const std::string& cert_path);
+// `leaf` is misplaced_leaf()'s index (0-based; the message counts from 1).
+std::string chain_order_message(const std::string& cert_path, std::size_t leaf);
 
 // The first reason serve refuses the pair, as its error message; nullopt when none applies.
 // serve builds its context from the very bytes these facts describe (tls::ServerContext), so
 // every refusal is decided here, none by a TLS library loader. The order is serve's: the key
 // file (unreadable, writable by others), the certificate file (unreadable, no PEM, no
-// certificate that parses), the key itself (no key block, encrypted, does not parse), then the
-// pairing.
+// certificate that parses, a block that does not parse), the key itself (no key block,
+// encrypted, does not parse), the chain's order (the leaf not first), then the pairing.
 std::optional<std::string> credential_pair_refusal(const FileFacts& cert, const FileFacts& key);
 
 // Why serve refuses the client CA bundle `ca`, as its error message; nullopt when at least one
