@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "exit_status.hpp"
 #include "promtls/core/suggest.hpp"
 
 namespace promtls::cli {
@@ -43,6 +44,8 @@ void register_help(CLI::App& app, ExitCode& exit_code) {
   CLI::App* sub = app.add_subcommand(
       "help", "print the help of promtls, or of SUBCOMMAND (the same as SUBCOMMAND --help)");
   sub->add_option("subcommand", *name, "the subcommand to describe")->type_name("SUBCOMMAND");
+  sub->footer(exit_status_footer(
+      {{ExitCode::ok, "printed"}, {ExitCode::usage, "no such SUBCOMMAND, or a usage error"}}));
   sub->callback([&app, name, &exit_code] {
     const std::string prefix = app.get_name();
     if (name->empty()) {

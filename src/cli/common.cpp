@@ -43,8 +43,8 @@ CLI::Option* add_bounded(CLI::App& app, const std::string& name, T& value, T min
     T n{};
     const char* end = text.data() + text.size();
     const auto [stop, ec] = std::from_chars(text.data(), end, n);
-    // from_chars takes no sign, no spaces and no hexadecimal, and fails on 1e400 rather than
-    // rounding to infinity; NaN compares false and fails the range test.
+    // from_chars takes no '+', no spaces and no hexadecimal, and fails on 1e400 rather than
+    // rounding to infinity; "inf" is above any bound and NaN fails every comparison.
     if (ec == std::errc() && stop == end && n >= min && n <= max) return {};
     return text + " is not " + kind + " from " + range;
   };

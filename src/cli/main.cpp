@@ -18,7 +18,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "promtls " PROMTLS_VERSION);
   app.require_subcommand(1);
   // Generated from the one table of exit codes, so it cannot drift from them.
-  app.footer("Exit status: " + promtls::describe_exit_codes() + ".\nSee promtls(1).");
+  app.footer(
+      "Repeatable options take one value each time (--set A=1 --set B=2); numbers must lie in the\n"
+      "range --help shows.\nExit status: " +
+      promtls::describe_exit_codes() + ".\nSee promtls(1).");
 
   promtls::ExitCode exit_code = promtls::ExitCode::ok;
   promtls::cli::register_validate(app, exit_code);
