@@ -77,8 +77,7 @@ net::RemoteOptions parse_target(const std::string& target, const InspectOptions&
   net::RemoteOptions r;
   const auto hp = net::parse_client_target(target);
   if (!hp) {
-    throw Error("--connect " + target + ": expected HOST:PORT (an IPv6 address in brackets)",
-                kExitUsage);
+    throw bad_connect_target(target);
   }
   r.target = *hp;
   r.servername = o.servername;

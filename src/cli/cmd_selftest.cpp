@@ -129,8 +129,7 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   if (!o.connect.empty()) {
     const auto hp = net::parse_client_target(o.connect);
     if (!hp) {
-      throw Error("--connect " + o.connect + ": expected HOST:PORT (an IPv6 address in brackets)",
-                  kExitUsage);
+      throw bad_connect_target(o.connect);
     }
     setup.target.address = *hp;
   } else if (env_tls) {

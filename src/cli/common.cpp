@@ -94,6 +94,12 @@ void add_env_source_options(CLI::App& app, EnvSourceOptions& options) {
   app.add_flag("--no-env", options.no_env, "ignore the process environment");
 }
 
+Error bad_connect_target(const std::string& target) {
+  return Error("--connect " + target +
+                   ": expected HOST:PORT with PORT from 1 to 65535 (an IPv6 address in brackets)",
+               kExitUsage);
+}
+
 std::string read_file_or_throw(const std::string& path) {
   std::string bytes;
   core::FsError error;

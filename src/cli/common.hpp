@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "promtls/core/env.hpp"
+#include "promtls/core/error.hpp"
 
 namespace CLI {
 class App;
@@ -38,6 +39,10 @@ CLI::Option* add_number_option(CLI::App& app, const std::string& name, std::size
                                const std::string& help);
 CLI::Option* add_number_option(CLI::App& app, const std::string& name, double& value, double min,
                                double max, const std::string& type_name, const std::string& help);
+
+// The usage error (exit 2) for a --connect value net::parse_client_target() refuses, with the
+// form and the port's range.
+Error bad_connect_target(const std::string& target);
 
 // The configuration sources every configured subcommand accepts.
 struct EnvSourceOptions {

@@ -269,6 +269,22 @@ TEST_CASE("the bounds of a numeric option are inclusive") {
   CHECK(promtls({"validate", "--no-env", "--warn-days", "36500"}).exit_code == 0);
 }
 
+TEST_CASE("a port outside its range is refused with the range") {
+  const Inputs& in = inputs();
+  RunResult r = promtls({"inspect", "--connect", "127.0.0.1:99999", in.cert});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--connect 127.0.0.1:99999: expected HOST:PORT with PORT from 1 to 65535") !=
+        std::string::npos);
+  r = promtls({"selftest", "--no-env", "--connect", "127.0.0.1:0"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--connect 127.0.0.1:0: expected HOST:PORT with PORT from 1 to 65535") !=
+        std::string::npos);
+  r = promtls({"serve", "--no-env", "--listen", ":65536"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("listen address :65536: expected HOST:PORT, :PORT or [IPv6]:PORT with PORT "
+                   "from 0 to 65535") != std::string::npos);
+}
+
 TEST_CASE("no help and no range message prints a number in exponent notation") {
   for (const std::string& sub : subcommands()) {
     INFO(sub);
