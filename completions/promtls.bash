@@ -115,6 +115,16 @@ _promtls_serve() {
         --log-format"
 }
 # <<< serve
+# >>> help
+_promtls_subcommands+=" help"
+_promtls_help() {
+    if [[ $cur == -* ]]; then
+        _promtls_words "--help"
+    else
+        _promtls_words "$_promtls_subcommands"
+    fi
+}
+# <<< help
 
 _promtls() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}

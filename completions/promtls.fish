@@ -134,3 +134,8 @@ complete -c promtls -n '__fish_seen_subcommand_from serve' -l max-connections -x
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l session-tickets -d 'Issue TLS session tickets so reconnecting clients resume'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l log-format -x -a 'text json' -d 'Log line format'
 # <<< serve
+# >>> help
+complete -c promtls -n __fish_use_subcommand -a help -d 'Print the help of promtls or of a subcommand'
+complete -c promtls -n '__fish_seen_subcommand_from help' -s h -l help -d 'Print help and exit'
+complete -c promtls -n '__fish_seen_subcommand_from help' -a 'validate inspect selftest rules serve help' -d 'Subcommand'
+# <<< help

@@ -78,8 +78,7 @@ net::RemoteOptions parse_target(const std::string& target, const InspectOptions&
   net::RemoteOptions r;
   const auto hp = net::parse_client_target(target);
   if (!hp) {
-    throw Error("--connect " + target + ": expected HOST:PORT (an IPv6 address in brackets)",
-                kExitUsage);
+    throw bad_connect_target(target);
   }
   r.target = *hp;
   r.servername = o.servername;
@@ -378,25 +377,25 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
   sub->add_flag("--follow-symlinks", o->follow_symlinks,
                 "descend into directories that links lead to outside the named directory");
   add_max_file_size_option(*sub);
-  sub->add_option("--include", o->include,
-                  "read only walked files whose path below the directory or glob root matches "
-                  "GLOB (repeatable; ** matches zero or more directories)")
-      ->type_name("GLOB")
-      ->allow_extra_args(false);
-  sub->add_option("--exclude", o->exclude,
-                  "do not read walked files whose path below the root matches GLOB (repeatable)")
-      ->type_name("GLOB")
-      ->allow_extra_args(false);
-  sub->add_option("--password", o->passwords,
-                  "PKCS#12 or keystore password to try (repeatable; the empty one is always tried)")
+  add_repeatable_option(*sub, "--include", o->include,
+                        "read only walked files whose path below the directory or glob root "
+                        "matches GLOB (repeatable; ** matches zero or more directories)")
+      ->type_name("GLOB");
+  add_repeatable_option(
+      *sub, "--exclude", o->exclude,
+      "do not read walked files whose path below the root matches GLOB (repeatable)")
+      ->type_name("GLOB");
+  add_repeatable_option(
+      *sub, "--password", o->passwords,
+      "PKCS#12 or keystore password to try (repeatable; the empty one is always tried)")
       ->type_name("TEXT");
   sub->add_option("--password-file", o->password_file, "read a PKCS#12 password from FILE")
       ->type_name("FILE");
   sub->add_option("--password-env", o->password_env, "read a PKCS#12 password from variable NAME")
       ->type_name("NAME");
-  sub->add_option("--connect", o->connect,
-                  "fetch the chain a TLS endpoint presents (repeatable); reported even when "
-                  "verification fails, which exits 1 (see --no-verify)")
+  add_repeatable_option(*sub, "--connect", o->connect,
+                        "fetch the chain a TLS endpoint presents (repeatable); reported even when "
+                        "verification fails, which exits 1 (see --no-verify)")
       ->type_name("HOST:PORT");
   sub->add_flag("--no-verify", o->no_verify,
                 "a --connect chain that does not verify, or does not match the name, does not "
@@ -407,13 +406,12 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
       ->type_name("FILE");
   sub->add_option("--cert", o->cert, "client certificate for --connect")->type_name("FILE");
   sub->add_option("--key", o->key, "client key for --connect")->type_name("FILE");
-  sub->add_option("--timeout", o->timeout_s, "seconds for each --connect (connect + handshake)")
-      ->check(CLI::PositiveNumber)
-      ->type_name("SECONDS")
+  add_number_option(*sub, "--timeout", o->timeout_s, 1, 3600, "SECONDS",
+                    "seconds for each --connect (connect + handshake)")
       ->capture_default_str();
-  sub->add_option("--license", o->licenses,
-                  "license file (repeatable): Tigera LicenseKey YAML/JSON, JWT, or JSON "
-                  "{expiry, grace_period, package}")
+  add_repeatable_option(*sub, "--license", o->licenses,
+                        "license file (repeatable): Tigera LicenseKey YAML/JSON, JWT, or JSON "
+                        "{expiry, grace_period, package}")
       ->type_name("FILE");
   sub->add_option("--license-cert", o->license_cert,
                   "verify JWT license signatures (RS256/RS512/PS256/PS512/ES256/ES384) with the "

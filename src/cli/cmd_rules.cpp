@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "common.hpp"
 #include "exit_status.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/metric_table.hpp"
@@ -69,16 +70,12 @@ void register_rules(CLI::App& app, ExitCode& exit_code) {
                   "alert on promtls' metric names, or reproduce the Tigera operator's rules")
       ->check(CLI::IsMember({"promtls", "tigera"}))
       ->capture_default_str();
-  sub->add_option("--warn-days", options->warn_days,
-                  "the warning alerts fire when fewer than DAYS are left")
-      ->check(CLI::Range(1, 3650))
-      ->type_name("DAYS")
+  add_number_option(*sub, "--warn-days", options->warn_days, 1, 3650, "DAYS",
+                    "the warning alerts fire when fewer than DAYS are left")
       ->capture_default_str()
       ->each([options](const std::string&) { options->warn_days_given = true; });
-  sub->add_option("--crit-days", options->crit_days,
-                  "the critical alerts fire when fewer than DAYS are left")
-      ->check(CLI::Range(1, 3650))
-      ->type_name("DAYS")
+  add_number_option(*sub, "--crit-days", options->crit_days, 1, 3650, "DAYS",
+                    "the critical alerts fire when fewer than DAYS are left")
       ->capture_default_str()
       ->each([options](const std::string&) { options->crit_days_given = true; });
   sub->add_option("--source-down-for", options->source_down_for,
@@ -94,9 +91,9 @@ void register_rules(CLI::App& app, ExitCode& exit_code) {
                   "metadata.namespace of the PrometheusRule (default: none; tigera: "
                   "tigera-prometheus)")
       ->type_name("NAMESPACE");
-  sub->add_option("--label", options->labels,
-                  "add a metadata label, e.g. for the Prometheus operator's ruleSelector "
-                  "(repeatable)")
+  add_repeatable_option(*sub, "--label", options->labels,
+                        "add a metadata label, e.g. for the Prometheus operator's ruleSelector "
+                        "(repeatable)")
       ->type_name("KEY=VALUE");
   namespace m = core::metric;
   sub->footer(

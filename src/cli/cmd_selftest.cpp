@@ -135,8 +135,7 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   if (!o.connect.empty()) {
     const auto hp = net::parse_client_target(o.connect);
     if (!hp) {
-      throw Error("--connect " + o.connect + ": expected HOST:PORT (an IPv6 address in brackets)",
-                  kExitUsage);
+      throw bad_connect_target(o.connect);
     }
     setup.target.address = *hp;
   } else if (decided.serves_tls) {
@@ -324,10 +323,8 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
   sub->add_option("--key", options->key, "the client certificate's private key (PEM)")
       ->type_name("FILE");
   sub->add_option("--path", options->path, "the HTTP path to scrape")->capture_default_str();
-  sub->add_option("--timeout", options->timeout_s,
-                  "deadline for each connection (connect, handshake and response)")
-      ->check(CLI::Range(0.001, 3600.0))
-      ->type_name("SECONDS")
+  add_number_option(*sub, "--timeout", options->timeout_s, 0.001, 3600.0, "SECONDS",
+                    "deadline for each connection (connect, handshake and response)")
       ->capture_default_str();
   sub->add_option("--profile", options->profile,
                   "whose variables configure the endpoint: knative, tigera (the Tigera operator) "
@@ -355,12 +352,10 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
   sub->add_flag("--server-log", options->server_log,
                 "with --local: print the in-process server's log lines on stderr");
   sub->add_flag("--no-probes", options->no_probes, "skip the policy probes");
-  sub->add_option("--load", options->load, "load mode: make N scrapes and report rates and latency")
-      ->check(CLI::PositiveNumber)
-      ->type_name("N");
-  sub->add_option("--concurrency", options->concurrency, "load mode: over C connections at once")
-      ->check(CLI::PositiveNumber)
-      ->type_name("C")
+  add_number_option(*sub, "--load", options->load, 1, 1000000000, "N",
+                    "load mode: make N scrapes and report rates and latency");
+  add_number_option(*sub, "--concurrency", options->concurrency, 1, 1024, "C",
+                    "load mode: over C connections at once (one thread each)")
       ->capture_default_str();
   sub->add_flag("--new-connections", options->new_connections,
                 "load mode: a new connection and handshake for every request");

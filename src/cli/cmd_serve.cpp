@@ -127,17 +127,18 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
   sub->add_option("--probe-listen", options->probe_listen,
                   "also serve /healthz and /readyz over plain HTTP on ADDR (for kubelet probes)")
       ->type_name("ADDR");
-  sub->add_option("--watch", options->watch,
-                  "expose the certificates in PATH (file or directory; repeatable) as "
-                  "x509_cert_* gauges, re-read when they change")
+  add_repeatable_option(*sub, "--watch", options->watch,
+                        "expose the certificates in PATH (file or directory; repeatable) as "
+                        "x509_cert_* gauges, re-read when they change")
       ->type_name("PATH");
   sub->add_flag("--recursive", options->recursive, "descend into subdirectories of --watch");
   sub->add_flag("--follow-symlinks", options->follow_symlinks,
                 "descend into directories that links lead to outside a --watch directory");
   add_max_file_size_option(*sub);
-  sub->add_option("--license", options->licenses,
-                  "expose the license in FILE (Tigera LicenseKey, JWT or JSON; repeatable) as "
-                  "promtls_license_* gauges, re-read when it changes")
+  add_repeatable_option(
+      *sub, "--license", options->licenses,
+      "expose the license in FILE (Tigera LicenseKey, JWT or JSON; repeatable) as "
+      "promtls_license_* gauges, re-read when it changes")
       ->type_name("FILE");
   sub->add_option("--metrics-compat", options->metrics_compat,
                   "metric names: promtls (x509_cert_*, promtls_license_*) or tigera (the Tigera "
@@ -145,35 +146,23 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
                   "component status from TigeraStatus objects)")
       ->check(CLI::IsMember({"promtls", "tigera"}))
       ->capture_default_str();
-  sub->add_option("--handshake-timeout", options->handshake_timeout_s,
-                  "close a connection whose TLS handshake takes longer")
-      ->check(CLI::PositiveNumber)
-      ->type_name("SECONDS")
+  add_number_option(*sub, "--handshake-timeout", options->handshake_timeout_s, 0.001, 86400.0,
+                    "SECONDS", "close a connection whose TLS handshake takes longer")
       ->capture_default_str();
-  sub->add_option("--header-timeout", options->header_timeout_s,
-                  "close a connection whose first request header takes longer to arrive")
-      ->check(CLI::PositiveNumber)
-      ->type_name("SECONDS")
+  add_number_option(*sub, "--header-timeout", options->header_timeout_s, 0.001, 86400.0, "SECONDS",
+                    "close a connection whose first request header takes longer to arrive")
       ->capture_default_str();
-  sub->add_option("--idle-timeout", options->idle_timeout_s,
-                  "close a keep-alive connection idle for longer")
-      ->check(CLI::PositiveNumber)
-      ->type_name("SECONDS")
+  add_number_option(*sub, "--idle-timeout", options->idle_timeout_s, 0.001, 86400.0, "SECONDS",
+                    "close a keep-alive connection idle for longer")
       ->capture_default_str();
-  sub->add_option("--drain-timeout", options->drain_timeout_s,
-                  "on SIGTERM/SIGINT, wait at most this long for requests in flight")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("SECONDS")
+  add_number_option(*sub, "--drain-timeout", options->drain_timeout_s, 0, 86400.0, "SECONDS",
+                    "on SIGTERM/SIGINT, wait at most this long for requests in flight")
       ->capture_default_str();
-  sub->add_option("--max-header-bytes", options->max_header_bytes,
-                  "refuse requests whose header is larger (431)")
-      ->check(CLI::Range(1024, 1 << 20))
-      ->type_name("BYTES")
+  add_number_option(*sub, "--max-header-bytes", options->max_header_bytes, 1024, 1 << 20, "BYTES",
+                    "refuse requests whose header is larger (431)")
       ->capture_default_str();
-  sub->add_option("--max-connections", options->max_connections,
-                  "close new connections at once beyond this many open ones")
-      ->check(CLI::Range(1, 1 << 20))
-      ->type_name("N")
+  add_number_option(*sub, "--max-connections", options->max_connections, 1, 1 << 20, "N",
+                    "close new connections at once beyond this many open ones")
       ->capture_default_str();
   sub->add_flag("--session-tickets", options->session_tickets,
                 "issue TLS session tickets so clients that reconnect can resume (off: scrapers "

@@ -190,9 +190,9 @@ void register_validate(CLI::App& app, ExitCode& exit_code) {
       "validate", "check a metrics TLS configuration and predict what the component will say");
   add_env_source_options(*sub, options->sources);
   add_max_file_size_option(*sub);
-  sub->add_option("--manifest", options->manifests,
-                  "validate every container of the Kubernetes manifests in PATH (a file, a "
-                  "directory, or - for stdin; YAML or JSON; repeatable)")
+  add_repeatable_option(*sub, "--manifest", options->manifests,
+                        "validate every container of the Kubernetes manifests in PATH (a file, a "
+                        "directory, or - for stdin; YAML or JSON; repeatable)")
       ->type_name("PATH");
   sub->add_option("--container", options->container,
                   "with --manifest: only the containers and init containers called NAME")
@@ -211,9 +211,8 @@ void register_validate(CLI::App& app, ExitCode& exit_code) {
   sub->add_flag("--strict", options->strict, "fail (exit 1) on warnings too");
   sub->add_flag("--allow-empty", options->allow_empty,
                 "with --manifest: pass when no container sets a variable of the profile");
-  sub->add_option("--warn-days", options->warn_days, "warn when a certificate expires within DAYS")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("DAYS")
+  add_number_option(*sub, "--warn-days", options->warn_days, 0, 36500, "DAYS",
+                    "warn when a certificate expires within DAYS")
       ->capture_default_str();
   sub->add_option("--at", options->at, "judge certificates at this RFC 3339 time (default: now)")
       ->type_name("TIME");

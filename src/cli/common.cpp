@@ -4,11 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "promtls/core/error.hpp"
 #include "promtls/core/fs.hpp"
@@ -18,13 +20,77 @@
 extern char** environ;
 
 namespace promtls::cli {
+namespace {
+
+// A bound as people write it: 3600, 0.001, 1048576 (not 3.6e+03 or 1.79769e+308).
+template <typename T>
+std::string plain(T n) {
+  if constexpr (std::is_integral_v<T>) {
+    return std::to_string(n);
+  } else {
+    std::ostringstream out;
+    out.precision(15);
+    out << std::noshowpoint << n;
+    return out.str();
+  }
+}
+
+template <typename T>
+CLI::Option* add_bounded(CLI::App& app, const std::string& name, T& value, T min, T max,
+                         const std::string& type_name, const std::string& help) {
+  const std::string range = plain(min) + " to " + plain(max);
+  const std::string kind = std::is_integral_v<T> ? "a whole number" : "a number";
+  const auto check = [min, max, range, kind](const std::string& text) -> std::string {
+    T n{};
+    const char* end = text.data() + text.size();
+    const auto [stop, ec] = std::from_chars(text.data(), end, n);
+    // from_chars takes no '+', no spaces and no hexadecimal, and fails on 1e400 rather than
+    // rounding to infinity; "inf" is above any bound and NaN fails every comparison.
+    if (ec == std::errc() && stop == end && n >= min && n <= max) return {};
+    return text + " is not " + kind + " from " + range;
+  };
+  return app.add_option(name, value, help)
+      ->check(CLI::Validator(check, range))
+      ->type_name(type_name);
+}
+
+}  // namespace
+
+CLI::Option* add_repeatable_option(CLI::App& app, const std::string& name,
+                                   std::vector<std::string>& values, const std::string& help) {
+  // allow_extra_args(false) makes CLI11 take exactly one word per occurrence of the option.
+  return app.add_option(name, values, help)->allow_extra_args(false);
+}
+
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, int& value, int min, int max,
+                               const std::string& type_name, const std::string& help) {
+  return add_bounded(app, name, value, min, max, type_name, help);
+}
+
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, std::int64_t& value,
+                               std::int64_t min, std::int64_t max, const std::string& type_name,
+                               const std::string& help) {
+  return add_bounded(app, name, value, min, max, type_name, help);
+}
+
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, std::size_t& value,
+                               std::size_t min, std::size_t max, const std::string& type_name,
+                               const std::string& help) {
+  return add_bounded(app, name, value, min, max, type_name, help);
+}
+
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, double& value, double min,
+                               double max, const std::string& type_name, const std::string& help) {
+  return add_bounded(app, name, value, min, max, type_name, help);
+}
 
 void add_env_source_options(CLI::App& app, EnvSourceOptions& options) {
-  app.add_option("--env-file", options.env_files,
-                 "read variables from a dotenv FILE (repeatable; later files override earlier)")
+  add_repeatable_option(
+      app, "--env-file", options.env_files,
+      "read variables from a dotenv FILE (repeatable; later files override earlier)")
       ->type_name("FILE");
-  app.add_option("--set", options.sets,
-                 "set KEY=VALUE, taken verbatim (repeatable; overrides env files)")
+  add_repeatable_option(app, "--set", options.sets,
+                        "set KEY=VALUE, taken verbatim (repeatable; overrides env files)")
       ->type_name("KEY=VALUE");
   app.add_flag("--no-env", options.no_env, "ignore the process environment");
 }
@@ -41,6 +107,12 @@ void add_max_file_size_option(CLI::App& app) {
          "read no file (or standard input) larger than SIZE, e.g. 64MiB, 1G (default 256MiB); "
          "FIFOs and devices are never read")
       ->type_name("SIZE");
+}
+
+Error bad_connect_target(const std::string& target) {
+  return Error("--connect " + target +
+                   ": expected HOST:PORT with PORT from 1 to 65535 (an IPv6 address in brackets)",
+               kExitUsage);
 }
 
 std::string read_file_or_throw(const std::string& path) {

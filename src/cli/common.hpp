@@ -1,5 +1,6 @@
-// Helpers shared by the subcommands: gathering the environment snapshot from its sources,
-// resolving --at, and choosing output styles. Part of the cli layer: I/O happens here.
+// Helpers shared by the subcommands: registering options the same way everywhere (repeatable
+// options, bounded numbers), gathering the environment snapshot from its sources, resolving
+// --at, and choosing output styles. Part of the cli layer: I/O happens here.
 #pragma once
 
 #include <cstdint>
@@ -7,12 +8,41 @@
 #include <vector>
 
 #include "promtls/core/env.hpp"
+#include "promtls/core/error.hpp"
 
 namespace CLI {
 class App;
-}
+class Option;
+}  // namespace CLI
 
 namespace promtls::cli {
+
+// Adds option `name`, which may be given several times with exactly one value each
+// (`--set A=1 --set B=2`); the values are appended to `values` in the order given. Every
+// repeatable option is registered here: CLI11's own vector options take every word that
+// follows, positional arguments too (`inspect --password pw store.p12` would read no file).
+CLI::Option* add_repeatable_option(CLI::App& app, const std::string& name,
+                                   std::vector<std::string>& values, const std::string& help);
+
+// Adds option `name` taking one number from `min` to `max` inclusive into `value`, with
+// `type_name` (SECONDS, DAYS) in --help followed by the range. Anything else (not a number,
+// out of range, 1e400, inf) is a usage error naming the option, the value and the range in
+// plain numbers: "--timeout: 1e400 is not a whole number from 1 to 3600". Every numeric
+// option is registered here, so that no message shows a type's limits (1.79769e+308).
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, int& value, int min, int max,
+                               const std::string& type_name, const std::string& help);
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, std::int64_t& value,
+                               std::int64_t min, std::int64_t max, const std::string& type_name,
+                               const std::string& help);
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, std::size_t& value,
+                               std::size_t min, std::size_t max, const std::string& type_name,
+                               const std::string& help);
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, double& value, double min,
+                               double max, const std::string& type_name, const std::string& help);
+
+// The usage error (exit 2) for a --connect value net::parse_client_target() refuses, with the
+// form and the port's range.
+Error bad_connect_target(const std::string& target);
 
 // The configuration sources every configured subcommand accepts.
 struct EnvSourceOptions {

@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 
+#include "common.hpp"
 #include "promtls/core/error.hpp"
+#include "promtls/core/time.hpp"
 
 namespace promtls::cli {
 namespace {
@@ -18,32 +20,27 @@ auto record(std::vector<std::string>& into, const char* option) {
 }  // namespace
 
 void add_threshold_options(CLI::App& app, ThresholdOptions& o, bool warn_percent) {
-  app.add_option_function<std::vector<std::string>>(
-         "--warn", [](const std::vector<std::string>&) {},
-         "warning when less than DURATION is left (30d, 72h, 1d12h; units w d h m s) or PERCENT "
-         "of the lifetime is used (66%); default 30d; repeatable for one of each")
+  add_repeatable_option(
+      app, "--warn", o.warn_values,
+      "warning when less than DURATION is left (30d, 72h, 1d12h; units w d h m s) or PERCENT "
+      "of the lifetime is used (66%); default 30d; repeatable for one of each")
       ->type_name("DURATION|PERCENT")
-      ->allow_extra_args(false)
       ->each(record(o.warn, "--warn"));
-  app.add_option_function<std::vector<std::string>>(
-         "--crit", [](const std::vector<std::string>&) {},
-         "critical when less than DURATION is left or PERCENT of the lifetime is used; default "
-         "7d, but never before the --warn threshold when only --warn is given")
+  add_repeatable_option(
+      app, "--crit", o.crit_values,
+      "critical when less than DURATION is left or PERCENT of the lifetime is used; default "
+      "7d, but never before the --warn threshold when only --warn is given")
       ->type_name("DURATION|PERCENT")
-      ->allow_extra_args(false)
       ->each(record(o.crit, "--crit"));
-  app.add_option("--warn-days", o.warn_days, "alias of --warn DAYSd")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("DAYS")
+  // The longest duration --warn and --crit take, in whole days.
+  constexpr std::int64_t kMaxDays = core::kMaxDurationSeconds / 86400;
+  add_number_option(app, "--warn-days", o.warn_days, 0, kMaxDays, "DAYS", "alias of --warn DAYSd")
       ->each(record(o.warn, "--warn-days"));
-  app.add_option("--crit-days", o.crit_days, "alias of --crit DAYSd")
-      ->check(CLI::NonNegativeNumber)
-      ->type_name("DAYS")
+  add_number_option(app, "--crit-days", o.crit_days, 0, kMaxDays, "DAYS", "alias of --crit DAYSd")
       ->each(record(o.crit, "--crit-days"));
   if (warn_percent) {
-    app.add_option("--warn-percent", o.warn_percent, "alias of --warn PERCENT%")
-        ->check(CLI::Range(0.0, 100.0))
-        ->type_name("PERCENT")
+    add_number_option(app, "--warn-percent", o.warn_percent, 0.0, 100.0, "PERCENT",
+                      "alias of --warn PERCENT%")
         ->each(record(o.warn, "--warn-percent"));
   }
 }

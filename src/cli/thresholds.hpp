@@ -18,7 +18,9 @@ namespace promtls::cli {
 struct ThresholdOptions {
   std::vector<std::string> warn;  // "--warn 30d", "--warn-days 30", "--warn-percent 66"
   std::vector<std::string> crit;  // "--crit 72h", "--crit-days 3"
-  // Long-lived targets of CLI11's typed aliases (their values are recorded in warn and crit).
+  // Long-lived targets of CLI11's options (their values are recorded in warn and crit).
+  std::vector<std::string> warn_values;
+  std::vector<std::string> crit_values;
   std::int64_t warn_days = 0;
   std::int64_t crit_days = 0;
   double warn_percent = 0;

@@ -128,7 +128,7 @@ std::vector<std::pair<std::string, EnvValue>> parse_dotenv(std::string_view text
                                  {},
                                  std::string(file_name),
                                  origin.to_string() + ": " + why,
-                                 "use KEY=VALUE, optionally quoted; see promtls(1), ENV FILES",
+                                 "use KEY=VALUE, optionally quoted; see promtls(1), INPUT FORMATS",
                                  origin});
     };
 

@@ -9,6 +9,7 @@
 
 #include "promtls/core/env.hpp"
 #include "promtls/core/go.hpp"
+#include "promtls/core/suggest.hpp"
 
 namespace promtls::core {
 namespace {
@@ -285,23 +286,6 @@ std::optional<Profile> workload_hint(const Workload& workload, std::string& why)
   return std::nullopt;
 }
 
-// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
 }  // namespace
 
 std::string_view to_string(Profile profile) {
@@ -520,7 +504,7 @@ std::string_view suggest_variable(std::string_view name, Profile profile) {
       best = v.name;
     }
   }
-  if (best.empty() || best_distance > std::max<std::size_t>(2, name.size() / 3)) return {};
+  if (best.empty() || !near_enough(name, best_distance)) return {};
   return best;
 }
 

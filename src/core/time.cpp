@@ -122,6 +122,8 @@ std::optional<std::int64_t> parse_duration(std::string_view text, std::string& e
     return std::nullopt;
   };
   if (text.empty()) return usage("empty");
+  const std::string too_long =
+      "longer than the maximum, " + std::to_string(kMaxDurationSeconds / (7 * 86400)) + "w";
   if (text == "0") return 0;
   struct Unit {
     char name;
@@ -136,7 +138,7 @@ std::optional<std::int64_t> parse_duration(std::string_view text, std::string& e
     std::int64_t n = 0;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
       n = n * 10 + (text[pos] - '0');
-      if (n > kMaxDurationSeconds) return usage("too long");
+      if (n > kMaxDurationSeconds) return usage(too_long);
       ++pos;
     }
     if (pos == start)
@@ -156,7 +158,7 @@ std::optional<std::int64_t> parse_duration(std::string_view text, std::string& e
     ++pos;
     next_unit = u + 1;
     total += n * kUnits[u].seconds;
-    if (total > kMaxDurationSeconds) return usage("too long");
+    if (total > kMaxDurationSeconds) return usage(too_long);
   }
   return total;
 }

@@ -98,7 +98,8 @@ std::string Server::render_metrics() {
 tcp::endpoint Server::resolve(const std::string& address) {
   const auto ep = parse_listen_address(address);
   if (!ep) {
-    throw Error("listen address " + address + ": expected HOST:PORT, :PORT or [IPv6]:PORT",
+    throw Error("listen address " + address +
+                    ": expected HOST:PORT, :PORT or [IPv6]:PORT with PORT from 0 to 65535",
                 kExitUsage);
   }
   if (ep->host.empty()) return tcp::endpoint(tcp::v6(), ep->port);

@@ -87,6 +87,8 @@ TEST_CASE("bash completes subcommands and options and output formats and env fil
   Workdir w;
   CHECK(bash_offers(w, {"promtls", "v"}) == Offered{"validate"});
   CHECK(bash_offers(w, {"promtls", ""}) == all_subcommands());
+  CHECK(bash_offers(w, {"promtls", "help", ""}) == all_subcommands());
+  CHECK(bash_offers(w, {"promtls", "help", "in"}) == Offered{"inspect"});
   CHECK(bash_offers(w, {"promtls", "rules", "--format", ""}) ==
         Offered{"prometheus-rule", "prometheus"});
   CHECK(bash_offers(w, {"promtls", "rules", "--metrics-compat", "t"}) == Offered{"tigera"});
@@ -113,6 +115,7 @@ TEST_CASE("zsh completes subcommands and options and output formats and env file
   Workdir w;
   CHECK(zsh_offers(w, "promtls v") == Offered{"validate"});
   CHECK(zsh_offers(w, "promtls ") == all_subcommands());
+  CHECK(zsh_offers(w, "promtls help ") == all_subcommands());
   CHECK(zsh_offers(w, "promtls rules --format ") == Offered{"prometheus-rule", "prometheus"});
   CHECK(zsh_offers(w, "promtls rules --metrics-compat=t") == Offered{"tigera"});
   CHECK(zsh_offers(w, "promtls --v") == Offered{"--version"});
@@ -131,6 +134,7 @@ TEST_CASE("fish completes subcommands and options and output formats and env fil
   Workdir w;
   CHECK(fish_offers(w, "promtls v") == Offered{"validate"});
   CHECK(fish_offers(w, "promtls ") == all_subcommands());
+  CHECK(fish_offers(w, "promtls help ") == all_subcommands());
   CHECK(fish_offers(w, "promtls rules --format ") == Offered{"prometheus-rule", "prometheus"});
   CHECK(fish_offers(w, "promtls rules --metrics-compat t") == Offered{"tigera"});
   CHECK(fish_offers(w, "promtls --") == Offered{"--help", "--version"});

@@ -70,6 +70,10 @@ Help parse_help(const std::string& text) {
   Help help;
   static const std::regex option_line(R"(^  (?:-[A-Za-z0-9],)?(--[a-z0-9][a-z0-9-]*)(.*)$)");
   static const std::regex values(R"(:\{([^}]*)\})");
+  static const std::regex cli11_number(
+      R"(^ (?:[A-Z|]+:)?(INT|UINT|FLOAT|NUMBER|POSITIVE|NONNEGATIVE)(\b|$))");
+  static const std::regex repeatable(R"(^ \S+ \.\.\.( |$))");
+  static const std::regex range(R"(^ [A-Z|]+:([0-9.]+) to ([0-9.]+)(=| |$))");
   static const std::regex subcommand_line(R"(^  ([a-z][a-z0-9-]*)(\s|$))");
   std::stringstream in(text);
   enum { none, options, subcommands } section = none;
@@ -81,9 +85,16 @@ Help parse_help(const std::string& text) {
     } else if (line.empty() || line[0] != ' ') {
       section = none;
     } else if (std::smatch m; section == options && std::regex_search(line, m, option_line)) {
-      HelpOption option{m[1], {}};
+      HelpOption option;
+      option.name = m[1];
       const std::string rest = m[2];
       if (std::smatch v; std::regex_search(rest, v, values)) option.values = split_values(v[1]);
+      option.cli11_number = std::regex_search(rest, cli11_number);
+      option.repeatable = std::regex_search(rest, repeatable);
+      if (std::smatch r; std::regex_search(rest, r, range)) {
+        option.min = r[1];
+        option.max = r[2];
+      }
       help.options.push_back(option);
     } else if (section == subcommands && std::regex_search(line, m, subcommand_line)) {
       help.subcommands.push_back(m[1]);

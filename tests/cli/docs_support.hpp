@@ -24,6 +24,11 @@ std::string man_section(const std::string& rendered, const std::string& heading)
 struct HelpOption {
   std::string name;                 // "--output"
   std::vector<std::string> values;  // {"text", "json"} when CLI11 lists them as :{...}
+  bool repeatable = false;          // CLI11 shows "TYPE ..." for an option given several times
+  std::string min, max;             // "1" and "3600" for "SECONDS:1 to 3600"; else empty
+  // The value is one of CLI11's own number types or checks (INT, FLOAT, POSITIVE, "INT in
+  // [1 - 3650]"), whose messages print a type's limits.
+  bool cli11_number = false;
 };
 
 struct Help {
