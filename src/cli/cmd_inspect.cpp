@@ -66,7 +66,8 @@ std::vector<std::string> gather_passwords(const InspectOptions& o) {
   if (!o.password_env.empty()) {
     const char* value = std::getenv(o.password_env.c_str());
     if (value == nullptr) {
-      throw Error("--password-env " + o.password_env + ": the variable is not set", kExitUsage);
+      throw Error("--password-env " + o.password_env + ": the variable is not set",
+                  ExitCode::usage);
     }
     out.emplace_back(value);
   }
@@ -303,10 +304,10 @@ void write_atomically(const std::string& path, const Write& write) {
 ExitCode run(const InspectOptions& o) {
   if (o.sources.empty() && o.connect.empty() && o.licenses.empty()) {
     throw Error("nothing to inspect: give files or directories, --connect HOST:PORT or --license",
-                kExitUsage);
+                ExitCode::usage);
   }
   if ((!o.cert.empty() || !o.key.empty()) && o.connect.empty()) {
-    throw Error("--cert and --key are client credentials for --connect", kExitUsage);
+    throw Error("--cert and --key are client credentials for --connect", ExitCode::usage);
   }
   const core::ExpiryPolicy policy = resolve_thresholds(o.thresholds);
   const core::FailOn fail_on = *core::parse_fail_on(o.fail_on);

@@ -67,7 +67,7 @@ core::ClientAuth parse_client_auth_flag(const std::string& value) {
                     core::ClientAuth::require_any, core::ClientAuth::require}) {
     if (core::to_string(mode) == value) return mode;
   }
-  throw Error("--expect-client-auth " + value + ": unknown mode", kExitUsage);
+  throw Error("--expect-client-auth " + value + ": unknown mode", ExitCode::usage);
 }
 
 // Go names, comma-separated, as METRICS_PROMETHEUS_TLS_CIPHER_SUITES takes them (R-V3).
@@ -85,7 +85,7 @@ std::vector<std::uint16_t> parse_cipher_flag(const std::string& list) {
       if (suite == nullptr) {
         throw Error("--expect-ciphers: unknown cipher suite \"" + name +
                         "\" (use Go's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)",
-                    kExitUsage);
+                    ExitCode::usage);
       }
       ids.push_back(suite->id);
     }
@@ -128,7 +128,7 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   if (!decided.rejected.empty()) {
     throw Error(
         decided.rejected + " (run promtls validate; --no-env ignores the process environment)",
-        kExitUsage);
+        ExitCode::usage);
   }
 
   Setup setup;
@@ -143,7 +143,7 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   } else {
     throw Error("no target: pass --connect HOST:PORT, or " +
                     core::how_to_serve_tls(decided.evaluation.config.profile) + " as for serve",
-                kExitUsage);
+                ExitCode::usage);
   }
   setup.target.servername = o.servername;
   setup.target.path = o.path;
@@ -174,7 +174,7 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
     throw Error("selftest --local: no TLS configuration: " +
                     core::how_to_serve_tls(evaluation.config.profile) +
                     " (environment, --env-file or --set) as for serve",
-                kExitUsage);
+                ExitCode::usage);
   }
   net::ServerOptions server;
   server.listen = "127.0.0.1:0";
@@ -254,7 +254,7 @@ ExitCode run(const SelftestOptions& o) {
   if (!o.job.empty()) throw Error("--job needs --scrape-config", ExitCode::usage);
   const core::ExpiryPolicy expiry = resolve_thresholds(o.thresholds);
   if (o.local && !o.connect.empty()) {
-    throw Error("--local and --connect exclude each other", kExitUsage);
+    throw Error("--local and --connect exclude each other", ExitCode::usage);
   }
   // Stopped when this function returns or throws.
   const std::unique_ptr<net::LocalServer> local = o.local ? start_local(o) : nullptr;

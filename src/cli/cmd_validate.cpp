@@ -82,7 +82,7 @@ std::string environment_help() {
 
 std::string read_stdin() {
   std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-  if (std::cin.bad()) throw Error("-: cannot read standard input", kExitCannotRun);
+  if (std::cin.bad()) throw Error("-: cannot read standard input", ExitCode::cannot_run);
   return text;
 }
 
@@ -115,7 +115,7 @@ std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& 
                       [&](const std::string& file, std::string_view, const std::string& message) {
                         // A manifest that cannot be reached (a broken link) is not skipped.
                         if (file == path || manifest_name(file)) {
-                          throw Error(message, kExitCannotRun);
+                          throw Error(message, ExitCode::cannot_run);
                         }
                       }});
     for (const std::string& f : found) inputs.push_back({f, read_file_or_throw(f)});

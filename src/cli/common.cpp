@@ -112,7 +112,7 @@ void add_max_file_size_option(CLI::App& app) {
 Error bad_connect_target(const std::string& target) {
   return Error("--connect " + target +
                    ": expected HOST:PORT with PORT from 1 to 65535 (an IPv6 address in brackets)",
-               kExitUsage);
+               ExitCode::usage);
 }
 
 std::string read_file_or_throw(const std::string& path) {
@@ -122,7 +122,7 @@ std::string read_file_or_throw(const std::string& path) {
     if (!error.refusal.empty()) throw Error(error.message(), ExitCode::cannot_run);
     throw Error(path + ": cannot " + (error.op == "open" ? "open" : "read") + ": " +
                     std::strerror(error.err),
-                kExitCannotRun);
+                ExitCode::cannot_run);
   }
   return bytes;
 }
@@ -146,7 +146,7 @@ core::EnvSnapshot gather_env(const EnvSourceOptions& options,
   }
   for (const std::string& arg : options.sets) {
     auto kv = core::split_assignment(arg);
-    if (!kv) throw Error("--set " + arg + ": expected KEY=VALUE", kExitUsage);
+    if (!kv) throw Error("--set " + arg + ": expected KEY=VALUE", ExitCode::usage);
     env.set(std::move(kv->first), std::move(kv->second),
             core::Origin{core::Origin::Kind::flag, {}, 0, {}});
   }
@@ -158,7 +158,7 @@ std::int64_t resolve_now(const std::string& at) {
   const auto t = core::parse_rfc3339(at);
   if (!t) {
     throw Error("--at " + at + ": expected an RFC 3339 time such as 2026-01-02T15:04:05Z",
-                kExitUsage);
+                ExitCode::usage);
   }
   return *t;
 }

@@ -57,14 +57,14 @@ core::ExpiryPolicy resolve_thresholds(const ThresholdOptions& o) {
       if (option == "--warn-days" || option == "--crit-days") value += "d";
       if (option == "--warn-percent") value += "%";
       auto s = core::parse_threshold(option, value, error);
-      if (!s) throw Error(error, kExitUsage);
+      if (!s) throw Error(error, ExitCode::usage);
       s->given = g;
       out.push_back(std::move(*s));
     }
     return out;
   };
   const auto policy = core::make_expiry_policy(settings(o.warn), settings(o.crit), error);
-  if (!policy) throw Error(error, kExitUsage);
+  if (!policy) throw Error(error, ExitCode::usage);
   return *policy;
 }
 

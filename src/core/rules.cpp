@@ -285,13 +285,13 @@ std::vector<RuleGroup> alert_rules(const RulesOptions& options) {
       throw Error(
           "--source-down-for does not apply to --metrics-compat tigera, which reproduces the "
           "operator's rules",
-          kExitUsage);
+          ExitCode::usage);
     }
     if (options.warn_days || options.crit_days) {
       throw Error(
           "--warn-days and --crit-days do not apply to --metrics-compat tigera, which "
           "reproduces the operator's fixed thresholds (30 days minus 8 hours, and 7 days)",
-          kExitUsage);
+          ExitCode::usage);
     }
     return tigera_rules();
   }
@@ -300,19 +300,19 @@ std::vector<RuleGroup> alert_rules(const RulesOptions& options) {
   if (warn <= 0 || crit <= 0) {
     throw Error("--warn-days and --crit-days must be positive (got " + std::to_string(warn) +
                     " and " + std::to_string(crit) + ")",
-                kExitUsage);
+                ExitCode::usage);
   }
   if (crit >= warn) {
     throw Error("--crit-days " + std::to_string(crit) + " must be below --warn-days " +
                     std::to_string(warn) + ": the critical alert fires closer to expiry",
-                kExitUsage);
+                ExitCode::usage);
   }
   const std::string down_for = options.source_down_for.value_or(kDefaultSourceDownFor);
   bool zero = false;
   if (!is_prometheus_duration(down_for, zero)) {
     throw Error("--source-down-for " + down_for +
                     ": not a Prometheus duration (e.g. 10m, 1h30m, 0s for at once)",
-                kExitUsage);
+                ExitCode::usage);
   }
   return promtls_rules(warn, crit, zero ? std::string() : down_for);
 }
@@ -334,13 +334,13 @@ std::string render_rules(const RulesOptions& options) {
     throw Error("--name " + name +
                     ": not a valid Kubernetes object name (lowercase letters, "
                     "digits, '-' and '.')",
-                kExitUsage);
+                ExitCode::usage);
   }
   if (!ns.empty() && !is_dns_label(ns)) {
     throw Error("--namespace " + ns +
                     ": not a valid Kubernetes namespace (lowercase letters, "
                     "digits and '-', at most 63)",
-                kExitUsage);
+                ExitCode::usage);
   }
   std::vector<std::pair<std::string, std::string>> labels;
   if (tigera) {
@@ -351,7 +351,7 @@ std::string render_rules(const RulesOptions& options) {
       throw Error("--label " + key + "=" + value +
                       ": not a valid Kubernetes label (name and value: at most 63 of "
                       "[A-Za-z0-9._-], starting and ending with a letter or digit)",
-                  kExitUsage);
+                  ExitCode::usage);
     }
     labels.emplace_back(key, value);
   }

@@ -120,7 +120,7 @@ Prober::Prober(ProbeTarget target, ClientTlsOptions options) : impl_(std::make_u
   m.sni = detail::is_ip_literal(m.verify_name) ? "" : m.verify_name;
   m.host_header = join_host_port(m.verify_name, m.target.address.port);
   if (!m.options.cert_file.empty()) {
-    if (m.options.key_file.empty()) throw Error("--cert needs --key", kExitUsage);
+    if (m.options.key_file.empty()) throw Error("--cert needs --key", ExitCode::usage);
     const core::FileFacts facts = tls::read_credential_file(m.options.cert_file);
     if (!facts.readable) throw Error("--cert: " + facts.read_error);
     if (facts.certificates.empty()) {
@@ -128,7 +128,7 @@ Prober::Prober(ProbeTarget target, ClientTlsOptions options) : impl_(std::make_u
     }
     m.client_cert = facts.certificates.front();
   } else if (!m.options.key_file.empty()) {
-    throw Error("--key needs --cert", kExitUsage);
+    throw Error("--key needs --cert", ExitCode::usage);
   }
   // Fail early, with the file named, when the CA or our credentials do not load.
   detail::build_client_context(m.base_spec());

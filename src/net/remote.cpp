@@ -7,7 +7,8 @@
 namespace promtls::net {
 
 RemoteResult fetch_chain(const RemoteOptions& o) {
-  if (o.cert_file.empty() && !o.key_file.empty()) throw Error("--key needs --cert", kExitUsage);
+  if (o.cert_file.empty() && !o.key_file.empty())
+    throw Error("--key needs --cert", ExitCode::usage);
   detail::ClientContextSpec spec;
   spec.ca_file = o.ca_file;
   spec.cert_file = o.cert_file;

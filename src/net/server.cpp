@@ -44,7 +44,7 @@ ExitCode Server::loop() {
   ioc_.run();
   if (sources_) sources_->stop();
   log_.log("info", "stopped", {{"open_connections", std::to_string(sessions_.size())}});
-  return kExitOk;
+  return ExitCode::ok;
 }
 
 void Server::stop() {
@@ -100,7 +100,7 @@ tcp::endpoint Server::resolve(const std::string& address) {
   if (!ep) {
     throw Error("listen address " + address +
                     ": expected HOST:PORT, :PORT or [IPv6]:PORT with PORT from 0 to 65535",
-                kExitUsage);
+                ExitCode::usage);
   }
   if (ep->host.empty()) return tcp::endpoint(tcp::v6(), ep->port);
   boost::system::error_code ec;
@@ -110,7 +110,7 @@ tcp::endpoint Server::resolve(const std::string& address) {
   const auto results = resolver.resolve(ep->host, std::to_string(ep->port), ec);
   if (ec || results.empty()) {
     throw Error("listen address " + address + ": cannot resolve " + ep->host + ": " + ec.message(),
-                kExitCannotRun);
+                ExitCode::cannot_run);
   }
   return results.begin()->endpoint();
 }
@@ -134,7 +134,7 @@ void Server::listen(const std::string& address, bool probe) {
   if (!ec) l->acceptor.bind(ep, ec);
   if (!ec) l->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    throw Error("cannot listen on " + address + ": " + ec.message(), kExitCannotRun);
+    throw Error("cannot listen on " + address + ": " + ec.message(), ExitCode::cannot_run);
   }
   const std::string bound = endpoint_text(l->acceptor.local_endpoint());
   log_.log("info", "listening",

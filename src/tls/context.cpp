@@ -18,7 +18,7 @@ namespace {
 
 using detail::drain_errors;
 
-[[noreturn]] void fail(const std::string& what) { throw Error(what, kExitCannotRun); }
+[[noreturn]] void fail(const std::string& what) { throw Error(what, ExitCode::cannot_run); }
 
 std::string with_reason(std::string what) {
   const std::string reason = drain_errors();

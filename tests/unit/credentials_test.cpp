@@ -62,7 +62,7 @@ std::string serve_refusal(const Fixture& f) {
     tls::Credentials credentials(config);
     return "";
   } catch (const Error& e) {
-    CHECK(e.exit_code() == kExitCannotRun);
+    CHECK(e.exit_code() == ExitCode::cannot_run);
     return e.what();
   }
 }

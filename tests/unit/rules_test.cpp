@@ -68,15 +68,15 @@ TEST_CASE("warning and critical days move every expiry threshold and summary") {
 TEST_CASE("thresholds that are not positive or not ordered are usage errors") {
   RulesOptions o;
   o.crit_days = 28;
-  CHECK(exit_code_of(o) == promtls::kExitUsage);
+  CHECK(exit_code_of(o) == promtls::ExitCode::usage);
   o.crit_days = 30;
-  CHECK(exit_code_of(o) == promtls::kExitUsage);
+  CHECK(exit_code_of(o) == promtls::ExitCode::usage);
   o.warn_days = 0;
   o.crit_days = std::nullopt;
-  CHECK(exit_code_of(o) == promtls::kExitUsage);
+  CHECK(exit_code_of(o) == promtls::ExitCode::usage);
   o.warn_days = 10;
   o.crit_days = -1;
-  CHECK(exit_code_of(o) == promtls::kExitUsage);
+  CHECK(exit_code_of(o) == promtls::ExitCode::usage);
   o.crit_days = 9;
   CHECK(exit_code_of(o) == promtls::ExitCode::ok);
   RulesOptions t;
@@ -250,17 +250,18 @@ TEST_CASE("invalid Kubernetes names and labels are usage errors") {
     mutate(o);
     return exit_code_of(o);
   };
-  CHECK(code([](RulesOptions& o) { o.name = "Promtls"; }) == promtls::kExitUsage);
-  CHECK(code([](RulesOptions& o) { o.name = "-promtls"; }) == promtls::kExitUsage);
-  CHECK(code([](RulesOptions& o) { o.namespace_name = "mon.itoring"; }) == promtls::kExitUsage);
-  CHECK(code([](RulesOptions& o) { o.labels = {{"a b", "c"}}; }) == promtls::kExitUsage);
-  CHECK(code([](RulesOptions& o) { o.labels = {{"team", "-x"}}; }) == promtls::kExitUsage);
+  CHECK(code([](RulesOptions& o) { o.name = "Promtls"; }) == promtls::ExitCode::usage);
+  CHECK(code([](RulesOptions& o) { o.name = "-promtls"; }) == promtls::ExitCode::usage);
+  CHECK(code([](RulesOptions& o) { o.namespace_name = "mon.itoring"; }) ==
+        promtls::ExitCode::usage);
+  CHECK(code([](RulesOptions& o) { o.labels = {{"a b", "c"}}; }) == promtls::ExitCode::usage);
+  CHECK(code([](RulesOptions& o) { o.labels = {{"team", "-x"}}; }) == promtls::ExitCode::usage);
   CHECK(code([](RulesOptions& o) {
           o.labels = {{"team", std::string(64, 'a')}};
-        }) == promtls::kExitUsage);
+        }) == promtls::ExitCode::usage);
   CHECK(code([](RulesOptions& o) {
           o.labels = {{"Example.com/team", "a"}};
-        }) == promtls::kExitUsage);
+        }) == promtls::ExitCode::usage);
   CHECK(code([](RulesOptions& o) {
           o.labels = {{"example.com/team", ""}};
         }) == promtls::ExitCode::ok);

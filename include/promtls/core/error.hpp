@@ -60,13 +60,6 @@ inline std::string describe_exit_codes() {
   return out;
 }
 
-// The earlier spellings of the enumerators, for code that has not moved to ExitCode:: yet.
-inline constexpr ExitCode kExitOk = ExitCode::ok;
-inline constexpr ExitCode kExitCheckFailed = ExitCode::check_failed;
-inline constexpr ExitCode kExitUsage = ExitCode::usage;
-inline constexpr ExitCode kExitCannotRun = ExitCode::cannot_run;
-inline constexpr ExitCode kExitInterrupted = ExitCode::interrupted;
-
 class Error : public std::runtime_error {
  public:
   Error(std::string message, ExitCode exit_code = ExitCode::cannot_run)

@@ -68,14 +68,14 @@ struct RuleGroup {
 };
 
 // The rule groups for `options` (format and metadata are ignored). Throws promtls::Error with
-// kExitUsage when a threshold is not positive, when the critical threshold is not below the
+// ExitCode::usage when a threshold is not positive, when the critical threshold is not below the
 // warning one, when source_down_for is not a Prometheus duration, or when thresholds or
 // source_down_for are set together with MetricsCompat::tigera.
 std::vector<RuleGroup> alert_rules(const RulesOptions& options);
 
 // The YAML document for `options`: a comment line naming the equivalent command, then either
 // the PrometheusRule object or the rules file. Throws as alert_rules(), and promtls::Error
-// with kExitUsage for a label name or value that is not a valid Kubernetes label.
+// with ExitCode::usage for a label name or value that is not a valid Kubernetes label.
 std::string render_rules(const RulesOptions& options);
 
 // The scalar `value` as YAML: plain when that reads back as the same string, else
