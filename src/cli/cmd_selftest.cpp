@@ -101,6 +101,8 @@ std::optional<core::Profile> profile_flag(const std::string& name) {
 struct Setup {
   net::ProbeTarget target;
   core::ExpectedPolicy expected;
+  std::string cert_file;       // the serving certificate file the configuration names
+  std::string client_ca_file;  // its client CA file
 };
 
 // The target and the expected policy core::selftest_setup() decides from the environment (as
@@ -149,6 +151,10 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   setup.target.path = o.path;
   setup.target.timeout_ms = static_cast<int>(o.timeout_s * 1000);
   setup.expected = decided.expected;
+  if (decided.serves_tls) {
+    setup.cert_file = decided.evaluation.config.tls_config.cert_file;
+    setup.client_ca_file = decided.evaluation.config.tls_config.client_ca_file;
+  }
   return setup;
 }
 
@@ -281,6 +287,18 @@ ExitCode run(const SelftestOptions& o) {
   run.client_cert_configured = !o.cert.empty();
   run.client_cert = prober.client_certificate();
   run.expected = setup.expected;
+  // Rotation readiness: what the configuration's files hold now (unreadable files: not judged).
+  if (!setup.cert_file.empty()) {
+    const core::FileFacts cert = tls::read_credential_file(setup.cert_file);
+    run.configured_cert_file = setup.cert_file;
+    if (!cert.certificates.empty()) run.configured_leaf = cert.certificates.front();
+  }
+  if (!setup.client_ca_file.empty()) {
+    run.configured_client_ca_file = setup.client_ca_file;
+    for (const core::CertInfo& ca : tls::read_credential_file(setup.client_ca_file).certificates) {
+      run.configured_client_ca_subjects.push_back(ca.subject);
+    }
+  }
   run.main = prober.scrape();
   if (run.main.connected && !o.no_probes) {
     for (const core::ProbePlan& plan : core::plan_probes(run.expected)) {

@@ -77,6 +77,49 @@ TEST_CASE("selftest passes every check and probe against serve under require") {
   stop(s);
 }
 
+TEST_CASE("selftest fails a server that still serves the certificate before a rotation") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  // The configuration (what the Secret holds now) names a newer certificate than the running
+  // server loaded.
+  pki.issue_server("rotated", 0x2002);
+  std::vector<std::string> config = pki.tls_args("require");
+  config[1] = "METRICS_PROMETHEUS_TLS_CERT=" + (pki.dir.path() / "rotated.crt").string();
+  config[3] = "METRICS_PROMETHEUS_TLS_KEY=" + (pki.dir.path() / "rotated.key").string();
+  RunResult r = selftest(s.port, pki, config);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const json stale = check(json::parse(r.out), "served-certificate-current");
+  REQUIRE(!stale.is_null());
+  CHECK(stale["ok"] == false);
+  CHECK(stale["detail"].get<std::string>().find("the server still serves serial") == 0);
+  CHECK(stale["detail"].get<std::string>().find("rotated.crt holds serial") != std::string::npos);
+  // The file the server loaded: current.
+  r = selftest(s.port, pki, pki.tls_args("require"));
+  CHECK(check(json::parse(r.out), "served-certificate-current")["ok"] == true);
+  CHECK(r.exit_code == 0);
+  stop(s);
+}
+
+TEST_CASE("selftest says the client-CA pool is stale when our certificate from its CA is refused") {
+  ServePki pki;
+  // The server trusts another CA (the file it loaded then), the configuration names the CA that
+  // issued our certificate (the file now).
+  std::vector<std::string> server = pki.tls_args("require", false);
+  const std::string other = pki.dir.write("other-ca.crt", pki.foreign.cert.pem(), 0644);
+  server.insert(server.end(), {"--set", "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=" + other});
+  Serve s = start_serve(server, pki.log_path("serve.log"));
+  const RunResult r = selftest(s.port, pki, pki.tls_args("require"));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const json pool = check(json::parse(r.out), "client-ca-pool");
+  REQUIRE(!pool.is_null());
+  CHECK(pool["ok"] == false);
+  CHECK(pool["detail"].get<std::string>().find("its client-CA pool is empty or older than the "
+                                               "file") != std::string::npos);
+  stop(s);
+}
+
 TEST_CASE("selftest fails a configuration that claims require while serve runs with optional") {
   ServePki pki;
   Serve s = start_serve(pki.tls_args("optional"), pki.log_path("serve.log"));

@@ -169,6 +169,15 @@ struct SelftestRun {
   ExpectedPolicy expected;
   Exchange main;  // the scrape with our credentials
   std::vector<ProbeOutcome> probes;
+  // Rotation readiness, when the configuration names the files and they could be read: the
+  // serving certificate file's first certificate (the served leaf must be it: a server that
+  // did not reload after a rotation still serves the old one), and the subjects of the client
+  // CA file's certificates (a certificate of ours they issued must be accepted: refused with
+  // "unknown ca", the server's client-CA pool is empty or older than the file).
+  std::string configured_cert_file;
+  std::optional<CertInfo> configured_leaf;
+  std::string configured_client_ca_file;
+  std::vector<std::string> configured_client_ca_subjects;
 };
 
 struct SelftestOptions {
