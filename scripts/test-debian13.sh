@@ -51,8 +51,18 @@ flock 9  # one run at a time per root
 mounts_under_root() {
   awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts
 }
+# The command running in the root, in a process group of its own (setsid), so that a signal
+# to this script ends it and everything it started before the mounts go.
+child=
+stop_child() {
+  [ -n "$child" ] || return 0
+  kill -TERM -- "-$child" 2>/dev/null || true
+  wait "$child" 2>/dev/null || true
+  child=
+}
 unmount_all() {
   local m
+  stop_child
   for m in $(mounts_under_root | sort -r); do
     umount "$m" 2>/dev/null || umount -l "$m"
   done
@@ -64,10 +74,17 @@ trap 'exit 143' TERM
 unmount_all  # what a killed run may have left
 
 elapsed() { echo "$(($(date +%s) - $1))s"; }
+# Runs a command in the root with a clean environment; waiting in `wait` lets the traps above
+# run as soon as a signal comes.
 in_root() {
-  chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive \
-    GOTOOLCHAIN=local GOPROXY=off "$@"
+  setsid chroot "$root" /usr/bin/env -i \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    TERM=dumb DEBIAN_FRONTEND=noninteractive GOTOOLCHAIN=local GOPROXY=off "$@" &
+  child=$!
+  local status=0
+  wait "$child" || status=$?
+  child=
+  return "$status"
 }
 mount_proc() { mount -t proc proc "$root/proc"; }
 copy_resolver() { cp /etc/resolv.conf "$root/etc/resolv.conf"; cp /etc/hosts "$root/etc/hosts"; }
