@@ -19,8 +19,8 @@ mirror=${PROMTLS_DEBIAN13_MIRROR:-http://deb.debian.org/debian}
 security_mirror=${mirror%/debian}/debian-security
 
 # Debian 13's names for what scripts/install-deps.sh installs on Debian 12 for the tests
-# (default-jre-headless: keytool, openjdk-21 on Debian 13; nginx-light is a transitional name
-# there). golang-go: the Go peers of the post-quantum tests (issue 15).
+# (default-jre-headless: keytool, openjdk-21 on Debian 13; openjdk-17 is gone there), and file
+# for cpack. golang-go: the Go peers of the post-quantum tests (issue 15).
 packages=(cmake g++ make ninja-build pkg-config lld
           libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
           libyaml-cpp-dev catch2
@@ -51,8 +51,9 @@ flock 9  # one run at a time per root
 mounts_under_root() {
   awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts
 }
-# The command running in the root, in a process group of its own (setsid), so that a signal
-# to this script ends it and everything it started before the mounts go.
+# The command running (debootstrap, or one in the root), in a process group of its own
+# (setsid), so that a signal to this script ends it and everything it started before the
+# mounts go.
 child=
 stop_child() {
   [ -n "$child" ] || return 0
@@ -74,17 +75,21 @@ trap 'exit 143' TERM
 unmount_all  # what a killed run may have left
 
 elapsed() { echo "$(($(date +%s) - $1))s"; }
-# Runs a command in the root with a clean environment; waiting in `wait` lets the traps above
-# run as soon as a signal comes.
-in_root() {
-  setsid chroot "$root" /usr/bin/env -i \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    TERM=dumb DEBIAN_FRONTEND=noninteractive GOTOOLCHAIN=local GOPROXY=off "$@" &
+# Runs a command as that child, without the lock's descriptor (a daemon a test leaves behind
+# must not hold the lock); waiting in `wait` lets the traps above run as soon as a signal comes.
+run_child() {
+  setsid "$@" 9>&- &
   child=$!
   local status=0
   wait "$child" || status=$?
   child=
   return "$status"
+}
+# Runs a command in the root with a clean environment.
+in_root() {
+  run_child chroot "$root" /usr/bin/env -i \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    TERM=dumb DEBIAN_FRONTEND=noninteractive GOTOOLCHAIN=local GOPROXY=off "$@"
 }
 mount_proc() { mount -t proc proc "$root/proc"; }
 copy_resolver() { cp /etc/resolv.conf "$root/etc/resolv.conf"; cp /etc/hosts "$root/etc/hosts"; }
@@ -95,7 +100,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   t=$(date +%s)
   [ -z "$(mounts_under_root)" ] || { echo "test-debian13: $root still has mounts" >&2; exit 1; }
   rm -rf --one-file-system "$root"
-  debootstrap --variant=minbase --components=main trixie "$root" "$mirror" \
+  run_child debootstrap --variant=minbase --components=main trixie "$root" "$mirror" \
     > "$cache/debootstrap.log" 2>&1 || {
     tail -n 30 "$cache/debootstrap.log" >&2
     exit 1
@@ -157,6 +162,6 @@ in_root cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRO
 in_root cmake --build /build -j2
 echo "build: $(elapsed "$t")"
 t=$(date +%s)
-in_root ctest --test-dir /build -j2 --timeout 300 --output-on-failure
+in_root ctest --test-dir /build -j2 --timeout 300 --output-on-failure --no-tests=error
 echo "tests: $(elapsed "$t")"
 echo "== debian13: done in $(elapsed "$start")"
