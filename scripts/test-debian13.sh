@@ -19,13 +19,14 @@ mirror=${PROMTLS_DEBIAN13_MIRROR:-http://deb.debian.org/debian}
 security_mirror=${mirror%/debian}/debian-security
 
 # Debian 13's names for what scripts/install-deps.sh installs on Debian 12 for the tests
-# (default-jre-headless: keytool, openjdk-21 on Debian 13; openjdk-17 is gone there), and file
-# for cpack. golang-go: the Go peers of the post-quantum tests (issue 15).
+# (default-jre-headless: keytool, openjdk-21 on Debian 13; openjdk-17 is gone there; libicu76
+# for the SARIF Multitool, which the host's scripts/install-validators.sh puts in
+# build-tools/, seen at /src/build-tools). golang-go: the Go peers of the post-quantum tests.
 packages=(cmake g++ make ninja-build pkg-config lld
           libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
           libyaml-cpp-dev catch2
           openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
-          python3 python3-jsonschema python3-lxml procps dpkg-dev file default-jre-headless
+          python3 python3-lxml procps dpkg-dev file default-jre-headless nodejs libicu76
           golang-go)
 # The hash covers the list and how the root is laid out (bump the version when that changes).
 stamp_version=2
