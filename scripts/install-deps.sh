@@ -5,6 +5,8 @@
 set -euo pipefail
 
 # openjdk-17-jre-headless: keytool, which makes the JKS and JCEKS test fixtures.
+# file: cpack's dependency scan (dpkg-shlibdeps) in the .deb test.
+# debootstrap: the Debian 13 root of scripts/test-debian13.sh.
 # lld: links promtls with serve's functions laid out together (src/cli/CMakeLists.txt, 2 MiB
 # less resident memory in serve); valgrind: scripts/function-order.sh, which makes that layout.
 build=(cmake g++ make ninja-build pkg-config clang-format lld
@@ -13,8 +15,8 @@ build=(cmake g++ make ninja-build pkg-config clang-format lld
 # nodejs (with npm), libicu72, python3-lxml: the CI-format validators (install-validators.sh;
 # the SARIF Multitool is a .NET program that reads ICU; lxml checks JUnit against its schema).
 test=(openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
-      python3 python3-lxml hyperfine procps dpkg-dev valgrind openjdk-17-jre-headless
-      nodejs libicu72)
+      python3 python3-lxml hyperfine procps dpkg-dev file valgrind openjdk-17-jre-headless
+      nodejs libicu72 debootstrap)
 
 mode=${1:-all}
 want=("${build[@]}")

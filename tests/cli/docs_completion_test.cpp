@@ -72,7 +72,15 @@ Offered fish_offers(const Workdir& w, const std::string& line) {
   const RunResult r = run({"/usr/bin/fish", "--no-config", "-c", script}, w.env());
   INFO("fish: " << r.err);
   REQUIRE(r.exit_code == 0);
-  return lines_of(r.out);
+  // fish 4 (Debian 13) lists its fuzzy matches after the prefix matches ("--o" also gives
+  // "--no-env"); the shell shows only the best kind there is, so that is what the user sees.
+  const std::string word = line.substr(line.rfind(' ') + 1);
+  const Offered offered = lines_of(r.out);
+  Offered prefixed;
+  for (const std::string& o : offered) {
+    if (o.starts_with(word)) prefixed.insert(o);
+  }
+  return prefixed.empty() ? offered : prefixed;
 }
 
 // Every subcommand `promtls --help` lists.

@@ -145,8 +145,12 @@ TEST_CASE("the man page passes mandoc's lint without warnings") {
 }
 
 TEST_CASE("the man page renders with man -l") {
-  const auto r = promtls::test::run({"/usr/bin/man", "-l", source_path("man/promtls.1")},
-                                    {"PATH=/usr/bin:/bin", "MANPAGER=cat", "MANWIDTH=80"});
+  // -Wbreak: groff 1.23 (Debian 13) warns about each filled line it cannot justify, which the
+  // long metric and variable names cause in indented paragraphs; that is layout, not markup,
+  // and groff 1.22 (Debian 12) does not say it. Every other warning still fails this test.
+  const auto r = promtls::test::run(
+      {"/usr/bin/man", "-l", source_path("man/promtls.1")},
+      {"PATH=/usr/bin:/bin", "MANPAGER=cat", "MANWIDTH=80", "MANROFFOPT=-Wbreak"});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("NAME") != std::string::npos);

@@ -10,10 +10,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "run.hpp"
 
 namespace promtls::test {
 namespace {
@@ -127,6 +130,22 @@ NodeExporter start_node_exporter(const ServerFiles& files, const std::string& cl
     n.process.reset();
   }
   throw std::runtime_error("prometheus-node-exporter did not start");
+}
+
+std::string node_exporter_missing_certificate_alert() {
+  const RunResult r = run({"/usr/bin/prometheus-node-exporter", "--version"});
+  const std::string text = r.out + r.err;
+  const auto at = text.find("go version:");
+  if (at == std::string::npos) throw std::runtime_error("no Go version in: " + text);
+  std::istringstream version(text.substr(at + std::string("go version:").size()));
+  std::string go;  // e.g. "go1.24.4"
+  version >> go;
+  int major = 0;
+  int minor = 0;
+  if (std::sscanf(go.c_str(), "go%d.%d", &major, &minor) != 2) {
+    throw std::runtime_error("cannot read the Go version " + go);
+  }
+  return major == 1 && minor <= 19 ? "bad certificate" : "certificate required";
 }
 
 }  // namespace promtls::test

@@ -57,4 +57,10 @@ struct NodeExporter {
 NodeExporter start_node_exporter(const ServerFiles& files, const std::string& client_auth_type,
                                  const std::string& min_version);
 
+// The alert prometheus-node-exporter's Go sends a TLS 1.3 client that brings no certificate
+// when one is required, as OpenSSL names it: "bad certificate" from Go 1.19 (Debian 12's
+// exporter), "certificate required", RFC 8446's alert for it, from later Go (Debian 13's is
+// built with Go 1.24; golang/go#52113). Read from the exporter's --version.
+std::string node_exporter_missing_certificate_alert();
+
 }  // namespace promtls::test

@@ -253,7 +253,8 @@ TEST_CASE(
   // Go refuses at the handshake: in TLS 1.3 the client learns it from the alert it reads next.
   CHECK(check(j, "probe-no-client-certificate")["detail"] ==
         "a connection without a client certificate was refused (no HTTP response: the server "
-        "sent alert \"bad certificate\")");
+        "sent alert \"" +
+            node_exporter_missing_certificate_alert() + "\")");
   CHECK(check(j, "probe-tls12-refused")["ok"] == true);
 }
 

@@ -216,7 +216,7 @@ TEST_CASE("aliases and new options agree or the policy is refused") {
   CHECK(policy_of({setting("--warn", "7d")}, {setting("--crit", "7d")}).crit.seconds == 7 * kDay);
 }
 
-TEST_CASE("licenses use the durations; a percentage-only threshold leaves them at the default") {
+TEST_CASE("licenses use the durations and a percentage-only threshold leaves them at the default") {
   const ExpiryPolicy pct = policy_of({setting("--warn", "66%")}, {});
   CHECK(threshold_band(pct, 20 * kDay, std::nullopt) == 1);
   CHECK(threshold_band(pct, 40 * kDay, std::nullopt) == 0);

@@ -1,6 +1,8 @@
 // The deep credential checks, on real files read by the OpenSSL layer.
 #include "promtls/tls/credentials.hpp"
 
+#include <openssl/crypto.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <functional>
@@ -13,6 +15,7 @@
 #include "promtls/tls/fast_cert.hpp"
 #include "promtls/tls/pem.hpp"
 #include "promtls/tls/sources.hpp"
+#include "test_skip.hpp"
 
 using namespace promtls;
 using namespace promtls::test;
@@ -202,6 +205,20 @@ TEST_CASE("missing, non-PEM and swapped files") {
 TEST_CASE("the linked OpenSSL is described") {
   const core::TlsLibrary lib = tls::library_info();
   CHECK(lib.version.rfind("OpenSSL 3.", 0) == 0);
+}
+
+TEST_CASE("the linked OpenSSL offers X25519MLKEM768 exactly from version 3.5 on") {
+  const core::TlsLibrary lib = tls::library_info();
+  INFO(lib.version);
+  CHECK(lib.has_x25519mlkem768 == (::OpenSSL_version_num() >= 0x30500000L));
+}
+
+TEST_CASE("X25519MLKEM768 requested from an OpenSSL that offers it gives no library warning") {
+  PROMTLS_REQUIRE_MLKEM();
+  Fixture f;
+  const auto e = f.evaluate({{P + "TLS_CURVE_PREFERENCES", "X25519MLKEM768,X25519"}});
+  CHECK_FALSE(has_finding(e, "curve-unsupported-by-tls-library"));
+  CHECK(has_finding(e, "curve-order-ignored"));
 }
 
 TEST_CASE("sources load PEM bundles, DER files and directories, and report errors by reason") {

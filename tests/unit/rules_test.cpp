@@ -11,7 +11,9 @@ using namespace promtls::core;
 
 namespace {
 
-const AlertRule& find_rule(const std::vector<RuleGroup>& groups, const std::string& alert) {
+// The alert's name is a C string: with a std::string parameter every call with a literal made a
+// temporary, and GCC 14 warns that the returned reference could dangle (-Wdangling-reference).
+const AlertRule& find_rule(const std::vector<RuleGroup>& groups, const char* alert) {
   for (const auto& g : groups) {
     for (const auto& r : g.rules) {
       if (r.alert == alert) return r;
