@@ -347,13 +347,16 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
       }
     }
 
-    // Beyond knative: what fails later, at listen or handshake time.
+    // Beyond knative: what fails later, at listen or handshake time. With a startup error
+    // knative does not start at all, so the wording says what would follow once it does.
+    const bool starts = upstream.empty();
     const bool tls12_allowed = tls.min_version <= kTls12;
     if (versions_ok && tls.max_version != 0 && tls.min_version > tls.max_version) {
       sink.add("tls-min-above-max", Severity::error, {s(kMin), s(kMax)},
                "the minimum version " + s(version_name(tls.min_version)) +
                    " is above the maximum " + s(version_name(tls.max_version)) +
-                   ": knative starts, but every handshake fails",
+                   (starts ? ": knative starts, but every handshake fails"
+                           : ": once knative starts, every handshake will fail"),
                env.is_set(name(kMin)) ? "lower the minimum or raise the maximum"
                                       : "knative's default minimum is " + s(default_value(kMin)) +
                                             ": set " + s(kMin) + "=1.2 or raise the maximum");
@@ -372,10 +375,12 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
         });
         if (!has_h2_suite) {
           sink.add("http2-cipher-missing", Severity::error, {s(kCiphers)},
-                   "knative starts but never serves: Go's HTTP/2 setup fails with \"http2: "
-                   "TLSConfig.CipherSuites is missing an HTTP/2-required AES_128_GCM_SHA256 "
-                   "cipher (need at least one of TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or "
-                   "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)\"",
+                   std::string(starts ? "knative starts but never serves"
+                                      : "once knative starts, it will never serve") +
+                       ": Go's HTTP/2 setup fails with \"http2: "
+                       "TLSConfig.CipherSuites is missing an HTTP/2-required AES_128_GCM_SHA256 "
+                       "cipher (need at least one of TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or "
+                       "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)\"",
                    "add TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (ECDSA keys) or "
                    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 (RSA keys)");
         }
@@ -418,8 +423,10 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
     if (const auto problem = host_problem(config.host)) {
       sink.add("host-listen-failure", Severity::error, {s(kHost)},
                s(kHost) + " " + go::quote(config.host) + " " + *problem +
-                   ": knative starts but fails to listen on " + go::quote(config.listen_address) +
-                   " and serves no metrics",
+                   (upstream.empty() ? ": knative starts but fails to listen on "
+                                     : ": once knative starts, it will fail to listen on ") +
+                   go::quote(config.listen_address) +
+                   (upstream.empty() ? " and serves no metrics" : " and serve no metrics"),
                "write an IPv6 address without brackets (::1) and the port separately");
     }
   }

@@ -471,6 +471,34 @@ TEST_CASE("a TLS 1.2 cipher list without an HTTP/2 AES-128-GCM suite never serve
       "http2-cipher-missing"));
 }
 
+TEST_CASE("beside a startup error, what fails later says it follows once knative starts") {
+  // A port knative refuses (a startup error) with a version range and a cipher list that fail
+  // later: the later findings do not say "knative starts".
+  const auto bad_port =
+      with(kTls, {{P + "PORT", "80"},
+                  {P + "TLS_MIN_VERSION", "1.2"},
+                  {P + "TLS_MAX_VERSION", "1.2"},
+                  {P + "TLS_CIPHER_SUITES", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}});
+  const auto e = eval(bad_port);
+  CHECK_FALSE(e.upstream.accepts);
+  CHECK(require_finding(e, "http2-cipher-missing")
+            .message.rfind("once knative starts, it will never serve: Go's HTTP/2 setup fails",
+                           0) == 0);
+  const auto range = eval(with(
+      kTls, {{P + "PORT", "80"}, {P + "TLS_MIN_VERSION", "1.3"}, {P + "TLS_MAX_VERSION", "1.2"}}));
+  CHECK(require_finding(range, "tls-min-above-max").message ==
+        "the minimum version TLS 1.3 is above the maximum TLS 1.2: once knative starts, every "
+        "handshake will fail");
+  const auto host = eval({{P + "PORT", "80"}, {P + "HOST", "a:b"}});
+  CHECK(require_finding(host, "host-listen-failure")
+            .message.find(
+                ": once knative starts, it will fail to listen on \"[a:b]:80\" and serve no "
+                "metrics") != std::string::npos);
+  // Without the startup error: the same findings say knative starts.
+  CHECK(require_finding(eval({{P + "HOST", "a:b"}}), "host-listen-failure")
+            .message.find("knative starts but fails to listen") != std::string::npos);
+}
+
 TEST_CASE("CBC suites are weak, TLS 1.3 names in a TLS 1.2 list have no effect") {
   const auto e = eval(with(kTls, {{P + "TLS_MIN_VERSION", "1.2"},
                                   {P + "TLS_CIPHER_SUITES",
