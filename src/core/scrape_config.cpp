@@ -8,19 +8,15 @@
 
 #include "json_view.hpp"
 #include "promtls/core/documents.hpp"
+#include "promtls/core/go.hpp"
 #include "promtls/core/time.hpp"
 #include "promtls/core/tls_catalog.hpp"
+#include "selftest_text.hpp"
 
 namespace promtls::core {
 namespace {
 
 using nlohmann::json;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-  return out;
-}
 
 // Prometheus' model.ParseDuration: whole numbers with units y, w, d, h, m, s, ms, largest first,
 // each at most once ("1m30s", "500ms"). Returns seconds.
@@ -230,12 +226,6 @@ bool read_job(Reader& r, const json& j, const std::string& where, const std::str
   return true;
 }
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 // http.StatusText for the codes a metrics endpoint answers with.
 std::string_view status_text(int code) {
   switch (code) {
@@ -313,7 +303,7 @@ std::string verify_error(const Exchange& e, const std::string& name, std::int64_
 
 std::string failed_connect(const Exchange& e, const std::string& target) {
   if (!e.resolved) return "dial tcp: lookup " + host_of(target) + ": no such host";
-  std::string why = lower(e.connect_error);
+  std::string why = go::to_lower_ascii(e.connect_error);
   if (why.find("timed out") != std::string::npos) return "context deadline exceeded";
   // net/probe says "cannot connect to HOST:PORT: <strerror>"; Go says the strerror part.
   if (const std::size_t colon = why.rfind(": "); colon != std::string::npos) {
@@ -414,14 +404,14 @@ std::string go_hostname_error(const CertInfo& cert, const std::string& name, boo
   if (matches && (ip || !cert.dns_names.empty())) return {};
   const bool has_sans = !cert.dns_names.empty() || !cert.ip_addresses.empty() ||
                         !cert.emails.empty() || !cert.uris.empty();
-  if (!has_sans && !ip && lower(cert.subject_cn) == lower(name)) {
+  if (!has_sans && !ip && go::to_lower_ascii(cert.subject_cn) == go::to_lower_ascii(name)) {
     return "x509: certificate relies on legacy Common Name field, use SANs instead";
   }
   if (ip && cert.ip_addresses.empty()) {
     return "x509: cannot validate certificate for " + name +
            " because it doesn't contain any IP SANs";
   }
-  const std::string valid = join(ip ? cert.ip_addresses : cert.dns_names);
+  const std::string valid = detail::join(ip ? cert.ip_addresses : cert.dns_names, ", ");
   if (valid.empty()) {
     return "x509: certificate is not valid for any names, but wanted to match " + name;
   }
@@ -463,7 +453,7 @@ ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, cons
     if (!e.tls.alert.empty()) return down("remote error: tls: " + go_alert_text(e.tls.alert));
     return down(transport_error(e.http.error));
   }
-  if (e.http.status < 200 || e.http.status > 299) {
+  if (!detail::is_success(e.http.status)) {
     const std::string_view text = status_text(e.http.status);
     return down("server returned HTTP status " + std::to_string(e.http.status) +
                     (text.empty() ? "" : " " + std::string(text)),
