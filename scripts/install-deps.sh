@@ -11,11 +11,13 @@ set -euo pipefail
 # less resident memory in serve); valgrind: scripts/function-order.sh, which makes that layout.
 build=(cmake g++ make ninja-build pkg-config clang-format lld
        libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
-       libyaml-cpp-dev catch2)
+       libyaml-dev libyaml-cpp-dev catch2)
+# libyaml-dev: the YAML parser (src/core/documents.cpp); libyaml-cpp-dev: only the tests'
+# independent reader of the YAML promtls writes. python3-yaml: bench/validate_manifests.sh's peer.
 # nodejs (with npm), libicu72, python3-lxml: the CI-format validators (install-validators.sh;
 # the SARIF Multitool is a .NET program that reads ICU; lxml checks JUnit against its schema).
 test=(openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
-      python3 python3-lxml hyperfine procps dpkg-dev file valgrind openjdk-17-jre-headless
+      python3 python3-lxml python3-yaml hyperfine procps dpkg-dev file valgrind openjdk-17-jre-headless
       nodejs libicu72 debootstrap)
 
 mode=${1:-all}

@@ -1,18 +1,20 @@
-// The one document parser (documents.hpp). yaml-cpp reads YAML and JSON alike and gives every
-// node its position (YAML::Mark), which is what lets findings cite file:line:column. Readers that
-// need no positions get JSON through nlohmann's SAX parser, into the same tree: it reads a large
-// `kubectl get -o json` List several times faster. Both are used here only: replacing them
-// (issue 18, yaml-cpp #1040) means replacing this file.
+// The one document parser (documents.hpp). libyaml's event parser (Debian libyaml-dev, what
+// PyYAML's CSafeLoader uses) reads YAML and JSON alike; each event carries its mark, which is what
+// lets findings cite file:line:column, and the tree is built here with an explicit stack, a depth
+// bound and a bound on what aliases expand to. It replaced yaml-cpp 0.7, whose LoadAll loops
+// forever while allocating on some malformed JSON (yaml-cpp #1040, issue 18), and which was the
+// slower of the two (bench/RESULTS.md). Readers that need no positions get JSON through
+// nlohmann's SAX parser, into the same tree. Both are used here only.
 #include "promtls/core/documents.hpp"
 
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
+#include <variant>
 
 namespace promtls::core {
 namespace {
@@ -62,74 +64,248 @@ bool digits(std::string_view v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// Aliases are copied: a document may expand to this many nodes and no more (a "billion laughs"
-// stream of a few hundred bytes otherwise takes all memory).
-std::size_t node_budget(std::size_t bytes) { return 1'000'000 + 16 * bytes; }
+// Aliases are copied. A document may hold this many nodes, the copies made for aliases included,
+// and no more: every node written costs at least one byte, so only aliases come near it, and a
+// "billion laughs" document of a few hundred bytes stops at the bound instead of taking all
+// memory (README, development: 100,000 nodes plus 16 per byte of the document).
+std::size_t node_budget(std::size_t bytes) { return 100'000 + 16 * bytes; }
 
-class Converter {
- public:
-  Converter(std::size_t first_line, std::size_t budget)
-      : first_line_(first_line), budget_(budget) {}
+constexpr std::size_t kMaxDepth = 2000;
 
-  Position position(const YAML::Mark& mark) const {
-    if (mark.is_null()) return {first_line_ + 1, 0};
-    return {first_line_ + static_cast<std::size_t>(mark.line) + 1,
-            static_cast<std::size_t>(mark.column) + 1};
-  }
-
-  Node convert(const YAML::Node& node, int depth = 0) {
-    if (budget_ == 0) throw std::length_error("the document expands to too many nodes (aliases)");
-    // The parser's own guard stops at this depth; only an alias that contains itself goes deeper.
-    if (depth > kMaxDepth) throw std::length_error("an alias refers to itself");
-    --budget_;
-    const Position at = position(node.Mark());
-    switch (node.Type()) {
-      case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined:
-        return Node::null_at(at);
-      case YAML::NodeType::Scalar:
-        return scalar(node, at);
-      case YAML::NodeType::Sequence: {
-        std::vector<Node> items;
-        items.reserve(node.size());
-        for (const YAML::Node& item : node) items.push_back(convert(item, depth + 1));
-        return Node::sequence_at(at, std::move(items));
-      }
-      case YAML::NodeType::Map: {
-        std::vector<Node::Entry> entries;
-        entries.reserve(node.size());
-        for (const auto& kv : node) {
-          Node::Entry entry;
-          entry.key_is_scalar = kv.first.IsScalar();
-          if (entry.key_is_scalar) entry.key = kv.first.Scalar();
-          entry.key_position = position(kv.first.Mark());
-          entry.value = convert(kv.second, depth + 1);
-          entries.push_back(std::move(entry));
-        }
-        return Node::mapping_at(at, std::move(entries));
-      }
-    }
-    return Node::null_at(at);
-  }
-
- private:
-  // "?" is yaml-cpp's tag of a plain scalar, "!" of a quoted or block one.
-  static Node scalar(const YAML::Node& node, Position at) {
-    const std::string& tag = node.Tag();
-    if (tag == "?") return Node::scalar_at(at, node.Scalar(), true);
-    if (tag == "tag:yaml.org,2002:null") return Node::null_at(at);
-    const bool typed = tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-                       tag == "tag:yaml.org,2002:bool";
-    return Node::scalar_at(at, node.Scalar(), typed);
-  }
-
-  static constexpr int kMaxDepth = 2000;
-  std::size_t first_line_;
-  std::size_t budget_;
+// A failure while building one document's tree.
+struct BuildError {
+  std::string message;
+  std::optional<yaml_mark_t> mark;  // set when the parser gave a position
+  bool from_parser = true;
 };
 
-// JSON into a tree without positions (nlohmann's SAX events). Deeper than the YAML parser's guard
-// it gives up, and the stream is read by yaml-cpp instead (which reports it).
+// libyaml's events into a Node tree, with an explicit stack (no recursion however deep the input)
+// and each anchor's finished node kept for its aliases.
+class TreeBuilder {
+ public:
+  TreeBuilder(std::size_t first_line, std::size_t budget)
+      : first_line_(first_line), budget_(budget) {}
+
+  Position position(const yaml_mark_t& mark) const {
+    return {first_line_ + mark.line + 1, mark.column + 1};
+  }
+
+  // Consumes one event of the document's body. An error ends the document.
+  std::optional<BuildError> event(const yaml_event_t& e) {
+    switch (e.type) {
+      case YAML_SCALAR_EVENT:
+        return scalar(e);
+      case YAML_SEQUENCE_START_EVENT:
+        return open(Node::Kind::sequence, e.start_mark, e.data.sequence_start.anchor);
+      case YAML_MAPPING_START_EVENT:
+        return open(Node::Kind::mapping, e.start_mark, e.data.mapping_start.anchor);
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        return close();
+      case YAML_ALIAS_EVENT:
+        return alias(e);
+      default:
+        return std::nullopt;
+    }
+  }
+
+  bool done() const { return have_root_; }
+  Node take_root() { return std::move(root_); }
+
+ private:
+  struct Frame {
+    Node::Kind kind;
+    Position at;
+    std::string anchor;
+    std::size_t nodes_before = 0;
+    std::vector<Node> items;
+    std::vector<Node::Entry> entries;
+    bool have_key = false;
+    Node::Entry pending;
+  };
+  struct Anchored {
+    Node node;
+    std::size_t nodes = 0;  // how many nodes a copy adds
+  };
+
+  static std::string anchor_of(const yaml_char_t* anchor) {
+    return anchor == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(anchor));
+  }
+
+  std::optional<BuildError> count(std::size_t nodes) {
+    if (nodes > budget_ - used_) {
+      return BuildError{"the document expands to too many nodes (aliases)", std::nullopt, false};
+    }
+    used_ += nodes;
+    return std::nullopt;
+  }
+
+  // "!!null" makes a null node; "!!int", "!!float" and "!!bool" are typed by the text, like a
+  // plain scalar; any other tag ("!!str", "!", an application's) makes a string.
+  static Node make_scalar(const yaml_event_t& e, Position at) {
+    const auto& s = e.data.scalar;
+    std::string text(reinterpret_cast<const char*>(s.value), s.length);
+    if (s.tag == nullptr)
+      return Node::scalar_at(at, std::move(text), s.style == YAML_PLAIN_SCALAR_STYLE);
+    const std::string_view tag(reinterpret_cast<const char*>(s.tag));
+    if (tag == YAML_NULL_TAG) return Node::null_at(at);
+    const bool typed = tag == YAML_INT_TAG || tag == YAML_FLOAT_TAG || tag == YAML_BOOL_TAG;
+    return Node::scalar_at(at, std::move(text), typed);
+  }
+
+  std::optional<BuildError> scalar(const yaml_event_t& e) {
+    if (auto error = count(1)) return error;
+    Node node = make_scalar(e, position(e.start_mark));
+    remember(anchor_of(e.data.scalar.anchor), node, 1);
+    add(std::move(node));
+    return std::nullopt;
+  }
+
+  std::optional<BuildError> alias(const yaml_event_t& e) {
+    const auto found = anchors_.find(anchor_of(e.data.alias.anchor));
+    if (found == anchors_.end()) {
+      return BuildError{"alias *" + anchor_of(e.data.alias.anchor) +
+                            " refers to no finished anchor (an alias may not refer to itself)",
+                        std::nullopt, false};
+    }
+    if (auto error = count(found->second.nodes)) return error;
+    add(Node(found->second.node));
+    return std::nullopt;
+  }
+
+  std::optional<BuildError> open(Node::Kind kind, const yaml_mark_t& mark,
+                                 const yaml_char_t* anchor) {
+    if (stack_.size() >= kMaxDepth) {
+      return BuildError{"nested more than 2000 levels deep", mark, true};
+    }
+    if (auto error = count(1)) return error;
+    Frame frame{kind, position(mark), anchor_of(anchor), used_ - 1, {}, {}, false, {}};
+    stack_.push_back(std::move(frame));
+    return std::nullopt;
+  }
+
+  std::optional<BuildError> close() {
+    Frame top = std::move(stack_.back());
+    stack_.pop_back();
+    Node node = top.kind == Node::Kind::sequence ? Node::sequence_at(top.at, std::move(top.items))
+                                                 : Node::mapping_at(top.at, std::move(top.entries));
+    remember(top.anchor, node, used_ - top.nodes_before);
+    add(std::move(node));
+    return std::nullopt;
+  }
+
+  void remember(const std::string& anchor, const Node& node, std::size_t nodes) {
+    if (!anchor.empty()) anchors_[anchor] = Anchored{node, nodes};
+  }
+
+  void add(Node node) {
+    if (stack_.empty()) {
+      root_ = std::move(node);
+      have_root_ = true;
+      return;
+    }
+    Frame& top = stack_.back();
+    if (top.kind == Node::Kind::sequence) {
+      top.items.push_back(std::move(node));
+    } else if (!top.have_key) {
+      top.pending.key_is_scalar = node.is_scalar();
+      top.pending.key = node.text();
+      top.pending.key_position = node.position();
+      top.have_key = true;
+    } else {
+      top.pending.value = std::move(node);
+      top.entries.push_back(std::move(top.pending));
+      top.pending = Node::Entry{};
+      top.have_key = false;
+    }
+  }
+
+  std::size_t first_line_;
+  std::size_t budget_;
+  std::size_t used_ = 0;
+  std::vector<Frame> stack_;
+  std::map<std::string, Anchored, std::less<>> anchors_;
+  Node root_;
+  bool have_root_ = false;
+};
+
+// The libyaml parser of one chunk, freed however its parse ends.
+class Parser {
+ public:
+  explicit Parser(std::string_view text) {
+    ok_ = yaml_parser_initialize(&parser_) != 0;
+    if (ok_) {
+      yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
+                                   text.size());
+    }
+  }
+  ~Parser() {
+    if (ok_) yaml_parser_delete(&parser_);
+  }
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  bool ok() const { return ok_; }
+  // The next event into `event` (to be freed by the caller); false at a parse error.
+  bool next(yaml_event_t& event) { return yaml_parser_parse(&parser_, &event) != 0; }
+  const yaml_parser_t& state() const { return parser_; }
+
+ private:
+  yaml_parser_t parser_{};
+  bool ok_ = false;
+};
+
+// An event, freed at the end of its scope.
+struct Event {
+  yaml_event_t value{};
+  Event() = default;
+  ~Event() { yaml_event_delete(&value); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+};
+
+// What the parser said when it stopped: "did not find expected ',' or '}' while parsing a flow
+// mapping", at the problem's mark (a reader error, such as bytes that are not UTF-8, at the line
+// of its offset).
+BuildError parser_error(const yaml_parser_t& p, std::string_view text) {
+  if (p.error == YAML_MEMORY_ERROR || p.problem == nullptr) {
+    return BuildError{"the YAML parser ran out of memory", std::nullopt, false};
+  }
+  std::string message = p.problem;
+  if (p.error == YAML_READER_ERROR) {
+    yaml_mark_t mark{};
+    const std::string_view before = text.substr(0, std::min(p.problem_offset, text.size()));
+    mark.line = static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t eol = before.rfind('\n');
+    mark.column = eol == std::string_view::npos ? before.size() : before.size() - eol - 1;
+    return BuildError{std::move(message), mark, true};
+  }
+  if (p.context != nullptr) message += std::string(" ") + p.context;
+  return BuildError{std::move(message), p.problem_mark, true};
+}
+
+// The chunk's one document, or the error that stopped it.
+std::variant<Node, BuildError> build_tree(const Chunk& chunk) {
+  Parser parser(chunk.text);
+  if (!parser.ok()) return BuildError{"the YAML parser ran out of memory", std::nullopt, false};
+  TreeBuilder builder(chunk.first_line, node_budget(chunk.text.size()));
+  int documents = 0;
+  while (true) {
+    Event event;
+    if (!parser.next(event.value)) return parser_error(parser.state(), chunk.text);
+    const yaml_event_type_t type = event.value.type;
+    if (type == YAML_STREAM_END_EVENT) break;
+    if (type == YAML_DOCUMENT_START_EVENT && ++documents > 1) {
+      return BuildError{"a second document without a \"---\" line before it",
+                        event.value.start_mark, true};
+    }
+    if (auto error = builder.event(event.value)) return std::move(*error);
+  }
+  return builder.take_root();
+}
+
+// JSON into a tree without positions (nlohmann's SAX events). Deeper than the YAML reader's bound
+// it gives up, and the stream is read by libyaml instead (which reports it).
 class JsonTree final : public nlohmann::json_sax<nlohmann::json> {
  public:
   Node root;
@@ -170,8 +346,6 @@ class JsonTree final : public nlohmann::json_sax<nlohmann::json> {
     std::vector<Node::Entry> entries;
     std::string key;
   };
-  static constexpr std::size_t kMaxDepth = 2000;
-
   bool add(Node node) {
     if (frames_.empty()) {
       root = std::move(node);
@@ -213,34 +387,25 @@ std::size_t lines_in(std::string_view text) {
 Document parse_chunk(const Chunk& chunk) {
   Document doc;
   doc.first_line = chunk.first_line + 1;
-  try {
-    const YAML::Node root = YAML::Load(std::string(chunk.text));
-    Converter converter(chunk.first_line, node_budget(chunk.text.size()));
-    doc.root = converter.convert(root);
-  } catch (const YAML::Exception& e) {
-    SyntaxError error;
-    error.message = dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr
-                        ? std::string("nested more than 2000 levels deep")
-                        : e.msg;
-    const std::size_t rel =
-        e.mark.is_null() ? 0 : static_cast<std::size_t>(std::max(e.mark.line, 0));
+  std::variant<Node, BuildError> built = build_tree(chunk);
+  if (Node* root = std::get_if<Node>(&built)) {
+    doc.root = std::move(*root);
+    return doc;
+  }
+  BuildError& failed = std::get<BuildError>(built);
+  SyntaxError error;
+  error.message = std::move(failed.message);
+  error.from_parser = failed.from_parser && failed.mark.has_value();
+  if (failed.mark) {
+    const std::size_t rel = failed.mark->line;
     const std::size_t lines = lines_in(chunk.text);
     error.line = chunk.first_line + std::min(rel, lines == 0 ? 0 : lines - 1) + 1;
-    error.position = e.mark.is_null()
-                         ? Position{chunk.first_line + 1, 0}
-                         : Position{chunk.first_line + rel + 1,
-                                    static_cast<std::size_t>(std::max(e.mark.column, 0)) + 1};
-    doc.root = Node();
-    doc.error = std::move(error);
-  } catch (const std::exception& e) {  // yaml-cpp may throw others on hostile input
-    SyntaxError error;
-    error.message = e.what();
+    error.position = {chunk.first_line + rel + 1, failed.mark->column + 1};
+  } else {
     error.line = chunk.first_line + 1;
     error.position = {chunk.first_line + 1, 0};
-    error.from_parser = false;
-    doc.root = Node();
-    doc.error = std::move(error);
   }
+  doc.error = std::move(error);
   return doc;
 }
 

@@ -2,7 +2,7 @@
 // (manifests, Kubernetes objects, kubeconfigs, license objects), and the one rule for YAML
 // scalars. Kubernetes objects on top of these trees are in kube.hpp.
 //
-// parse_documents() is the only function that knows the parser (yaml-cpp today; a bounded or
+// parse_documents() is the only function that knows the parser (libyaml; a bounded or
 // streaming parser can replace it behind this signature). It performs no I/O, never throws for
 // bad input, and is reentrant; results are plain values. Thread-safe.
 #pragma once
