@@ -280,7 +280,13 @@ BuildError parser_error(const yaml_parser_t& p, std::string_view text) {
     mark.column = eol == std::string_view::npos ? before.size() : before.size() - eol - 1;
     return BuildError{std::move(message), mark, true};
   }
-  if (p.context != nullptr) message += std::string(" ") + p.context;
+  if (message == "did not find expected <document start>") {
+    message =
+        "more text after the end of the document (documents of a stream are separated by "
+        "\"---\" lines)";
+  } else if (p.context != nullptr) {
+    message += std::string(" ") + p.context;
+  }
   return BuildError{std::move(message), p.problem_mark, true};
 }
 
