@@ -524,7 +524,7 @@ Node Node::scalar_at(Position at, std::string text, bool plain) {
   n.plain_ = plain;
   n.type_ = plain ? plain_scalar_type(text) : ScalarType::string;
   // An unquoted empty or null word with a tag that makes it a string stays a scalar; a plain one
-  // is a null node (yaml-cpp already gives those as null).
+  // is a null node.
   if (n.type_ == ScalarType::null) {
     n.kind_ = Kind::null;
     return n;
