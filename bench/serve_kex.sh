@@ -13,4 +13,4 @@ PROMTLS_DEBIAN13_RUN="env ${pass[*]} bench/serve.sh /build/src/cli/promtls" \
   bash scripts/test-debian13.sh | grep -v '^\[' | grep -v '^== debian13\|^build:\|^command:'
 echo
 echo "== Debian 12 (this host)"
-env "${pass[@]}" bench/serve.sh build/src/cli/promtls
+env "${pass[@]}" bench/serve.sh "$PWD/build/src/cli/promtls"
