@@ -6,9 +6,14 @@
 #   (a) a fresh mTLS handshake + scrape per request, (b) keep-alive scrapes,
 # and promtls' peak RSS (VmHWM) after 64 concurrent keep-alive connections. A second promtls with
 # --session-tickets measures what issuing tickets costs a full handshake and what resuming saves.
+# MODE=kex measures only (a), for promtls and nginx, once per key-exchange group in KEX_GROUPS
+# (default: X25519MLKEM768 and X25519 where the OpenSSL has ML-KEM, else X25519): the client
+# offers and shares that group alone, so both servers must use it (bench/serve_kex.sh runs it on
+# Debian 12 and in the Debian 13 root).
 # Usage: bench/serve.sh [PROMTLS_BINARY]   (default build/src/cli/promtls)
 # Env: FRESH_N (default 2000), KEEP_N (default 20000; node_exporter gets a tenth, its scrapes
-# cost milliseconds), CONC (default 4), RUNS (default 3), KEEP_WORK=1 keeps the work directory.
+# cost milliseconds), CONC (default 4), RUNS (default 3), KEEP_WORK=1 keeps the work directory,
+# MODE (all or kex), KEX_GROUPS.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 promtls=${1:-$here/../build/src/cli/promtls}
@@ -16,6 +21,7 @@ FRESH_N=${FRESH_N:-2000}
 KEEP_N=${KEEP_N:-20000}
 CONC=${CONC:-4}
 RUNS=${RUNS:-3}
+MODE=${MODE:-all}
 work=$(mktemp -d /tmp/promtls-bench-XXXXXX)
 pids=()
 cleanup() {
@@ -59,12 +65,27 @@ start_promtls() {
 }
 start_promtls "$p_promtls" "$work/promtls.log"
 pid_promtls=$started_pid; sleep 1.5
-p_tickets=$(free_port)
-start_promtls "$p_tickets" "$work/promtls-tickets.log" --session-tickets
-pid_tickets=$started_pid
+if [ "$MODE" != kex ]; then
+  p_tickets=$(free_port)
+  start_promtls "$p_tickets" "$work/promtls-tickets.log" --session-tickets
+  pid_tickets=$started_pid
+fi
 mkdir -p www; chmod 711 "$work"; chmod 755 www
-curl -sf --cacert ca.crt --cert client.crt --key client.key "https://localhost:$p_promtls/metrics" \
-  --resolve "localhost:$p_promtls:127.0.0.1" -o www/metrics
+if command -v curl >/dev/null; then
+  curl -sf --cacert ca.crt --cert client.crt --key client.key "https://localhost:$p_promtls/metrics" \
+    --resolve "localhost:$p_promtls:127.0.0.1" -o www/metrics
+else  # the Debian 13 root has python3 but no curl
+  python3 - "$p_promtls" >www/metrics <<'PY'
+import http.client, ssl, sys
+ctx = ssl.create_default_context(cafile="ca.crt")
+ctx.load_cert_chain("client.crt", "client.key")
+c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx)
+ctx.check_hostname = False
+ctx.verify_flags &= ~ssl.VERIFY_X509_STRICT  # the bench CA has no keyUsage
+c.request("GET", "/metrics", headers={"Host": "localhost"})
+sys.stdout.write(c.getresponse().read().decode())
+PY
+fi
 chmod 644 www/metrics
 
 p_nginx=$(free_port)
@@ -98,6 +119,63 @@ CONF
 pid_nginx=$!; pids+=("$pid_nginx")
 wait_port "$p_nginx"
 
+# CPU ticks (utime+stime) of a process and its direct children.
+ticks() {
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
+
+# measure NAME PID PORT MODE N [GROUPS] -> prints microseconds of server CPU per request (median
+# of RUNS); with GROUPS, checks that every run negotiated the (single) group given.
+measure() {
+  local name=$1 pid=$2 port=$3 mode=$4 n=$5 groups=${6:-} r vals=()
+  local load=("$work/serve_load" "$port" "$mode")
+  local rest=(/metrics ca.crt client.crt client.key ${groups:+"$groups"})
+  "${load[@]}" 100 "$CONC" "${rest[@]}" >/dev/null
+  for r in $(seq "$RUNS"); do
+    local t0 t1 out
+    t0=$(ticks "$pid")
+    out=$("${load[@]}" "$n" "$CONC" "${rest[@]}")
+    t1=$(ticks "$pid")
+    case $out in *failed=0*) ;; *) echo "$name $mode: $out" >&2; return 1 ;; esac
+    if [ "$mode" = resume ]; then
+      case $out in *resumed=$((n - CONC))\ *) ;; *) echo "$name resume: $out (expected $((n - CONC)) resumed)" >&2; return 1 ;; esac
+    fi
+    if [ -n "$groups" ]; then
+      # OpenSSL names X25519 "x25519": compared ignoring case.
+      case ${out,,} in *" group=${groups,,}") ;; *) echo "$name $groups: $out" >&2; return 1 ;; esac
+    fi
+    vals+=("$(python3 -c "print(round(($t1-$t0)/$hz/$n*1e6, 1))")")
+  done
+  printf '%s\n' "${vals[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+if [ "$MODE" = kex ]; then
+  if [ -z "${KEX_GROUPS:-}" ]; then
+    KEX_GROUPS=X25519
+    if openssl list -kem-algorithms 2>/dev/null | grep -qi mlkem768; then
+      KEX_GROUPS="X25519MLKEM768 X25519"
+    fi
+  fi
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "system: $(. /etc/os-release && echo "$PRETTY_NAME")   openssl: $(openssl version)   nginx: $(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)   promtls: $("$promtls" --version 2>&1 | head -1)"
+  echo "FRESH_N=$FRESH_N CONC=$CONC RUNS=$RUNS (median); fresh mTLS handshake (TLS 1.3, ECDSA P-256 certificates) + scrape, server CPU µs/req"
+  echo
+  echo "| group | promtls | nginx | promtls/nginx |"
+  echo "|---|---|---|---|"
+  for g in $KEX_GROUPS; do
+    a=$(measure promtls "$pid_promtls" "$p_promtls" fresh "$FRESH_N" "$g")
+    b=$(measure nginx "$pid_nginx" "$p_nginx" fresh "$FRESH_N" "$g")
+    echo "| $g | $a | $b | $(ratio "$a" "$b") |"
+  done
+  exit 0
+fi
+
 p_node=$(free_port)
 cat >web.yml <<CONF
 tls_server_config:
@@ -110,34 +188,6 @@ prometheus-node-exporter --web.listen-address="127.0.0.1:$p_node" --web.config.f
   2>"$work/node.log" &
 pid_node=$!; pids+=("$pid_node")
 wait_port "$p_node"
-
-# CPU ticks (utime+stime) of a process and its direct children.
-ticks() {
-  local total=0 p
-  for p in $1 $(pgrep -P "$1" || true); do
-    total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
-  done
-  echo "$total"
-}
-hz=$(getconf CLK_TCK)
-
-# measure NAME PID PORT MODE N -> prints microseconds of server CPU per request (median of RUNS)
-measure() {
-  local name=$1 pid=$2 port=$3 mode=$4 n=$5 r vals=()
-  "$work/serve_load" "$port" "$mode" 100 "$CONC" /metrics ca.crt client.crt client.key >/dev/null
-  for r in $(seq "$RUNS"); do
-    local t0 t1 out
-    t0=$(ticks "$pid")
-    out=$("$work/serve_load" "$port" "$mode" "$n" "$CONC" /metrics ca.crt client.crt client.key)
-    t1=$(ticks "$pid")
-    case $out in *failed=0*) ;; *) echo "$name $mode: $out" >&2; return 1 ;; esac
-    if [ "$mode" = resume ]; then
-      case $out in *resumed=$((n - CONC))\ *) ;; *) echo "$name resume: $out (expected $((n - CONC)) resumed)" >&2; return 1 ;; esac
-    fi
-    vals+=("$(python3 -c "print(round(($t1-$t0)/$hz/$n*1e6, 1))")")
-  done
-  printf '%s\n' "${vals[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
-}
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "openssl: $(openssl version)   nginx: $(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)   node_exporter: $(prometheus-node-exporter --version 2>&1 | head -1 | awk '{print $3}')"
@@ -169,8 +219,6 @@ done
 rss_median=$(printf '%s\n' "${fresh_hwm[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
 rss_max=$(printf '%s\n' "${fresh_hwm[@]}" | sort -n | tail -1)
 mib() { python3 -c "print(f'{$1/1024:.2f}')"; }
-
-ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 echo
 echo "| server | (a) fresh mTLS handshake + scrape, server CPU µs/req | (b) keep-alive scrape, server CPU µs/req |"
 echo "|---|---|---|"

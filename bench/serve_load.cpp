@@ -1,8 +1,11 @@
 // Load client for bench/serve.sh: GET a path over mutual TLS, from C concurrent threads, with a
 // fresh full handshake per request (fresh), a new connection per request that resumes the
 // thread's last session (resume), or over keep-alive connections (keepalive). Prints
-// "ok=N failed=M resumed=R seconds=S". Built by serve.sh with: g++ -O2 serve_load.cpp -lssl
-// -lcrypto. (wrk cannot present client certificates.)
+// "ok=N failed=M resumed=R seconds=S" and, when at least one handshake completed, "group=G" (the
+// key-exchange group of the last one). An optional GROUPS argument is the client's group list
+// (SSL_CTX_set1_groups_list: "X25519MLKEM768" offers and shares only the hybrid). Built by
+// serve.sh with: g++ -O2 serve_load.cpp -lssl -lcrypto. (wrk cannot present client
+// certificates.)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -83,10 +86,10 @@ bool read_response(SSL* ssl, std::string& buf) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 9) {
+  if (argc != 9 && argc != 10) {
     std::fprintf(stderr,
                  "usage: serve_load PORT fresh|resume|keepalive REQUESTS CONCURRENCY PATH CA CERT "
-                 "KEY\n");
+                 "KEY [GROUPS]\n");
     return 2;
   }
   const int port = std::atoi(argv[1]);
@@ -101,6 +104,11 @@ int main(int argc, char** argv) {
   SSL_CTX_use_certificate_chain_file(ctx, argv[7]);
   SSL_CTX_use_PrivateKey_file(ctx, argv[8], SSL_FILETYPE_PEM);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);  // a fresh handshake every time
+  if (argc == 10 && SSL_CTX_set1_groups_list(ctx, argv[9]) != 1) {
+    std::fprintf(stderr, "serve_load: the TLS library does not take the groups %s\n", argv[9]);
+    return 2;
+  }
+  std::atomic<int> last_group{0};
   const std::string req =
       "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n";
   std::atomic<int> ok{0}, failed{0}, resumed{0};
@@ -133,6 +141,7 @@ int main(int argc, char** argv) {
         const bool good =
             SSL_write(ssl, req.data(), static_cast<int>(req.size())) > 0 && read_response(ssl, buf);
         good ? ++ok : ++failed;
+        if (good) last_group = static_cast<int>(SSL_get_negotiated_group(ssl));
         if (good && SSL_session_reused(ssl) == 1) ++resumed;
         if (resume && good) {
           // TLS 1.3 tickets arrive after the handshake; reading the response took them in.
@@ -158,8 +167,15 @@ int main(int argc, char** argv) {
   }
   for (auto& th : threads) th.join();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("ok=%d failed=%d resumed=%d seconds=%.3f\n", ok.load(), failed.load(), resumed.load(),
+  std::printf("ok=%d failed=%d resumed=%d seconds=%.3f", ok.load(), failed.load(), resumed.load(),
               secs);
+  if (last_group != 0) {
+    SSL* probe = SSL_new(ctx);
+    const char* name = SSL_group_to_name(probe, last_group);
+    std::printf(" group=%s", name != nullptr ? name : "?");
+    SSL_free(probe);
+  }
+  std::printf("\n");
   SSL_CTX_free(ctx);
   return failed.load() == 0 ? 0 : 1;
 }

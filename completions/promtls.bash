@@ -104,6 +104,7 @@ _promtls_serve() {
         --profile) _promtls_words "knative tigera auto"; return ;;
         --metrics-compat) _promtls_words "promtls tigera"; return ;;
         --log-format) _promtls_words "text json"; return ;;
+        --log-level) _promtls_words "info debug"; return ;;
         --set | --listen | --probe-listen | --handshake-timeout | --header-timeout | \
             --idle-timeout | --drain-timeout | --max-header-bytes | --max-connections | \
             --max-file-size) return ;;
@@ -112,7 +113,7 @@ _promtls_serve() {
         --recursive --follow-symlinks --max-file-size --license --metrics-compat
         --handshake-timeout --header-timeout
         --idle-timeout --drain-timeout --max-header-bytes --max-connections --session-tickets
-        --log-format"
+        --log-format --log-level"
 }
 # <<< serve
 # >>> help

@@ -133,6 +133,7 @@ complete -c promtls -n '__fish_seen_subcommand_from serve' -l max-header-bytes -
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l max-connections -x -d 'Most open connections'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l session-tickets -d 'Issue TLS session tickets so reconnecting clients resume'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l log-format -x -a 'text json' -d 'Log line format'
+complete -c promtls -n '__fish_seen_subcommand_from serve' -l log-level -x -a 'info debug' -d 'Also log each TLS handshake at debug level'
 # <<< serve
 # >>> help
 complete -c promtls -n __fish_use_subcommand -a help -d 'Print the help of promtls or of a subcommand'

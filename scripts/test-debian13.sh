@@ -11,6 +11,8 @@
 #
 # Run as root on a Debian machine that has debootstrap (scripts/install-deps.sh installs it).
 # PROMTLS_DEBIAN13_MIRROR overrides the Debian mirror; PROMTLS_DEBIAN13_DIR the folder.
+# PROMTLS_DEBIAN13_RUN, when set, is a command run in the root (by bash, in /src, after the build)
+# instead of the test suite: a focused ctest, or bench/serve_kex.sh's measurement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd -P)
@@ -163,6 +165,11 @@ in_root cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRO
 in_root cmake --build /build -j2
 echo "build: $(elapsed "$t")"
 t=$(date +%s)
+if [ -n "${PROMTLS_DEBIAN13_RUN:-}" ]; then
+  in_root bash -c "cd /src && $PROMTLS_DEBIAN13_RUN"
+  echo "command: $(elapsed "$t")"
+  exit 0
+fi
 in_root ctest --test-dir /build -j2 --timeout 300 --output-on-failure --no-tests=error
 echo "tests: $(elapsed "$t")"
 echo "== debian13: done in $(elapsed "$start")"

@@ -39,6 +39,7 @@ struct ServeOptions {
   std::size_t max_header_bytes = 8192;
   std::size_t max_connections = 512;
   std::string log_format = "text";
+  std::string log_level = "info";
   bool session_tickets = false;
 };
 
@@ -93,6 +94,7 @@ ExitCode run(const ServeOptions& o) {
   server.max_header_bytes = o.max_header_bytes;
   server.max_connections = o.max_connections;
   server.log_format = o.log_format == "json" ? net::LogFormat::json : net::LogFormat::text;
+  server.log_debug = o.log_level == "debug";
   server.version = PROMTLS_VERSION;
   if (o.session_tickets && !server.tls) {
     server.startup_notes.push_back("--session-tickets has no effect: serving plain HTTP");
@@ -169,6 +171,11 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
                 "keep connections alive, and a ticket costs every full handshake)");
   sub->add_option("--log-format", options->log_format, "log lines on stderr as text or JSON")
       ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  sub->add_option("--log-level", options->log_level,
+                  "info, or debug: also one line per completed TLS handshake with its version, "
+                  "key-exchange group and cipher")
+      ->check(CLI::IsMember({"info", "debug"}))
       ->capture_default_str();
   sub->footer(
       "\nConfiguration comes from the profile's variables (see `promtls validate --help`); an\n"

@@ -234,6 +234,15 @@ void check_credentials(const TlsConfig& tls, const CredentialPaths& paths,
 
 void check_tls_library(const TlsConfig& tls, const TlsLibrary& library,
                        const std::string& curves_variable, FindingSink& sink) {
+  if (openssl_group_tuples_affected(library.version_number)) {
+    sink.add("tls-library-cve-2026-2673", Severity::warning, {},
+             "promtls is linked with " + library.version +
+                 ", which loses the tuples of a group list written with DEFAULT "
+                 "(CVE-2026-2673); promtls serve writes its groups out and is not affected, but "
+                 "other servers using this library may be",
+             "update OpenSSL to 3.5.6 or 3.6.2 or later (a distribution build may carry the fix "
+             "under an older version number)");
+  }
   if (!tls.curves || library.has_x25519mlkem768) return;
   if (std::find(tls.curves->begin(), tls.curves->end(), kX25519MLKEM768) == tls.curves->end()) {
     return;

@@ -128,6 +128,9 @@ constexpr std::array kCodes{
                     "The operator serves HTTP while its ServiceMonitor scrapes with https."},
     CodeDescription{"tls-cert-key-unpaired",
                     "Only one of the certificate and key is set (a startup error)."},
+    CodeDescription{"tls-library-cve-2026-2673",
+                    "serve and selftest --local: promtls' own OpenSSL loses group tuples written "
+                    "with DEFAULT (CVE-2026-2673)."},
     CodeDescription{"tls-disabled", "TLS is off: metrics are served over plain HTTP."},
     CodeDescription{"tls-min-above-max", "The minimum TLS version is above the maximum."},
     CodeDescription{"tls-parsed-while-metrics-disabled",

@@ -69,6 +69,10 @@ constexpr std::array kGroups{
     Group{"SecP256r1MLKEM768", 4587, "SecP256r1MLKEM768", "SecP256r1MLKEM768", true, true, true},
     Group{"X25519MLKEM768", kX25519MLKEM768, "X25519MLKEM768", "X25519MLKEM768", true, true, true},
     Group{"SecP384r1MLKEM1024", 4589, "SecP384r1MLKEM1024", "SecP384r1MLKEM1024", true, true, true},
+    // RFC 7919 finite-field groups: in OpenSSL 3.5's default list (TLS 1.3 only for promtls,
+    // whose TLS 1.2 suites are all ECDHE); Go has none.
+    Group{"ffdhe2048", 256, "ffdhe2048", "ffdhe2048", false, false, false},
+    Group{"ffdhe3072", 257, "ffdhe3072", "ffdhe3072", false, false, false},
 };
 
 constexpr std::uint16_t id_of_go_group(std::string_view name) {
@@ -133,9 +137,32 @@ constexpr std::array kGoDefaultTls12Suites{
     id_of_go_suite("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
 };
 
-// What promtls serve offers without a configured list: Go's default set, so that it behaves
-// like the Go servers it stands in for.
+// What promtls serve offers without a configured list on a TLS library without tuples (OpenSSL
+// before 3.5): Go's default set, so that it behaves like the Go servers it stands in for.
 constexpr auto kServerDefaultGroups = kGoDefaultCurves;
+
+// OpenSSL 3.5's own default group list (ssl/t1_lib.c TLS_DEFAULT_GROUP_LIST, spec/pqc.md):
+// "?*X25519MLKEM768 / ?*X25519:?secp256r1 / ?X448:?secp384r1:?secp521r1 / ?ffdhe2048:?ffdhe3072".
+// promtls serve writes it out group by group instead of saying DEFAULT (CVE-2026-2673).
+constexpr std::array kOpenSsl35DefaultGroups{
+    // id, key_share, starts_tuple
+    TupleGroup{kX25519MLKEM768, true, true},
+    TupleGroup{id_of_go_group("X25519"), true, true},
+    TupleGroup{id_of_go_group("CurveP256"), false, false},
+    TupleGroup{id_of_go_group("X448"), false, true},
+    TupleGroup{id_of_go_group("CurveP384"), false, false},
+    TupleGroup{id_of_go_group("CurveP521"), false, false},
+    TupleGroup{id_of_go_group("ffdhe2048"), false, true},
+    TupleGroup{id_of_go_group("ffdhe3072"), false, false},
+};
+
+constexpr bool all_tuple_groups_known() {
+  for (const TupleGroup& g : kOpenSsl35DefaultGroups) {
+    if (g.id == 0) return false;
+  }
+  return kOpenSsl35DefaultGroups.front().starts_tuple;
+}
+static_assert(all_tuple_groups_known());
 
 constexpr bool all_known(std::span<const std::uint16_t> ids) {
   for (const std::uint16_t id : ids) {
@@ -231,5 +258,17 @@ std::span<const std::uint16_t> go_default_curve_preferences() { return kGoDefaul
 std::span<const std::uint16_t> go_default_tls12_cipher_suites() { return kGoDefaultTls12Suites; }
 
 std::span<const std::uint16_t> server_default_groups() { return kServerDefaultGroups; }
+
+std::span<const TupleGroup> openssl35_default_groups() { return kOpenSsl35DefaultGroups; }
+
+bool openssl_group_tuples_affected(std::uint64_t version_number) {
+  // OPENSSL_VERSION_NUMBER layout (OpenSSL 3): 0xMNN00PP0L. CVE-2026-2673: 3.5.0-3.5.5 and
+  // 3.6.0-3.6.1; fixed in 3.5.6 and 3.6.2 (spec/pqc.md).
+  const std::uint64_t major = version_number >> 28;
+  const std::uint64_t minor = (version_number >> 20) & 0xFF;
+  const std::uint64_t patch = (version_number >> 4) & 0xFF;
+  if (major != 3) return false;
+  return (minor == 5 && patch < 6) || (minor == 6 && patch < 2);
+}
 
 }  // namespace promtls::core

@@ -58,7 +58,7 @@ std::string logfmt(std::string_view v) {
 }  // namespace
 
 void Logger::log(std::string_view level, std::string_view event, const Fields& fields) {
-  if (format_ == LogFormat::off) return;
+  if (format_ == LogFormat::off || (level == "debug" && !debug_)) return;
   std::string line;
   if (format_ == LogFormat::json) {
     nlohmann::ordered_json j;

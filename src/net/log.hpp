@@ -18,12 +18,16 @@ using Fields = std::vector<std::pair<std::string_view, std::string>>;
 
 class Logger {
  public:
-  explicit Logger(LogFormat format) : format_(format) {}
-  // level: "info", "warning", "error".
+  explicit Logger(LogFormat format, bool debug = false) : format_(format), debug_(debug) {}
+  // level: "debug" (written only when the logger was made with `debug`), "info", "warning",
+  // "error".
   void log(std::string_view level, std::string_view event, const Fields& fields);
+  // Whether "debug" lines are written: callers skip building their fields otherwise.
+  bool debug() const { return debug_ && format_ != LogFormat::off; }
 
  private:
   LogFormat format_;
+  bool debug_;
   std::mutex mutex_;
 };
 

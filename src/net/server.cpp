@@ -53,17 +53,31 @@ void Server::stop() {
   });
 }
 
+void Server::handshake_done(const tls::SessionFacts& facts, const std::string& peer) {
+  ++counters_.handshakes[{"success", "ok", facts.version, facts.group}];
+  if (log_.debug()) {
+    log_.log("debug", "handshake",
+             {{"peer", peer},
+              {"version", facts.version},
+              {"group", facts.group},
+              {"cipher", facts.cipher},
+              {"client_certificate", facts.client_certificate ? "true" : "false"}});
+  }
+}
+
 void Server::handshake_failed(std::string_view reason, const std::string& peer,
-                              const std::string& detail) {
-  ++counters_.handshakes[{"failure", std::string(reason)}];
+                              const std::string& detail, const tls::SessionFacts& facts) {
+  ++counters_.handshakes[{"failure", std::string(reason), facts.version, facts.group}];
   std::uint64_t suppressed = 0;
   const bool allowed = handshake_log_.allow(Clock::now(), suppressed);
   if (suppressed > 0) {
     log_.log("warning", "handshake_failures_suppressed", {{"count", std::to_string(suppressed)}});
   }
   if (allowed) {
-    log_.log("warning", "handshake_failed",
-             {{"peer", peer}, {"reason", std::string(reason)}, {"detail", detail}});
+    Fields fields{{"peer", peer}, {"reason", std::string(reason)}, {"detail", detail}};
+    if (!facts.version.empty()) fields.emplace_back("version", facts.version);
+    if (!facts.group.empty()) fields.emplace_back("group", facts.group);
+    log_.log("warning", "handshake_failed", fields);
   }
 }
 

@@ -62,7 +62,10 @@ class Server {
   // `signals`: handle SIGTERM/SIGINT (drain) and SIGHUP (reload) process-wide, as promtls serve
   // does; an in-process server (LocalServer) is stopped by stop() instead.
   Server(const ServerOptions& options, bool signals)
-      : options_(options), log_(options.log_format), reload_timer_(ioc_), drain_timer_(ioc_) {
+      : options_(options),
+        log_(options.log_format, options.log_debug),
+        reload_timer_(ioc_),
+        drain_timer_(ioc_) {
     // OpenSSL writes to sockets with write(2): a peer that has gone must cost an error, not the
     // process.
     std::signal(SIGPIPE, SIG_IGN);
@@ -105,8 +108,12 @@ class Server {
     if (draining_ && sessions_.empty()) finish();
   }
 
-  void handshake_failed(std::string_view reason, const std::string& peer,
-                        const std::string& detail);
+  // Counts a handshake in promtls_tls_handshakes_total{result,reason,version,group}; `facts`
+  // says what it negotiated (empty fields when it failed before choosing). A completed one is
+  // logged at debug level, a failed one as a (rate-limited) warning.
+  void handshake_done(const tls::SessionFacts& facts, const std::string& peer);
+  void handshake_failed(std::string_view reason, const std::string& peer, const std::string& detail,
+                        const tls::SessionFacts& facts = {});
 
   bool ready(std::string& why) const;
 

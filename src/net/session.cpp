@@ -185,7 +185,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       return;
     }
     if (state_ == State::handshake) {
-      server_.handshake_failed("timeout", peer(), "handshake deadline passed");
+      server_.handshake_failed("timeout", peer(), "handshake deadline passed",
+                               tls::session_facts(ssl_.get()));
     }
     close_now();
   }
@@ -203,7 +204,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ::ERR_clear_error();
     const int ret = ::SSL_do_handshake(ssl_.get());
     if (ret == 1) {
-      ++server_.counters().handshakes[{"success", "ok"}];
+      server_.handshake_done(tls::session_facts(ssl_.get()), server_.log().debug() ? peer() : "");
       read_request();
       return;
     }
@@ -221,7 +222,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       detail = reason != nullptr ? reason : "TLS error " + std::to_string(e);
     }
     ::ERR_clear_error();
-    server_.handshake_failed(tls::handshake_failure_reason(ssl_.get(), e), peer(), detail);
+    server_.handshake_failed(tls::handshake_failure_reason(ssl_.get(), e), peer(), detail,
+                             tls::session_facts(ssl_.get()));
     close_now();
   }
 

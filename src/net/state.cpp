@@ -302,7 +302,8 @@ std::string Renderer::render(const RenderInput& in) {
   {
     auto f = family(metric::kTlsHandshakes);
     for (const auto& [key, n] : c.handshakes) {
-      add(f, static_cast<double>(n), {{"result", key.first}, {"reason", key.second}});
+      add(f, static_cast<double>(n),
+          {{"result", key[0]}, {"reason", key[1]}, {"version", key[2]}, {"group", key[3]}});
     }
     if (!f.samples.empty()) fams.push_back(std::move(f));
   }

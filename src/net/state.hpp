@@ -3,6 +3,7 @@
 // No Boost here, so this TU compiles quickly and is testable without a network.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -92,8 +93,10 @@ class SourceWatcher {
 
 // Counters the I/O thread updates. Not synchronised: I/O thread only.
 struct ServerCounters {
-  std::map<std::pair<std::string, std::string>, std::uint64_t> handshakes;  // (result, reason)
-  std::map<std::string, std::uint64_t> requests;                            // by status code
+  // (result, reason, version, group); version and group are empty when the handshake failed
+  // before choosing them (tls::SessionFacts).
+  std::map<std::array<std::string, 4>, std::uint64_t> handshakes;
+  std::map<std::string, std::uint64_t> requests;  // by status code
   std::uint64_t connections_rejected = 0;
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_failed = 0;

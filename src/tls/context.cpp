@@ -167,6 +167,27 @@ bool library_has_group(std::string_view openssl_name) {
   return ok;
 }
 
+// OpenSSL 3.5's default list written out group by group in its tuple syntax
+// ("?*X25519MLKEM768/?*X25519:?P-256/..."): "?" lets a library built without a group (a FIPS
+// provider without ML-KEM) skip it. Never through "DEFAULT": OpenSSL 3.5 before 3.5.6 drops the
+// tuples of a list that says DEFAULT, so no HelloRetryRequest is sent for X25519MLKEM768 and a
+// classical group is chosen (CVE-2026-2673).
+std::string tuple_default_list() {
+  std::string out;
+  for (const core::TupleGroup& entry : core::openssl35_default_groups()) {
+    const core::Group* group = core::find_group(entry.id);
+    if (group == nullptr) continue;
+    if (!out.empty()) out += entry.starts_tuple ? '/' : ':';
+    out += '?';
+    if (entry.key_share) out += '*';
+    out += group->openssl_name;
+  }
+  return out;
+}
+
+// Whether the linked library reads tuple-structured group lists (OpenSSL 3.5 or later).
+bool library_has_tuples() { return ::OpenSSL_version_num() >= 0x30500000L; }
+
 std::string group_list(const core::TlsConfig& config, std::vector<std::string>* notes) {
   std::string out;
   // Exact names: "X25519" is a prefix of "X25519MLKEM768", so a substring search would drop it.
@@ -177,17 +198,17 @@ std::string group_list(const core::TlsConfig& config, std::vector<std::string>* 
     if (!out.empty()) out += ':';
     out += name;
   };
-  // The catalog's server defaults (Go's set, spec G5), as far as the library provides them.
-  const auto add_defaults = [&] {
+  // With tuples, OpenSSL's own default order; before OpenSSL 3.5, the catalog's server defaults
+  // (Go's set, spec G5), as far as the library provides them.
+  const auto defaults = [&]() -> std::string {
+    if (library_has_tuples()) return tuple_default_list();
     for (const std::uint16_t id : core::server_default_groups()) {
       const core::Group* group = core::find_group(id);
       if (group != nullptr && library_has_group(group->openssl_name)) add(group->openssl_name);
     }
-  };
-  if (!config.curves || config.curves->empty()) {
-    add_defaults();
     return out;
-  }
+  };
+  if (!config.curves || config.curves->empty()) return defaults();
   for (const std::uint16_t id : *config.curves) {
     const core::Group* group = core::find_group(id);
     if (group == nullptr) continue;
@@ -202,7 +223,7 @@ std::string group_list(const core::TlsConfig& config, std::vector<std::string>* 
   }
   if (out.empty()) {
     if (notes != nullptr) notes->push_back("no listed group is available; using the defaults");
-    add_defaults();
+    return defaults();
   }
   return out;
 }
@@ -367,15 +388,31 @@ SessionFacts session_facts(void* ssl_ptr) {
   SSL* ssl = static_cast<SSL*>(ssl_ptr);
   SessionFacts out;
   if (ssl == nullptr) return out;
-  out.version = ::SSL_get_version(ssl);
-  if (const char* name = ::SSL_get_cipher_name(ssl)) out.cipher = name;
-  const int group = static_cast<int>(::SSL_get_negotiated_group(ssl));
-  if (group != 0) {
-    if (const char* name = ::SSL_group_to_name(ssl, group)) out.group = name;
+  // A server makes the connection's session once it has chosen the version from the
+  // ClientHello; before that, SSL_get_version() names the method's highest version, which
+  // nothing chose (a plain-HTTP request, a version no side shares).
+  // OpenSSL 3.0's SSL_get_negotiated_group() reads the session too, and crashes without one.
+  if (::SSL_get_session(ssl) == nullptr) return out;
+  if (const char* version = ::SSL_get_version(ssl)) out.version = version;
+  if (const char* name = ::SSL_get_cipher_name(ssl)) {
+    if (std::string_view(name) != "(NONE)") out.cipher = name;
   }
-  X509* peer = ::SSL_get0_peer_certificate(ssl);
-  out.client_certificate = peer != nullptr;
+  out.client_certificate = ::SSL_get0_peer_certificate(ssl) != nullptr;
+  const int nid = static_cast<int>(::SSL_get_negotiated_group(ssl));
+  if (nid != 0 && nid != NID_undef) {
+    // The catalog's OpenSSL name, as selftest reports the group; OpenSSL's own name for a group
+    // the catalog lacks.
+    const char* name = ::SSL_group_to_name(ssl, nid);
+    const core::Group* group = name != nullptr ? core::find_group_by_openssl_name(name) : nullptr;
+    if (group != nullptr) {
+      out.group = group->openssl_name;
+    } else if (name != nullptr) {
+      out.group = name;
+    }
+  }
   return out;
 }
+
+std::string server_group_list(const core::TlsConfig& config) { return group_list(config, nullptr); }
 
 }  // namespace promtls::tls

@@ -134,6 +134,7 @@ core::FileFacts read_credential_file(const std::string& path) {
 core::TlsLibrary library_info() {
   core::TlsLibrary info;
   info.version = ::OpenSSL_version(OPENSSL_VERSION);
+  info.version_number = ::OpenSSL_version_num();
   // ML-KEM groups arrived in OpenSSL 3.5. Older libraries cannot have it, and asking them costs
   // an SSL_CTX (about a third of a whole validate run), so only newer ones are probed.
   if (::OpenSSL_version_num() >= 0x30500000L) {

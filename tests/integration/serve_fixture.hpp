@@ -94,12 +94,50 @@ struct ServePki {
   }
 };
 
-// The value of the first sample of `series` (a full series text such as
-// `promtls_tls_handshakes_total{result="failure",reason="unknown_ca"}`) in `body`, or -1.
+// The value of `series` (`name` or `name{label="value",...}`) in `body`, or -1: the sum of
+// every sample of `name` whose labels include all the labels `series` gives, so a test names
+// only the labels it is about (`promtls_tls_handshakes_total{result="failure",
+// reason="unknown_ca"}` counts whatever version and group those handshakes had). Label values
+// must not hold a comma or an escaped quote.
 inline double sample_value(const std::string& body, const std::string& series) {
-  const auto pos = body.find("\n" + series + " ");
-  if (pos == std::string::npos) return -1;
-  return std::stod(body.substr(pos + series.size() + 2));
+  const auto brace = series.find('{');
+  const std::string name = series.substr(0, brace);
+  std::vector<std::string> wanted;
+  if (brace != std::string::npos) {
+    const std::string inner = series.substr(brace + 1, series.size() - brace - 2);
+    std::size_t start = 0;
+    while (start < inner.size()) {
+      const auto comma = inner.find(',', start);
+      wanted.push_back(inner.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  double sum = 0;
+  bool found = false;
+  std::size_t pos = 0;
+  while ((pos = body.find("\n" + name, pos)) != std::string::npos) {
+    pos += 1;
+    const auto end = body.find('\n', pos);
+    const std::string line = body.substr(pos, end - pos);
+    pos = end;
+    const char next = line.size() > name.size() ? line[name.size()] : '\0';
+    if (next != ' ' && next != '{') continue;  // another name that begins with this one
+    const auto space = line.rfind(' ');
+    const std::string labels = next == '{' ? line.substr(name.size() + 1) : std::string();
+    bool all = true;
+    for (const std::string& pair : wanted) {
+      if (labels.find(pair + ",") != 0 && labels.find("," + pair + ",") == std::string::npos &&
+          labels.find("," + pair + "}") == std::string::npos && labels.find(pair + "}") != 0) {
+        all = false;
+        break;
+      }
+    }
+    if (!all) continue;
+    sum += std::stod(line.substr(space + 1));
+    found = true;
+  }
+  return found ? sum : -1;
 }
 
 }  // namespace promtls::test

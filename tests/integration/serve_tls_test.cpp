@@ -118,6 +118,53 @@ TEST_CASE("serve negotiates a configured group and refuses clients without one")
 }
 
 TEST_CASE(
+    "serve counts handshakes by negotiated version and group, empty when it failed before "
+    "choosing, and logs each one at debug level") {
+  ServePki pki;
+  std::vector<std::string> args = pki.tls_args("require");
+  args.insert(args.end(), {"--set", "METRICS_PROMETHEUS_TLS_CURVE_PREFERENCES=CurveP384",
+                           "--log-level", "debug"});
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  ClientOptions o = pki.client();
+  o.groups = "X25519:P-256";
+  TlsConnection refused(s.port, o);
+  CHECK_FALSE(refused.handshake_ok());
+  raw_exchange(s.port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 2000);
+  TlsConnection ok(s.port, pki.client());
+  INFO(ok.error() << "\n" << s.process->log());
+  REQUIRE(ok.handshake_ok());
+  const HttpResponse m = ok.request("/metrics");
+  REQUIRE(m.status == 200);
+  INFO(m.body);
+  CHECK(sample_value(m.body,
+                     "promtls_tls_handshakes_total{result=\"success\",reason=\"ok\","
+                     "version=\"TLSv1.3\",group=\"P-384\"}") == 1);
+  // The version is chosen before the groups are compared; no group was.
+  CHECK(sample_value(m.body,
+                     "promtls_tls_handshakes_total{result=\"failure\",reason=\"no_shared_group\","
+                     "version=\"TLSv1.3\",group=\"\"}") == 1);
+  // Plain HTTP on the TLS port: nothing was negotiated.
+  CHECK(sample_value(m.body,
+                     "promtls_tls_handshakes_total{result=\"failure\",reason=\"http_request\","
+                     "version=\"\",group=\"\"}") == 1);
+  CHECK(s.process->wait_for_log("level=debug event=handshake", 2000));
+  const std::string log = s.process->log();
+  CHECK(log.find("version=TLSv1.3 group=P-384 cipher=TLS_AES_") != std::string::npos);
+  CHECK(log.find("client_certificate=true") != std::string::npos);
+}
+
+TEST_CASE("serve logs no handshake line at the default log level") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  TlsConnection ok(s.port, pki.client());
+  REQUIRE(ok.handshake_ok());
+  CHECK(ok.request("/metrics").status == 200);
+  s.process->signal(SIGTERM);
+  CHECK(s.process->wait(5000) == std::optional<int>(0));
+  CHECK(s.process->log().find("event=handshake ") == std::string::npos);
+}
+
+TEST_CASE(
     "serve with the tigera profile asks RequireAnyClientCert for a certificate it does not "
     "verify") {
   ServePki pki;

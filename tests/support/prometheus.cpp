@@ -38,8 +38,8 @@ nlohmann::json get_json(std::uint16_t port, const std::string& path) {
 
 }  // namespace
 
-RealPrometheus::RealPrometheus(const std::filesystem::path& dir,
-                               const std::string& scrape_configs) {
+RealPrometheus::RealPrometheus(const std::filesystem::path& dir, const std::string& scrape_configs,
+                               const std::vector<std::string>& env) {
   if (!std::filesystem::exists("/usr/bin/prometheus")) FAIL("prometheus is not installed");
   const std::filesystem::path config = dir / "prometheus.yml";
   std::ofstream(config) << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n"
@@ -50,7 +50,7 @@ RealPrometheus::RealPrometheus(const std::filesystem::path& dir,
                                "--storage.tsdb.path=" + (dir / "tsdb").string(),
                                "--web.listen-address=127.0.0.1:" + std::to_string(port_),
                                "--storage.tsdb.retention.time=1h", "--log.level=warn"},
-      std::vector<std::string>{}, (dir / "prometheus.log").string());
+      env, (dir / "prometheus.log").string());
 }
 
 RealPrometheus::~RealPrometheus() { stop(); }

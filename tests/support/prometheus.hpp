@@ -20,8 +20,10 @@ class RealPrometheus {
  public:
   // Writes prometheus.yml into `dir` (a 1 s scrape interval and timeout, then `scrape_configs`,
   // the text of the list's items, each starting "  - job_name: ...") and starts Prometheus with
-  // its storage in `dir`. Fails the test when Prometheus is not installed.
-  RealPrometheus(const std::filesystem::path& dir, const std::string& scrape_configs);
+  // its storage in `dir`, with exactly `env` as its environment ("K=V", such as a GODEBUG
+  // setting). Fails the test when Prometheus is not installed.
+  RealPrometheus(const std::filesystem::path& dir, const std::string& scrape_configs,
+                 const std::vector<std::string>& env = {});
   ~RealPrometheus();
   RealPrometheus(const RealPrometheus&) = delete;
   RealPrometheus& operator=(const RealPrometheus&) = delete;

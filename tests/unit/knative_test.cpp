@@ -517,6 +517,29 @@ TEST_CASE("X25519MLKEM768 that promtls' own OpenSSL lacks is a warning naming th
 }
 
 TEST_CASE(
+    "promtls linked with an OpenSSL that loses DEFAULT's group tuples (CVE-2026-2673) is a "
+    "warning naming the version, and a fixed one is not") {
+  EnvSnapshot env;
+  for (const auto& [k, v] : kTls) env.set(k, v, Origin{Origin::Kind::flag, {}, 0, {}});
+  EvaluateOptions options;
+  options.now_unix = kNow;
+  options.tls_library = TlsLibrary{"OpenSSL 3.5.4 30 Sep 2025", true, 0x30500040L};
+  const auto affected = evaluate(env, Profile::knative, options, nullptr);
+  CHECK(affected.upstream.accepts);
+  const Finding& f = require_finding(affected, "tls-library-cve-2026-2673");
+  CHECK(f.severity == Severity::warning);
+  CHECK(f.message.find("OpenSSL 3.5.4") != std::string::npos);
+  CHECK(f.hint.find("3.5.6") != std::string::npos);
+  options.tls_library = TlsLibrary{"OpenSSL 3.5.6", true, 0x30500060L};
+  CHECK_FALSE(
+      has_finding(evaluate(env, Profile::knative, options, nullptr), "tls-library-cve-2026-2673"));
+  // validate judges the Go component and leaves the library out: no finding.
+  options.tls_library = std::nullopt;
+  CHECK_FALSE(
+      has_finding(evaluate(env, Profile::knative, options, nullptr), "tls-library-cve-2026-2673"));
+}
+
+TEST_CASE(
     "every knative family that leaves X25519MLKEM768 out is told so, and Go's default has it") {
   // The metrics server: on by default, said as info; a list without it, a warning.
   CHECK(require_finding(eval(kTls), "go-post-quantum").severity == Severity::info);

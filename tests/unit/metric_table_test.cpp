@@ -143,7 +143,7 @@ TEST_CASE("the metric table holds every name DESIGN.md lists") {
   CHECK(find_metric("promtls_tls_handshakes_total")->type == MetricType::counter);
   CHECK(std::vector<std::string_view>(metric::kTlsHandshakes.labels.begin(),
                                       metric::kTlsHandshakes.labels.end()) ==
-        std::vector<std::string_view>{"result", "reason"});
+        std::vector<std::string_view>{"result", "reason", "version", "group"});
   CHECK(metric::kTigeraCertificateExpiry.origin == MetricOrigin::tigera_compat);
 }
 

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 using namespace promtls::core;
 
@@ -95,6 +96,8 @@ TEST_CASE("the groups' code points, Go names and OpenSSL names are the registry'
   CHECK(find_group_by_openssl_name("x25519")->id == 29);
   CHECK(find_group_by_openssl_name("p-256") == nullptr);
   CHECK(find_group(0) == nullptr);
+  CHECK(find_group(256)->openssl_name == "ffdhe2048");
+  CHECK_FALSE(find_group(257)->go);
   CHECK_FALSE(is_post_quantum(29));
   CHECK_FALSE(is_post_quantum(0));
 }
@@ -182,4 +185,30 @@ TEST_CASE("version names") {
   CHECK(version_name(kTls13) == "TLS 1.3");
   CHECK(version_name(0x0301) == "TLS 1.0");
   CHECK(version_name(0x0200) == "TLS ?");
+}
+
+TEST_CASE(
+    "OpenSSL 3.5's default group list is its tuples in its order, the hybrid alone in the first") {
+  std::vector<std::string> tuples;
+  for (const TupleGroup& g : openssl35_default_groups()) {
+    const Group* group = find_group(g.id);
+    REQUIRE(group != nullptr);
+    if (g.starts_tuple) tuples.emplace_back();
+    tuples.back() += std::string(g.key_share ? "*" : "") + std::string(group->iana_name) + " ";
+  }
+  CHECK(tuples == std::vector<std::string>{"*X25519MLKEM768 ", "*x25519 secp256r1 ",
+                                           "x448 secp384r1 secp521r1 ", "ffdhe2048 ffdhe3072 "});
+}
+
+TEST_CASE("CVE-2026-2673 affects OpenSSL 3.5 before 3.5.6 and 3.6 before 3.6.2 only") {
+  CHECK_FALSE(openssl_group_tuples_affected(0x30000130L));  // 3.0.19
+  CHECK_FALSE(openssl_group_tuples_affected(0x30400000L));  // 3.4.0
+  CHECK(openssl_group_tuples_affected(0x30500000L));        // 3.5.0
+  CHECK(openssl_group_tuples_affected(0x30500050L));        // 3.5.5
+  CHECK_FALSE(openssl_group_tuples_affected(0x30500060L));  // 3.5.6
+  CHECK_FALSE(openssl_group_tuples_affected(0x30500090L));  // 3.5.9 (Debian 13)
+  CHECK(openssl_group_tuples_affected(0x30600010L));        // 3.6.1
+  CHECK_FALSE(openssl_group_tuples_affected(0x30600020L));  // 3.6.2
+  CHECK_FALSE(openssl_group_tuples_affected(0x30700000L));  // 3.7.0
+  CHECK_FALSE(openssl_group_tuples_affected(0));
 }

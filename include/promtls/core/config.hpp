@@ -83,6 +83,7 @@ struct UpstreamVerdict {
 struct TlsLibrary {
   std::string version;  // e.g. "OpenSSL 3.0.19 27 Jan 2026"
   bool has_x25519mlkem768 = false;
+  std::uint64_t version_number = 0;  // OPENSSL_VERSION_NUMBER of the library linked at run time
 };
 
 class FileInspector {

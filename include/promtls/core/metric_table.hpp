@@ -52,7 +52,7 @@ inline constexpr std::array<std::string_view, 1> kPackage{"package"};
 inline constexpr std::array<std::string_view, 1> kVersion{"version"};
 inline constexpr std::array<std::string_view, 1> kResult{"result"};
 inline constexpr std::array<std::string_view, 1> kCode{"code"};
-inline constexpr std::array<std::string_view, 2> kResultReason{"result", "reason"};
+inline constexpr std::array<std::string_view, 4> kHandshake{"result", "reason", "version", "group"};
 inline constexpr std::array<std::string_view, 2> kSourceReason{"source", "reason"};
 inline constexpr std::array<std::string_view, 1> kSource{"source"};
 // client_golang prints label pairs sorted by name (spec §3).
@@ -88,7 +88,9 @@ inline constexpr MetricSpec kBuildInfo{"promtls_build_info", MetricType::gauge,
                                        labels::kVersion};
 inline constexpr MetricSpec kTlsHandshakes{
     "promtls_tls_handshakes_total", MetricType::counter,
-    "TLS handshakes by result (success, failure) and failure reason.", labels::kResultReason};
+    "TLS handshakes by result (success, failure), failure reason, negotiated TLS version and "
+    "key-exchange group.",
+    labels::kHandshake};
 inline constexpr MetricSpec kServingCertificateNotAfter{
     "promtls_serving_certificate_not_after",
     MetricType::gauge,

@@ -99,6 +99,23 @@ std::span<const std::uint16_t> go_default_tls12_cipher_suites();
 // a group the linked TLS library cannot negotiate is left out by the caller.
 std::span<const std::uint16_t> server_default_groups();
 
+// One group of a TLS library's tuple-structured group list (OpenSSL 3.5's syntax: tuples
+// separated by "/", "*" marks a group a client sends a key share for). A server picks by tuple,
+// first tuple first, sending a HelloRetryRequest for a group of an earlier tuple rather than
+// taking a key share of a later one.
+struct TupleGroup {
+  std::uint16_t id;
+  bool key_share;     // a client sends a key share for it
+  bool starts_tuple;  // the first group of a tuple
+};
+// OpenSSL 3.5's default group list, most preferred first: what promtls serve offers without a
+// configured list when the library has tuples (OpenSSL 3.5 or later).
+std::span<const TupleGroup> openssl35_default_groups();
+// Whether the OpenSSL whose OPENSSL_VERSION_NUMBER is `version_number` loses the tuple
+// structure of a group list written with DEFAULT (CVE-2026-2673: 3.5 before 3.5.6, 3.6 before
+// 3.6.2). promtls never writes DEFAULT; serve still warns (a finding of check_tls_library).
+bool openssl_group_tuples_affected(std::uint64_t version_number);
+
 inline constexpr std::uint16_t kX25519MLKEM768 = 4588;
 
 }  // namespace promtls::core

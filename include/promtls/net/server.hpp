@@ -51,6 +51,9 @@ struct ServerOptions {
   std::size_t max_header_bytes = 8192;
   std::size_t max_connections = 512;
   LogFormat log_format = LogFormat::text;
+  // Also log at debug level: one "handshake" line per completed handshake with its version,
+  // group and cipher (--log-level debug).
+  bool log_debug = false;
   std::string version;                     // for promtls_build_info
   std::vector<std::string> startup_notes;  // logged as warnings once listening
 };

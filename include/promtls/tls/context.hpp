@@ -81,13 +81,25 @@ bool ticket_resumable(void* session, std::int64_t now_unix);
 // failed connection (may be null); `openssl_error` the packed OpenSSL error code (0 if none).
 std::string_view handshake_failure_reason(void* ssl, unsigned long openssl_error);
 
-// Negotiated parameters of an established connection `ssl` (SSL*), for logs.
+// What a server-side connection `ssl` (SSL*) has negotiated so far, for
+// promtls_tls_handshakes_total{version,group} and the handshake log line. A field is empty when
+// the handshake has not chosen it (it failed before the ClientHello was read, or the library
+// cannot say).
 struct SessionFacts {
-  std::string version;  // "TLSv1.3"
+  std::string version;  // OpenSSL's spelling, as selftest reports it: "TLSv1.3", "TLSv1.2"
   std::string cipher;   // OpenSSL's name
-  std::string group;    // "X25519", "P-256", or "" when unknown
+  // The key-exchange group, by the catalog's OpenSSL name as selftest reports it
+  // ("X25519MLKEM768", "X25519", "P-256"); OpenSSL's name for a group the catalog lacks.
+  std::string group;
   bool client_certificate = false;
 };
 SessionFacts session_facts(void* ssl);
+
+// The group list ServerContext::build() gives SSL_CTX_set1_groups_list for `config`: with no
+// curve list and OpenSSL 3.5 or later, OpenSSL's default tuples written out
+// (core::openssl35_default_groups(), never "DEFAULT", CVE-2026-2673); before 3.5, Go's set
+// (core::server_default_groups()) as far as the library has it; otherwise the listed groups the
+// library provides. Performs no I/O.
+std::string server_group_list(const core::TlsConfig& config);
 
 }  // namespace promtls::tls
