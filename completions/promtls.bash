@@ -31,11 +31,11 @@ _promtls_validate() {
         --env-file | --manifest) _promtls_files; return ;;
         --profile) _promtls_words "knative tigera auto"; return ;;
         -o | --output) _promtls_words "text json github junit sarif"; return ;;
-        --set | --container | --warn-days | --at | --max-file-size) return ;;
+        --set | --container | --warn-days | --at | --max-file-size | --go-version) return ;;
     esac
     _promtls_words "--help --env-file --set --no-env --max-file-size --manifest --container
         --profile --output
-        --offline --strict --allow-empty --warn-days --at"
+        --offline --strict --allow-empty --warn-days --at --go-version"
 }
 # <<< validate
 
@@ -80,7 +80,7 @@ _promtls_selftest() {
         --scrape-config --job --max-file-size
         --warn --crit
         --path --timeout --profile --expect-client-auth --expect-min-version --expect-max-version
-        --expect-ciphers --local --server-log --no-probes --load --concurrency --new-connections
+        --expect-ciphers --local --server-log --no-probes --no-key-exchange --load --concurrency --new-connections
         --output --at --warn-days --crit-days"
 }
 # <<< selftest

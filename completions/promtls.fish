@@ -28,6 +28,7 @@ complete -c promtls -n '__fish_seen_subcommand_from validate' -l offline -d 'Ski
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l strict -d 'Fail (exit 1) on warnings too'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l allow-empty -d 'With --manifest: pass when no container sets a variable of the profile'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l warn-days -x -d 'Warn when a certificate expires within DAYS'
+complete -c promtls -n '__fish_seen_subcommand_from validate' -l go-version -x -d 'The Go release the component is built with'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l at -x -d 'Judge certificates at this RFC 3339 time'
 # <<< validate
 
@@ -86,6 +87,7 @@ complete -c promtls -n '__fish_seen_subcommand_from selftest' -l expect-ciphers 
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l local -d 'Start serve in-process on a loopback port and test it'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l server-log -d 'With --local, print the in-process server log'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l no-probes -d 'Skip the policy probes'
+complete -c promtls -n '__fish_seen_subcommand_from selftest' -l no-key-exchange -d 'Skip the key-exchange matrix'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l load -x -d 'Load mode: make N scrapes'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l concurrency -x -d 'Load mode: over C connections'
 complete -c promtls -n '__fish_seen_subcommand_from selftest' -l new-connections -d 'Load mode: a new handshake for every request'

@@ -46,6 +46,7 @@ struct SelftestOptions {
   std::string expect_max_version;
   std::string expect_ciphers;
   bool no_probes = false;
+  bool no_key_exchange = false;
   std::size_t load = 0;
   std::size_t concurrency = 4;
   bool new_connections = false;
@@ -101,8 +102,9 @@ std::optional<core::Profile> profile_flag(const std::string& name) {
 struct Setup {
   net::ProbeTarget target;
   core::ExpectedPolicy expected;
-  std::string cert_file;       // the serving certificate file the configuration names
-  std::string client_ca_file;  // its client CA file
+  std::string cert_file;            // the serving certificate file the configuration names
+  std::string client_ca_file;       // its client CA file
+  std::string key_exchange_reason;  // why the configuration turns post-quantum off
 };
 
 // The target and the expected policy core::selftest_setup() decides from the environment (as
@@ -151,6 +153,7 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   setup.target.path = o.path;
   setup.target.timeout_ms = static_cast<int>(o.timeout_s * 1000);
   setup.expected = decided.expected;
+  setup.key_exchange_reason = decided.key_exchange_reason;
   if (decided.serves_tls) {
     setup.cert_file = decided.evaluation.config.tls_config.cert_file;
     setup.client_ca_file = decided.evaluation.config.tls_config.client_ca_file;
@@ -305,6 +308,15 @@ ExitCode run(const SelftestOptions& o) {
       run.probes.push_back(prober.probe(plan));
     }
   }
+  if (run.main.connected && !o.no_key_exchange) {
+    const core::TlsLibrary library = tls::library_info();
+    core::KeyExchangeFacts kx;
+    kx.library = library.version;
+    kx.testable = library.has_x25519mlkem768;
+    kx.config_reason = setup.key_exchange_reason;
+    if (kx.testable) kx.outcomes = prober.key_exchange(core::plan_key_exchange());
+    run.key_exchange = std::move(kx);
+  }
   if (local) local->stop();
   core::SelftestOptions judge_options;
   judge_options.now_unix = now;
@@ -370,6 +382,9 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
   sub->add_flag("--server-log", options->server_log,
                 "with --local: print the in-process server's log lines on stderr");
   sub->add_flag("--no-probes", options->no_probes, "skip the policy probes");
+  sub->add_flag("--no-key-exchange", options->no_key_exchange,
+                "skip the key-exchange matrix (the groups the server picks and accepts, and "
+                "whether it reaches a post-quantum one)");
   add_number_option(*sub, "--load", options->load, 1, 1000000000, "N",
                     "load mode: make N scrapes and report rates and latency");
   add_number_option(*sub, "--concurrency", options->concurrency, 1, 1024, "C",
@@ -395,6 +410,11 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       "probes that must be refused: no client certificate under require (served under\n"
       "optional), a client certificate from a foreign CA, TLS 1.2 when the minimum is 1.3,\n"
       "TLS 1.3 when the maximum is 1.2, TLS 1.2 suites outside the allow list, plain HTTP.\n"
+      "\nKey exchange: when the linked OpenSSL offers ML-KEM (3.5 and later), handshakes that\n"
+      "offer what Go 1.24 and OpenSSL 3.5 clients send, an X25519 key share only, the\n"
+      "post-quantum groups only, and each group alone; the verdict says whether the server\n"
+      "negotiates post-quantum key exchange, only after a HelloRetryRequest, or not, and why.\n"
+      "It never fails the self-test; --no-key-exchange skips it.\n"
       "\nLocal mode: --local starts serve in-process with the same configuration on\n"
       "127.0.0.1 (an ephemeral port), runs every check and probe against it and stops it; a\n"
       "configuration serve would refuse exits 1 before anything starts. The server's log goes\n"

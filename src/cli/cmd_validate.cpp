@@ -43,6 +43,7 @@ struct ValidateOptions {
   bool allow_empty = false;
   int warn_days = 30;
   std::string at;
+  std::string go_version;
 };
 
 std::string environment_help() {
@@ -162,6 +163,13 @@ ExitCode run(const ValidateOptions& o) {
   core::EvaluateOptions options;
   options.now_unix = resolve_now(o.at);
   options.warn_days = o.warn_days;
+  if (!o.go_version.empty()) {
+    options.go_version = core::go::parse_version(o.go_version);
+    if (!options.go_version) {
+      throw Error("--go-version " + o.go_version + ": expected a Go release such as 1.24",
+                  ExitCode::usage);
+    }
+  }
   const bool manifests = !o.manifests.empty();
   const core::ValidateRun run = manifests ? run_manifests(o, options) : run_environment(o, options);
 
@@ -216,6 +224,10 @@ void register_validate(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   sub->add_option("--at", options->at, "judge certificates at this RFC 3339 time (default: now)")
       ->type_name("TIME");
+  sub->add_option("--go-version", options->go_version,
+                  "the Go release the component is built with, for its key exchange (default: "
+                  "the go line of its go.mod: knative 1.25, the Tigera operator 1.26)")
+      ->type_name("X.Y");
   sub->footer(environment_help());
   sub->callback([options, &exit_code] { exit_code = run(*options); });
 }

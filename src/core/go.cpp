@@ -1,8 +1,11 @@
 #include "promtls/core/go.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <limits>
+
+#include "promtls/core/tls_catalog.hpp"
 
 namespace promtls::core::go {
 namespace {
@@ -234,6 +237,126 @@ std::string path_error(std::string_view op, std::string_view path, int err) {
   // Go's syscall error strings are glibc's with a lower-case first letter.
   if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
   return std::string(op) + " " + std::string(path) + ": " + text;
+}
+
+std::optional<Version> parse_version(std::string_view text) {
+  if (text.rfind("go", 0) == 0) text.remove_prefix(2);
+  const std::size_t dot = text.find('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  std::string_view minor = text.substr(dot + 1);
+  // The patch level ("1.24.3") or a pre-release ("1.26rc1") does not change the defaults.
+  const std::size_t end = minor.find_first_not_of("0123456789");
+  const std::string_view rest = end == std::string_view::npos ? "" : minor.substr(end);
+  minor = minor.substr(0, end);
+  const bool rest_ok =
+      rest.empty() ||
+      (rest[0] == '.' && rest.size() > 1 && rest.find_first_not_of("0123456789", 1) == rest.npos) ||
+      rest.rfind("rc", 0) == 0 || rest.rfind("beta", 0) == 0;
+  std::string error;
+  const auto major = parse_uint(text.substr(0, dot), 8, error);
+  const auto minor_value = parse_uint(minor, 8, error);
+  if (!major || !minor_value || !rest_ok || *major != 1) return std::nullopt;
+  return Version{static_cast<int>(*major), static_cast<int>(*minor_value)};
+}
+
+std::string to_string(Version v) { return std::to_string(v.major) + "." + std::to_string(v.minor); }
+
+std::optional<std::string> godebug_setting(std::string_view godebug, std::string_view key) {
+  std::optional<std::string> value;
+  std::size_t start = 0;
+  while (start <= godebug.size()) {
+    std::size_t comma = godebug.find(',', start);
+    if (comma == std::string_view::npos) comma = godebug.size();
+    const std::string_view part = godebug.substr(start, comma - start);
+    const std::size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == key) {
+      value = std::string(part.substr(eq + 1));
+    }
+    start = comma + 1;
+  }
+  return value;
+}
+
+std::string group_name(std::uint16_t id) {
+  if (id == kX25519Kyber768Draft00) return "X25519Kyber768Draft00";
+  if (const Group* g = find_group(id)) return std::string(g->name);
+  return "CurveID(" + std::to_string(id) + ")";
+}
+
+KeyExchange key_exchange(Version version, const std::optional<std::vector<std::uint16_t>>& curves,
+                         std::uint16_t max_version, std::string_view godebug) {
+  const auto id = [](std::string_view go_name) { return find_group_by_go_name(go_name)->id; };
+  const std::uint16_t mlkem = id("X25519MLKEM768");
+  const std::vector<std::uint16_t> classical = {id("X25519"), id("CurveP256"), id("CurveP384"),
+                                                id("CurveP521")};
+  const auto with = [&](std::vector<std::uint16_t> front) {
+    front.insert(front.end(), classical.begin(), classical.end());
+    return front;
+  };
+  // Every group the release implements, in its fixed preference order.
+  const int minor = version.major == 1 ? version.minor : 0;
+  std::vector<std::uint16_t> implemented = classical;
+  if (minor >= 26) {
+    implemented = with({mlkem, id("SecP256r1MLKEM768"), id("SecP384r1MLKEM1024")});
+  } else if (minor >= 24) {
+    implemented = with({mlkem});
+  }
+  KeyExchange out;
+  out.version = version;
+  out.godebug = std::string(godebug);
+  const bool listed = curves && !curves->empty();
+  if (listed) {
+    if (minor >= 24) {
+      for (const std::uint16_t g : implemented) {
+        if (std::find(curves->begin(), curves->end(), g) != curves->end()) out.groups.push_back(g);
+      }
+    } else {
+      // Before Go 1.24 the list's own order is the preference order.
+      for (const std::uint16_t g : *curves) {
+        if (std::find(implemented.begin(), implemented.end(), g) != implemented.end() &&
+            std::find(out.groups.begin(), out.groups.end(), g) == out.groups.end()) {
+          out.groups.push_back(g);
+        }
+      }
+    }
+  } else {
+    const auto setting = [&](std::string_view key) {
+      const auto value = godebug_setting(godebug, key);
+      if (value == "0") out.off_setting = std::string(key) + "=0";
+      return value == "0";
+    };
+    if (minor == 23) {
+      out.groups = setting("tlskyber") ? classical : with({kX25519Kyber768Draft00});
+    } else if (minor >= 24 && setting("tlsmlkem")) {
+      out.groups = classical;
+    } else if (minor >= 26 && setting("tlssecpmlkem")) {
+      out.groups = with({mlkem});
+    } else {
+      out.groups = implemented;
+    }
+  }
+  const bool hybrid = std::any_of(out.groups.begin(), out.groups.end(), is_post_quantum);
+  if (max_version == kTls12) {
+    out.groups.erase(std::remove_if(out.groups.begin(), out.groups.end(),
+                                    [](std::uint16_t g) {
+                                      const Group* group = find_group(g);
+                                      return g == kX25519Kyber768Draft00 ||
+                                             (group != nullptr && group->tls13_only);
+                                    }),
+                     out.groups.end());
+  }
+  out.post_quantum = hybrid && max_version != kTls12;
+  if (hybrid) {
+    out.off = out.post_quantum ? KeyExchange::Off::none : KeyExchange::Off::tls12_max;
+  } else if (minor < 24) {
+    out.off = KeyExchange::Off::old_go;
+  } else if (listed) {
+    out.off = KeyExchange::Off::curve_list;
+  } else {
+    out.off = KeyExchange::Off::godebug;
+  }
+  if (out.off != KeyExchange::Off::godebug) out.off_setting.clear();
+  return out;
 }
 
 }  // namespace promtls::core::go

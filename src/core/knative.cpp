@@ -175,40 +175,67 @@ bool parse_tuning(const EnvSnapshot& env, KnativeTlsFamily family, UpstreamError
   return versions_ok;
 }
 
-// Whether a Go server (or client) built from this family's settings negotiates X25519MLKEM768
-// (spec G5): Go 1.24 and later put it in the default set, it is TLS 1.3 only, and an explicit
-// curve list replaces the default set. The info is said for the metrics server only; a family
-// that turns it off gets the warning.
-void check_go_post_quantum(const TlsConfig& tls, KnativeTlsFamily family, std::string_view who,
-                           bool say_on, FindingSink& sink) {
+// What a Go server (or client) built from this family's settings offers for key exchange, and
+// whether it negotiates a post-quantum hybrid (spec G5, spec/pqc.md): knative/pkg's go.mod says
+// go 1.25 (spec §0), so Go 1.24's defaults apply unless --go-version says otherwise; an explicit
+// curve list replaces the default set; GODEBUG (the container's) can remove the hybrid; it is
+// TLS 1.3 only. The info is said for the metrics server only; a family that turns it off gets
+// the warning.
+go::KeyExchange check_go_post_quantum(const EnvSnapshot& env, const EvaluateOptions& options,
+                                      const TlsConfig& tls, KnativeTlsFamily family,
+                                      std::string_view who, bool say_on, FindingSink& sink) {
   const Var curves = var(family, KnativeTlsSetting::curve_preferences);
   const Var max = var(family, KnativeTlsSetting::max_version);
+  go::KeyExchange kx = go::key_exchange(options.go_version.value_or(go::Version{1, 25}), tls.curves,
+                                        tls.max_version, env.get("GODEBUG"));
+  kx.version_source = options.go_version ? "--go-version"
+                                         : "knative/pkg's go.mod says go 1.25.0 "
+                                           "(spec/knative-env.md §0)";
   const std::string mlkem = s(find_group(kX25519MLKEM768)->name);
   const bool listed = tls.curves && !tls.curves->empty();
-  const bool in_list = listed && std::find(tls.curves->begin(), tls.curves->end(),
-                                           kX25519MLKEM768) != tls.curves->end();
-  if (tls.max_version == kTls12) {
-    if (listed && !in_list) return;  // said below for the list; the maximum decides anyway
-    sink.add("go-post-quantum-off", Severity::warning, {s(max)},
-             s(who) + " will not negotiate " + mlkem + ": the maximum version is TLS 1.2, and " +
-                 mlkem + " is a TLS 1.3 group",
-             "unset " + s(max) + " (or set it to 1.3) for post-quantum key exchange");
-    return;
+  const std::string built = "built with Go " + go::to_string(kx.version);
+  switch (kx.off) {
+    case go::KeyExchange::Off::tls12_max:
+      sink.add("go-post-quantum-off", Severity::warning, {s(max)},
+               s(who) + " will not negotiate " + mlkem + ": the maximum version is TLS 1.2, and " +
+                   mlkem + " is a TLS 1.3 group",
+               "unset " + s(max) + " (or set it to 1.3) for post-quantum key exchange");
+      break;
+    case go::KeyExchange::Off::curve_list:
+      sink.add("go-post-quantum-off", Severity::warning, {s(curves)},
+               s(who) + " will not negotiate " + mlkem + ": " + s(curves) +
+                   " replaces Go's default set, which has it since Go 1.24, and does not list it",
+               "add " + mlkem + " to " + s(curves) + ", or unset it for Go's defaults");
+      break;
+    case go::KeyExchange::Off::godebug:
+      sink.add("go-post-quantum-off", Severity::warning, {"GODEBUG"},
+               s(who) + " will not negotiate " + mlkem + ": GODEBUG sets " + kx.off_setting +
+                   ", which removes it from Go's default set",
+               "remove " + kx.off_setting + " from GODEBUG, or list " + mlkem + " in " + s(curves));
+      break;
+    case go::KeyExchange::Off::old_go:
+      sink.add("go-post-quantum-off", Severity::warning, {},
+               s(who) + " will not negotiate " + mlkem + ": " + built + " (" + kx.version_source +
+                   "), which does not implement it" +
+                   (kx.version.minor == 23
+                        ? " (Go 1.23 offers the pre-standard X25519Kyber768Draft00, which Go "
+                          "1.24 and OpenSSL 3.5 clients do not send)"
+                        : ""),
+               "build it with Go 1.24 or later, with go 1.24 or later in its go.mod");
+      break;
+    case go::KeyExchange::Off::none:
+      if (!say_on) break;
+      sink.add("go-post-quantum", Severity::info,
+               listed ? std::vector<std::string>{s(curves)} : std::vector<std::string>{},
+               s(who) + " negotiates " + mlkem + " with clients that offer it (" +
+                   (listed ? s(curves) + " lists it"
+                    : options.go_version
+                        ? "Go " + go::to_string(kx.version) + " has it in its default set"
+                        : "Go 1.24 and later have it in their default set") +
+                   ")");
+      break;
   }
-  if (listed && !in_list) {
-    sink.add("go-post-quantum-off", Severity::warning, {s(curves)},
-             s(who) + " will not negotiate " + mlkem + ": " + s(curves) +
-                 " replaces Go's default set, which has it since Go 1.24, and does not list it",
-             "add " + mlkem + " to " + s(curves) + ", or unset it for Go's defaults");
-    return;
-  }
-  if (!say_on) return;
-  sink.add(
-      "go-post-quantum", Severity::info,
-      listed ? std::vector<std::string>{s(curves)} : std::vector<std::string>{},
-      s(who) + " negotiates " + mlkem + " with clients that offer it (" +
-          (listed ? s(curves) + " lists it" : "Go 1.24 and later have it in their default set") +
-          ")");
+  return kx;
 }
 
 }  // namespace
@@ -406,7 +433,10 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
                  "Go 1.24 and later treat " + s(kCurves) + " as a set: the order given is ignored");
       }
     }
-    if (versions_ok) check_go_post_quantum(tls, kFamily, "knative's Go server", true, sink);
+    if (versions_ok) {
+      config.go_key_exchange =
+          check_go_post_quantum(env, options, tls, kFamily, "knative's Go server", true, sink);
+    }
   }
 
   // Values knative takes literally.
@@ -465,7 +495,7 @@ void evaluate_knative(const EnvSnapshot& env, const EvaluateOptions& options,
                "lower the minimum or raise the maximum");
     }
     if (versions_ok) {
-      check_go_post_quantum(family_tls, family, component(family), false, sink);
+      check_go_post_quantum(env, options, family_tls, family, component(family), false, sink);
     }
     out.families.push_back(std::move(verdict));
   }

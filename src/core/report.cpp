@@ -93,6 +93,19 @@ nlohmann::ordered_json config_json(const ServerConfig& c) {
   } else {
     j["curves"] = nullptr;
   }
+  if (c.go_key_exchange) {
+    const go::KeyExchange& kx = *c.go_key_exchange;
+    nlohmann::ordered_json groups = nlohmann::ordered_json::array();
+    for (const std::uint16_t id : kx.groups) {
+      groups.push_back({{"name", go::group_name(id)}, {"id", id}});
+    }
+    j["go_key_exchange"] = {{"go_version", go::to_string(kx.version)},
+                            {"go_version_source", kx.version_source},
+                            {"godebug", kx.godebug.empty() ? nlohmann::ordered_json(nullptr)
+                                                           : nlohmann::ordered_json(kx.godebug)},
+                            {"groups", std::move(groups)},
+                            {"post_quantum", kx.post_quantum}};
+  }
   return j;
 }
 

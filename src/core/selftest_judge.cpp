@@ -171,7 +171,102 @@ SelftestSetup selftest_setup(const EnvSnapshot& env, std::optional<Profile> prof
   apply(out.expected.max_version, flags.max_version);
   apply(out.expected.cipher_suites, flags.cipher_suites);
   if (any_flag) out.expected.source = out.serves_tls ? "environment and flags" : "flags";
+  if (out.configured) {
+    for (const Finding& f : out.evaluation.findings) {
+      if (f.code != "go-post-quantum-off") continue;
+      // "<who> will not negotiate X25519MLKEM768: <reason>"
+      const std::size_t colon = f.message.find(": ");
+      out.key_exchange_reason =
+          colon == std::string::npos ? f.message : f.message.substr(colon + 2);
+      break;
+    }
+  }
   return out;
+}
+
+std::string KeyExchangeAttempt::openssl_groups() const {
+  std::string out;
+  for (const std::uint16_t id : groups) {
+    const Group* g = find_group(id);
+    if (g == nullptr) continue;
+    const bool share = std::find(shares.begin(), shares.end(), id) != shares.end();
+    out += (out.empty() ? "" : ":") + std::string(share ? "*" : "") + std::string(g->openssl_name);
+  }
+  return out;
+}
+
+std::vector<KeyExchangeAttempt> plan_key_exchange() {
+  const auto id = [](std::string_view go_name) { return find_group_by_go_name(go_name)->id; };
+  const std::uint16_t mlkem = id("X25519MLKEM768");
+  const std::uint16_t x25519 = id("X25519");
+  const std::vector<std::uint16_t> clients = {mlkem, x25519, id("CurveP256"), id("CurveP384"),
+                                              id("CurveP521")};
+  const std::vector<std::uint16_t> hybrids = {mlkem, id("SecP256r1MLKEM768"),
+                                              id("SecP384r1MLKEM1024")};
+  std::vector<KeyExchangeAttempt> out;
+  out.push_back({"clients",
+                 "as Go 1.24 and OpenSSL 3.5 clients (key shares X25519MLKEM768, X25519)",
+                 clients,
+                 {mlkem, x25519}});
+  out.push_back({"classical-key-share",
+                 "an X25519 key share only, X25519MLKEM768 supported",
+                 clients,
+                 {x25519}});
+  out.push_back({"post-quantum-only", "post-quantum groups only", hybrids, {mlkem}});
+  for (const char* name : {"X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024", "X25519",
+                           "CurveP256", "CurveP384", "CurveP521"}) {
+    const Group* g = find_group_by_go_name(name);
+    out.push_back({"only-" + std::string(g->openssl_name),
+                   std::string(g->openssl_name) + " alone",
+                   {g->id},
+                   {g->id}});
+  }
+  return out;
+}
+
+KeyExchangeVerdict judge_key_exchange(const KeyExchangeFacts& facts) {
+  if (!facts.testable) {
+    std::string library = facts.library;
+    // "OpenSSL 3.0.19 27 Jan 2026" -> "OpenSSL 3.0.x"
+    if (library.rfind("OpenSSL 3.0", 0) == 0) library = "OpenSSL 3.0.x";
+    return {"not_testable", "post-quantum key exchange: not testable with " +
+                                (library.empty() ? std::string("this TLS library") : library) +
+                                " (it has no ML-KEM)"};
+  }
+  const auto find = [&](std::string_view name) -> const KeyExchangeOutcome* {
+    for (const KeyExchangeOutcome& o : facts.outcomes) {
+      if (o.attempt.name == name) return &o;
+    }
+    return nullptr;
+  };
+  const auto pq = [](const KeyExchangeOutcome* o) {
+    return o != nullptr && o->accepted && is_post_quantum(o->group_id);
+  };
+  const KeyExchangeOutcome* clients = find("clients");
+  const KeyExchangeOutcome* classical = find("classical-key-share");
+  if (pq(clients) && !clients->hello_retry) {
+    return {"negotiated", "post-quantum key exchange: negotiated (" + clients->group + ")"};
+  }
+  if (pq(clients) || pq(classical)) {
+    const KeyExchangeOutcome* o = pq(clients) ? clients : classical;
+    return {"after_retry", "post-quantum key exchange: only after a retry (" + o->group +
+                               " after a HelloRetryRequest)"};
+  }
+  std::string reason;
+  if (clients != nullptr && clients->accepted && clients->version_id == kTls12) {
+    reason = "the server chose TLS 1.2, and the post-quantum groups are TLS 1.3 only";
+  } else if (!facts.config_reason.empty()) {
+    reason = facts.config_reason;
+  } else if (clients != nullptr && clients->accepted) {
+    reason = "the server chose " + clients->group;
+    if (pq(find("post-quantum-only"))) {
+      reason += ", although it accepts " + find("post-quantum-only")->group + " offered alone";
+    }
+  } else if (clients != nullptr) {
+    reason = "the handshake failed: " + clients->error;
+  }
+  return {"not_offered", "post-quantum key exchange: not offered by the server" +
+                             (reason.empty() ? std::string() : " (" + reason + ")")};
 }
 
 std::string how_to_serve_tls(Profile profile) {

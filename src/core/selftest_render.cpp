@@ -148,6 +148,19 @@ std::string render_selftest_text(const SelftestReport& report, const TextStyle& 
               : policy_text(run.expected) + " (from " + run.expected.source + ")") +
          "\n\n";
 
+  if (run.key_exchange) {
+    const KeyExchangeFacts& kx = *run.key_exchange;
+    out += "  key exchange " + judge_key_exchange(kx).text + "\n";
+    for (const KeyExchangeOutcome& o : kx.outcomes) {
+      std::string result =
+          o.accepted ? o.group + (o.version_id == kTls12 ? " (TLS 1.2)" : "") : "refused";
+      if (o.accepted && o.hello_retry) result += " after a HelloRetryRequest";
+      if (o.attempt.groups.size() == 1 && o.accepted) result = "accepted";
+      out += "               " + o.attempt.label + ": " + result + "\n";
+    }
+    out += "\n";
+  }
+
   std::size_t failed = 0;
   for (const Check& c : report.checks) {
     if (!c.ok) ++failed;
@@ -233,6 +246,34 @@ ordered_json selftest_json(const SelftestReport& report) {
   http["format_errors"] = errors;
   j["http"] = http;
   j["expected_policy"] = policy_json(run.expected);
+  if (run.key_exchange) {
+    const KeyExchangeFacts& kx = *run.key_exchange;
+    const KeyExchangeVerdict verdict = judge_key_exchange(kx);
+    const auto names = [](const std::vector<std::uint16_t>& ids) {
+      ordered_json arr = ordered_json::array();
+      for (const std::uint16_t id : ids) {
+        const Group* g = find_group(id);
+        arr.push_back(g != nullptr ? std::string(g->openssl_name) : std::to_string(id));
+      }
+      return arr;
+    };
+    ordered_json attempts = ordered_json::array();
+    for (const KeyExchangeOutcome& o : kx.outcomes) {
+      attempts.push_back({{"name", o.attempt.name},
+                          {"groups", names(o.attempt.groups)},
+                          {"key_shares", names(o.attempt.shares)},
+                          {"accepted", o.accepted},
+                          {"group", str_or_null(o.group)},
+                          {"version", str_or_null(o.version)},
+                          {"hello_retry", o.hello_retry},
+                          {"error", str_or_null(o.error)}});
+    }
+    j["key_exchange"] = {{"verdict", verdict.verdict},
+                         {"text", verdict.text},
+                         {"library", str_or_null(kx.library)},
+                         {"config_reason", str_or_null(kx.config_reason)},
+                         {"attempts", std::move(attempts)}};
+  }
   ordered_json checks = ordered_json::array();
   for (const Check& c : report.checks) {
     checks.push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});

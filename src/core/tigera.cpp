@@ -371,6 +371,37 @@ void evaluate_tigera(const EnvSnapshot& env, const EvaluateOptions& options,
     }
   }
 
+  // The operator's key exchange: its controller-runtime server sets no curves and no maximum,
+  // so Go's default set applies (spec §2); tigera/operator's go.mod says go 1.26.5 (read at
+  // commit 00c7380a), whose defaults hold X25519MLKEM768, SecP256r1MLKEM768 and
+  // SecP384r1MLKEM1024 (spec/pqc.md). GODEBUG in the operator's environment can remove them.
+  if (config.enabled && config.tls && !tls_parse_failed) {
+    go::KeyExchange kx = go::key_exchange(options.go_version.value_or(go::Version{1, 26}),
+                                          std::nullopt, 0, env.get("GODEBUG"));
+    kx.version_source = options.go_version ? "--go-version"
+                                           : "tigera/operator's go.mod says go 1.26.5 (commit "
+                                             "00c7380a)";
+    const std::string mlkem = go::group_name(kX25519MLKEM768);
+    const std::string who = "the operator's Go server";
+    if (kx.post_quantum) {
+      sink.add("go-post-quantum", Severity::info, {},
+               who + " negotiates " + mlkem + " with clients that offer it (Go " +
+                   go::to_string(kx.version) + " has it in its default set)");
+    } else if (kx.off == go::KeyExchange::Off::godebug) {
+      sink.add("go-post-quantum-off", Severity::warning, {"GODEBUG"},
+               who + " will not negotiate " + mlkem + ": GODEBUG sets " + kx.off_setting +
+                   ", which removes it from Go's default set",
+               "remove " + kx.off_setting + " from GODEBUG (the operator sets no curve list)");
+    } else {
+      sink.add("go-post-quantum-off", Severity::warning, {},
+               who + " will not negotiate " + mlkem + ": built with Go " +
+                   go::to_string(kx.version) + " (" + kx.version_source +
+                   "), which does not implement it",
+               "build it with Go 1.24 or later, with go 1.24 or later in its go.mod");
+    }
+    config.go_key_exchange = std::move(kx);
+  }
+
   // §2: the handshake-time reads. Only a serving endpoint performs them.
   if (config.enabled && config.tls && !tls_parse_failed && inspector != nullptr) {
     const FileFacts ca = inspector->inspect(tls.client_ca_file);

@@ -47,3 +47,44 @@ TEST_CASE("go::path_error words errors like Go's os package") {
   CHECK(go::path_error("read", "/etc", EISDIR) == "read /etc: is a directory");
   CHECK(go::path_error("open", "/k", EACCES) == "open /k: permission denied");
 }
+
+TEST_CASE("Go 1.24 and 1.25 offer X25519MLKEM768 first by default, and tlsmlkem=0 removes it") {
+  using promtls::core::go::KeyExchange;
+  const auto names = [](const KeyExchange& kx) {
+    std::string out;
+    for (const auto id : kx.groups) out += (out.empty() ? "" : ",") + go::group_name(id);
+    return out;
+  };
+  const KeyExchange def = go::key_exchange({1, 25}, std::nullopt, 0, "");
+  CHECK(names(def) == "X25519MLKEM768,X25519,CurveP256,CurveP384,CurveP521");
+  CHECK(def.post_quantum);
+  const KeyExchange off = go::key_exchange({1, 24}, std::nullopt, 0, "http2debug=1,tlsmlkem=0");
+  CHECK(names(off) == "X25519,CurveP256,CurveP384,CurveP521");
+  CHECK(off.off == KeyExchange::Off::godebug);
+  CHECK(off.off_setting == "tlsmlkem=0");
+  // The last setting wins; an explicit list is kept whatever GODEBUG says, in Go's order.
+  CHECK(go::key_exchange({1, 24}, std::nullopt, 0, "tlsmlkem=0,tlsmlkem=1").post_quantum);
+  const KeyExchange listed =
+      go::key_exchange({1, 25}, std::vector<std::uint16_t>{23, 4588}, 0, "tlsmlkem=0");
+  CHECK(names(listed) == "X25519MLKEM768,CurveP256");
+  const KeyExchange classical = go::key_exchange({1, 25}, std::vector<std::uint16_t>{29}, 0, "");
+  CHECK(classical.off == KeyExchange::Off::curve_list);
+  const KeyExchange tls12 = go::key_exchange({1, 25}, std::nullopt, 0x0303, "");
+  CHECK(tls12.off == KeyExchange::Off::tls12_max);
+  CHECK(names(tls12) == "X25519,CurveP256,CurveP384,CurveP521");
+}
+
+TEST_CASE("Go 1.26 adds the SecP hybrids, and releases before 1.24 have no ML-KEM") {
+  using promtls::core::go::KeyExchange;
+  CHECK(go::key_exchange({1, 26}, std::nullopt, 0, "").groups.size() == 7);
+  CHECK(go::key_exchange({1, 26}, std::nullopt, 0, "tlssecpmlkem=0").groups.size() == 5);
+  const KeyExchange kyber = go::key_exchange({1, 23}, std::nullopt, 0, "");
+  CHECK(kyber.groups.front() == go::kX25519Kyber768Draft00);
+  CHECK(kyber.off == KeyExchange::Off::old_go);
+  CHECK_FALSE(go::key_exchange({1, 19}, std::nullopt, 0, "").post_quantum);
+  CHECK(go::parse_version("go1.24.3")->minor == 24);
+  CHECK(go::parse_version("1.26rc1")->minor == 26);
+  CHECK_FALSE(go::parse_version("1"));
+  CHECK_FALSE(go::parse_version("2.0"));
+  CHECK_FALSE(go::parse_version("1.x"));
+}

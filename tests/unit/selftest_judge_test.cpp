@@ -376,3 +376,50 @@ TEST_CASE("selftest refuses a configuration its profile rejects, with the compon
   CHECK(none.rejected.empty());
   CHECK_FALSE(none.serves_tls);
 }
+
+namespace {
+KeyExchangeOutcome kx_outcome(const std::string& name, std::uint16_t group, bool retry,
+                              std::uint16_t version = kTls13) {
+  KeyExchangeOutcome o;
+  o.attempt.name = name;
+  o.accepted = group != 0;
+  o.group_id = group;
+  o.group = group != 0 ? std::string(find_group(group)->openssl_name) : "";
+  o.version_id = version;
+  o.hello_retry = retry;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("the key-exchange verdict: negotiated, after a retry, not offered, not testable") {
+  KeyExchangeFacts facts;
+  facts.library = "OpenSSL 3.0.19 27 Jan 2026";
+  CHECK(judge_key_exchange(facts).verdict == "not_testable");
+  CHECK(judge_key_exchange(facts).text ==
+        "post-quantum key exchange: not testable with OpenSSL 3.0.x (it has no ML-KEM)");
+  facts.testable = true;
+  facts.outcomes = {kx_outcome("clients", kX25519MLKEM768, false),
+                    kx_outcome("classical-key-share", kX25519MLKEM768, true)};
+  CHECK(judge_key_exchange(facts).text == "post-quantum key exchange: negotiated (X25519MLKEM768)");
+  facts.outcomes = {kx_outcome("clients", 4587, true)};
+  CHECK(judge_key_exchange(facts).verdict == "after_retry");
+  facts.outcomes = {kx_outcome("clients", 29, false), kx_outcome("post-quantum-only", 4588, false)};
+  CHECK(judge_key_exchange(facts).text ==
+        "post-quantum key exchange: not offered by the server (the server chose X25519, although "
+        "it accepts X25519MLKEM768 offered alone)");
+  facts.outcomes = {kx_outcome("clients", 29, false, kTls12)};
+  CHECK(judge_key_exchange(facts).text.find("chose TLS 1.2") != std::string::npos);
+  facts.outcomes = {kx_outcome("clients", 29, false)};
+  facts.config_reason = "GODEBUG sets tlsmlkem=0";
+  CHECK(judge_key_exchange(facts).text ==
+        "post-quantum key exchange: not offered by the server (GODEBUG sets tlsmlkem=0)");
+}
+
+TEST_CASE("the key-exchange plan marks key shares in OpenSSL 3.5's list syntax") {
+  const auto plan = plan_key_exchange();
+  REQUIRE(plan.size() == 10);
+  CHECK(plan[0].openssl_groups() == "*X25519MLKEM768:*X25519:P-256:P-384:P-521");
+  CHECK(plan[1].openssl_groups() == "X25519MLKEM768:*X25519:P-256:P-384:P-521");
+  CHECK(plan[2].openssl_groups() == "*X25519MLKEM768:SecP256r1MLKEM768:SecP384r1MLKEM1024");
+  CHECK(plan[9].openssl_groups() == "*P-521");
+}

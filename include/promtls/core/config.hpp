@@ -16,6 +16,7 @@
 #include "promtls/core/cert_info.hpp"
 #include "promtls/core/env.hpp"
 #include "promtls/core/finding.hpp"
+#include "promtls/core/go.hpp"
 #include "promtls/core/profile.hpp"
 
 namespace promtls::core {
@@ -70,6 +71,9 @@ struct ServerConfig {
   std::string listen_address;  // as the component builds it, e.g. ":9090", "[::1]:9090"
   bool tls = false;
   TlsConfig tls_config;
+  // What the component's Go crypto/tls server offers for key exchange (TLS on, versions
+  // parsed); nullopt otherwise.
+  std::optional<go::KeyExchange> go_key_exchange;
 };
 
 // What the upstream component does at startup with this environment.
@@ -101,6 +105,9 @@ struct EvaluateOptions {
   // its own TLS library cannot do is a finding ("curve-unsupported-by-tls-library"). validate
   // leaves it unset: the component it judges runs under Go, not under promtls' OpenSSL.
   std::optional<TlsLibrary> tls_library;
+  // The Go release the component is assumed to be built with (validate --go-version); nullopt:
+  // the profile's own (the go line of its go.mod).
+  std::optional<go::Version> go_version;
 };
 
 // What another component reading knative's TLS settings under its own prefix (the activator,

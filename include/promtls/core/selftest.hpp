@@ -116,6 +116,9 @@ struct SelftestSetup {
   std::string host;
   std::uint16_t port = 0;
   ExpectedPolicy expected;  // the environment's policy with the flags applied
+  // Why the configuration keeps the Go server from post-quantum key exchange (the
+  // go-post-quantum-off finding's reason); "" when it does not.
+  std::string key_exchange_reason;
 };
 
 // `profile` nullopt is --profile auto (choose_profile()).
@@ -153,6 +156,58 @@ struct ProbeOutcome {
   Exchange exchange;
 };
 
+// The key-exchange matrix (issue 15): handshakes that each offer a set of groups and key shares,
+// to learn which group the server picks, whether it needs a HelloRetryRequest (RFC 8446 §4.1.4)
+// to reach it, and which groups it accepts alone.
+struct KeyExchangeAttempt {
+  std::string name;                    // "clients", "classical-key-share", "post-quantum-only",
+                                       // "only-<group>"
+  std::string label;                   // for the text report
+  std::vector<std::uint16_t> groups;   // supported groups offered, in order
+  std::vector<std::uint16_t> shares;   // those sent with a key share
+  std::string openssl_groups() const;  // OpenSSL 3.5's list syntax: "*" marks a key share
+};
+
+// In order: what Go 1.24 and OpenSSL 3.5 clients send (X25519MLKEM768, X25519, P-256, P-384,
+// P-521; key shares X25519MLKEM768 and X25519), an X25519 key share only with X25519MLKEM768
+// supported, the post-quantum hybrids only, then each of X25519MLKEM768, SecP256r1MLKEM768,
+// SecP384r1MLKEM1024, X25519, P-256, P-384, P-521 alone.
+std::vector<KeyExchangeAttempt> plan_key_exchange();
+
+struct KeyExchangeOutcome {
+  KeyExchangeAttempt attempt;
+  bool accepted = false;       // the handshake completed
+  std::uint16_t group_id = 0;  // negotiated (0 when refused or unknown)
+  std::string group;           // its name
+  std::string version;         // "TLSv1.3"
+  std::uint16_t version_id = 0;
+  bool hello_retry = false;  // the negotiated group had no key share: the server retried
+  std::string error;         // why it was refused
+};
+
+struct KeyExchangeFacts {
+  // The linked OpenSSL can offer the post-quantum groups (OpenSSL 3.5 and later); false: the
+  // matrix did not run and `library` says which library lacks them.
+  bool testable = false;
+  std::string library;  // e.g. "OpenSSL 3.0.19 27 Jan 2026"
+  std::vector<KeyExchangeOutcome> outcomes;
+  // Why the configuration turns post-quantum off, when it does (the Go prediction's finding:
+  // an explicit curve list without a hybrid, a maximum of TLS 1.2, GODEBUG); "" otherwise.
+  std::string config_reason;
+};
+
+// "negotiated", "after_retry", "not_offered" or "not_testable", and the sentence that says it.
+struct KeyExchangeVerdict {
+  std::string verdict;
+  std::string text;
+};
+// negotiated: the client-like attempt reached a post-quantum group in one round trip;
+// after_retry: it (or the classical-key-share attempt) reached one only after a
+// HelloRetryRequest; not_offered: no attempt that also offers classical groups reached one (the
+// reason: TLS 1.2 chosen, the configuration's, or the server's preference); not_testable: the
+// linked OpenSSL cannot offer them.
+KeyExchangeVerdict judge_key_exchange(const KeyExchangeFacts& facts);
+
 struct Check {
   std::string name;  // stable kebab-case, e.g. "server-certificate-verified"
   bool ok = false;
@@ -169,6 +224,8 @@ struct SelftestRun {
   ExpectedPolicy expected;
   Exchange main;  // the scrape with our credentials
   std::vector<ProbeOutcome> probes;
+  // The key-exchange matrix; nullopt when it was not run (--no-key-exchange, no connection).
+  std::optional<KeyExchangeFacts> key_exchange;
   // Rotation readiness, when the configuration names the files and they could be read: the
   // serving certificate file's first certificate (the served leaf must be it: a server that
   // did not reload after a rotation still serves the old one), and the subjects of the client

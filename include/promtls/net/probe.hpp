@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "promtls/core/scrape_config.hpp"
 #include "promtls/core/selftest.hpp"
@@ -56,6 +57,11 @@ class Prober {
 
   // One policy probe.
   core::ProbeOutcome probe(const core::ProbePlan& plan);
+
+  // The key-exchange matrix: one handshake per attempt (our credentials, TLS 1.2 and 1.3), no
+  // request. An attempt whose groups the linked OpenSSL cannot offer is refused with the reason.
+  std::vector<core::KeyExchangeOutcome> key_exchange(
+      const std::vector<core::KeyExchangeAttempt>& attempts);
 
   // `requests` scrapes over `concurrency` connections: kept alive and reused, or a new
   // connection and handshake for every request.
