@@ -2,6 +2,10 @@
 // in session.cpp, the in-process LocalServer in local_server.cpp.
 #include "promtls/net/server.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
 #include "server_core.hpp"
 
 namespace promtls::net {
@@ -42,7 +46,24 @@ void Server::start() {
 
 ExitCode Server::loop() {
   ioc_.run();
-  if (sources_) sources_->stop();
+  if (sources_) {
+    // The watcher was asked to stop when draining began; it gets what is left of the drain
+    // timeout (at least a moment, to finish the file it is in). One still inside a file then
+    // (a PKCS#12 at the iteration cap) is left behind: SIGTERM never waits for a read.
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+        Clock::now() - drain_started_.value_or(Clock::now()));
+    const auto left = std::max(options_.drain_timeout - spent, std::chrono::milliseconds(200));
+    if (!sources_->stop(left)) {
+      log_.log("warning", "sources_abandoned",
+               {{"msg", "a source read was still running at the drain timeout"}});
+      if (signals_) {
+        // The process's own exit would run OpenSSL's cleanup under the read still running.
+        log_.log("info", "stopped", {{"open_connections", std::to_string(sessions_.size())}});
+        std::fflush(nullptr);
+        std::_Exit(static_cast<int>(ExitCode::ok));
+      }
+    }
+  }
   log_.log("info", "stopped", {{"open_connections", std::to_string(sessions_.size())}});
   return ExitCode::ok;
 }
@@ -215,6 +236,8 @@ void Server::report_reload(const tls::Credentials::Outcome& outcome, const char*
 
 void Server::begin_drain(int sig) {
   draining_ = true;
+  drain_started_ = Clock::now();
+  if (sources_) sources_->request_stop();
   log_.log("info", "draining",
            {{"signal", sig == SIGTERM  ? "SIGTERM"
                        : sig == SIGINT ? "SIGINT"

@@ -150,6 +150,7 @@ class Server {
   std::optional<asio::signal_set> hup_;
   asio::steady_timer reload_timer_;
   asio::steady_timer drain_timer_;
+  std::optional<Clock::time_point> drain_started_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::optional<tls::Credentials> credentials_;
   // The credentials new handshakes use; connections keep the generation they started with.

@@ -24,55 +24,112 @@
 namespace promtls::net::detail {
 namespace fs = std::filesystem;
 
+struct SourceWatcher::State {
+  State(WatchSpec s, std::chrono::milliseconds i, Logger& l)
+      : spec(std::move(s)), interval(i), log(l) {}
+
+  core::FileSystem& files() const {
+    return spec.files != nullptr ? *spec.files : tls::real_file_system();
+  }
+  std::string signature() const;
+  void loop();
+  // One load: the snapshot, or null when stop was asked for while it ran.
+  std::shared_ptr<Snapshot> load(const std::vector<std::string>& roots);
+
+  const WatchSpec spec;
+  const std::chrono::milliseconds interval;
+  Logger& log;  // used only while stop is false, under `mutex`
+  mutable std::mutex mutex;
+  std::condition_variable cv;
+  bool stop = false;
+  bool done = false;                // the thread has ended
+  std::atomic<bool> cancel{false};  // tls::SourceOptions::cancel: stop before the next file
+  std::shared_ptr<const Snapshot> snapshot;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts;
+  std::atomic<std::uint64_t> loads{0};
+};
+
 SourceWatcher::SourceWatcher(WatchSpec spec, std::chrono::milliseconds interval, Logger& log)
-    : spec_(std::move(spec)), interval_(interval), log_(log) {}
+    : state_(std::make_shared<State>(std::move(spec), interval, log)) {}
 
 SourceWatcher::~SourceWatcher() { stop(); }
 
 void SourceWatcher::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([state = state_] {
+    // The last barrier: what escapes a load's own (an allocation failure while logging) starts
+    // the loop afresh rather than ending the process.
+    for (;;) {
+      try {
+        state->loop();
+        break;
+      } catch (const std::exception&) {
+        std::unique_lock lock(state->mutex);
+        if (state->cv.wait_for(lock, state->interval, [&state] { return state->stop; })) break;
+      }
+    }
+    const std::lock_guard lock(state->mutex);
+    state->done = true;
+    state->cv.notify_all();
+  });
 }
 
-void SourceWatcher::stop() {
+void SourceWatcher::request_stop() {
   {
-    const std::lock_guard lock(mutex_);
-    stop_ = true;
+    const std::lock_guard lock(state_->mutex);
+    state_->stop = true;
   }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  state_->cancel = true;
+  state_->cv.notify_all();
+}
+
+bool SourceWatcher::stop(std::optional<std::chrono::milliseconds> limit) {
+  request_stop();
+  if (!thread_.joinable()) return true;
+  if (limit) {
+    std::unique_lock lock(state_->mutex);
+    if (!state_->cv.wait_for(lock, *limit, [this] { return state_->done; })) {
+      lock.unlock();
+      thread_.detach();  // it holds `state_` and ends on its own
+      return false;
+    }
+  }
+  thread_.join();
+  return true;
 }
 
 std::shared_ptr<const SourceWatcher::Snapshot> SourceWatcher::snapshot() const {
-  const std::lock_guard lock(mutex_);
-  return snapshot_;
+  const std::lock_guard lock(state_->mutex);
+  return state_->snapshot;
 }
 
 std::map<std::pair<std::string, std::string>, std::uint64_t> SourceWatcher::error_counts() const {
-  const std::lock_guard lock(mutex_);
-  return error_counts_;
+  const std::lock_guard lock(state_->mutex);
+  return state_->error_counts;
 }
+
+std::uint64_t SourceWatcher::loads() const { return state_->loads.load(); }
 
 // The identity of every file the sources read (the walk of core/fs.hpp, following symlinks, so
 // a Kubernetes `..data` swap changes it) and of the license files: path, device, inode, size,
 // mtime; and the walk's errors, so that fixing one is a change too.
-std::string SourceWatcher::signature() const {
+std::string SourceWatcher::State::signature() const {
   std::string out;
-  core::FileSystem& files = tls::real_file_system();
-  auto add = [&out, &files](const std::string& path) {
+  core::FileSystem& fs = files();
+  auto add = [&out, &fs](const std::string& path) {
     core::FileStat st;
     core::FsError error;
     out += path;
-    if (!files.stat(path, st, error)) {
+    if (!fs.stat(path, st, error)) {
       out += " !\n";
       return;
     }
     out += ' ' + std::to_string(st.dev) + ' ' + std::to_string(st.ino) + ' ' +
            std::to_string(st.size) + ' ' + std::to_string(st.mtime_ns) + '\n';
   };
-  for (const std::string& path : spec_.licenses) add(path);
-  core::WalkOptions walk(spec_.recursive);
-  walk.follow_outside_links = spec_.follow_symlinks;
-  core::walk_paths(files, spec_.paths, walk,
+  for (const std::string& path : spec.licenses) add(path);
+  core::WalkOptions walk(spec.recursive);
+  walk.follow_outside_links = spec.follow_symlinks;
+  core::walk_paths(fs, spec.paths, walk,
                    {[&add](const std::string& path, const core::FileStat&) { add(path); },
                     [&out](const std::string& path, std::string_view reason, const std::string&) {
                       out += path + " ! " + std::string(reason) + '\n';
@@ -82,35 +139,26 @@ std::string SourceWatcher::signature() const {
 
 namespace {
 
-std::optional<std::string> read_whole(const std::string& path, tls::SourceError& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    error.source = path;
-    error.reason = err == ENOENT   ? "not_found"
-                   : err == EACCES ? "permission_denied"
-                                   : "read_failed";
-    error.message = "open " + path + ": " + std::strerror(err);
-    return std::nullopt;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-void read_licenses(const std::vector<std::string>& paths, SourceWatcher::Snapshot& snap) {
+// Each license file, read like the certificate sources (only regular files, bounded in size,
+// core/fs.hpp); a failure of one, thrown or not, is that file's source error.
+void read_licenses(const std::vector<std::string>& paths, core::FileSystem& files,
+                   SourceWatcher::Snapshot& snap) {
   for (const std::string& path : paths) {
-    tls::SourceError error;
-    const auto bytes = read_whole(path, error);
-    if (!bytes) {
-      snap.errors.push_back(std::move(error));
-      continue;
-    }
-    std::string why;
-    if (auto license = core::parse_license(*bytes, path, why)) {
-      snap.licenses.push_back(std::move(*license));
-    } else {
-      snap.errors.push_back(tls::SourceError{path, "bad_license", path + ": " + why});
+    try {
+      std::string bytes;
+      core::FsError error;
+      if (!files.read_file(path, bytes, error)) {
+        snap.errors.push_back({path, std::string(error.reason()), error.message()});
+        continue;
+      }
+      std::string why;
+      if (auto license = core::parse_license(bytes, path, why)) {
+        snap.licenses.push_back(std::move(*license));
+      } else {
+        snap.errors.push_back(tls::SourceError{path, "bad_license", path + ": " + why});
+      }
+    } catch (const std::exception& e) {
+      snap.errors.push_back({path, "internal_error", path + ": reading failed: " + e.what()});
     }
   }
 }
@@ -148,7 +196,51 @@ std::vector<std::pair<std::string, bool>> source_health(
   return out;
 }
 
-void SourceWatcher::loop() {
+std::shared_ptr<SourceWatcher::Snapshot> SourceWatcher::State::load(
+    const std::vector<std::string>& roots) {
+  auto snap = std::make_shared<Snapshot>();
+  try {
+    if (!spec.paths.empty()) {
+      tls::SourceOptions options;
+      options.recursive = spec.recursive;
+      options.follow_symlinks = spec.follow_symlinks;
+      options.files = spec.files;
+      options.cancel = &cancel;
+      tls::LoadResult result = tls::load_sources(spec.paths, options);
+      if (spec.tigera) {
+        // The operator reads Secret annotations and TigeraStatus objects, not certificates
+        // (spec §3.1, §3.2).
+        for (tls::TigeraSecret& t : result.tigera_secrets) {
+          snap->tigera_secrets.push_back(std::move(t.metadata));
+        }
+        snap->tigera_statuses = std::move(result.tigera_statuses);
+      } else {
+        snap->certificates = std::move(result.certificates);
+      }
+      snap->errors = std::move(result.errors);
+    }
+    if (cancel) return nullptr;
+    read_licenses(spec.licenses, files(), *snap);
+  } catch (const std::exception& e) {
+    // Not one file's failure (those are caught per file): every root is down, and what the
+    // last good load found is kept.
+    const std::string why = e.what();
+    snap = std::make_shared<Snapshot>();
+    {
+      const std::lock_guard lock(mutex);
+      if (snapshot) *snap = *snapshot;
+    }
+    snap->errors.clear();
+    for (const std::string& root : roots) {
+      snap->errors.push_back(
+          {root, "internal_error", root + ": reading the sources failed: " + why});
+    }
+  }
+  if (cancel) return nullptr;
+  return snap;
+}
+
+void SourceWatcher::State::loop() {
   std::string last;
   bool first = true;
   bool had_errors = false;
@@ -156,73 +248,65 @@ void SourceWatcher::loop() {
   auto loaded_at = std::chrono::steady_clock::now();
   // Each root once: a path given twice (or as --watch and --license) is one series.
   std::vector<std::string> roots;
-  for (const auto* list : {&spec_.paths, &spec_.licenses}) {
+  for (const auto* list : {&spec.paths, &spec.licenses}) {
     for (const std::string& p : *list) {
       if (std::find(roots.begin(), roots.end(), p) == roots.end()) roots.push_back(p);
     }
   }
-  std::unique_lock lock(mutex_);
-  while (!stop_) {
+  // A signature that cannot be taken is a change every time: the load then says what failed.
+  const auto signed_now = [this]() -> std::string {
+    try {
+      return signature();
+    } catch (const std::exception& e) {
+      return std::string("! ") + e.what();
+    }
+  };
+  std::unique_lock lock(mutex);
+  while (!stop) {
     lock.unlock();
-    std::string sig = signature();
+    std::string sig = signed_now();
     const auto now = std::chrono::steady_clock::now();
-    const bool changed = first || sig != last;
-    const bool retry = !changed && had_errors && now - loaded_at >= spec_.retry_interval;
+    const bool changed = first || sig != last || sig.starts_with("! ");
+    const bool retry = !changed && had_errors && now - loaded_at >= spec.retry_interval;
     if (changed || retry) {
-      tls::SourceOptions options;
-      options.recursive = spec_.recursive;
-      options.follow_symlinks = spec_.follow_symlinks;
-      auto snap = std::make_shared<Snapshot>();
-      if (!spec_.paths.empty()) {
-        tls::LoadResult result = tls::load_sources(spec_.paths, options);
-        if (spec_.tigera) {
-          // The operator reads Secret annotations and TigeraStatus objects, not certificates
-          // (spec §3.1, §3.2).
-          for (tls::TigeraSecret& t : result.tigera_secrets) {
-            snap->tigera_secrets.push_back(std::move(t.metadata));
-          }
-          snap->tigera_statuses = std::move(result.tigera_statuses);
-        } else {
-          snap->certificates = std::move(result.certificates);
-        }
-        snap->errors = std::move(result.errors);
-      }
-      read_licenses(spec_.licenses, *snap);
+      std::shared_ptr<Snapshot> snap = load(roots);
+      if (!snap) return;  // stop was asked for
       // A load that raced a change (a Secret volume's old "..<timestamp>" directory removed
       // between listing and reading) is read again at once, uncounted; a few times at most, so
       // files that never stop changing are still reported.
-      if (!snap->errors.empty() && raced < 3 && signature() != sig) {
+      if (!snap->errors.empty() && raced < 3 && signed_now() != sig) {
         ++raced;
         lock.lock();
         continue;
       }
       raced = 0;
       snap->up = source_health(roots, snap->errors);
-      // A retry logs only its summary: the errors were logged when they appeared.
-      if (!retry) {
-        for (const tls::SourceError& e : snap->errors) {
-          log_.log("warning", "source_error",
-                   {{"source", e.source}, {"reason", e.reason}, {"msg", e.message}});
-        }
-      }
-      log_.log("info",
-               first   ? "sources_loaded"
-               : retry ? "sources_retried"
-                       : "sources_reloaded",
-               {{"certificates", std::to_string(snap->certificates.size())},
-                {"errors", std::to_string(snap->errors.size())}});
       had_errors = !snap->errors.empty();
       loaded_at = now;
       lock.lock();
-      for (const tls::SourceError& e : snap->errors) ++error_counts_[{e.source, e.reason}];
-      snapshot_ = std::move(snap);
+      if (stop) return;  // the Logger may be gone once stop() stopped waiting
+      // A retry logs only its summary: the errors were logged when they appeared.
+      if (!retry) {
+        for (const tls::SourceError& e : snap->errors) {
+          log.log("warning", "source_error",
+                  {{"source", e.source}, {"reason", e.reason}, {"msg", e.message}});
+        }
+      }
+      log.log("info",
+              first   ? "sources_loaded"
+              : retry ? "sources_retried"
+                      : "sources_reloaded",
+              {{"certificates", std::to_string(snap->certificates.size())},
+               {"errors", std::to_string(snap->errors.size())}});
+      for (const tls::SourceError& e : snap->errors) ++error_counts[{e.source, e.reason}];
+      snapshot = std::move(snap);
       lock.unlock();
-      ++loads_;
+      ++loads;
       last = std::move(sig);
       first = false;
     }
     lock.lock();
-    cv_.wait_for(lock, interval_, [this] { return stop_; });
+    cv.wait_for(lock, interval, [this] { return stop; });
   }
 }
 

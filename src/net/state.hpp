@@ -38,6 +38,9 @@ struct WatchSpec {
   // changed: a permission fixed by chmod changes no file identity, and each failed attempt is
   // counted (promtls_source_errors_total).
   std::chrono::milliseconds retry_interval{30000};
+  // Where the files are read; null: the real file system (tls::real_file_system()). Not owned;
+  // must outlive the watcher's thread (tests hand in fakes that fail or block).
+  core::FileSystem* files = nullptr;
 };
 
 // Whether each of `roots` (the --watch paths and --license files as given, each once, in order)
@@ -50,15 +53,26 @@ std::vector<std::pair<std::string, bool>> source_health(
 
 // Re-reads the watched files whenever their identities change (checked every `interval`), and
 // while errors last every spec.retry_interval; keeps the last result. Thread-safe.
+//
+// Nothing that goes wrong while reading ends the process: an exception from one file (an
+// allocation failure, a parser's) is that file's source error (internal_error), one from
+// anywhere else in a load is an internal_error of every watched root; each is counted in
+// error_counts() like any other source error and the thread carries on.
 class SourceWatcher {
  public:
   SourceWatcher(WatchSpec spec, std::chrono::milliseconds interval, Logger& log);
-  ~SourceWatcher();  // stops the thread
+  ~SourceWatcher();  // stop() without a limit
   SourceWatcher(const SourceWatcher&) = delete;
   SourceWatcher& operator=(const SourceWatcher&) = delete;
 
   void start();
-  void stop();
+  // Asks the thread to stop: a load under way stops before its next file. Does not wait.
+  void request_stop();
+  // request_stop(), then waits for the thread: without `limit` until it ends (true); with one at
+  // most that long, and a thread still inside one file then (a file that takes minutes to
+  // decrypt) is left to end on its own (false): it holds its own state and touches nothing of
+  // the caller's again, not even the Logger.
+  bool stop(std::optional<std::chrono::milliseconds> limit = std::nullopt);
 
   struct Snapshot {
     std::vector<core::LocatedCert> certificates;
@@ -73,21 +87,11 @@ class SourceWatcher {
   std::shared_ptr<const Snapshot> snapshot() const;
   // promtls_source_errors_total by (source, reason).
   std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts() const;
-  std::uint64_t loads() const { return loads_.load(); }
+  std::uint64_t loads() const;
 
  private:
-  void loop();
-  std::string signature() const;
-
-  WatchSpec spec_;
-  std::chrono::milliseconds interval_;
-  Logger& log_;
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::shared_ptr<const Snapshot> snapshot_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts_;
-  std::atomic<std::uint64_t> loads_{0};
+  struct State;
+  std::shared_ptr<State> state_;  // shared with the thread, which may outlive this object
   std::thread thread_;
 };
 

@@ -3,10 +3,15 @@
 // Java write them), which OpenSSL 3 reads only through its "legacy" provider.
 #include <openssl/crypto.h>
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/provider.h>
+#include <openssl/x509.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <memory>
+#include <optional>
 
 #include "detail/openssl.hpp"
 #include "promtls/tls/fast_cert.hpp"
@@ -14,6 +19,11 @@
 
 namespace promtls::tls::detail {
 namespace {
+
+// The most MAC or PBKDF iterations a PKCS#12 file may ask for (README, Reliability): 500 times
+// OpenSSL's and Java's defaults (2,048 and 10,000), above OWASP's 600,000 for PBKDF2-SHA256, and
+// about a second of one core per password tried.
+constexpr long kMaxPkcs12Iterations = 5'000'000;
 
 struct Pkcs12Deleter {
   void operator()(PKCS12* p) const noexcept { ::PKCS12_free(p); }
@@ -78,6 +88,87 @@ bool drain_unsupported() {
     if (ERR_GET_REASON(e) == ERR_R_UNSUPPORTED) unsupported = true;
   }
   return unsupported;
+}
+
+// The key-derivation iterations `alg` asks for: PBES2 with PBKDF2 (PBKDF2-params' iteration
+// count), or a PKCS#12 / PKCS#5 v1 PBE (PBEParameter's); nullopt for anything else (no
+// iteration count to bound). A count that does not fit a long is LONG_MAX.
+std::optional<long> pbe_iterations(const X509_ALGOR* alg) {
+  if (alg == nullptr) return std::nullopt;
+  const ASN1_OBJECT* oid = nullptr;
+  int ptype = 0;
+  const void* pval = nullptr;
+  ::X509_ALGOR_get0(&oid, &ptype, &pval, alg);
+  if (ptype != V_ASN1_SEQUENCE || alg->parameter == nullptr) return std::nullopt;
+  const auto count = [](const ASN1_INTEGER* iter) -> long {
+    const long n = ::ASN1_INTEGER_get(iter);
+    ::ERR_clear_error();
+    return n < 0 ? std::numeric_limits<long>::max() : n;
+  };
+  if (::OBJ_obj2nid(oid) == NID_pbes2) {
+    auto* pbe2 = static_cast<PBE2PARAM*>(
+        ::ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter));
+    if (pbe2 == nullptr) return std::nullopt;
+    std::optional<long> out;
+    if (pbe2->keyfunc != nullptr && ::OBJ_obj2nid(pbe2->keyfunc->algorithm) == NID_id_pbkdf2 &&
+        pbe2->keyfunc->parameter != nullptr) {
+      auto* kdf = static_cast<PBKDF2PARAM*>(
+          ::ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter));
+      if (kdf != nullptr) out = count(kdf->iter);
+      ::PBKDF2PARAM_free(kdf);
+    }
+    ::PBE2PARAM_free(pbe2);
+    ::ERR_clear_error();
+    return out;
+  }
+  auto* pbe =
+      static_cast<PBEPARAM*>(::ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), alg->parameter));
+  ::ERR_clear_error();
+  if (pbe == nullptr) return std::nullopt;
+  const long out = count(pbe->iter);
+  ::PBEPARAM_free(pbe);
+  return out;
+}
+
+// The largest iteration count among what can be seen without a password: the MAC's and each
+// encrypted safe's and each plain safe's shrouded key bags'. A count above
+// kMaxPkcs12Iterations is refused before any key derivation runs.
+long visible_iterations(PKCS12* p12) {
+  long most = 0;
+  const auto note = [&most](std::optional<long> n) {
+    if (n) most = std::max(most, *n);
+  };
+  if (::PKCS12_mac_present(p12) == 1) {
+    const ASN1_INTEGER* iter = nullptr;
+    ::PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, p12);
+    // An absent count is the default, 1 (RFC 7292 §4).
+    if (iter != nullptr) {
+      const long n = ::ASN1_INTEGER_get(iter);
+      note(n < 0 ? std::numeric_limits<long>::max() : n);
+    }
+  }
+  STACK_OF(PKCS7)* safes = ::PKCS12_unpack_authsafes(p12);
+  for (int i = 0; safes != nullptr && i < sk_PKCS7_num(safes); ++i) {
+    PKCS7* safe = sk_PKCS7_value(safes, i);
+    const int type = ::OBJ_obj2nid(safe->type);
+    if (type == NID_pkcs7_encrypted && safe->d.encrypted != nullptr &&
+        safe->d.encrypted->enc_data != nullptr) {
+      note(pbe_iterations(safe->d.encrypted->enc_data->algorithm));
+    } else if (type == NID_pkcs7_data) {
+      STACK_OF(PKCS12_SAFEBAG)* bags = ::PKCS12_unpack_p7data(safe);
+      for (int b = 0; bags != nullptr && b < sk_PKCS12_SAFEBAG_num(bags); ++b) {
+        const X509_SIG* shrouded = ::PKCS12_SAFEBAG_get0_pkcs8(sk_PKCS12_SAFEBAG_value(bags, b));
+        if (shrouded == nullptr) continue;
+        const X509_ALGOR* alg = nullptr;
+        ::X509_SIG_get0(shrouded, &alg, nullptr);
+        note(pbe_iterations(alg));
+      }
+      sk_PKCS12_SAFEBAG_pop_free(bags, ::PKCS12_SAFEBAG_free);
+    }
+  }
+  sk_PKCS7_pop_free(safes, ::PKCS7_free);
+  ::ERR_clear_error();
+  return most;
 }
 
 enum class Outcome { read, bad_passphrase, bad_bags, unsupported };
@@ -148,6 +239,15 @@ bool load_pkcs12(std::string_view bytes, const std::string& source, const std::s
     Pkcs12Ptr probe(::d2i_PKCS12(nullptr, &p, static_cast<long>(bytes.size())));
     ::ERR_clear_error();
     if (!probe) return false;
+    const long iterations = visible_iterations(probe.get());
+    if (iterations > kMaxPkcs12Iterations) {
+      // 2^31-1 iterations pin a core for minutes per password tried (issue 18).
+      out.errors.push_back({source, "bad_pkcs12",
+                            what + ": PKCS#12 asks for " + std::to_string(iterations) +
+                                " key-derivation iterations, more than the " +
+                                std::to_string(kMaxPkcs12Iterations) + " promtls allows"});
+      return true;
+    }
   }
   std::vector<const char*> candidates{nullptr, ""};
   for (const std::string& pw : options.passwords) candidates.push_back(pw.c_str());

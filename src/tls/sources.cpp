@@ -322,12 +322,21 @@ class Collector {
       for (std::size_t i = next++; i < slots_.size(); i = next++) {
         Slot& slot = slots_[i];
         if (slot.done) continue;
+        if (options_.cancel != nullptr && options_.cancel->load()) break;
         thread_local std::string bytes;  // reused: no fresh pages per file
-        core::FsError error;
-        if (files.read_file(slot.path, bytes, error)) {
-          slot.result = load_file(bytes, slot.path, options_, slot.walked);
-        } else {
-          slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
+        try {
+          core::FsError error;
+          if (files.read_file(slot.path, bytes, error)) {
+            slot.result = load_file(bytes, slot.path, options_, slot.walked);
+          } else {
+            slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
+          }
+        } catch (const std::exception& e) {
+          // A worker thread must never end the process (std::terminate), and one file never
+          // loses the others: the file's error instead.
+          slot.result = {};
+          slot.result.errors.push_back(
+              {slot.path, "internal_error", slot.path + ": reading failed: " + e.what()});
         }
         slot.done = true;
       }

@@ -2,12 +2,16 @@
 // (source_health), and the watcher's load attempts on real files: every failed attempt counted,
 // retries while errors last, promtls_source_up in the rendered exposition; the Tigera Secrets it
 // reads, with the one reader inspect uses too (core/kube.hpp).
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <new>
+#include <stdexcept>
 #include <thread>
 
+#include "fake_files.hpp"
 #include "pki.hpp"
 #include "promtls/core/documents.hpp"
 #include "promtls/core/kube.hpp"
@@ -33,7 +37,108 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds lim
   return done();
 }
 
+// A file system (a FakeFileSystem underneath) whose reads of `boom` throw, whose stat throws
+// while `stat_throws` is set, and whose reads of `slow` block until `release` is set.
+class HostileFileSystem final : public core::FileSystem {
+ public:
+  test::FakeFileSystem fake;
+  std::string boom, slow;
+  std::atomic<bool> stat_throws{false}, release{false}, blocked{false};
+
+  bool read_file(const std::string& path, std::string& bytes, core::FsError& error,
+                 core::FileStat* stat) override {
+    if (path == boom) throw std::bad_alloc();
+    if (path == slow) {
+      blocked = true;
+      while (!release) std::this_thread::sleep_for(5ms);
+    }
+    return fake.read_file(path, bytes, error, stat);
+  }
+  bool stat(const std::string& path, core::FileStat& out, core::FsError& error,
+            bool follow) override {
+    if (stat_throws) throw std::runtime_error("stat exploded");
+    return fake.stat(path, out, error, follow);
+  }
+  bool list_directory(const std::string& path, std::vector<core::DirEntry>& out,
+                      core::FsError& error) override {
+    return fake.list_directory(path, out, error);
+  }
+};
+
 }  // namespace
+
+TEST_CASE("an exception while reading a source is a counted source error, never a crash") {
+  const test::Authority ca = test::Authority::make("hostile-ca");
+  HostileFileSystem files;
+  files.fake.file("/w/good.crt", ca.cert.pem());
+  files.fake.file("/w/boom.crt", ca.cert.pem());
+  files.fake.file("/lic.json", "{}");
+  files.boom = "/w/boom.crt";
+  Logger log(net::LogFormat::text);
+  WatchSpec spec;
+  spec.paths = {"/w"};
+  spec.licenses = {"/lic.json"};
+  spec.retry_interval = 50ms;
+  spec.files = &files;
+  SourceWatcher watcher(spec, 20ms, log);
+  watcher.start();
+  // One file's exception: that file's error; the other file is read.
+  REQUIRE(wait_until([&] {
+    return watcher.error_counts()[{"/w/boom.crt", "internal_error"}] >= 2;
+  }));
+  {
+    const auto snap = watcher.snapshot();
+    REQUIRE(snap);
+    CHECK(snap->certificates.size() == 1);
+    REQUIRE(snap->up.size() == 2);
+    CHECK_FALSE(snap->up[0].second);
+    const auto it =
+        std::find_if(snap->errors.begin(), snap->errors.end(),
+                     [](const tls::SourceError& e) { return e.source == "/w/boom.crt"; });
+    REQUIRE(it != snap->errors.end());
+    CHECK(it->message == "/w/boom.crt: reading failed: std::bad_alloc");
+  }
+  // An exception outside any one file's read (the change check, the walk): every root's error,
+  // the last good certificates kept.
+  files.stat_throws = true;
+  REQUIRE(wait_until([&] { return watcher.error_counts()[{"/lic.json", "internal_error"}] >= 2; }));
+  CHECK(watcher.error_counts()[{"/w", "internal_error"}] >= 2);
+  CHECK(watcher.snapshot()->certificates.size() == 1);
+  // And it recovers.
+  files.stat_throws = false;
+  files.boom.clear();
+  REQUIRE(wait_until([&] {
+    const auto snap = watcher.snapshot();
+    return snap->certificates.size() == 2;
+  }));
+  watcher.stop();
+}
+
+TEST_CASE("stopping the watcher waits at most its limit for a read that does not end") {
+  // The file system outlives the test: the thread left behind still holds it.
+  static HostileFileSystem files;
+  const test::Authority ca = test::Authority::make("slow-ca");
+  files.fake.file("/s/a.crt", ca.cert.pem());
+  files.fake.file("/s/b.crt", ca.cert.pem());
+  files.slow = "/s/a.crt";
+  Logger log(net::LogFormat::text);
+  WatchSpec spec;
+  spec.paths = {"/s"};
+  spec.files = &files;
+  auto watcher = std::make_unique<SourceWatcher>(spec, 20ms, log);
+  watcher->start();
+  REQUIRE(wait_until([&] { return files.blocked.load(); }));
+  const auto asked = std::chrono::steady_clock::now();
+  CHECK_FALSE(watcher->stop(200ms));
+  CHECK(std::chrono::steady_clock::now() - asked < 2s);
+  watcher.reset();  // the destructor does not wait either
+  CHECK(std::chrono::steady_clock::now() - asked < 2s);
+  // Released, the read ends; the load was cancelled, so the next file is never read.
+  const auto reads = files.fake.reads.size();
+  files.release = true;
+  std::this_thread::sleep_for(200ms);
+  CHECK(files.fake.reads.size() == reads + 1);  // a.crt's read, and no b.crt
+}
 
 TEST_CASE("an error takes down the watched path it falls under and no other") {
   const std::vector<std::string> roots{"/etc/tls",           "/etc/tls-other/", "/srv/a.crt",

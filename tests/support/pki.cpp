@@ -225,6 +225,65 @@ std::string pkcs12(const Cert& cert, const Key& key, const std::vector<const Cer
   return out;
 }
 
+namespace {
+
+std::string der_of(PKCS12* p12) {
+  unsigned char* der = nullptr;
+  const int len = i2d_PKCS12(p12, &der);
+  if (len <= 0) fail("i2d_PKCS12");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+}  // namespace
+
+std::string pkcs12_with_mac_iterations(const std::string& der, long iterations) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  PKCS12* p12 = d2i_PKCS12(nullptr, &p, static_cast<long>(der.size()));
+  if (p12 == nullptr) fail("d2i_PKCS12");
+  const ASN1_INTEGER* iter = nullptr;
+  PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, p12);
+  // The count lives in `p12` (OpenSSL hands it out const only to discourage exactly this).
+  if (iter == nullptr || ASN1_INTEGER_set(const_cast<ASN1_INTEGER*>(iter), iterations) != 1) {
+    PKCS12_free(p12);
+    fail("PKCS#12 MAC iterations");
+  }
+  std::string out = der_of(p12);
+  PKCS12_free(p12);
+  return out;
+}
+
+std::string pkcs12_with_key_bag_iterations(const Cert& cert, long iterations) {
+  STACK_OF(PKCS12_SAFEBAG)* bags = nullptr;
+  if (PKCS12_add_cert(&bags, static_cast<X509*>(cert.native())) == nullptr) fail("PKCS12_add_cert");
+  X509_SIG* sig = X509_SIG_new();
+  X509_ALGOR* alg = nullptr;
+  ASN1_OCTET_STRING* digest = nullptr;
+  X509_SIG_getm(sig, &alg, &digest);
+  X509_ALGOR* pbe2 = PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), static_cast<int>(iterations), nullptr, 0,
+                                       nullptr, NID_hmacWithSHA256);
+  const std::string ciphertext(48, '\x5a');
+  if (pbe2 == nullptr || X509_ALGOR_copy(alg, pbe2) != 1 ||
+      ASN1_OCTET_STRING_set(digest, reinterpret_cast<const unsigned char*>(ciphertext.data()),
+                            static_cast<int>(ciphertext.size())) != 1) {
+    fail("shrouded key bag");
+  }
+  X509_ALGOR_free(pbe2);
+  sk_PKCS12_SAFEBAG_push(bags, PKCS12_SAFEBAG_create0_pkcs8(sig));
+  STACK_OF(PKCS7)* safes = nullptr;
+  if (PKCS12_add_safe(&safes, bags, -1, 0, nullptr) != 1) fail("PKCS12_add_safe");
+  sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+  PKCS12* p12 = PKCS12_add_safes(safes, 0);
+  sk_PKCS7_pop_free(safes, PKCS7_free);
+  if (p12 == nullptr || PKCS12_set_mac(p12, "", 0, nullptr, 0, 1, nullptr) != 1) {
+    fail("PKCS12_set_mac");
+  }
+  std::string out = der_of(p12);
+  PKCS12_free(p12);
+  return out;
+}
+
 std::string base64url(const std::string& in) {
   static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;

@@ -96,6 +96,16 @@ struct Chain {
 std::string pkcs12(const Cert& cert, const Key& key, const std::vector<const Cert*>& chain,
                    const std::string& password);
 
+// `der` (a PKCS#12 with a MAC) with the MAC's iteration count replaced by `iterations`: the
+// MAC no longer verifies, but reading the count costs nothing, and a reader that verifies first
+// spends `iterations` rounds per password (issue 18). Made without running them.
+std::string pkcs12_with_mac_iterations(const std::string& der, long iterations);
+
+// A PKCS#12 (no password, a MAC of one iteration) holding `cert` and a PKCS#8 shrouded key bag
+// whose PBES2/PBKDF2 parameters ask for `iterations` rounds (its ciphertext is random): a reader
+// that decrypts the bag spends them. Made without running them.
+std::string pkcs12_with_key_bag_iterations(const Cert& cert, long iterations);
+
 // A compact JWS ({"alg":alg,"typ":"JWT"}.payload.signature) of `payload_json`, signed with `key`;
 // `alg` is RS256, RS512, PS256, PS512, ES256 or ES384.
 std::string sign_jwt(const std::string& payload_json, const Key& key, const std::string& alg);

@@ -1,7 +1,9 @@
 // Certificate sources beyond plain files: PKCS#12, Kubernetes objects, Secret volumes, globs.
 #include "promtls/tls/sources.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 
 #include "fake_files.hpp"
@@ -352,4 +354,56 @@ TEST_CASE("a Secret or ConfigMap value YAML reads as a number or boolean is not 
   REQUIRE(quoted.errors.size() == 1);
   CHECK(quoted.errors[0].reason == "no_certificate_found");
   CHECK(quoted.errors[0].message == "m.yaml: ConfigMap m key ca.crt: no certificate in value");
+}
+
+TEST_CASE("a PKCS#12 that asks for more than 5,000,000 iterations is refused at once") {
+  // 2^31-1 MAC or PBKDF2 rounds pinned a core for minutes per password tried (issue 18).
+  const Pki pki;
+  TempDir dir;
+  const auto started = std::chrono::steady_clock::now();
+  SECTION("the MAC's iterations") {
+    const std::string path = dir.write(
+        "mac.p12", pkcs12_with_mac_iterations(pkcs12(pki.leaf, pki.key, {}, ""), 2147483647));
+    const tls::LoadResult result = tls::load_sources({path}, {});
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].reason == "bad_pkcs12");
+    CHECK(result.errors[0].message == path +
+                                          ": PKCS#12 asks for 2147483647 key-derivation "
+                                          "iterations, more than the 5000000 promtls allows");
+  }
+  SECTION("a shrouded key bag's PBKDF2 iterations") {
+    const std::string path =
+        dir.write("bag.p12", pkcs12_with_key_bag_iterations(pki.leaf, 2147483647));
+    tls::SourceOptions options;
+    options.passwords = {"a", "b"};
+    const tls::LoadResult result = tls::load_sources({path}, options);
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].reason == "bad_pkcs12");
+    CHECK(result.errors[0].message.find("asks for 2147483647 key-derivation iterations") !=
+          std::string::npos);
+  }
+  SECTION("at the cap the file is still read") {
+    const std::string path = dir.write(
+        "cap.p12", pkcs12_with_mac_iterations(pkcs12(pki.leaf, pki.key, {}, ""), 5000000));
+    const tls::LoadResult result = tls::load_sources({path}, {});
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].reason == "bad_passphrase");  // the MAC was computed, and differs
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+}
+
+TEST_CASE("a load asked to stop reads no further file") {
+  FakeFileSystem files;
+  const Pki pki;
+  files.file("/pki/a.crt", pki.leaf.pem());
+  files.file("/pki/b.crt", pki.leaf.pem());
+  std::atomic<bool> cancel{true};
+  tls::SourceOptions options;
+  options.files = &files;
+  options.cancel = &cancel;
+  const tls::LoadResult result = tls::load_sources({"/pki"}, options);
+  CHECK(files.reads.empty());
+  CHECK(result.certificates.empty());
+  cancel = false;
+  CHECK(tls::load_sources({"/pki"}, options).certificates.size() == 2);
 }

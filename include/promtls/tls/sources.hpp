@@ -32,10 +32,13 @@
 // "excluded", so every file met is accounted for (read, skipped with its kind, or an error).
 //
 // Errors never stop the other sources: each becomes a SourceError naming the source and a short
-// reason. No Secret value or private key ever appears in an error. Certificates are read with the
-// fast reader (fast_cert.hpp). Reentrant; call from any thread (stdin only from one).
+// reason; so does an exception while reading one file (internal_error): one file never loses the
+// others, and never ends serve's watcher. No Secret value or private key ever appears in an error.
+// Certificates are read with the fast reader (fast_cert.hpp). Reentrant; call from any thread
+// (stdin only from one).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -68,6 +71,9 @@ struct SourceOptions {
   // Where files are read; null: the real file system (tls::real_file_system(), disk.hpp). Not
   // owned; must outlive the call.
   core::FileSystem* files = nullptr;
+  // When set and true, the load stops before its next file and returns what it has (serve's
+  // shutdown: a watcher never keeps SIGTERM waiting for the rest of a tree). Not owned.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct SourceError {
@@ -75,7 +81,8 @@ struct SourceError {
   std::string reason;   // stable snake_case: not_found, permission_denied, read_failed,
                         // bad_pem, no_certificate_found, decode_failed, walk_error,
                         // bad_pkcs12, bad_keystore, bad_passphrase, broken_symlink,
-                        // not_regular_file, too_large, symlink_outside_root (core/fs.hpp)
+                        // not_regular_file, too_large, symlink_outside_root (core/fs.hpp),
+                        // internal_error (reading threw: an allocation failure, a bug)
   std::string message;  // for people: "open /x: no such file or directory"
 };
 
