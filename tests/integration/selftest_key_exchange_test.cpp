@@ -66,7 +66,9 @@ GoPeer start_go_peer(const std::string& binary, const ServerFiles& files,
   ProcessOptions o;
   o.argv = {binary};
   o.env = env;
-  o.log_path = (files.dir.path() / "peer.log").string();
+  // A log of its own per start: the port is read from it.
+  static int starts = 0;
+  o.log_path = (files.dir.path() / ("peer-" + std::to_string(++starts) + ".log")).string();
   o.stop_grace_ms = 2000;
   GoPeer peer;
   peer.process = std::make_unique<Process>(o);
