@@ -46,6 +46,7 @@ void Server::start() {
 
 ExitCode Server::loop() {
   ioc_.run();
+  bool abandoned = false;
   if (sources_) {
     // The watcher was asked to stop when draining began; it gets what is left of the drain
     // timeout (at least a moment, to finish the file it is in). One still inside a file then
@@ -53,18 +54,18 @@ ExitCode Server::loop() {
     const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
         Clock::now() - drain_started_.value_or(Clock::now()));
     const auto left = std::max(options_.drain_timeout - spent, std::chrono::milliseconds(200));
-    if (!sources_->stop(left)) {
+    abandoned = !sources_->stop(left);
+    if (abandoned) {
       log_.log("warning", "sources_abandoned",
                {{"msg", "a source read was still running at the drain timeout"}});
-      if (signals_) {
-        // The process's own exit would run OpenSSL's cleanup under the read still running.
-        log_.log("info", "stopped", {{"open_connections", std::to_string(sessions_.size())}});
-        std::fflush(nullptr);
-        std::_Exit(static_cast<int>(ExitCode::ok));
-      }
     }
   }
   log_.log("info", "stopped", {{"open_connections", std::to_string(sessions_.size())}});
+  if (abandoned && signals_) {
+    // The process's own exit would run OpenSSL's cleanup under the read still running.
+    std::fflush(nullptr);
+    std::_Exit(static_cast<int>(ExitCode::ok));
+  }
   return ExitCode::ok;
 }
 
