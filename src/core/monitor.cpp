@@ -76,12 +76,12 @@ bool matches(const Selector& selector, const Node& labels) {
   for (const auto& r : selector.match_expressions) {
     const bool has = has_label(labels, r.key, &value);
     const bool listed = has && std::find(r.values.begin(), r.values.end(), value) != r.values.end();
-    if (r.op == "In" && !listed) return false;
-    if (r.op == "NotIn" && listed) return false;
-    if (r.op == "Exists" && !has) return false;
-    if (r.op == "DoesNotExist" && has) return false;
-    if (r.op != "In" && r.op != "NotIn" && r.op != "Exists" && r.op != "DoesNotExist")
-      return false;  // the API server rejects unknown operators: select nothing
+    bool holds = false;  // the API server rejects unknown operators: select nothing
+    if (r.op == "In") holds = listed;
+    if (r.op == "NotIn") holds = !listed;
+    if (r.op == "Exists") holds = has;
+    if (r.op == "DoesNotExist") holds = !has;
+    if (!holds) return false;
   }
   return true;
 }
