@@ -22,6 +22,7 @@
 #include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
 #include "promtls/core/validate.hpp"
+#include "promtls/tls/chain.hpp"
 #include "promtls/tls/disk.hpp"
 #include "promtls/tls/pem.hpp"
 
@@ -35,6 +36,7 @@ namespace {
 struct ValidateOptions {
   EnvSourceOptions sources;
   std::vector<std::string> manifests;
+  std::vector<std::string> secret_dirs;
   std::string container;
   std::string profile = "auto";
   std::string output = "text";
@@ -69,7 +71,11 @@ std::string environment_help() {
       "spec.template.spec or spec.jobTemplate.spec.template.spec holds containers (YAML or\n"
       "JSON, multi-document, List objects; a directory is read with its subdirectories, a\n"
       "kustomize or helm output tree, for its *.yaml, *.yml and *.json; - reads stdin).\n"
-      "ConfigMaps and Secrets among the inputs resolve envFrom and valueFrom. When no\n"
+      "ConfigMaps and Secrets among the inputs resolve envFrom and valueFrom.\n"
+      "ServiceMonitors and PodMonitors among them are followed to the containers they\n"
+      "scrape (selector, Service, port, pod labels) and judged as Prometheus would see\n"
+      "them: scheme, port, serverName against the SANs, CA, client certificate, TLS\n"
+      "versions (scrape-* findings). When no\n"
       "container sets a variable of the profile, nothing was checked: that fails (exit 1)\n"
       "unless --allow-empty.\n";
   out += exit_status_footer(
@@ -124,6 +130,52 @@ std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& 
   return inputs;
 }
 
+// The Secrets of each --secret-dir DIR: every subdirectory DIR/NAME (not starting with '.') is the
+// Secret or ConfigMap NAME, its regular files (through a Secret volume's ..data links; not the
+// dot-named entries themselves) its keys. Anything that cannot be read is an error (exit 3).
+std::vector<core::DirectorySecret> read_secret_dirs(const std::vector<std::string>& dirs) {
+  core::FileSystem& files = tls::real_file_system();
+  const auto fail = [](const core::FsError& error) {
+    throw Error(error.message(), ExitCode::cannot_run);
+  };
+  const auto list = [&](const std::string& dir) {
+    std::vector<core::DirEntry> entries;
+    core::FsError error;
+    if (!files.list_directory(dir, entries, error)) fail(error);
+    std::vector<std::string> names;
+    for (const core::DirEntry& e : entries) {
+      if (!e.name.empty() && e.name.front() != '.') names.push_back(e.name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  std::vector<core::DirectorySecret> out;
+  for (std::string dir : dirs) {
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    core::FileStat st;
+    core::FsError error;
+    if (!files.stat(dir, st, error)) fail(error);
+    if (st.type != core::FileType::directory) {
+      throw Error("--secret-dir " + dir + ": not a directory (expected DIR/NAME/KEY files)",
+                  ExitCode::usage);
+    }
+    for (const std::string& name : list(dir)) {
+      const std::string secret_dir = dir + "/" + name;
+      if (!files.stat(secret_dir, st, error)) fail(error);
+      if (st.type != core::FileType::directory) continue;  // DIR/NAME must be a directory
+      core::DirectorySecret secret{name, secret_dir, {}};
+      for (const std::string& key : list(secret_dir)) {
+        const std::string path = secret_dir + "/" + key;
+        if (!files.stat(path, st, error)) fail(error);
+        if (st.type == core::FileType::directory) continue;
+        secret.files.emplace_back(key, read_file_or_throw(path));
+      }
+      out.push_back(std::move(secret));
+    }
+  }
+  return out;
+}
+
 std::optional<core::Profile> chosen_profile(const std::string& name) {
   if (name == "auto") return std::nullopt;
   const auto profile = core::parse_profile(name);
@@ -139,14 +191,17 @@ core::ValidateRun run_manifests(const ValidateOptions& o, const core::EvaluateOp
         ExitCode::usage);
   }
   const std::vector<core::ManifestInput> inputs = read_manifests(o.manifests);
-  core::ManifestSet set = core::parse_manifests(inputs);
+  const std::vector<core::DirectorySecret> secrets = read_secret_dirs(o.secret_dirs);
+  core::ManifestSet set = core::parse_manifests(inputs, secrets);
   const std::optional<core::Profile> profile = chosen_profile(o.profile);
   return core::validate_manifests(std::move(set), profile, o.container, options, o.strict,
-                                  o.allow_empty, o.offline ? nullptr : &tls::describe_credentials);
+                                  o.allow_empty, o.offline ? nullptr : &tls::describe_credentials,
+                                  o.offline ? nullptr : &tls::verify_chain);
 }
 
 core::ValidateRun run_environment(const ValidateOptions& o, const core::EvaluateOptions& options) {
   if (!o.container.empty()) throw Error("--container needs --manifest", ExitCode::usage);
+  if (!o.secret_dirs.empty()) throw Error("--secret-dir needs --manifest", ExitCode::usage);
   std::vector<core::Finding> source_findings;
   const core::EnvSnapshot env = gather_env(o.sources, source_findings);
   const std::optional<core::Profile> profile = chosen_profile(o.profile);
@@ -202,6 +257,11 @@ void register_validate(CLI::App& app, ExitCode& exit_code) {
                         "validate every container of the Kubernetes manifests in PATH (a file, a "
                         "directory, or - for stdin; YAML or JSON; repeatable)")
       ->type_name("PATH");
+  add_repeatable_option(*sub, "--secret-dir", options->secret_dirs,
+                        "with --manifest: DIR/NAME/KEY files stand for key KEY of the Secret or "
+                        "ConfigMap NAME (a Secret volume's layout; repeatable), for the "
+                        "workloads' volumes and the monitors' tlsConfig")
+      ->type_name("DIR");
   sub->add_option("--container", options->container,
                   "with --manifest: only the containers and init containers called NAME")
       ->type_name("NAME");

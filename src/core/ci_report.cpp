@@ -122,6 +122,43 @@ constexpr std::array kCodes{
                     "Variables of both profiles are present; promtls serves or tests only one."},
     CodeDescription{"rsa-key-too-small", "The RSA key is shorter than 2048 bits."},
     CodeDescription{"scheme-not-https", "METRICS_SCHEME is neither https nor http."},
+    CodeDescription{"scrape-ca-mismatch",
+                    "The monitor's CA does not verify the serving certificate's chain.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-client-cert-untrusted",
+                    "The monitor's client certificate is not issued by the endpoint's client CA.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-client-cert-usage",
+                    "The monitor's client certificate lacks the clientAuth extended key usage.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-client-cert-validity",
+                    "The monitor's client certificate is expired or not yet valid at --at.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-insecure-skip-verify",
+                    "The monitor sets insecureSkipVerify: any server certificate is accepted.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-no-client-certificate",
+                    "The endpoint requires a client certificate and the monitor presents none.",
+                    CodeEffect::scraper},
+    CodeDescription{
+        "scrape-not-checked",
+        "Part of a monitor's scrape path could not be checked (what is missing is named).",
+        CodeEffect::scraper},
+    CodeDescription{"scrape-port-mismatch",
+                    "The monitor's scrape reaches a port the metrics server does not listen on.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-scheme-mismatch",
+                    "The monitor's scheme (http or https) is not what the metrics server serves.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-selects-nothing",
+                    "A monitor endpoint selects no Service or pod of the input.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-server-name-mismatch",
+                    "The name Prometheus verifies is not in the serving certificate's SANs.",
+                    CodeEffect::scraper},
+    CodeDescription{"scrape-tls-version-mismatch",
+                    "The monitor's TLS version range and the endpoint's do not overlap.",
+                    CodeEffect::scraper},
     CodeDescription{"secret-files-checked",
                     "The credential files were checked on the data of a Secret of the input."},
     CodeDescription{"servicemonitor-scheme-mismatch",
@@ -362,7 +399,14 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
   out += "\n" + std::string(run_fails(run) ? "INVALID" : "valid") + ": " +
          plural(run.targets.size(), "container") + " checked, " + std::to_string(invalid) +
          " invalid";
-  if (run_counts.errors > 0) out += ", " + plural(run_counts.errors, "input error");
+  const auto scrape_errors = static_cast<std::size_t>(
+      std::count_if(run.findings.begin(), run.findings.end(), [](const Finding& f) {
+        return f.severity == Severity::error && code_effect(f.code) == CodeEffect::scraper;
+      }));
+  if (scrape_errors > 0) out += ", " + plural(scrape_errors, "scrape path error");
+  if (run_counts.errors > scrape_errors) {
+    out += ", " + plural(run_counts.errors - scrape_errors, "input error");
+  }
   const auto refused = static_cast<std::size_t>(
       std::count_if(run.findings.begin(), run.findings.end(), [](const Finding& f) {
         return f.severity == Severity::error && code_effect(f.code) == CodeEffect::api_server;

@@ -130,6 +130,11 @@ Container container(const Node& c, bool init, std::size_t index) {
     EnvVar var = env_var(e);
     if (!var.name.empty()) out.env.push_back(std::move(var));
   }
+  for (const Node& p : c["ports"].items()) {
+    if (p.is_mapping()) {
+      out.ports.push_back({p["name"].scalar_or(), p["containerPort"].scalar_or(), p.position()});
+    }
+  }
   return out;
 }
 
@@ -150,13 +155,21 @@ SecretProjection projection(const Node& secret, std::string_view name_key) {
 Volume volume(const Node& v) {
   Volume out;
   out.name = v["name"].scalar_or();
+  const auto config_map = [](const Node& node) {
+    SecretProjection p = projection(node, "name");
+    p.config_map = true;
+    return p;
+  };
   if (const Node* secret = mapping_at(v, "secret")) {
     out.secrets.push_back(projection(*secret, "secretName"));
   }
+  if (const Node* cm = mapping_at(v, "configMap")) out.secrets.push_back(config_map(*cm));
   if (const Node* projected = mapping_at(v, "projected")) {
     for (const Node& source : (*projected)["sources"].items()) {
       if (const Node* secret = mapping_at(source, "secret")) {
         out.secrets.push_back(projection(*secret, "name"));
+      } else if (const Node* cm = mapping_at(source, "configMap")) {
+        out.secrets.push_back(config_map(*cm));
       }
     }
   }
@@ -235,6 +248,14 @@ std::optional<PodTemplate> pod_template(const Object& object) {
   if (spec == nullptr) return std::nullopt;
   PodTemplate pod;
   pod.owner = object;
+  const Node& top = (*object.node)["spec"];
+  if (object.kind == "Pod" || object.kind == "Revision") {
+    pod.labels = &object.labels();
+  } else if (&top["template"]["spec"] == spec) {
+    pod.labels = &top["template"]["metadata"]["labels"];
+  } else {
+    pod.labels = &top["jobTemplate"]["spec"]["template"]["metadata"]["labels"];
+  }
   for (const std::string_view field : {"initContainers", "containers"}) {
     std::size_t index = 0;
     for (const Node& c : (*spec)[field].items()) {

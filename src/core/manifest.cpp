@@ -9,6 +9,7 @@
 
 #include "promtls/core/documents.hpp"
 #include "promtls/core/kube.hpp"
+#include "promtls/core/monitor.hpp"
 
 namespace promtls::core {
 namespace {
@@ -82,7 +83,7 @@ class Reader {
  public:
   ManifestSet out;
 
-  void read(std::span<const ManifestInput> inputs) {
+  void read(std::span<const ManifestInput> inputs, std::span<const DirectorySecret> directories) {
     // Documents are parsed once; ConfigMaps are collected before containers are resolved, so
     // that envFrom finds a ConfigMap that comes later in the input.
     std::vector<std::vector<Document>> streams;
@@ -105,12 +106,49 @@ class Reader {
       }
     }
     for (const auto& [object, input] : objects) collect_key_values(object, *input);
+    // After the manifests' own: a Secret of the input wins over a directory of the same name.
+    for (const DirectorySecret& d : directories) {
+      ConfigMap cm{"Secret", {}, d.name, {}};
+      for (const auto& [key, bytes] : d.files) {
+        cm.data.emplace_back(key, ConfigMapEntry{bytes, d.dir + "/" + key, 0});
+      }
+      secrets_.push_back(cm);
+      cm.kind = "ConfigMap";
+      config_maps_.push_back(std::move(cm));
+    }
+    std::vector<PodSpec> pods;
+    std::vector<std::size_t> first_targets;
+    ScrapeObjects scrape;
     for (const auto& [object, input] : objects) {
       if (auto pod = kube::pod_template(object)) {
-        const PodSpec spec{std::move(*pod), input};
-        for (const kube::Container& c : spec.pod.containers) container(spec, c);
+        pods.push_back(PodSpec{std::move(*pod), input});
+        first_targets.push_back(out.targets.size());
+        for (const kube::Container& c : pods.back().pod.containers) container(pods.back(), c);
+      } else if (auto m = monitor::monitor(object)) {
+        scrape.monitors.push_back({std::move(*m), input->name});
+      } else if (auto service = monitor::service(object)) {
+        scrape.services.push_back({std::move(*service), input->name});
       }
     }
+    for (std::size_t i = 0; i < pods.size(); ++i) {
+      scrape.pods.push_back({&pods[i].pod, pods[i].input->name, first_targets[i]});
+    }
+    const FindKey find_key = [this](bool secret, const std::string& ns, const std::string& name,
+                                    const std::string& key,
+                                    std::string& missing) -> std::optional<std::string> {
+      const ConfigMap* object = secret ? find_secret(ns, name) : find_config_map(ns, name);
+      const std::string what = secret ? "Secret" : "ConfigMap";
+      if (object == nullptr) {
+        missing = "the " + what + " is not in the input or --secret-dir";
+        return std::nullopt;
+      }
+      for (const auto& [k, entry] : object->data) {
+        if (k == key) return entry.value;
+      }
+      missing = "the " + what + " has no key " + key;
+      return std::nullopt;
+    };
+    out.scrape_paths = follow_monitors(scrape, find_key, out.findings);
   }
 
  private:
@@ -184,7 +222,7 @@ class Reader {
   static std::vector<std::pair<std::string, MountedFile>> secret_files(
       const ConfigMap& secret, const kube::SecretProjection& source) {
     const unsigned default_mode = source.default_mode.value_or(0644);
-    const std::string object = "Secret " +
+    const std::string object = secret.kind + " " +
                                (secret.namespace_name.empty() ? "" : secret.namespace_name + "/") +
                                secret.name;
     std::vector<std::pair<std::string, MountedFile>> out;  // (path in the volume, file)
@@ -207,9 +245,9 @@ class Reader {
     return out;
   }
 
-  // Records the Secret-backed files of the volume `volume` mounted at `mount_path` (with
-  // `sub_path`, one file of it) in the container: a `secret` volume, or the `secret` sources of
-  // a `projected` volume, whose Secret is in the input set.
+  // Records the Secret- or ConfigMap-backed files of the volume `volume` mounted at `mount_path`
+  // (with `sub_path`, one file of it) in the container: a `secret` volume, or the `secret` sources
+  // of a `projected` volume, whose Secret is in the input set.
   void secret_mount(const PodSpec& spec, const kube::VolumeMount& mount, ManifestTarget& t) const {
     std::vector<std::pair<std::string, MountedFile>> files;
     bool backed = false;
@@ -218,7 +256,9 @@ class Reader {
       // Only a volume all of whose Secrets are in the input is known file by file.
       backed = !v.secrets.empty();
       for (const kube::SecretProjection& source : v.secrets) {
-        const ConfigMap* secret = find_secret(spec.pod.owner.namespace_name, source.secret_name);
+        const ConfigMap* secret =
+            source.config_map ? find_config_map(spec.pod.owner.namespace_name, source.secret_name)
+                              : find_secret(spec.pod.owner.namespace_name, source.secret_name);
         if (secret == nullptr) {
           backed = false;
           break;
@@ -454,9 +494,10 @@ Origin ManifestTarget::origin() const {
   return Origin{Origin::Kind::manifest, file, line, label()};
 }
 
-ManifestSet parse_manifests(std::span<const ManifestInput> inputs) {
+ManifestSet parse_manifests(std::span<const ManifestInput> inputs,
+                            std::span<const DirectorySecret> directories) {
   Reader reader;
-  reader.read(inputs);
+  reader.read(inputs, directories);
   return std::move(reader.out);
 }
 

@@ -152,6 +152,7 @@ Verdict judge(const Evaluation& e, const TextStyle& style) {
         ++serve_only;
         break;
       case CodeEffect::input:
+      case CodeEffect::scraper:  // a monitor's finding is the run's, never a container's
         ++input;
         break;
       case CodeEffect::component:

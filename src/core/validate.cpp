@@ -47,21 +47,59 @@ bool sets_profile_variable(const ManifestTarget& target, std::optional<Profile> 
 
 ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
                                const std::string& container, const EvaluateOptions& options,
-                               bool strict, bool allow_empty, DescribeCredentials describe) {
+                               bool strict, bool allow_empty, DescribeCredentials describe,
+                               VerifyChain verify) {
   ValidateRun run;
   run.strict = strict;
   run.findings = std::move(set.findings);
   std::size_t matched = 0;
   std::size_t configured = 0;
-  for (const ManifestTarget& target : set.targets) {
+  // Each container's evaluation under its first profile, for the scrape paths: an index into
+  // run.targets, or one made for a container --container leaves out.
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> first_report(set.targets.size(), kNone);
+  for (std::size_t i = 0; i < set.targets.size(); ++i) {
+    const ManifestTarget& target = set.targets[i];
     if (!container.empty() && target.container != container) continue;
     ++matched;
     if (sets_profile_variable(target, profile)) ++configured;
     const ProfileChoice choice = choose_profile(target, profile);
+    first_report[i] = run.targets.size();
     for (const Profile p : choice.profiles) {
       run.targets.push_back(
           TargetReport{target.label(), target.origin(),
                        evaluate_manifest_target(target, choice, p, options, describe)});
+    }
+  }
+  std::vector<std::optional<Evaluation>> others(set.targets.size());
+  const auto evaluation_of = [&](std::size_t i) -> const Evaluation& {
+    if (first_report[i] != kNone) return run.targets[first_report[i]].evaluation;
+    if (!others[i]) {
+      const ManifestTarget& target = set.targets[i];
+      const ProfileChoice choice = choose_profile(target, profile);
+      others[i] =
+          evaluate_manifest_target(target, choice, choice.profiles.front(), options, describe);
+    }
+    return *others[i];
+  };
+  for (const ScrapePath& path : set.scrape_paths) {
+    for (const ScrapeHop& hop : path.hops) {
+      // The container scraped: the one declaring the port, else the one listening on it, else
+      // the first that configures a metrics server (whose port is then the wrong one).
+      std::optional<std::size_t> chosen;
+      if (hop.declared) chosen = hop.targets.front();
+      for (std::size_t i = 0; !chosen && i < hop.targets.size(); ++i) {
+        const ServerConfig& c = evaluation_of(hop.targets[i]).config;
+        if (c.enabled && c.port == hop.port) chosen = hop.targets[i];
+      }
+      for (std::size_t i = 0; !chosen && i < hop.targets.size(); ++i) {
+        if (sets_profile_variable(set.targets[hop.targets[i]], profile)) chosen = hop.targets[i];
+      }
+      if (!chosen) continue;  // no metrics server of a known component: nothing to judge
+      for (Finding& f : check_scrape_path(path, hop, set.targets[*chosen], evaluation_of(*chosen),
+                                          options.now_unix, describe, verify)) {
+        run.findings.push_back(std::move(f));
+      }
     }
   }
   if (!container.empty() && matched == 0) {

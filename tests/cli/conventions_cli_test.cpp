@@ -157,6 +157,8 @@ const std::map<std::pair<std::string, std::string>, std::function<void()>>& repe
        [] { stray_word_refused("validate", "--set", "METRICS_PROMETHEUS_PORT=9090"); }},
       {{"validate", "--manifest"},
        [&in] { stray_word_refused("validate", "--manifest", in.manifest); }},
+      {{"validate", "--secret-dir"},
+       [&in] { stray_word_refused("validate", "--secret-dir", in.tree); }},
       {{"selftest", "--env-file"},
        [&in] { stray_word_refused("selftest", "--env-file", in.env_b); }},
       {{"selftest", "--set"},

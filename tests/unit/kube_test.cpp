@@ -348,7 +348,7 @@ TEST_CASE("kube: a container's env, envFrom and volume mounts, init containers f
   CHECK(app.volume_mounts[0].sub_path == "tls.crt");
 }
 
-TEST_CASE("kube: volumes project Secrets with their items and modes") {
+TEST_CASE("kube: volumes project Secrets and ConfigMaps with their items and modes") {
   const auto p = parsed(
       "kind: Pod\nspec:\n  containers: [{name: c}]\n  volumes:\n"
       "  - {name: a, secret: {secretName: s1, defaultMode: 0400}}\n"
@@ -371,9 +371,12 @@ TEST_CASE("kube: volumes project Secrets with their items and modes") {
   CHECK((*b.items)[0].path == "cert.pem");
   CHECK((*b.items)[0].mode == 256u);
   CHECK_FALSE((*b.items)[1].path);
-  REQUIRE(pod->volumes[2].secrets.size() == 2);
+  REQUIRE(pod->volumes[2].secrets.size() == 3);
   CHECK(pod->volumes[2].secrets[0].secret_name == "s3");
-  CHECK(pod->volumes[2].secrets[1].items->empty());
+  CHECK_FALSE(pod->volumes[2].secrets[0].config_map);
+  CHECK(pod->volumes[2].secrets[1].secret_name == "m");
+  CHECK(pod->volumes[2].secrets[1].config_map);
+  CHECK(pod->volumes[2].secrets[2].items->empty());
   CHECK(pod->volumes[3].secrets.empty());
 }
 

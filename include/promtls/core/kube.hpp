@@ -117,8 +117,10 @@ struct KeyToPath {
   std::optional<std::string> path;  // nullopt: the key
   std::optional<unsigned> mode;
 };
-// A Secret a volume projects: a `secret` volume, or a `secret` source of a `projected` one.
+// A Secret (or ConfigMap) a volume projects: a `secret` or `configMap` volume, or such a source
+// of a `projected` one.
 struct SecretProjection {
+  bool config_map = false;  // a ConfigMap's data, not a Secret's
   std::string secret_name;
   std::optional<unsigned> default_mode;
   std::optional<std::vector<KeyToPath>> items;  // nullopt: every key
@@ -126,6 +128,12 @@ struct SecretProjection {
 struct Volume {
   std::string name;
   std::vector<SecretProjection> secrets;
+};
+// containers[].ports[]: the name a Service's targetPort or a monitor's port may use.
+struct ContainerPort {
+  std::string name;            // "" when absent
+  std::string container_port;  // as written ("9090")
+  Position position;
 };
 struct Container {
   std::string name;   // may be empty
@@ -136,6 +144,7 @@ struct Container {
   std::vector<VolumeMount> volume_mounts;  // those with a mountPath
   std::vector<EnvFromSource> env_from;     // mappings only, in order
   std::vector<EnvVar> env;                 // entries with a non-empty name, in order
+  std::vector<ContainerPort> ports;        // mappings only, in order
 };
 // A workload's pod template: a Pod's or a Knative Revision's spec (RevisionSpec embeds the
 // PodSpec); else spec.template.spec (the built-in workloads, Knative Service and Configuration,
@@ -145,6 +154,9 @@ struct PodTemplate {
   Object owner;
   std::vector<Container> containers;  // init containers first, then containers
   std::vector<Volume> volumes;        // mappings only
+  // The pod's labels: a Pod's metadata.labels, else the template's metadata.labels (a null
+  // node when absent).
+  const Node* labels = nullptr;
 };
 std::optional<PodTemplate> pod_template(const Object& object);
 

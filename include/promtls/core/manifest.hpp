@@ -18,8 +18,8 @@
 // evaluate_manifest_target() validates one container with file and clock checks off (the files
 // live in the pod), except that a credential path outside every volumeMount is a warning; and
 // when every credential file the configuration reads lies under a volume mount backed by a Secret
-// of the input set, the certificate checks run on the Secret's data, as the component will see it
-// (a key the Secret lacks is a file that does not exist), given a way to describe credential bytes
+// or ConfigMap of the input set, the certificate checks run on their data, as the component will
+// see it (a key they lack is a file that does not exist), given a way to describe credential bytes
 // (`describe`; the cli passes tls::describe_credentials).
 // All functions are reentrant; results are plain values.
 #pragma once
@@ -36,6 +36,7 @@
 #include "promtls/core/env.hpp"
 #include "promtls/core/finding.hpp"
 #include "promtls/core/profile.hpp"
+#include "promtls/core/scrape_path.hpp"
 
 namespace promtls::core {
 
@@ -45,8 +46,9 @@ struct ManifestInput {
   std::string text;
 };
 
-// A file the kubelet would project into a container from a Secret of the input set (a `secret`
-// volume, or a `secret` source of a `projected` volume), at the path the container sees.
+// A file the kubelet would project into a container from a Secret or ConfigMap of the input set (a
+// `secret` or `configMap` volume, or such a source of a `projected` volume), at the path the
+// container sees.
 struct MountedFile {
   std::string path;      // mountPath + "/" + (item path or key), or mountPath itself with subPath
   std::string bytes;     // the Secret's value (data decoded, or stringData)
@@ -86,16 +88,28 @@ struct ManifestSet {
   std::vector<ManifestTarget> targets;  // in input, document and container order
   std::vector<Finding> findings;        // not about one container: syntax errors and the like
   std::size_t documents = 0;            // documents read (parsed or not)
+  // Every ServiceMonitor and PodMonitor endpoint, followed to the containers it reaches
+  // (scrape_path.hpp); validate_manifests() judges them.
+  std::vector<ScrapePath> scrape_paths;
+};
+
+// A Secret given as a directory (validate --secret-dir DIR: DIR/NAME holds the keys of the Secret
+// or ConfigMap NAME, one file per key, as a Secret volume does). It stands for a Secret or
+// ConfigMap of that name in any namespace, after those of the manifests.
+struct DirectorySecret {
+  std::string name;
+  std::string dir;                                         // "secrets/metrics-tls", for findings
+  std::vector<std::pair<std::string, std::string>> files;  // key -> bytes
 };
 
 // Reads every input. See the header comment for what is recognised.
-ManifestSet parse_manifests(std::span<const ManifestInput> inputs);
+ManifestSet parse_manifests(std::span<const ManifestInput> inputs,
+                            std::span<const DirectorySecret> directories = {});
 
 // Validates one container under `profile` (nullopt: --profile auto, decided per container by
 // choose_profile() below and reported by profile_findings(); of two profiles, the first). Findings
-// that carry no origin of their own cite the container. Turns a credential file's bytes into facts
-// (certificates, key), as the tls layer does.
-using DescribeCredentials = FileFacts (*)(std::string_view bytes, const std::string& path);
+// that carry no origin of their own cite the container. `describe` turns a credential file's bytes
+// into facts (scrape_path.hpp).
 
 Evaluation evaluate_manifest_target(const ManifestTarget& target, std::optional<Profile> profile,
                                     const EvaluateOptions& options,

@@ -21,7 +21,9 @@ struct TextStyle {
 // listening, loading the pair), the Kubernetes API server (the object is refused and never
 // runs), only promtls serve (it refuses files the component accepts), or nobody but the input
 // itself (a malformed env-file line is skipped). By code: code_effect() (ci_report.hpp).
-enum class CodeEffect { component, api_server, promtls_serve, input };
+// Whom an error stops: the component, the API server, promtls serve alone, the reading of the
+// input, or Prometheus' scrape of the endpoint (a monitor's scrape path, scrape_path.hpp).
+enum class CodeEffect { component, api_server, promtls_serve, input, scraper };
 
 // What the verdict line says after the counts, and a stable word for it ("verdict" in JSON).
 // The first that applies, in this order:

@@ -36,10 +36,14 @@ ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> so
 // "manifest-nothing-checked" finding when no (selected) container sets or references a variable
 // of `profile` (of either profile for auto): an error, or info with `allow_empty`. `describe`
 // (null: --offline) lets Secret-backed credential files be checked (evaluate_manifest_target()).
+// Then every scrape path of the set (ServiceMonitor and PodMonitor endpoints) is judged against
+// the container it reaches (check_scrape_path(), with `verify` for chains; null: not checked),
+// whether or not --container selected it; those findings are the run's.
 ValidateRun validate_manifests(ManifestSet set, std::optional<Profile> profile,
                                const std::string& container, const EvaluateOptions& options,
                                bool strict, bool allow_empty = false,
-                               DescribeCredentials describe = nullptr);
+                               DescribeCredentials describe = nullptr,
+                               VerifyChain verify = nullptr);
 
 // ExitCode::check_failed when run_fails(run), else ExitCode::ok.
 ExitCode exit_code(const ValidateRun& run);
