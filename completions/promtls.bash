@@ -24,17 +24,25 @@ _promtls_files() {
     COMPREPLY=($(compgen -f -- "$cur"))
 }
 
+# Offers directory names that start with $cur.
+_promtls_dirs() {
+    compopt -o filenames 2>/dev/null
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -d -- "$cur"))
+}
+
 # >>> validate
 _promtls_subcommands+=" validate"
 _promtls_validate() {
     case $prev in
         --env-file | --manifest) _promtls_files; return ;;
+        --secret-dir) _promtls_dirs; return ;;
         --profile) _promtls_words "knative tigera auto"; return ;;
         -o | --output) _promtls_words "text json github junit sarif"; return ;;
         --set | --container | --warn-days | --at | --max-file-size | --go-version) return ;;
     esac
-    _promtls_words "--help --env-file --set --no-env --max-file-size --manifest --container
-        --profile --output
+    _promtls_words "--help --env-file --set --no-env --max-file-size --manifest --secret-dir
+        --container --profile --output
         --offline --strict --allow-empty --warn-days --at --go-version"
 }
 # <<< validate

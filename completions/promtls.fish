@@ -21,6 +21,7 @@ complete -c promtls -n '__fish_seen_subcommand_from validate' -l set -x -d 'Set 
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l no-env -d 'Ignore the process environment'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l max-file-size -x -d 'Read no file larger than SIZE'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l manifest -r -F -d 'Validate the containers of Kubernetes manifests (- for stdin)'
+complete -c promtls -n '__fish_seen_subcommand_from validate' -l secret-dir -r -a '(__fish_complete_directories)' -d 'With --manifest, DIR/NAME/KEY files stand for Secret or ConfigMap keys'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l container -x -d 'With --manifest, only the containers called NAME'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -l profile -x -a 'knative tigera auto' -d 'Whose rules apply'
 complete -c promtls -n '__fish_seen_subcommand_from validate' -s o -l output -x -a 'text json github junit sarif' -d 'Report format'

@@ -485,8 +485,8 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
             "the monitor's CA (" + path.ca->what + ") does not verify the serving certificate " +
                 cert_file + " (" + why +
                 "): Prometheus would report \"x509: certificate signed by unknown authority\"",
-            "set tlsConfig.ca to the CA that issued " + leaf->issuer_cn +
-                (leaf->issuer_cn.empty() ? "the serving certificate" : ""));
+            "set tlsConfig.ca to the CA that issued the serving certificate (its issuer: " +
+                leaf->issuer + ")");
       }
     }
   }

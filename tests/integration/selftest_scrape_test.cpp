@@ -4,9 +4,12 @@
 // version ranges that do not overlap), selftest's predicted `up` is the `up` Prometheus reports,
 // and its reason is Prometheus' last error, against promtls serve and nginx on loopback.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <string>
 
 #include "prometheus.hpp"
@@ -111,6 +114,78 @@ std::map<std::string, std::string> compare(const std::filesystem::path& dir,
   return reasons;
 }
 
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The static twin of `job` against serve: the Deployment runs serve's knative variables on
+// `port`, its Service sends `service_target_port` there, and a ServiceMonitor carries the job's
+// scheme, serverName, maxVersion, CA and client certificate (Secret `scrape`), with both Secrets
+// as volume directories (--secret-dir). Returns validate's scrape-* findings by code.
+std::map<std::string, std::string> static_twin(const ServePki& pki, const Job& j, int port,
+                                               int service_target_port) {
+  TempDir dir;
+  const auto secret = [&](const std::string& name,
+                          const std::vector<std::pair<std::string, std::string>>& keys) {
+    std::filesystem::create_directories(dir.path() / "secrets" / name);
+    for (const auto& [key, path] : keys) {
+      if (!path.empty()) dir.write("secrets/" + name + "/" + key, slurp(path));
+    }
+  };
+  secret("serving",
+         {{"tls.crt", pki.server_cert}, {"tls.key", pki.server_key}, {"ca.crt", pki.ca_file}});
+  secret("scrape", {{"ca.crt", j.ca}, {"tls.crt", j.cert}, {"tls.key", j.key}});
+  const std::string p = std::to_string(port);
+  std::string yaml =
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: serve, namespace: mon}\nspec:\n"
+      "  template:\n    metadata: {labels: {app: serve}}\n    spec:\n      containers:\n"
+      "      - name: serve\n        ports: [{name: metrics, containerPort: " +
+      p +
+      "}]\n"
+      "        env:\n        - {name: METRICS_PROMETHEUS_PORT, value: \"" +
+      p +
+      "\"}\n"
+      "        - {name: METRICS_PROMETHEUS_TLS_CERT, value: /tls/tls.crt}\n"
+      "        - {name: METRICS_PROMETHEUS_TLS_KEY, value: /tls/tls.key}\n"
+      "        - {name: METRICS_PROMETHEUS_TLS_CLIENT_AUTH, value: require}\n"
+      "        - {name: METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE, value: /tls/ca.crt}\n"
+      "        volumeMounts: [{name: tls, mountPath: /tls}]\n"
+      "      volumes: [{name: tls, secret: {secretName: serving, defaultMode: 0400}}]\n---\n"
+      "apiVersion: v1\nkind: Service\nmetadata: {name: serve, namespace: mon, labels: {app: "
+      "serve}}\n"
+      "spec:\n  selector: {app: serve}\n  ports: [{name: metrics, port: 443, targetPort: " +
+      std::to_string(service_target_port) +
+      "}]\n---\n"
+      "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+      "metadata: {name: " +
+      j.name +
+      ", namespace: mon}\nspec:\n"
+      "  selector: {matchLabels: {app: serve}}\n  endpoints:\n  - port: metrics\n"
+      "    scheme: " +
+      j.scheme +
+      "\n    tlsConfig:\n"
+      "      ca: {secret: {name: scrape, key: ca.crt}}\n";
+  if (!j.server_name.empty()) yaml += "      serverName: " + j.server_name + "\n";
+  if (!j.max_version.empty()) yaml += "      maxVersion: " + j.max_version + "\n";
+  if (!j.cert.empty()) {
+    yaml +=
+        "      cert: {secret: {name: scrape, key: tls.crt}}\n"
+        "      keySecret: {name: scrape, key: tls.key}\n";
+  }
+  const RunResult r = run_promtls({"validate", "--at=2027-01-01T00:00:00Z", "-o", "json",
+                                   "--manifest", dir.write("twin.yaml", yaml), "--secret-dir",
+                                   (dir.path() / "secrets").string()});
+  INFO(r.out << r.err);
+  std::map<std::string, std::string> out;
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  for (const auto& f : report["findings"]) {
+    const std::string code = f["code"];
+    if (code.rfind("scrape-", 0) == 0 && f["severity"] == "error") out[code] = f["message"];
+  }
+  return out;
+}
+
 TEST_CASE("selftest --scrape-config predicts up and the error of a real Prometheus against serve") {
   ServePki pki;
   std::string no_eku_cert, no_eku_key;
@@ -173,6 +248,38 @@ TEST_CASE("selftest --scrape-config predicts up and the error of a real Promethe
   CHECK(reasons.count("http_against_tls") == 1);
   CHECK(reasons.at("tls12_against_tls13") == "remote error: tls: protocol version not supported");
   CHECK(reasons.at("nothing_listens").find("connect: connection refused") != std::string::npos);
+
+  // The same jobs as ServiceMonitors, judged statically: each names the cause Prometheus saw,
+  // in Prometheus' words where they do not depend on the server's TLS library (serve is
+  // OpenSSL; the static check predicts a Go component).
+  const std::map<std::string, std::string> codes = {
+      {"wrong_server_name", "scrape-server-name-mismatch"},
+      {"wrong_ca", "scrape-ca-mismatch"},
+      {"no_client_cert", "scrape-no-client-certificate"},
+      {"foreign_client_cert", "scrape-client-cert-untrusted"},
+      {"no_client_auth_eku", "scrape-client-cert-usage"},
+      {"http_against_tls", "scrape-scheme-mismatch"},
+      {"tls12_against_tls13", "scrape-tls-version-mismatch"},
+      {"nothing_listens", "scrape-port-mismatch"},
+  };
+  const std::set<std::string> same_words = {"wrong_server_name", "wrong_ca", "no_client_cert",
+                                            "foreign_client_cert", "tls12_against_tls13"};
+  for (const Job& j : jobs) {
+    INFO("static twin of job " << j.name);
+    const bool down = j.name == "nothing_listens";
+    const auto found = static_twin(pki, j, s.port, down ? free_port() : s.port);
+    if (!codes.count(j.name)) {
+      CHECK(found.empty());
+      continue;
+    }
+    REQUIRE(found.size() == 1);
+    CHECK(found.begin()->first == codes.at(j.name));
+    if (same_words.count(j.name)) {
+      CHECK(found.begin()->second.find("Prometheus would report \"" + reasons.at(j.name) + "\"") !=
+            std::string::npos);
+    }
+    if (down) CHECK(found.begin()->second.find("connect: connection refused") != std::string::npos);
+  }
 }
 
 TEST_CASE("selftest --scrape-config predicts up and the error of a real Prometheus against nginx") {
