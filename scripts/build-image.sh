@@ -4,21 +4,23 @@
 # org.opencontainers.image.ref.name annotation of index.json, as umoci writes it).
 #
 # The same image as the Containerfile: promtls built on Debian 13 (OpenSSL 3.5) in the root of
-# scripts/test-debian13.sh (its --image mode: -Os, per-function sections, --gc-sections,
-# stripped), the shared libraries that binary loads there (ldd), Debian 13's CA bundle, a
-# passwd and group naming user and group 65532, and an empty /tmp; nothing else. One layer.
+# scripts/test-debian13.sh (its --image mode: -Os, --gc-sections, stripped), and the runtime
+# root file system scripts/image-rootfs.sh assembles there (the Containerfile's build stage runs
+# the same script): the shared libraries the binary loads, Debian 13's CA bundle, a passwd and
+# group naming user and group 65532, an empty /tmp; nothing else. One layer.
 #
 # Reproducible: the layer is a POSIX tar with entries sorted by name, every mtime set to
 # SOURCE_DATE_EPOCH (default: the commit time of HEAD, or 0 outside git), numeric owners 0:0,
-# fixed modes and no atime/ctime, compressed with gzip -n; the config and manifest JSON are
-# written here byte for byte. The same sources give the same manifest digest
-# (tests/image/image_test.sh checks it). Idempotent: DIR is replaced whole on every run; a DIR
-# that exists must be empty or an OCI layout, anything else is refused.
+# no atime/ctime, compressed with gzip -n; the config and manifest JSON are written here byte
+# for byte. The same sources give the same manifest digest (tests/container/image_runc_test.cpp
+# checks it). Idempotent: DIR is replaced whole on every run; a DIR that exists must be empty or
+# an OCI layout, anything else is refused. About 3 minutes on 2 cores from a clean build
+# directory, seconds when nothing changed.
 #
 # Usage: scripts/build-image.sh DIR   (as root: the Debian 13 root needs chroot and mounts)
-# PROMTLS_IMAGE_SKIP_BUILD=1 reuses the binary of the last --image build (tests use it).
+# PROMTLS_IMAGE_SKIP_BUILD=1 reuses the root file system of the last --image build (tests).
 # PROMTLS_IMAGE_LICENSES sets org.opencontainers.image.licenses (SPDX; default NOASSERTION:
-# the project declares no license yet).
+# the project declares no license).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd -P)
@@ -43,44 +45,24 @@ version=$(sed -n 's/^project(promtls VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 [ -n "$version" ] || { echo "build-image: no version in CMakeLists.txt" >&2; exit 1; }
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$src" log -1 --format=%ct 2>/dev/null || echo 0)}
 licenses=${PROMTLS_IMAGE_LICENSES:-NOASSERTION}
-image_source=https://example.invalid/promtls  # CPACK_PACKAGE_HOMEPAGE_URL
+# The package's home page (cmake/packaging.cmake), as the .deb names it.
+image_source=$(sed -n 's/^set(CPACK_PACKAGE_HOMEPAGE_URL "\(.*\)")$/\1/p' cmake/packaging.cmake)
+[ -n "$image_source" ] || { echo "build-image: no home page in cmake/packaging.cmake" >&2; exit 1; }
+# The commit, marked -dirty when tracked files differ from it (the image is then not that commit).
 revision=$(git -C "$src" rev-parse HEAD 2>/dev/null || echo unknown)
+git -C "$src" diff --quiet HEAD -- 2>/dev/null || revision=$revision-dirty
 
 if [ "${PROMTLS_IMAGE_SKIP_BUILD:-0}" != 1 ]; then
   bash scripts/test-debian13.sh --image
 fi
-binary=$root/build-image/promtls.stripped
+rootfs=$root/build-image/rootfs
 libraries=$root/build-image/libraries.txt
-for f in "$binary" "$libraries"; do
+for f in "$rootfs/usr/bin/promtls" "$libraries"; do
   [ -s "$f" ] || { echo "build-image: $f is missing (scripts/test-debian13.sh --image)" >&2; exit 1; }
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promtls-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-rootfs=$work/rootfs
-
-# The runtime root file system, merged-/usr as on Debian 13 (lib and lib64 are links into usr).
-mkdir -p "$rootfs"/{etc/ssl/certs,tmp,usr/bin,usr/lib,usr/lib64}
-ln -s usr/lib "$rootfs/lib"
-ln -s usr/lib64 "$rootfs/lib64"
-ln -s usr/bin "$rootfs/bin"
-install -m 0755 "$binary" "$rootfs/usr/bin/promtls"
-while read -r lib; do
-  # Under the name the loader asks for, in the directory it resolves to in the root.
-  dir=$(chroot "$root" realpath "$(dirname "$lib")")
-  mkdir -p "$rootfs$dir"
-  mode=0644
-  case "$lib" in */ld-linux*) mode=0755 ;; esac
-  install -m "$mode" "$(chroot "$root" realpath "$lib" | sed "s|^|$root|")" \
-    "$rootfs$dir/$(basename "$lib")"
-done < "$libraries"
-install -m 0644 "$root/etc/ssl/certs/ca-certificates.crt" "$rootfs/etc/ssl/certs/"
-printf '%s\n' 'root:x:0:0:root:/root:/usr/sbin/nologin' \
-  'nonroot:x:65532:65532:nonroot:/nonexistent:/usr/sbin/nologin' > "$rootfs/etc/passwd"
-printf '%s\n' 'root:x:0:' 'nonroot:x:65532:' > "$rootfs/etc/group"
-chmod 0644 "$rootfs/etc/passwd" "$rootfs/etc/group"
-find "$rootfs" -type d -exec chmod 0755 {} +
-chmod 1777 "$rootfs/tmp"
 
 # The layer: deterministic tar, deterministic gzip.
 (cd "$rootfs" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort) > "$work/top"
@@ -118,6 +100,7 @@ mkdir -p "$out"
 find "$out" -mindepth 1 -delete
 cp -r "$layout/." "$out/"
 
-echo "promtls:$version sha256:$manifest_digest"
+echo "promtls:$version sha256:$manifest_digest ($revision)"
+echo "libraries: $(tr '\n' ' ' < "$libraries")"
 echo "compressed: $(size "$work/layer.tar.gz") bytes (layer) + $(size "$work/config.json") (config)"
 echo "unpacked: $(du -sb "$rootfs" | cut -f1) bytes"

@@ -16,8 +16,9 @@
 #
 # Modes: no argument builds and runs the suite; --build-only prepares the root and builds without
 # running the tests; --image builds only promtls, optimised for size and stripped, in
-# /build-image in the root, and lists the shared libraries it loads (ldd) in
-# /build-image/libraries.txt, for scripts/build-image.sh.
+# /build-image in the root, and assembles the container image's root file system from it in
+# /build-image/rootfs (scripts/image-rootfs.sh; the libraries it copied are listed in
+# /build-image/libraries.txt), for scripts/build-image.sh.
 set -euo pipefail
 mode=${1:-test}
 case "$mode" in
@@ -171,15 +172,15 @@ copy_resolver
 echo "== debian13: $(in_root openssl version), $(in_root g++ --version | head -n 1)"
 t=$(date +%s)
 if [ "$mode" = --image ]; then
-  # MinSizeRel (-Os; src/cli/CMakeLists.txt already links with --gc-sections), no tests.
+  # MinSizeRel (-Os; src/cli/CMakeLists.txt already links with --gc-sections), no tests, the
+  # same configuration as the Containerfile's build stage; then the image's root file system,
+  # assembled in the root so that ldd lists what the binary loads on Debian 13.
   in_root cmake -S /src -B /build-image -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
     -DPROMTLS_WERROR=ON -DPROMTLS_BUILD_TESTS=OFF >/dev/null
   in_root cmake --build /build-image -j2 --target promtls
   in_root strip --strip-all -o /build-image/promtls.stripped /build-image/src/cli/promtls
-  # The libraries the binary loads, resolved in the root (absolute paths, the loader included).
-  in_root ldd /build-image/promtls.stripped |
-    awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
-    sort -u > "$root/build-image/libraries.txt"
+  in_root bash /src/scripts/image-rootfs.sh /build-image/promtls.stripped /build-image/rootfs \
+    > "$root/build-image/libraries.txt"
   echo "image build: $(elapsed "$t")"
   exit 0
 fi
