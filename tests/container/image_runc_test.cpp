@@ -482,6 +482,21 @@ std::string scrape(int port, const ContainerPki& c) {
   return r.body;
 }
 
+// A scrape taken once serve has loaded both node trees (it listens before the first load ends):
+// promtls_source_up has a sample for each. At most 10 s.
+std::string scrape_loaded(int port, const ContainerPki& c) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::string body;
+  for (;;) {
+    body = scrape(port, c);
+    if ((sample_value(body, "promtls_source_up{source=\"/host/etc/kubernetes/pki\"}") >= 0 &&
+         sample_value(body, "promtls_source_up{source=\"/host/var/lib/kubelet/pki\"}") >= 0) ||
+        std::chrono::steady_clock::now() > deadline)
+      return body;
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
 TEST_CASE("the node DaemonSet's serve, root without capabilities, exposes every certificate") {
   PROMTLS_REQUIRE_CONTAINER_TOOLS();
   ContainerPki c;
@@ -491,7 +506,7 @@ TEST_CASE("the node DaemonSet's serve, root without capabilities, exposes every 
   const int port = container.port("main");
   INFO(container.log());
   REQUIRE(port > 0);
-  const std::string body = scrape(port, c);
+  const std::string body = scrape_loaded(port, c);
   INFO(body);
   for (const char* file :
        {"/host/etc/kubernetes/pki/ca.crt", "/host/etc/kubernetes/pki/apiserver.crt",
@@ -514,7 +529,7 @@ TEST_CASE("as user 65532 the node DaemonSet's serve cannot read the kubelet's 06
   const int port = container.port("main");
   INFO(container.log());
   REQUIRE(port > 0);
-  const std::string body = scrape(port, c);
+  const std::string body = scrape_loaded(port, c);
   INFO(body);
   CHECK(sample_value(body, "x509_cert_not_after{filepath=\"/host/etc/kubernetes/pki/ca.crt\"}") >
         0);
@@ -561,7 +576,7 @@ TEST_CASE("node cost: memory and CPU per scrape of the node DaemonSet's serve", 
   REQUIRE(port > 0);
   const int pid = container.pid();
   REQUIRE(pid > 0);
-  const std::string first = scrape(port, c);
+  const std::string first = scrape_loaded(port, c);
   const long rss_start = status_kib(pid, "VmRSS");
   constexpr int kScrapes = 200;
   double t0 = cpu_seconds(pid);
