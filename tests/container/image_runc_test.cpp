@@ -232,6 +232,15 @@ class Container {
     process_ = std::make_unique<Process>(o);
   }
 
+  // start(), then the main listener's port once serve reports it (the test fails without one).
+  int start_serving() {
+    start();
+    const int main_port = port("main");
+    INFO(log());
+    REQUIRE(main_port > 0);
+    return main_port;
+  }
+
   // runc run in the foreground until the container exits (at most `timeout_ms`).
   RunResult run_to_end(int timeout_ms) {
     return run(runc({"run", "--bundle", bundle().string(), id_}), kToolEnv, timeout_ms);
@@ -319,11 +328,9 @@ TEST_CASE("serve in the image as user 65532 passes every selftest check and answ
   PROMTLS_REQUIRE_CONTAINER_TOOLS();
   ContainerPki c;
   Container container(c, "selftest", kServeArgs);
-  container.start();
-  const int port = container.port("main");
+  const int port = container.start_serving();
   const int probe = container.port("probe");
   INFO(container.log());
-  REQUIRE(port > 0);
   REQUIRE(probe > 0);
 
   const RunResult r = selftest(port, c);
@@ -356,10 +363,8 @@ TEST_CASE("serve in the image picks up a certificate rotated in its Secret volum
   ContainerPki c;
   c.pki.issue_server("rotated", 0x2002);
   Container container(c, "rotate", kServeArgs);
-  container.start();
-  const int port = container.port("main");
+  const int port = container.start_serving();
   INFO(container.log());
-  REQUIRE(port > 0);
   {
     TlsConnection before(port, c.pki.client());
     REQUIRE(before.request("/metrics").status == 200);
@@ -381,10 +386,8 @@ TEST_CASE("serve in the image drains on SIGTERM from the runtime and exits 0") {
   PROMTLS_REQUIRE_CONTAINER_TOOLS();
   ContainerPki c;
   Container container(c, "drain", kServeArgs);
-  container.start();
-  const int port = container.port("main");
+  const int port = container.start_serving();
   INFO(container.log());
-  REQUIRE(port > 0);
   TlsConnection keep(port, c.pki.client());
   REQUIRE(keep.request("/metrics").status == 200);
 
@@ -403,10 +406,8 @@ TEST_CASE("inspect in the image reads the mounted Secret volume and the live end
   PROMTLS_REQUIRE_CONTAINER_TOOLS();
   ContainerPki c;
   Container server(c, "inspected", kServeArgs);
-  server.start();
-  const int port = server.port("main");
+  const int port = server.start_serving();
   INFO(server.log());
-  REQUIRE(port > 0);
 
   // The CronJob's arguments (deploy/inspect-cronjob.yaml), against this test's endpoint.
   Container job(
@@ -502,10 +503,8 @@ TEST_CASE("the node DaemonSet's serve, root without capabilities, exposes every 
   ContainerPki c;
   NodeTrees node(c.pki);
   Container container(c, "node-root", node_args(), 0, node.mounts());
-  container.start();
-  const int port = container.port("main");
+  const int port = container.start_serving();
   INFO(container.log());
-  REQUIRE(port > 0);
   const std::string body = scrape_loaded(port, c);
   INFO(body);
   for (const char* file :
@@ -525,10 +524,8 @@ TEST_CASE("as user 65532 the node DaemonSet's serve cannot read the kubelet's 06
   ContainerPki c;
   NodeTrees node(c.pki);
   Container container(c, "node-nonroot", node_args(), kNonroot, node.mounts());
-  container.start();
-  const int port = container.port("main");
+  const int port = container.start_serving();
   INFO(container.log());
-  REQUIRE(port > 0);
   const std::string body = scrape_loaded(port, c);
   INFO(body);
   CHECK(sample_value(body, "x509_cert_not_after{filepath=\"/host/etc/kubernetes/pki/ca.crt\"}") >
@@ -571,9 +568,7 @@ TEST_CASE("node cost: memory and CPU per scrape of the node DaemonSet's serve", 
     NodeTrees::write(node.pki / (std::string(name) + ".key"), slurp(c.pki.server_key), 0600);
   }
   Container container(c, "node-cost", node_args(), 0, node.mounts());
-  container.start();
-  const int port = container.port("main");
-  REQUIRE(port > 0);
+  const int port = container.start_serving();
   const int pid = container.pid();
   REQUIRE(pid > 0);
   const std::string first = scrape_loaded(port, c);
