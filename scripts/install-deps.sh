@@ -7,6 +7,8 @@ set -euo pipefail
 # openjdk-17-jre-headless: keytool, which makes the JKS and JCEKS test fixtures.
 # file: cpack's dependency scan (dpkg-shlibdeps) in the .deb test.
 # debootstrap: the Debian 13 root of scripts/test-debian13.sh.
+# runc, umoci: the container image test (tests/image/), which unpacks the OCI image of
+# scripts/build-image.sh with umoci and runs it with runc as a cluster's runtime would.
 # lld: links promtls with serve's functions laid out together (src/cli/CMakeLists.txt, 2 MiB
 # less resident memory in serve); valgrind: scripts/function-order.sh, which makes that layout.
 build=(cmake g++ make ninja-build pkg-config clang-format lld
@@ -18,7 +20,7 @@ build=(cmake g++ make ninja-build pkg-config clang-format lld
 # the SARIF Multitool is a .NET program that reads ICU; lxml checks JUnit against its schema).
 test=(openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
       python3 python3-lxml python3-yaml hyperfine procps dpkg-dev file valgrind openjdk-17-jre-headless
-      nodejs libicu72 debootstrap)
+      nodejs libicu72 debootstrap runc umoci)
 
 mode=${1:-all}
 want=("${build[@]}")

@@ -13,7 +13,18 @@
 # PROMTLS_DEBIAN13_MIRROR overrides the Debian mirror; PROMTLS_DEBIAN13_DIR the folder.
 # PROMTLS_DEBIAN13_RUN, when set, is a command run in the root (by bash, in /src, after the build)
 # instead of the test suite: a focused ctest, or bench/serve_kex.sh's measurement.
+#
+# Modes: no argument builds and runs the suite; --build-only prepares the root and builds without
+# running the tests; --image builds only promtls, optimised for size and stripped, in
+# /build-image in the root, and assembles the container image's root file system from it in
+# /build-image/rootfs (scripts/image-rootfs.sh; the libraries it copied are listed in
+# /build-image/libraries.txt), for scripts/build-image.sh.
 set -euo pipefail
+mode=${1:-test}
+case "$mode" in
+  test|--build-only|--image) ;;
+  *) echo "usage: $0 [--build-only|--image]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 src=$(pwd -P)
 cache=${PROMTLS_DEBIAN13_DIR:-$src/.cache/debian13}
@@ -160,10 +171,24 @@ copy_resolver
 
 echo "== debian13: $(in_root openssl version), $(in_root g++ --version | head -n 1)"
 t=$(date +%s)
+if [ "$mode" = --image ]; then
+  # MinSizeRel (-Os; src/cli/CMakeLists.txt already links with --gc-sections), no tests, the
+  # same configuration as the Containerfile's build stage; then the image's root file system,
+  # assembled in the root so that ldd lists what the binary loads on Debian 13.
+  in_root cmake -S /src -B /build-image -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel \
+    -DPROMTLS_WERROR=ON -DPROMTLS_BUILD_TESTS=OFF >/dev/null
+  in_root cmake --build /build-image -j2 --target promtls
+  in_root strip --strip-all -o /build-image/promtls.stripped /build-image/src/cli/promtls
+  in_root bash /src/scripts/image-rootfs.sh /build-image/promtls.stripped /build-image/rootfs \
+    > "$root/build-image/libraries.txt"
+  echo "image build: $(elapsed "$t")"
+  exit 0
+fi
 in_root cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMTLS_WERROR=ON \
   >/dev/null
 in_root cmake --build /build -j2
 echo "build: $(elapsed "$t")"
+[ "$mode" = test ] || { echo "== debian13: built in $(elapsed "$start")"; exit 0; }
 t=$(date +%s)
 if [ -n "${PROMTLS_DEBIAN13_RUN:-}" ]; then
   in_root bash -c "cd /src && $PROMTLS_DEBIAN13_RUN"

@@ -12,11 +12,11 @@ namespace {
 bool met(const ExpiryThreshold& t, std::int64_t default_seconds, std::int64_t left,
          std::optional<double> used_percent) {
   if (!used_percent) {
-    // A license: durations only (see threshold_band).
-    const std::optional<std::int64_t> seconds = t.seconds        ? t.seconds
-                                                : t.used_percent ? std::optional(default_seconds)
-                                                                 : std::nullopt;
-    return seconds && left < *seconds;
+    // A license: durations only (see threshold_band); a percentage-only threshold falls back to
+    // the default duration. Plain branches rather than an optional temporary: GCC 14 at -Os
+    // reports the temporary's payload as maybe-uninitialized.
+    if (t.seconds) return left < *t.seconds;
+    return t.used_percent.has_value() && left < default_seconds;
   }
   return (t.seconds && left < *t.seconds) || (t.used_percent && *used_percent >= *t.used_percent);
 }

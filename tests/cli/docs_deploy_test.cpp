@@ -103,7 +103,7 @@ TEST_CASE("promtls validate --manifest accepts every container in deploy without
   CHECK(r.exit_code == 0);
   const auto report = nlohmann::json::parse(r.out);
   CHECK(report["valid"] == true);
-  CHECK(report["summary"]["targets"] == 2);  // the serve Deployment and the inspect CronJob
+  CHECK(report["summary"]["targets"] == 3);  // serve Deployment, inspect CronJob, fleet DaemonSet
   CHECK(report["summary"]["errors"] == 0);
   CHECK(report["summary"]["warnings"] == 0);
 }
