@@ -43,8 +43,8 @@ for t in "${targets[@]}"; do
            printf "   %s %s\n", $1, $2 }' "$build/fuzz_$t.log"
   fi
   echo "== fuzz_$t: every file of $seeds once"
-  if ! "$build/fuzz/fuzz_$t" "${limits[@]}" -runs=0 "$seeds" >"$build/fuzz_$t.regression.log" 2>&1
-  then
+  if ! "$build/fuzz/fuzz_$t" "${limits[@]}" -runs=0 -artifact_prefix="$crashes/" "$seeds" \
+      >"$build/fuzz_$t.regression.log" 2>&1; then
     failed+=("fuzz_$t (corpus)")
     tail -n 40 "$build/fuzz_$t.regression.log" >&2
   fi
