@@ -21,6 +21,7 @@ build=(cmake g++ make ninja-build pkg-config clang-format lld
 test=(openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
       python3 python3-lxml python3-yaml hyperfine procps dpkg-dev file valgrind openjdk-17-jre-headless
       nodejs libicu72 debootstrap runc umoci)
+test+=(clang libclang-rt-14-dev)  # clang and libFuzzer: scripts/fuzz.sh (fuzz/README.md)
 
 mode=${1:-all}
 want=("${build[@]}")
