@@ -152,6 +152,9 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   setup.target.servername = o.servername;
   setup.target.path = o.path;
   setup.target.timeout_ms = static_cast<int>(o.timeout_s * 1000);
+  // The whole self-test ends within --timeout (a silent server costs it once, not once per
+  // connection); in load mode it is each request's.
+  if (o.load == 0) setup.target.total_timeout_ms = setup.target.timeout_ms;
   setup.expected = decided.expected;
   setup.key_exchange_reason = decided.key_exchange_reason;
   if (decided.serves_tls) {
@@ -354,7 +357,8 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       ->type_name("FILE");
   sub->add_option("--path", options->path, "the HTTP path to scrape")->capture_default_str();
   add_number_option(*sub, "--timeout", options->timeout_s, 0.001, 3600.0, "SECONDS",
-                    "deadline for each connection (connect, handshake and response)")
+                    "deadline for the whole self-test: the scrape, the probes and the key-exchange "
+                    "handshakes (with --load, for each request)")
       ->capture_default_str();
   sub->add_option("--profile", options->profile,
                   "whose variables configure the endpoint: knative, tigera (the Tigera operator) "

@@ -32,7 +32,7 @@ struct ServeOptions {
   bool follow_symlinks = false;
   std::vector<std::string> licenses;
   std::string metrics_compat = "promtls";
-  double handshake_timeout_s = 10;
+  double handshake_timeout_s = 5;
   double header_timeout_s = 5;
   double idle_timeout_s = 120;
   double drain_timeout_s = 10;
@@ -151,8 +151,10 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
   add_number_option(*sub, "--handshake-timeout", options->handshake_timeout_s, 0.001, 86400.0,
                     "SECONDS", "close a connection whose TLS handshake takes longer")
       ->capture_default_str();
-  add_number_option(*sub, "--header-timeout", options->header_timeout_s, 0.001, 86400.0, "SECONDS",
-                    "close a connection whose first request header takes longer to arrive")
+  add_number_option(
+      *sub, "--header-timeout", options->header_timeout_s, 0.001, 86400.0, "SECONDS",
+      "close a connection whose request header takes longer to arrive (the first after the "
+      "handshake, a later one after its first byte)")
       ->capture_default_str();
   add_number_option(*sub, "--idle-timeout", options->idle_timeout_s, 0.001, 86400.0, "SECONDS",
                     "close a keep-alive connection idle for longer")
@@ -164,7 +166,8 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
                     "refuse requests whose header is larger (431)")
       ->capture_default_str();
   add_number_option(*sub, "--max-connections", options->max_connections, 1, 1 << 20, "N",
-                    "close new connections at once beyond this many open ones")
+                    "most open connections on the main listener; at the limit a new one evicts the "
+                    "longest-silent connection that has not made a request, or is closed at once")
       ->capture_default_str();
   sub->add_flag("--session-tickets", options->session_tickets,
                 "issue TLS session tickets so clients that reconnect can resume (off: scrapers "

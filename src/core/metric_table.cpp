@@ -5,7 +5,7 @@ namespace {
 
 using namespace metric;
 
-constexpr std::array<const MetricSpec*, 25> kTable{&kX509CertExpired,
+constexpr std::array<const MetricSpec*, 26> kTable{&kX509CertExpired,
                                                    &kX509CertNotAfter,
                                                    &kX509CertNotBefore,
                                                    &kLicenseExpiry,
@@ -18,6 +18,7 @@ constexpr std::array<const MetricSpec*, 25> kTable{&kX509CertExpired,
                                                    &kSourceUp,
                                                    &kHttpRequests,
                                                    &kConnectionsRejected,
+                                                   &kConnectionsEvicted,
                                                    &kOpenConnections,
                                                    &kProcessCpuSeconds,
                                                    &kProcessOpenFds,

@@ -29,7 +29,7 @@ std::vector<core::KeyExchangeOutcome> Prober::key_exchange(
     }
     core::Exchange ex;
     const auto start = detail::Clock::now();
-    const auto deadline = start + std::chrono::milliseconds(impl_->target.timeout_ms);
+    const auto deadline = impl_->deadline_from(start);
     detail::Connection conn;
     if (impl_->open(conn, ctx.get(), start, deadline, ex)) {
       outcome.accepted = true;

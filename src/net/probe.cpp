@@ -26,6 +26,11 @@ detail::ClientContextSpec Prober::Impl::base_spec() const {
   return spec;
 }
 
+detail::Clock::time_point Prober::Impl::deadline_from(Clock::time_point start) const {
+  const auto own = start + std::chrono::milliseconds(target.timeout_ms);
+  return overall_deadline ? std::min(own, *overall_deadline) : own;
+}
+
 bool Prober::Impl::open(detail::Connection& conn, SSL_CTX* ctx, Clock::time_point start,
                         Clock::time_point deadline, core::Exchange& ex, bool describe) const {
   ex.plaintext = ctx == nullptr;
@@ -102,7 +107,7 @@ void Prober::Impl::request(detail::Connection& conn, std::string& buffer, bool k
 core::Exchange Prober::Impl::exchange(SSL_CTX* ctx) const {
   core::Exchange ex;
   const auto start = Clock::now();
-  const auto deadline = start + std::chrono::milliseconds(target.timeout_ms);
+  const auto deadline = deadline_from(start);
   detail::Connection conn;
   if (!open(conn, ctx, start, deadline, ex)) return ex;
   std::string buffer;
@@ -112,6 +117,9 @@ core::Exchange Prober::Impl::exchange(SSL_CTX* ctx) const {
 }
 
 Prober::Prober(ProbeTarget target, ClientTlsOptions options) : impl_(std::make_unique<Impl>()) {
+  if (target.total_timeout_ms > 0) {
+    impl_->overall_deadline = Clock::now() + std::chrono::milliseconds(target.total_timeout_ms);
+  }
   impl_->target = std::move(target);
   impl_->options = std::move(options);
   Impl& m = *impl_;

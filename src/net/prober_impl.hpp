@@ -22,6 +22,11 @@ struct Prober::Impl {
   std::string host_header;
   std::optional<core::CertInfo> client_cert;
   std::unique_ptr<tls::detail::ForeignIdentity> foreign;
+  std::optional<detail::Clock::time_point> overall_deadline;  // ProbeTarget::total_timeout_ms
+
+  // The deadline of a connection begun at `start`: its own timeout, or the overall deadline
+  // when that comes first.
+  detail::Clock::time_point deadline_from(detail::Clock::time_point start) const;
 
   // The client context of every exchange: our CA file and credentials, TLS 1.2 and up, ALPN
   // http/1.1; a probe narrows it.

@@ -119,7 +119,7 @@ std::string Server::render_metrics() {
   RenderInput in;
   in.now_unix = static_cast<std::int64_t>(std::time(nullptr));
   if (generation_) in.serving_not_after = generation_->leaf().not_after_unix;
-  in.open_connections = sessions_.size();
+  in.open_connections = budgets_[0].open + budgets_[1].open;
   in.version = options_.version;
   if (credentials_) {
     counters_.reloads_ok = credentials_->reloads_ok();
@@ -270,14 +270,29 @@ void Server::finish() {
   ioc_.stop();
 }
 
+void Server::add(SessionBase* s) {
+  sessions_.insert(s);
+  Budget& b = budget(s->probe_);
+  ++b.open;
+  s->counted_ = true;
+  s->waiting_at_ = b.waiting.insert(b.waiting.end(), s);
+  s->waiting_ = true;
+}
+
 void Server::on_accept(tcp::socket socket, bool probe) {
-  if (sessions_.size() >= options_.max_connections) {
+  Budget& b = budget(probe);
+  if (b.open >= b.limit && !b.waiting.empty()) {
+    // nginx frees slots the same way: it closes the idle connections it may reuse.
+    ++counters_.connections_evicted;
+    b.waiting.front()->evict();
+  }
+  if (b.open >= b.limit) {
     ++counters_.connections_rejected;
     std::uint64_t suppressed = 0;
     if (reject_log_.allow(Clock::now(), suppressed)) {
-      log_.log(
-          "warning", "connection_rejected",
-          {{"reason", "max_connections"}, {"limit", std::to_string(options_.max_connections)}});
+      log_.log("warning", "connection_rejected",
+               {{"reason", probe ? "max_probe_connections" : "max_connections"},
+                {"limit", std::to_string(b.limit)}});
     }
     boost::system::error_code ignored;
     socket.close(ignored);

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <ctime>
+#include <list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -44,10 +45,24 @@ class Server;
 
 class SessionBase {
  public:
+  explicit SessionBase(bool probe) : probe_(probe) {}
   virtual ~SessionBase() = default;
+  SessionBase(const SessionBase&) = delete;
+  SessionBase& operator=(const SessionBase&) = delete;
   // Called when the server starts draining: an idle or handshaking connection closes now, one
   // with a request in flight closes after its response.
   virtual void drain() = 0;
+  // Closes the connection at once: its listener's budget is full and it is the one that has
+  // been silent longest of those that have not yet made a request. Calls Server::release().
+  virtual void evict() = 0;
+  bool probe() const { return probe_; }
+
+ private:
+  friend class Server;
+  bool probe_;
+  bool counted_ = false;  // holds a slot of its listener's budget
+  bool waiting_ = false;  // in the budget's list of connections without a request yet
+  std::list<SessionBase*>::iterator waiting_at_;
 };
 
 inline std::string endpoint_text(const tcp::endpoint& ep) {
@@ -66,6 +81,8 @@ class Server {
         log_(options.log_format, options.log_debug),
         reload_timer_(ioc_),
         drain_timer_(ioc_) {
+    budget(false).limit = options.max_connections;
+    budget(true).limit = options.max_probe_connections;
     // OpenSSL writes to sockets with write(2): a peer that has gone must cost an error, not the
     // process.
     std::signal(SIGPIPE, SIG_IGN);
@@ -102,8 +119,34 @@ class Server {
   std::span<char> scratch() { return scratch_; }
   ServerCounters& counters() { return counters_; }
 
-  void add(SessionBase* s) { sessions_.insert(s); }
+  // A connection's slot in its listener's budget (--max-connections for the main listener,
+  // ServerOptions::max_probe_connections for the probe listener). Until its first request has
+  // arrived a connection is evictable: when the budget is full, a new connection evicts the one
+  // of those that has been silent longest (heard() moves a connection to the back), so
+  // connections that never send a byte cannot keep a scraper or kubelet out. A connection that
+  // has made a request is never evicted.
+  void add(SessionBase* s);
+  // Bytes (or an end) arrived on a connection that has not made a request yet.
+  void heard(SessionBase* s) {
+    if (!s->waiting_) return;
+    auto& w = budget(s->probe_).waiting;
+    w.splice(w.end(), w, s->waiting_at_);
+  }
+  // Its first request arrived: no longer evictable.
+  void settled(SessionBase* s) {
+    if (!s->waiting_) return;
+    budget(s->probe_).waiting.erase(s->waiting_at_);
+    s->waiting_ = false;
+  }
+  // The connection closed its socket: its slot is free (idempotent).
+  void release(SessionBase* s) {
+    settled(s);
+    if (!s->counted_) return;
+    s->counted_ = false;
+    --budget(s->probe_).open;
+  }
   void remove(SessionBase* s) {
+    release(s);
     sessions_.erase(s);
     if (draining_ && sessions_.empty()) finish();
   }
@@ -124,6 +167,14 @@ class Server {
     tcp::acceptor acceptor;
     bool probe;
   };
+
+  struct Budget {
+    std::size_t limit = 0;
+    std::size_t open = 0;  // connections holding a slot (their socket is open)
+    // Connections without a request yet, the longest silent first.
+    std::list<SessionBase*> waiting;
+  };
+  Budget& budget(bool probe) { return budgets_[probe ? 1 : 0]; }
 
   tcp::endpoint resolve(const std::string& address);
 
@@ -158,6 +209,7 @@ class Server {
   std::array<char, 16 * 1024> scratch_{};
   std::optional<SourceWatcher> sources_;
   std::unordered_set<SessionBase*> sessions_;
+  std::array<Budget, 2> budgets_;  // the main listener's, the probe listener's
   ServerCounters counters_;
   Renderer renderer_;
   RateLimiter handshake_log_{10, std::chrono::seconds(10)};

@@ -1,5 +1,7 @@
 // One serve connection: the TLS handshake, then HTTP/1.1 requests. The server's only Boost.Beast
 // translation unit (the client's is http_client.cpp; each costs ~15 s to compile).
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -32,16 +34,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
  public:
   Session(Server& server, tcp::socket socket, bool probe,
           std::shared_ptr<const tls::ServerContext> context)
-      : server_(server),
+      : SessionBase(probe),
+        server_(server),
         context_(std::move(context)),
         socket_(std::move(socket)),
-        timer_(socket_.get_executor()),
-        probe_(probe) {
+        timer_(socket_.get_executor()) {
     server_.add(this);
   }
   ~Session() override { server_.remove(this); }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
 
   void start() {
     boost::system::error_code ec;
@@ -73,6 +73,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (state_ == State::handshake || state_ == State::reading || state_ == State::lingering) {
       close_now();
     }
+  }
+
+  void evict() override {
+    if (state_ == State::handshake) {
+      server_.handshake_failed("evicted", peer(), "closed to make room at the connection limit",
+                               tls::session_facts(ssl_.get()));
+    }
+    close_now();
   }
 
  private:
@@ -157,6 +165,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                            self->close_now();
                            return;
                          }
+                         self->server_.heard(self.get());
                          ((*self).*then)();
                        });
   }
@@ -204,6 +213,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ::ERR_clear_error();
     const int ret = ::SSL_do_handshake(ssl_.get());
     if (ret == 1) {
+      // The client's last flight arrived and, without session tickets, the server has nothing
+      // to send before the response: acknowledge it now, or a client that has Nagle's algorithm
+      // on holds its request back until the delayed ACK (40 ms on Linux).
+      const int one = 1;
+      ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
       server_.handshake_done(tls::session_facts(ssl_.get()), server_.log().debug() ? peer() : "");
       read_request();
       return;
@@ -238,8 +252,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options().max_header_bytes));
     parser_->body_limit(0);
-    set_deadline(requests_ == 0 ? server_.options().header_timeout
-                                : server_.options().idle_timeout);
+    // The first request's header is due within the header deadline; on a keep-alive connection
+    // the idle deadline runs until the next request's first byte, then the header deadline
+    // (as Go's server does), so a client that made one request cannot dribble the next.
+    request_started_ = requests_ == 0 || !pending_.empty();
+    set_deadline(request_started_ ? server_.options().header_timeout
+                                  : server_.options().idle_timeout);
     // A pipelined request may already be complete.
     if (!pending_.empty() && consume_pending()) return;
     receive();
@@ -257,6 +275,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       if (io != Io::done) {
         close_now();  // the peer closed or reset: nothing to answer
         return;
+      }
+      if (!request_started_) {
+        request_started_ = true;
+        set_deadline(server_.options().header_timeout);
       }
       if (pending_.empty()) {
         // The common case: the whole request arrived at once and is parsed in place.
@@ -307,6 +329,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void finish_parse(Parse p) {
+    server_.settled(this);
     if (pending_.empty()) std::string().swap(pending_);  // an idle connection keeps no buffer
     if (p == Parse::failed) {
       if (parse_error_ == http::error::header_limit) {
@@ -324,7 +347,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     std::string_view target(req.target().data(), req.target().size());
     if (const auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
     const bool known =
-        target == "/healthz" || target == "/readyz" || (!probe_ && target == "/metrics");
+        target == "/healthz" || target == "/readyz" || (!probe() && target == "/metrics");
     const bool head = req.method() == http::verb::head;
     Response r;
     r.http10 = req.version() == 10;
@@ -480,6 +503,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     timer_.cancel();
     boost::system::error_code ignored;
     socket_.close(ignored);
+    server_.release(this);
   }
 
   Server& server_;
@@ -496,7 +520,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::string out_;      // the response being sent
   std::size_t sent_ = 0;
   bool keep_alive_ = false;
-  bool probe_;
+  bool request_started_ = false;  // a byte of the request being read has arrived
   std::uint64_t requests_ = 0;
   State state_ = State::reading;
 };

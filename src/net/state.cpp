@@ -421,6 +421,9 @@ std::string Renderer::render(const RenderInput& in) {
     auto f = family(metric::kConnectionsRejected);
     add(f, static_cast<double>(c.connections_rejected));
     fams.push_back(std::move(f));
+    auto e = family(metric::kConnectionsEvicted);
+    add(e, static_cast<double>(c.connections_evicted));
+    fams.push_back(std::move(e));
     auto o = family(metric::kOpenConnections);
     add(o, static_cast<double>(in.open_connections));
     fams.push_back(std::move(o));

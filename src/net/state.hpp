@@ -102,6 +102,8 @@ struct ServerCounters {
   std::map<std::array<std::string, 4>, std::uint64_t> handshakes;
   std::map<std::string, std::uint64_t> requests;  // by status code
   std::uint64_t connections_rejected = 0;
+  // Connections without a request yet closed to make room for a new one (Server::add()).
+  std::uint64_t connections_evicted = 0;
   std::uint64_t reloads_ok = 0;
   std::uint64_t reloads_failed = 0;
 };

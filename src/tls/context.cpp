@@ -126,22 +126,38 @@ void load_client_ca(SSL_CTX* ctx, const std::string& path) {
   ::SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
 }
 
+// The server's TLS 1.2 preference (SSL_OP_CIPHER_SERVER_PREFERENCE): forward-secret AEAD suites
+// first, then forward-secret CBC, then the rest, each group in the catalogue's order. Go's server
+// ignores the order of a configured list since Go 1.17 and prefers AEADs the same way
+// (crypto/tls cipherSuitesPreferenceOrder); the catalogue's own order is by code point and puts
+// ECDHE-ECDSA-AES128-SHA (CBC, SHA-1) first.
+int tls12_preference_rank(const core::CipherSuite& suite) {
+  const bool weak = suite.openssl_name.find("RC4") != std::string_view::npos ||
+                    suite.openssl_name.find("DES") != std::string_view::npos;
+  if (weak) return 4;
+  return (suite.forward_secret ? 0 : 2) + (suite.cbc ? 1 : 0);
+}
+
 std::string tls12_cipher_list(const core::TlsConfig& config) {
-  std::string out;
-  auto add = [&out](std::string_view name) {
-    if (!out.empty()) out += ':';
-    out += name;
+  // Go's defaults for TLS 1.0-1.2: every suite in tls.CipherSuites() (spec G1); a configured
+  // list's suites in the catalogue's order, not the list's.
+  const auto wanted = [&config](const core::CipherSuite& suite) {
+    if (suite.tls13) return false;
+    if (!config.cipher_suites) return suite.go_secure;
+    return std::find(config.cipher_suites->begin(), config.cipher_suites->end(), suite.id) !=
+           config.cipher_suites->end();
   };
-  if (config.cipher_suites) {
-    for (const std::uint16_t id : *config.cipher_suites) {
-      const core::CipherSuite* suite = core::find_cipher_suite(id);
-      if (suite != nullptr && !suite->tls13) add(suite->openssl_name);
-    }
-  } else {
-    // Go's defaults for TLS 1.0-1.2: every suite in tls.CipherSuites() (spec G1).
-    for (const core::CipherSuite& suite : core::cipher_suites()) {
-      if (!suite.tls13 && suite.go_secure) add(suite.openssl_name);
-    }
+  std::vector<const core::CipherSuite*> suites;
+  for (const core::CipherSuite& suite : core::cipher_suites()) {
+    if (wanted(suite)) suites.push_back(&suite);
+  }
+  std::stable_sort(suites.begin(), suites.end(), [](const auto* a, const auto* b) {
+    return tls12_preference_rank(*a) < tls12_preference_rank(*b);
+  });
+  std::string out;
+  for (const core::CipherSuite* suite : suites) {
+    if (!out.empty()) out += ':';
+    out += suite->openssl_name;
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "pki.hpp"
@@ -267,23 +268,47 @@ TEST_CASE("node_exporter with Go's default minimum TLS 1.2 fails knative's TLS 1
   CHECK(check(json::parse(r.out), "probe-tls12-refused")["ok"] == false);
 }
 
-TEST_CASE("a server that never answers the handshake times out with a failing check") {
-  // A listening socket nobody accepts on: the kernel completes TCP, TLS never starts.
+// A listening socket nobody accepts on: the kernel completes TCP, TLS never starts. Returns the
+// socket (the caller closes it) and sets `port`.
+int silent_listener(std::uint16_t& port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
   REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(fd, 8) == 0);
+  REQUIRE(::listen(fd, 64) == 0);
   REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  const auto r =
-      run_promtls({"selftest", "--no-env", "-o", "json", "--no-probes", "--timeout", "0.5",
-                   "--connect", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))});
+  port = ntohs(addr.sin_port);
+  return fd;
+}
+
+TEST_CASE("a server that never answers the handshake times out with a failing check") {
+  std::uint16_t port = 0;
+  const int fd = silent_listener(port);
+  const auto r = run_promtls({"selftest", "--no-env", "-o", "json", "--no-probes", "--timeout",
+                              "0.5", "--connect", "127.0.0.1:" + std::to_string(port)});
   ::close(fd);
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);
   CHECK(check(json::parse(r.out), "tls-handshake")["detail"] == "timed out");
+}
+
+TEST_CASE("the whole self-test against a server that never answers ends within --timeout") {
+  std::uint16_t port = 0;
+  const int fd = silent_listener(port);
+  const auto start = std::chrono::steady_clock::now();
+  // With the probes, each of which would otherwise wait the whole timeout again.
+  const auto r = run_promtls({"selftest", "--no-env", "-o", "json", "--timeout", "2",
+                              "--expect-client-auth", "require", "--expect-min-version", "1.3",
+                              "--connect", "127.0.0.1:" + std::to_string(port)});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(fd);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(check(json::parse(r.out), "tls-handshake")["detail"] == "timed out");
+  CHECK(seconds < 2 + 1.0);
 }
 
 TEST_CASE("an endpoint nobody listens on exits 3") {

@@ -1,9 +1,17 @@
-// serve given malformed JSON (the yaml-cpp #1040 reproducers, issue 18) as a watched file and as
-// a license: it keeps serving, counts each as a source error, and stays small.
+// serve given hostile files (issue 18): malformed JSON (the yaml-cpp #1040 reproducers) as a
+// watched file and as a license, and every reproducer dropped into a watched directory while it
+// is scraped (a PKCS#12 asking for 2^31-1 MAC iterations, a FIFO, links to /proc/self/pagemap
+// and /dev/zero): it keeps serving, counts each as a source error, stays small and exits 0
+// within the drain timeout on SIGTERM.
 #include <signal.h>
+#include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "serve_fixture.hpp"
 
@@ -62,6 +70,75 @@ TEST_CASE("serve counts malformed JSON watched or given as a license as source e
   CHECK_FALSE(s.process->wait(0));  // still running
   s.process->signal(SIGTERM);
   CHECK(s.process->wait(10000) == 0);
+}
+
+TEST_CASE("serve keeps serving while hostile files land in its watched directory") {
+  using namespace std::chrono_literals;
+  namespace fs = std::filesystem;
+  ServePki pki;
+  const fs::path watched = pki.dir.path() / "watched";
+  fs::create_directory(watched);
+  fs::copy_file(pki.ca_file, watched / "ca.crt");
+  std::vector<std::string> args = pki.tls_args("require");
+  args.insert(args.end(), {"--watch", watched.string(), "--drain-timeout", "2"});
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  REQUIRE(s.process->wait_for_log("sources_loaded", 10000));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> scrapes{0}, failed{0};
+  std::thread scraper([&] {
+    while (!stop) {
+      if (https_get(s.port, "/metrics", pki.client()).status != 200) ++failed;
+      ++scrapes;
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+
+  Key key(KeyKind::ec_p256);
+  CertSpec spec;
+  spec.cn = "p12";
+  spec.not_before = k2020;
+  spec.not_after = k2099;
+  const std::string p12 = pkcs12(pki.ca.leaf(spec, key), key, {}, "");
+  std::vector<std::string> hostile{
+      pki.dir.write("watched/iterations.p12", pkcs12_with_mac_iterations(p12, 2147483647), 0644),
+      pki.dir.write("watched/trailing.json", "{\"kind\": \"Secret\"},x\n", 0644)};
+  const fs::path fifo = watched / "pipe.pem";
+  REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+  hostile.push_back(fifo.string());
+  fs::create_symlink("/proc/self/pagemap", watched / "pagemap.pem");
+  hostile.push_back((watched / "pagemap.pem").string());
+  fs::create_symlink("/dev/zero", watched / "zero.pem");
+  hostile.push_back((watched / "zero.pem").string());
+
+  // Every file counted: the watcher notices the change within its interval (1 s).
+  HttpResponse m;
+  std::size_t counted = 0;
+  const auto start = std::chrono::steady_clock::now();
+  while (counted < hostile.size() && std::chrono::steady_clock::now() - start < 15s) {
+    std::this_thread::sleep_for(200ms);
+    m = https_get(s.port, "/metrics", pki.client());
+    counted = 0;
+    for (const std::string& file : hostile) {
+      if (sample_value(m.body, "promtls_source_errors_total{source=\"" + file + "\"}") >= 1) {
+        ++counted;
+      }
+    }
+  }
+  stop = true;
+  scraper.join();
+  INFO(m.body << s.process->log());
+  CHECK(counted == hostile.size());
+  CHECK(m.body.find("subject_CN=\"promtls-test-ca\"") != std::string::npos);
+  CHECK(scrapes > 0);
+  CHECK(failed == 0);
+  CHECK(https_get(s.port, "/readyz", pki.client()).status == 200);
+  CHECK_FALSE(s.process->wait(0));
+
+  const auto term = std::chrono::steady_clock::now();
+  s.process->signal(SIGTERM);
+  CHECK(s.process->wait(5000) == 0);
+  CHECK(std::chrono::steady_clock::now() - term < 3s);  // the drain timeout, 2 s, and a margin
 }
 
 }  // namespace promtls::test

@@ -74,18 +74,51 @@ TEST_CASE("an oversized request header is refused with 431") {
 TEST_CASE("the connection cap closes new connections at once and recovers") {
   ServePki pki;
   Serve s = start_serve({"--max-connections", "4"}, pki.log_path("serve.log"));
-  std::vector<int> idle;
-  for (int i = 0; i < 4; ++i) idle.push_back(tcp_connect(s.port));
-  std::this_thread::sleep_for(200ms);
+  // Connections that have made a request are never evicted.
+  std::vector<int> busy;
+  for (int i = 0; i < 4; ++i) {
+    busy.push_back(tcp_connect(s.port));
+    const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    REQUIRE(::send(busy.back(), req.data(), req.size(), MSG_NOSIGNAL) > 0);
+    char buf[256];
+    REQUIRE(::recv(busy.back(), buf, sizeof buf, 0) > 0);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const std::string refused = get(s.port, "/metrics");
   CHECK(refused.empty());
   CHECK(std::chrono::steady_clock::now() - t0 < 2s);
-  for (int fd : idle) close(fd);
+  for (int fd : busy) close(fd);
   std::this_thread::sleep_for(200ms);
   const HttpResponse m = parse_response(get(s.port, "/metrics"));
   REQUIRE(m.status == 200);
   CHECK(sample_value(m.body, "promtls_connections_rejected_total") >= 1);
+  CHECK(sample_value(m.body, "promtls_connections_evicted_total") == 0);
+}
+
+TEST_CASE(
+    "at the connection cap a new connection evicts the longest-silent one without a request") {
+  ServePki pki;
+  Serve s = start_serve({"--max-connections", "4"}, pki.log_path("serve.log"));
+  std::vector<int> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(tcp_connect(s.port));
+    std::this_thread::sleep_for(50ms);
+  }
+  // The oldest speaks (half a request line), so the second oldest is the longest silent.
+  (void)::send(idle[0], "GET", 3, MSG_NOSIGNAL);
+  std::this_thread::sleep_for(100ms);
+  const HttpResponse m = parse_response(get(s.port, "/metrics"));
+  REQUIRE(m.status == 200);
+  CHECK(sample_value(m.body, "promtls_connections_evicted_total") == 1);
+  CHECK(sample_value(m.body, "promtls_connections_rejected_total") == 0);
+  char c = 0;
+  CHECK(::recv(idle[1], &c, 1, 0) == 0);  // closed by the server
+  // The one that spoke is still open: the rest of its request is answered.
+  const std::string rest = " /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(idle[0], rest.data(), rest.size(), MSG_NOSIGNAL) > 0);
+  char buf[256];
+  CHECK(::recv(idle[0], buf, sizeof buf, 0) > 0);
+  for (int fd : idle) close(fd);
 }
 
 TEST_CASE("idle connections and stalled handshakes do not stop a legitimate scrape") {

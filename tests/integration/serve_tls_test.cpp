@@ -102,6 +102,34 @@ TEST_CASE("serve refuses a TLS 1.2 cipher suite outside the configured list") {
                      "reason=\"no_shared_cipher\"}") == 1);
 }
 
+TEST_CASE("with a TLS 1.2 minimum serve prefers AEAD suites to CBC ones, as Go does") {
+  ServePki pki;
+  std::vector<std::string> args = pki.tls_args("require");
+  args.insert(args.end(), {"--set", "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2"});
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  // openssl s_client offers its default list, CBC suites included; the server's order decides.
+  const RunResult r =
+      run({"/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(s.port),
+           "-tls1_2", "-CAfile", pki.ca_file, "-cert", pki.client_cert, "-key", pki.client_key},
+          {"PATH=/usr/bin:/bin"}, 10000);
+  INFO(r.out << r.err);
+  CHECK(r.out.find("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256") != std::string::npos);
+  // A configured list is reordered too: Go ignores its order since Go 1.17.
+  Serve listed =
+      start_serve({"--set", "METRICS_PROMETHEUS_TLS_CERT=" + pki.server_cert, "--set",
+                   "METRICS_PROMETHEUS_TLS_KEY=" + pki.server_key, "--set",
+                   "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.2", "--set",
+                   "METRICS_PROMETHEUS_TLS_CIPHER_SUITES=TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,"
+                   "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,"
+                   "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
+                  pki.log_path("listed.log"));
+  ClientOptions o = pki.client("none");
+  o.max_version = 0x0303;
+  TlsConnection c(listed.port, o);
+  REQUIRE(c.handshake_ok());
+  CHECK(c.cipher() == "ECDHE-ECDSA-AES128-GCM-SHA256");
+}
+
 TEST_CASE("serve negotiates a configured group and refuses clients without one") {
   ServePki pki;
   std::vector<std::string> args = pki.tls_args("require");

@@ -120,6 +120,12 @@ inline constexpr MetricSpec kConnectionsRejected{
     MetricType::counter,
     "Connections closed at once because the connection limit was reached.",
     {}};
+inline constexpr MetricSpec kConnectionsEvicted{
+    "promtls_connections_evicted_total",
+    MetricType::counter,
+    "Connections that had not made a request yet, closed to make room for a new one at the "
+    "connection limit.",
+    {}};
 inline constexpr MetricSpec kOpenConnections{
     "promtls_open_connections", MetricType::gauge, "Connections currently open.", {}};
 

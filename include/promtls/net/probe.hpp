@@ -7,7 +7,8 @@
 // It never decides whether what it saw is good: a chain that does not verify still completes
 // the handshake so its certificates, timings and the HTTP layer can be reported (spec/
 // ecosystem.md §6: report expiry even when verification fails). Every connection has a
-// deadline (`timeout_ms`, covering connect, handshake and response).
+// deadline (`timeout_ms`, covering connect, handshake and response), and all of them together
+// one when `total_timeout_ms` is set.
 //
 // A Prober is not thread-safe; load() runs its own worker threads internally. The process must
 // ignore SIGPIPE (the cli does) since a server may close a connection while we write.
@@ -30,7 +31,10 @@ struct ProbeTarget {
   HostPort address;        // where to connect (parse_client_target's rules)
   std::string servername;  // SNI and the name verified; "" = the host (no SNI for an IP literal)
   std::string path = "/metrics";
-  int timeout_ms = 5000;
+  int timeout_ms = 5000;  // each connection's deadline
+  // Every connection also ends by this long after the Prober was made (selftest --timeout bounds
+  // the whole run); 0 = no overall deadline.
+  int total_timeout_ms = 0;
 };
 
 struct ClientTlsOptions {

@@ -2,8 +2,10 @@
 // authentication, or plain HTTP, serving GET/HEAD /metrics, /healthz and /readyz; an optional
 // plain-HTTP probe listener with only /healthz and /readyz.
 //
-// What it does: accepts connections up to a cap (beyond it, new connections are closed at once),
-// bounds the handshake, the request-header read and keep-alive idle time with deadlines, refuses
+// What it does: accepts connections up to a cap per listener (beyond it, a new connection evicts
+// the longest-silent one that has not made a request yet, or is closed at once when every open
+// one has), bounds the handshake, each request-header read and keep-alive idle time with
+// deadlines, refuses
 // oversized headers (431), answers 404 for unknown paths and 405 for other methods on known
 // paths. Certificates named by `watch` are re-read by a background thread when the files change;
 // a scrape renders the last result and never parses a certificate. Server credentials are
@@ -43,13 +45,18 @@ struct ServerOptions {
   // Emit the Tigera operator's names instead of x509_cert_* and promtls_license_*
   // (spec/tigera-metrics.md §3): the certificate gauge from Secret manifests among `watch`.
   bool tigera_compat = false;
-  std::chrono::milliseconds handshake_timeout{10000};
-  std::chrono::milliseconds header_timeout{5000};  // knative's ReadHeaderTimeout
+  // Go's server bounds the TLS handshake by ReadHeaderTimeout (knative's: 5 s).
+  std::chrono::milliseconds handshake_timeout{5000};
+  // knative's ReadHeaderTimeout: from the end of the handshake for the first request, from its
+  // first byte for each later one on a keep-alive connection.
+  std::chrono::milliseconds header_timeout{5000};
   std::chrono::milliseconds idle_timeout{120000};
   std::chrono::milliseconds drain_timeout{10000};
   std::chrono::milliseconds source_interval{1000};  // how often watched sources are checked
   std::size_t max_header_bytes = 8192;
+  // The main listener's connection budget; the probe listener has its own.
   std::size_t max_connections = 512;
+  std::size_t max_probe_connections = 64;
   LogFormat log_format = LogFormat::text;
   // Also log at debug level: one "handshake" line per completed handshake with its version,
   // group and cipher (--log-level debug).
