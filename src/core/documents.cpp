@@ -570,6 +570,17 @@ std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions
     if (!doc.error && doc.root.is_null()) continue;  // an empty document (comments only)
     out.push_back(std::move(doc));
   }
+  // Valid JSON that libyaml refuses: YAML 1.1 has no surrogate-pair escapes ("\ud83d\ude00") and
+  // no raw DEL in a string, JSON has both, and Kubernetes reads JSON as JSON. Such a stream is
+  // read as JSON, without positions.
+  if (options.positions && first_error(out) != nullptr && first != std::string_view::npos &&
+      (bytes[first] == '{' || bytes[first] == '[')) {
+    JsonTree tree;
+    if (nlohmann::json::sax_parse(bytes, &tree)) {
+      out.clear();
+      if (!tree.root.is_null()) out.push_back(Document{1, std::move(tree.root), std::nullopt});
+    }
+  }
   return out;
 }
 

@@ -94,3 +94,24 @@ TEST_CASE("documents: aliases expand up to 100,000 nodes plus 16 per byte, and n
   REQUIRE(self[0].error);
   CHECK(self[0].error->message.find("*x") != std::string::npos);
 }
+
+TEST_CASE("JSON that YAML 1.1 cannot hold is read as JSON, with or without positions") {
+  // A surrogate pair (U+1F600) and a raw DEL: valid JSON, refused by libyaml (fuzz_documents).
+  const std::string pair = "{\"a\": \"\\ud83d\\ude00\"}";
+  const std::string del = std::string("{\"a\": \"x") + '\x7f' + "y\"}";
+  for (const bool positions : {true, false}) {
+    INFO("positions " << positions);
+    const auto a = parse_documents(pair, ParseOptions{positions});
+    REQUIRE(a.size() == 1);
+    REQUIRE_FALSE(a[0].error);
+    CHECK(a[0].root["a"].text() == "\xF0\x9F\x98\x80");
+    const auto b = parse_documents(del, ParseOptions{positions});
+    REQUIRE(b.size() == 1);
+    REQUIRE_FALSE(b[0].error);
+    CHECK(b[0].root["a"].text() == std::string("x") + '\x7f' + "y");
+  }
+  // Not JSON either: libyaml's error stands.
+  const auto bad = parse_documents("{\"a\": \"\\ud83d\"");
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].error);
+}
