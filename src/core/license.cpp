@@ -1,6 +1,7 @@
 #include "promtls/core/license.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -50,11 +51,108 @@ std::string package_from_features(const std::vector<std::string>& features) {
   return {};
 }
 
-std::optional<std::int64_t> time_value(const json& v) {
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_number()) return static_cast<std::int64_t>(v.get<double>());
-  if (v.is_string()) return parse_rfc3339(v.get<std::string>());
+// "field 1e+300 is out of range ...": the one message for a time outside kLicenseTimeMinUnix ..
+// kLicenseTimeMaxUnix.
+std::string out_of_range(const std::string& field, const json& value) {
+  // A number past the range of a double (1e400) reads as infinity, which JSON cannot write.
+  const bool finite = !value.is_number_float() || std::isfinite(value.get<double>());
+  return field + " " + (finite ? value.dump() : "beyond the range of a double") +
+         " is out of range (a time from " + format_rfc3339(kLicenseTimeMinUnix) + " to " +
+         format_rfc3339(kLicenseTimeMaxUnix) + ", Unix seconds " +
+         std::to_string(kLicenseTimeMinUnix) + " to " + std::to_string(kLicenseTimeMaxUnix) + ")";
+}
+
+bool in_time_range(std::int64_t t) { return t >= kLicenseTimeMinUnix && t <= kLicenseTimeMaxUnix; }
+
+// A time field: Unix seconds (an integer, or a number whose fraction is truncated) or, when
+// `strings` is true, an RFC 3339 text. Checked against the range before any conversion, so no
+// value (2^63, 1e300) is ever converted out of range. nullopt with `error` naming the field when
+// it is of another type, does not parse, or lies outside the range.
+std::optional<std::int64_t> time_field(const json& v, const std::string& field, bool strings,
+                                       const std::string& type_error, std::string& error) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(kLicenseTimeMaxUnix)) {
+      error = out_of_range(field, v);
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(u);
+  }
+  if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (!in_time_range(i)) {
+      error = out_of_range(field, v);
+      return std::nullopt;
+    }
+    return i;
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    // Written so that NaN fails too.
+    if (!(d >= static_cast<double>(kLicenseTimeMinUnix) &&
+          d < static_cast<double>(kLicenseTimeMaxUnix) + 1.0)) {
+      error = out_of_range(field, v);
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(d);
+  }
+  if (strings && v.is_string()) {
+    const auto t = parse_rfc3339(v.get<std::string>());
+    if (t && !in_time_range(*t)) {
+      // Year 0000 with a positive offset, or 9999-12-31T23:59:60Z.
+      error = out_of_range(field, v);
+      return std::nullopt;
+    }
+    if (t) return t;
+  }
+  error = type_error;
   return std::nullopt;
+}
+
+// A grace period in days, checked against kMaxGracePeriodDays; negative is 0 (as the operator's
+// ParseGracePeriod treats "-5d"). false with `error` naming the field when out of range.
+bool checked_grace(std::int64_t days, const std::string& field, const std::string& as_written,
+                   License& l, std::string& error) {
+  if (days > kMaxGracePeriodDays) {
+    error = field + " " + as_written + " is out of range (at most " +
+            std::to_string(kMaxGracePeriodDays) +
+            " days, the longest grace period the operator's duration arithmetic holds)";
+    return false;
+  }
+  l.grace_period_days = std::max<std::int64_t>(0, days);
+  return true;
+}
+
+// A grace_period number of days (plain JSON and JWT claims) or, when `strings`, an "Nd" text.
+bool grace_field(const json& g, const std::string& field, bool strings, License& l,
+                 std::string& error) {
+  if (g.is_null()) return true;
+  if (g.is_number_unsigned() && g.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    return checked_grace(INT64_MAX, field, g.dump(), l, error);
+  }
+  if (g.is_number_float() && std::isfinite(g.get<double>()) &&
+      std::floor(g.get<double>()) == g.get<double>()) {
+    // A whole number written as 90.0, or one past int64 that the document reader made a double.
+    const double d = g.get<double>();
+    const std::int64_t days = d > static_cast<double>(kMaxGracePeriodDays) ? INT64_MAX
+                              : d < 0                                      ? 0
+                                      : static_cast<std::int64_t>(d);
+    if (!checked_grace(days, field, g.dump(), l, error)) return false;
+    l.grace_period_text = std::to_string(l.grace_period_days) + "d";
+    return true;
+  }
+  if (g.is_number_integer()) {
+    if (!checked_grace(g.get<std::int64_t>(), field, g.dump(), l, error)) return false;
+    l.grace_period_text = std::to_string(l.grace_period_days) + "d";
+    return true;
+  }
+  if (strings && g.is_string()) {
+    l.grace_period_text = g.get<std::string>();
+    return checked_grace(parse_grace_period(l.grace_period_text), field, g.dump(), l, error);
+  }
+  error = field + " " + g.dump() + " is not a whole number of days" +
+          (strings ? " nor a text such as \"90d\"" : "");
+  return false;
 }
 
 std::optional<License> from_license_key(const json& doc, const std::string& source,
@@ -65,14 +163,15 @@ std::optional<License> from_license_key(const json& doc, const std::string& sour
   const json status = doc.contains("status") ? doc["status"] : json();
   if (status.is_object()) {
     if (status.contains("expiry") && !status["expiry"].is_null()) {
-      l.expiry_unix = time_value(status["expiry"]);
-      if (!l.expiry_unix) {
-        error = "status.expiry is not an RFC 3339 time";
-        return std::nullopt;
-      }
+      l.expiry_unix = time_field(status["expiry"], "status.expiry", true,
+                                 "status.expiry is not an RFC 3339 time", error);
+      if (!l.expiry_unix) return std::nullopt;
     }
     l.grace_period_text = string_at(status, "gracePeriod");
-    l.grace_period_days = parse_grace_period(l.grace_period_text);
+    if (!checked_grace(parse_grace_period(l.grace_period_text), "status.gracePeriod",
+                       "\"" + l.grace_period_text + "\"", l, error)) {
+      return std::nullopt;
+    }
     l.package = string_at(status, "package");
     if (status.contains("features") && status["features"].is_array()) {
       for (const auto& f : status["features"]) {
@@ -99,16 +198,18 @@ std::optional<License> from_jwt(const JwtParts& parts, const std::string& source
   License l;
   l.source = source;
   l.kind = "jwt";
-  if (claims.contains("exp") && !claims["exp"].is_null()) {
-    if (!claims["exp"].is_number()) {
-      error = "JWT claim exp is not a number";
-      return std::nullopt;
-    }
-    l.expiry_unix = time_value(claims["exp"]);
+  // NumericDate claims (RFC 7519 §2, §4.1.4-§4.1.6): only exp is used, but nbf and iat out of
+  // range are the same input error, never a conversion out of range later.
+  for (const char* claim : {"exp", "nbf", "iat"}) {
+    if (!claims.contains(claim) || claims[claim].is_null()) continue;
+    const std::string field = std::string("JWT claim ") + claim;
+    const auto t = time_field(claims[claim], field, false, field + " is not a number", error);
+    if (!t) return std::nullopt;
+    if (std::string_view(claim) == "exp") l.expiry_unix = t;
   }
-  if (claims.contains("grace_period") && claims["grace_period"].is_number_integer()) {
-    l.grace_period_days = std::max<std::int64_t>(0, claims["grace_period"].get<std::int64_t>());
-    l.grace_period_text = std::to_string(l.grace_period_days) + "d";
+  if (claims.contains("grace_period") &&
+      !grace_field(claims["grace_period"], "JWT claim grace_period", false, l, error)) {
+    return std::nullopt;
   }
   if (claims.contains("features") && claims["features"].is_array()) {
     for (const auto& f : claims["features"]) {
@@ -127,21 +228,13 @@ std::optional<License> from_plain_json(const json& doc, const std::string& sourc
   l.source = source;
   l.kind = "json";
   if (!doc["expiry"].is_null()) {
-    l.expiry_unix = time_value(doc["expiry"]);
-    if (!l.expiry_unix) {
-      error = "expiry is neither an RFC 3339 time nor Unix seconds";
-      return std::nullopt;
-    }
+    l.expiry_unix = time_field(doc["expiry"], "expiry", true,
+                               "expiry is neither an RFC 3339 time nor Unix seconds", error);
+    if (!l.expiry_unix) return std::nullopt;
   }
-  if (doc.contains("grace_period")) {
-    const json& g = doc["grace_period"];
-    if (g.is_number_integer()) {
-      l.grace_period_days = std::max<std::int64_t>(0, g.get<std::int64_t>());
-      l.grace_period_text = std::to_string(l.grace_period_days) + "d";
-    } else if (g.is_string()) {
-      l.grace_period_text = g.get<std::string>();
-      l.grace_period_days = parse_grace_period(l.grace_period_text);
-    }
+  if (doc.contains("grace_period") &&
+      !grace_field(doc["grace_period"], "grace_period", true, l, error)) {
+    return std::nullopt;
   }
   l.package = string_at(doc, "package");
   l.name = string_at(doc, "name");
@@ -175,7 +268,12 @@ TigeraLicenseState tigera_license_state(std::optional<std::int64_t> expiry_unix,
       static_cast<std::int64_t>(static_cast<std::uint64_t>(grace_days) * 86400000000000ull);
   std::int64_t grace_s = grace_ns / 1000000000;
   if (grace_ns % 1000000000 < 0) --grace_s;
-  if (now_unix > *expiry_unix + grace_s) return TigeraLicenseState::expired;
+  // parse_license() bounds both terms; a caller that does not still gets no signed overflow: a
+  // sum past either end of int64 is after, or before, every `now`.
+  std::int64_t end = 0;
+  const bool past_grace =
+      __builtin_add_overflow(*expiry_unix, grace_s, &end) ? grace_s < 0 : now_unix > end;
+  if (past_grace) return TigeraLicenseState::expired;
   if (now_unix > *expiry_unix) return TigeraLicenseState::in_grace_period;
   return TigeraLicenseState::valid;
 }
@@ -191,7 +289,10 @@ LicenseStatus judge_license(const License& license, const ExpiryPolicy& policy,
       break;
   }
   if (!license.expiry_unix) return LicenseStatus::valid;
-  const std::int64_t left = *license.expiry_unix - now_unix;
+  std::int64_t left = 0;
+  if (__builtin_sub_overflow(*license.expiry_unix, now_unix, &left)) {
+    left = *license.expiry_unix > now_unix ? INT64_MAX : INT64_MIN;
+  }
   switch (threshold_band(policy, left, std::nullopt)) {
     case 2:
       return LicenseStatus::critical;

@@ -16,24 +16,175 @@
 
 namespace promtls::tls::detail {
 
-std::string name_text(const X509_NAME* name) {
+namespace {
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
+constexpr std::uint32_t kReplacement = 0xfffd;
+
+// The length of the well-formed UTF-8 sequence (RFC 3629 §4: no overlong forms, surrogates or
+// code points past U+10FFFF) at the start of `s`, or 0.
+std::size_t utf8_sequence(std::string_view s) {
+  const auto b = static_cast<unsigned char>(s[0]);
+  if (b < 0x80) return 1;
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if (b >= 0xc2 && b <= 0xdf) {
+    n = 2;
+    cp = b & 0x1fu;
+  } else if (b >= 0xe0 && b <= 0xef) {
+    n = 3;
+    cp = b & 0x0fu;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    n = 4;
+    cp = b & 0x07u;
+  } else {
+    return 0;
+  }
+  if (s.size() < n) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto c = static_cast<unsigned char>(s[k]);
+    if ((c & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3fu);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff)) {
+    return 0;
+  }
+  return n;
+}
+
+bool seven_bit_type(int type) {
+  return type == V_ASN1_PRINTABLESTRING || type == V_ASN1_IA5STRING ||
+         type == V_ASN1_VISIBLESTRING || type == V_ASN1_NUMERICSTRING;
+}
+
+// utf8_text() of a UTF8String or a 7-bit type: its bytes, repaired.
+std::string direct_text(const ASN1_STRING* s) {
+  const std::string_view raw(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)),
+                             static_cast<std::size_t>(::ASN1_STRING_length(s)));
+  if (!seven_bit_type(::ASN1_STRING_type(s))) return repair_utf8(raw);
+  std::string out;
+  out.reserve(raw.size());
+  for (const char c : raw) {
+    if (static_cast<unsigned char>(c) < 0x80) {
+      out += c;
+    } else {
+      append_utf8(out, kReplacement);
+    }
+  }
+  return out;
+}
+
+// True when utf8_text() changes some value of `name` where X509_NAME_print_ex would not: an
+// invalid UTF8String, or a 7-bit type with a byte past 0x7f (print_ex reads it as Latin-1).
+bool needs_repair(const X509_NAME* name) {
+  for (int i = 0; i < ::X509_NAME_entry_count(name); ++i) {
+    const ASN1_STRING* s = ::X509_NAME_ENTRY_get_data(::X509_NAME_get_entry(name, i));
+    const int type = ::ASN1_STRING_type(s);
+    if (type != V_ASN1_UTF8STRING && !seven_bit_type(type)) continue;
+    std::string_view raw(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)),
+                         static_cast<std::size_t>(::ASN1_STRING_length(s)));
+    while (!raw.empty()) {
+      const std::size_t n =
+          seven_bit_type(type) ? static_cast<std::size_t>(static_cast<unsigned char>(raw[0]) < 0x80)
+                               : utf8_sequence(raw);
+      if (n == 0) return true;
+      raw.remove_prefix(n);
+    }
+  }
+  return false;
+}
+
+std::string print_name(const X509_NAME* name) {
   BioPtr bio(::BIO_new(::BIO_s_mem()));
   ::X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
+  ::ERR_clear_error();
   return std::string(data, static_cast<std::size_t>(len));
+}
+
+}  // namespace
+
+std::string repair_utf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  while (!bytes.empty()) {
+    const std::size_t n = utf8_sequence(bytes);
+    if (n == 0) {
+      append_utf8(out, kReplacement);
+      bytes.remove_prefix(1);
+    } else {
+      out.append(bytes.substr(0, n));
+      bytes.remove_prefix(n);
+    }
+  }
+  return out;
+}
+
+std::string utf8_text(const ASN1_STRING* s) {
+  const int type = ::ASN1_STRING_type(s);
+  if (type == V_ASN1_UTF8STRING || seven_bit_type(type)) return direct_text(s);
+  unsigned char* utf8 = nullptr;
+  const int len = ::ASN1_STRING_to_UTF8(&utf8, s);
+  if (len < 0) {
+    // A BMPString of odd length, a UniversalString of a code point past U+10FFFF.
+    ::ERR_clear_error();
+    return repair_utf8(std::string_view(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)),
+                                        static_cast<std::size_t>(::ASN1_STRING_length(s))));
+  }
+  std::string out =
+      repair_utf8(std::string_view(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
+  ::OPENSSL_free(utf8);
+  return out;
+}
+
+std::string name_text(const X509_NAME* name) {
+  if (!needs_repair(name)) return repair_utf8(print_name(name));
+  // print_ex stops at the first string that is not UTF-8, and reads 7-bit types as Latin-1:
+  // print a copy whose values are utf8_text()'s, so the one-line form agrees with the
+  // attributes and the CN.
+  const std::unique_ptr<X509_NAME, Deleter<::X509_NAME_free>> copy(::X509_NAME_new());
+  for (int i = 0; i < ::X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* entry = ::X509_NAME_get_entry(name, i);
+    const std::string text = utf8_text(::X509_NAME_ENTRY_get_data(entry));
+    const int set = ::X509_NAME_ENTRY_set(entry);
+    const int previous = i == 0 ? -1 : ::X509_NAME_ENTRY_set(::X509_NAME_get_entry(name, i - 1));
+    ::X509_NAME_add_entry_by_OBJ(copy.get(), ::X509_NAME_ENTRY_get_object(entry), MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(text.data()),
+                                 static_cast<int>(text.size()), -1, set == previous ? -1 : 0);
+  }
+  std::string text = repair_utf8(print_name(copy.get()));
+  if (!text.empty()) return text;
+  // The copy did not print: the attributes in RFC 2253's order (last RDN first), unescaped.
+  const auto values = attributes(name);
+  for (auto it = values.rbegin(); it != values.rend(); ++it) {
+    text += (text.empty() ? "" : ",") + it->first + "=" + it->second;
+  }
+  return text;
 }
 
 std::string common_name(const X509_NAME* name) {
   const int idx = ::X509_NAME_get_index_by_NID(name, NID_commonName, -1);
   if (idx < 0) return {};
-  const ASN1_STRING* value = ::X509_NAME_ENTRY_get_data(::X509_NAME_get_entry(name, idx));
-  unsigned char* utf8 = nullptr;
-  const int len = ::ASN1_STRING_to_UTF8(&utf8, value);
-  if (len < 0) return {};
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
-  ::OPENSSL_free(utf8);
-  return out;
+  return utf8_text(::X509_NAME_ENTRY_get_data(::X509_NAME_get_entry(name, idx)));
 }
 
 std::vector<std::pair<std::string, std::string>> attributes(const X509_NAME* name) {
@@ -41,19 +192,10 @@ std::vector<std::pair<std::string, std::string>> attributes(const X509_NAME* nam
   for (int i = 0; i < ::X509_NAME_entry_count(name); ++i) {
     const X509_NAME_ENTRY* entry = ::X509_NAME_get_entry(name, i);
     const int nid = ::OBJ_obj2nid(::X509_NAME_ENTRY_get_object(entry));
-    unsigned char* utf8 = nullptr;
-    const int len = ::ASN1_STRING_to_UTF8(&utf8, ::X509_NAME_ENTRY_get_data(entry));
-    if (len < 0) continue;
     out.emplace_back(nid == NID_undef ? "" : ::OBJ_nid2sn(nid),
-                     std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
-    ::OPENSSL_free(utf8);
+                     utf8_text(::X509_NAME_ENTRY_get_data(entry)));
   }
   return out;
-}
-
-std::string asn1_text(const ASN1_STRING* s) {
-  return std::string(reinterpret_cast<const char*>(::ASN1_STRING_get0_data(s)),
-                     static_cast<std::size_t>(::ASN1_STRING_length(s)));
 }
 
 std::int64_t unix_time(const ASN1_TIME* t) {
@@ -79,16 +221,16 @@ void add_sans(const GENERAL_NAMES* names, core::CertInfo& out) {
     const GENERAL_NAME* gn = sk_GENERAL_NAME_value(names, i);
     switch (gn->type) {
       case GEN_DNS:
-        out.dns_names.push_back(asn1_text(gn->d.dNSName));
+        out.dns_names.push_back(utf8_text(gn->d.dNSName));
         break;
       case GEN_IPADD:
         out.ip_addresses.push_back(ip_text(gn->d.iPAddress));
         break;
       case GEN_EMAIL:
-        out.emails.push_back(asn1_text(gn->d.rfc822Name));
+        out.emails.push_back(utf8_text(gn->d.rfc822Name));
         break;
       case GEN_URI:
-        out.uris.push_back(asn1_text(gn->d.uniformResourceIdentifier));
+        out.uris.push_back(utf8_text(gn->d.uniformResourceIdentifier));
         break;
       default:
         break;

@@ -357,20 +357,13 @@ void summary_attributes(const STACK_OF(STACK_OF_X509_NAME_ENTRY) * rdns,
       const X509_NAME_ENTRY* entry = sk_X509_NAME_ENTRY_value(rdn, j);
       const int nid = ::OBJ_obj2nid(::X509_NAME_ENTRY_get_object(entry));
       if (out == nullptr && (cn_found || nid != NID_commonName)) continue;
-      unsigned char* utf8 = nullptr;
-      const int len = ::ASN1_STRING_to_UTF8(&utf8, ::X509_NAME_ENTRY_get_data(entry));
+      std::string text = detail::utf8_text(::X509_NAME_ENTRY_get_data(entry));
       if (nid == NID_commonName && !cn_found) {
         cn_found = true;
-        if (len >= 0) cn.assign(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
+        cn = text;
       }
-      if (len < 0) continue;
-      if (out == nullptr) {
-        ::OPENSSL_free(utf8);
-        continue;
-      }
-      out->emplace_back(nid == NID_undef ? "" : ::OBJ_nid2sn(nid),
-                        std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
-      ::OPENSSL_free(utf8);
+      if (out == nullptr) continue;
+      out->emplace_back(nid == NID_undef ? "" : ::OBJ_nid2sn(nid), std::move(text));
     }
   }
 }

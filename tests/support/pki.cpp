@@ -147,8 +147,16 @@ Cert issue(const CertSpec& spec, const Key& subject_key, const Cert* issuer,
                                reinterpret_cast<const unsigned char*>(spec.organization->c_str()),
                                -1, -1, 0);
   }
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(spec.cn.c_str()), -1, -1, 0);
+  // A type that is not an MBSTRING_* flag makes OpenSSL store the bytes unconverted.
+  const int cn_type = spec.cn_string_type.empty()           ? MBSTRING_UTF8
+                      : spec.cn_string_type == "T61String"  ? V_ASN1_T61STRING
+                      : spec.cn_string_type == "UTF8String" ? V_ASN1_UTF8STRING
+                      : spec.cn_string_type == "BMPString"  ? V_ASN1_BMPSTRING
+                                                            : -1;
+  if (cn_type == -1) throw std::runtime_error("unknown cn_string_type " + spec.cn_string_type);
+  X509_NAME_add_entry_by_txt(name, "CN", cn_type,
+                             reinterpret_cast<const unsigned char*>(spec.cn.data()),
+                             static_cast<int>(spec.cn.size()), -1, 0);
   X509_set_subject_name(cert, name);
   X509_NAME_free(name);
   X509* issuer_x509 = issuer != nullptr ? static_cast<X509*>(issuer->native()) : cert;

@@ -48,6 +48,10 @@ struct CertSpec {
   std::string signature_digest = "SHA256";                      // "SHA1" for weak fixtures
   std::uint64_t serial = 0;                                     // 0: derived from the CN
   std::optional<std::string> organization;
+  // The CN as exactly these bytes in an ASN.1 string of `cn_string_type` (hostile certificates,
+  // issue 18): "T61String" (which OpenSSL reads as Latin-1), "UTF8String" (bytes that need not be
+  // UTF-8), "BMPString"; empty: a UTF8String of `cn` as usual. Subject only.
+  std::string cn_string_type;
 };
 
 class Cert {

@@ -209,3 +209,126 @@ TEST_CASE("documents parse as JSON, multi-document YAML and Lists") {
   CHECK_FALSE(base64_decode("a*b"));
   CHECK(base64url_decode("-_8") == std::string("\xfb\xff", 2));
 }
+
+TEST_CASE("license times outside RFC 3339's years are input errors naming the field") {
+  struct Case {
+    std::string text;
+    std::string message_start;
+  };
+  const std::string jwt_head = promtls::test::base64url(R"({"alg":"none"})") + ".";
+  const auto jwt = [&](const std::string& claims) {
+    return jwt_head + promtls::test::base64url(claims) + ".";
+  };
+  const Case cases[] = {
+      {R"({"expiry": 9223372036854775807, "grace_period": 1})",
+       "expiry 9223372036854775807 is out of range (a time from 0000-01-01T00:00:00Z to "
+       "9999-12-31T23:59:59Z, Unix seconds -62167219200 to 253402300799)"},
+      // A document number past int64 is read as a double.
+      {R"({"expiry": 18446744073709551615})", "expiry 1.8446744073709552e+19 is out of range"},
+      {R"({"expiry": 1e400})", "expiry beyond the range of a double is out of range"},
+      {R"({"expiry": -9223372036854775808})", "expiry -9223372036854775808 is out of range"},
+      {R"({"expiry": 1e300})", "expiry 1e+300 is out of range"},
+      {R"({"expiry": -1e300})", "expiry -1e+300 is out of range"},
+      {R"({"expiry": 253402300800})", "expiry 253402300800 is out of range"},
+      {R"({"expiry": "0000-01-01T00:00:00+01:00"})",
+       "expiry \"0000-01-01T00:00:00+01:00\" is out of range"},
+      {R"({"kind":"LicenseKey","status":{"expiry":1e19}})", "status.expiry 1e+19 is out of range"},
+      {jwt(R"({"exp":1e300})"), "JWT claim exp 1e+300 is out of range"},
+      {jwt(R"({"exp":1798761600,"nbf":-1e20})"), "JWT claim nbf -1e+20 is out of range"},
+      {jwt(R"({"exp":18446744073709551615})"), "JWT claim exp 18446744073709551615 is out"},
+      {jwt(R"({"exp":1798761600,"iat":9223372036854775807})"),
+       "JWT claim iat 9223372036854775807 is out of range"},
+      {jwt(R"({"exp":1798761600,"iat":"yesterday"})"), "JWT claim iat is not a number"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    std::string error;
+    CHECK_FALSE(parse_license(c.text, "l.json", error));
+    CHECK(error.rfind(c.message_start, 0) == 0);
+  }
+}
+
+TEST_CASE("the ends of the license time range and fractional seconds still parse") {
+  std::string error;
+  auto l = parse_license(R"({"expiry": 253402300799})", "l.json", error);
+  REQUIRE(l);
+  CHECK(l->expiry_unix == kLicenseTimeMaxUnix);
+  l = parse_license(R"({"expiry": -62167219200.0})", "l.json", error);
+  REQUIRE(l);
+  CHECK(l->expiry_unix == kLicenseTimeMinUnix);
+  l = parse_license(R"({"expiry": "9999-12-31T23:59:59Z"})", "l.json", error);
+  REQUIRE(l);
+  CHECK(l->expiry_unix == kLicenseTimeMaxUnix);
+  l = parse_license(R"({"expiry": 1798761600.9})", "l.json", error);
+  REQUIRE(l);
+  CHECK(l->expiry_unix == kExpiry);
+  l = parse_license(R"({"expiry": -1})", "l.json", error);
+  REQUIRE(l);
+  CHECK(l->expiry_unix == -1);
+}
+
+TEST_CASE("a grace period longer than the operator's duration holds is an input error") {
+  const std::string jwt_head = promtls::test::base64url(R"({"alg":"none"})") + ".";
+  std::string error;
+  auto l = parse_license(R"({"expiry": 253402300799, "grace_period": 106751})", "l.json", error);
+  REQUIRE(l);
+  CHECK(l->grace_period_days == kMaxGracePeriodDays);
+  // The latest expiry plus the longest grace is still after the latest `now`.
+  CHECK(judge_license(*l, {}, kLicenseTimeMaxUnix) == LicenseStatus::critical);
+  CHECK(judge_license(*l, {}, kLicenseTimeMinUnix) == LicenseStatus::valid);
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"expiry": 1798761600, "grace_period": 106752})",
+       "grace_period 106752 is out of range (at most 106751 days"},
+      {R"({"expiry": 1798761600, "grace_period": 18446744073709551615})",
+       "grace_period 1.8446744073709552e+19 is out of range"},
+      {R"({"expiry": 1798761600, "grace_period": 1.5})",
+       "grace_period 1.5 is not a whole number of days"},
+      {R"({"expiry": 1798761600, "grace_period": "9999999d"})",
+       "grace_period \"9999999d\" is out of range"},
+      {R"({"expiry": 1798761600, "grace_period": 1e300})", "grace_period 1e+300 is out of range"},
+      {R"({"expiry": 1798761600, "grace_period": true})",
+       "grace_period true is not a whole number of days nor a text such as \"90d\""},
+      {R"({"kind":"LicenseKey","status":{"expiry":"2027-01-01T00:00:00Z",)"
+       R"("gracePeriod":"200000d"}})",
+       "status.gracePeriod \"200000d\" is out of range"},
+      {jwt_head + promtls::test::base64url(R"({"exp":1798761600,"grace_period":9e18})") + ".",
+       "JWT claim grace_period 9e+18 is out of range"},
+      {jwt_head + promtls::test::base64url(R"({"exp":1798761600,"grace_period":1e400})") + ".",
+       "JWT claims are not JSON"},
+      {jwt_head +
+           promtls::test::base64url(R"({"exp":1798761600,"grace_period":18446744073709551615})") +
+           ".",
+       "JWT claim grace_period 18446744073709551615 is out of range"},
+      {jwt_head + promtls::test::base64url(R"({"exp":1798761600,"grace_period":200000})") + ".",
+       "JWT claim grace_period 200000 is out of range"},
+  };
+  for (const auto& [text, message_start] : cases) {
+    INFO(text);
+    CHECK_FALSE(parse_license(text, "l.json", error));
+    CHECK(error.rfind(message_start, 0) == 0);
+  }
+  // What Go's Atoi itself refuses stays ParseGracePeriod's 0, and a negative grace is 0.
+  l = parse_license(R"({"expiry": 1798761600, "grace_period": "99999999999999999999d"})", "l",
+                    error);
+  REQUIRE(l);
+  CHECK(l->grace_period_days == 0);
+  l = parse_license(R"({"expiry": 1798761600, "grace_period": -9223372036854775808})", "l", error);
+  REQUIRE(l);
+  CHECK(l->grace_period_days == 0);
+  l = parse_license(R"({"expiry": 1798761600, "grace_period": 90.0})", "l", error);
+  REQUIRE(l);
+  CHECK(l->grace_period_days == 90);
+}
+
+TEST_CASE("the license state never overflows at the ends of int64") {
+  constexpr std::int64_t kMax = INT64_MAX;
+  constexpr std::int64_t kMin = INT64_MIN;
+  CHECK(tigera_license_state(kMax, 1, 0) == TigeraLicenseState::valid);
+  CHECK(tigera_license_state(kMax, 1, kMax) == TigeraLicenseState::valid);
+  CHECK(tigera_license_state(kMin, -1, 0) == TigeraLicenseState::expired);
+  License l;
+  l.expiry_unix = kMax;
+  CHECK(judge_license(l, {}, kMin) == LicenseStatus::valid);
+  l.expiry_unix = kMin;
+  CHECK(judge_license(l, {}, kMax) == LicenseStatus::expired);
+}

@@ -18,6 +18,15 @@
 
 namespace promtls::core {
 
+// The times a license may carry: what an RFC 3339 time can write, 0000-01-01T00:00:00Z to
+// 9999-12-31T23:59:59Z. parse_license() refuses an expiry (or a JWT nbf or iat) outside them as
+// an input error instead of converting it out of range or overflowing later arithmetic.
+inline constexpr std::int64_t kLicenseTimeMinUnix = -62167219200;
+inline constexpr std::int64_t kLicenseTimeMaxUnix = 253402300799;
+// The longest grace period, in days, parse_license() accepts: the operator computes
+// days * 24h as int64 nanoseconds, which hold 106751 days and wrap past it.
+inline constexpr std::int64_t kMaxGracePeriodDays = 106751;
+
 struct License {
   std::string source;                       // file the license came from
   std::string kind;                         // "LicenseKey", "jwt", "json"
@@ -81,7 +90,9 @@ std::optional<JwtParts> decode_jwt(std::string_view token, std::string& error);
 // RFC 3339, status.gracePeriod, status.package), a compact JWS (claims exp, grace_period days,
 // package or features, name), or plain JSON {expiry (RFC 3339 or Unix seconds), grace_period
 // (days, or "90d"), package}. nullopt, with `error` set to a reason, when the content is none of
-// these. The signature of a JWT is not verified here.
+// these, or (naming the field) when a time is outside kLicenseTimeMinUnix..kLicenseTimeMaxUnix,
+// a grace period exceeds kMaxGracePeriodDays or a grace_period is not a whole number. A negative
+// grace period is 0. The signature of a JWT is not verified here.
 std::optional<License> parse_license(std::string_view bytes, const std::string& source,
                                      std::string& error);
 
