@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "cert_info.hpp"
 #include "promtls/tls/fast_cert.hpp"
 #include "sources_detail.hpp"
 
@@ -368,7 +369,8 @@ bool parse_keystore(std::string_view bytes, Keystore& out, std::string& error) {
       return false;
     }
     Entry entry;
-    entry.alias = std::string(alias);
+    // Java writes aliases as modified UTF-8; any other bytes must not reach a report (issue 18).
+    entry.alias = detail::repair_utf8(alias);
     const std::string name = "entry " + std::to_string(i + 1) + " (" + entry.alias + ")";
     if (tag == 1) {
       std::uint64_t key_length = 0;
