@@ -26,31 +26,15 @@
 #include <thread>
 #include <vector>
 
+#include "loopback.hpp"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int connect_to(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  return fd;
-}
-
 // One mTLS (or, without a certificate, refused) GET /metrics on a new connection; true on 200.
 bool scrape(SSL_CTX* ctx, int port) {
-  const int fd = connect_to(port);
+  const int fd = connect_to(port, 5);
   if (fd < 0) return false;
   SSL* ssl = SSL_new(ctx);
   SSL_set_fd(ssl, fd);
@@ -73,7 +57,7 @@ bool scrape(SSL_CTX* ctx, int port) {
 }
 
 bool probe(int port) {
-  const int fd = connect_to(port);
+  const int fd = connect_to(port, 5);
   if (fd < 0) return false;
   const char req[] = "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   std::string in;
@@ -124,16 +108,16 @@ int main(int argc, char** argv) {
   std::vector<int> idle;
   std::vector<std::thread> attackers;
   if (mode == "idle") {
-    for (int i = 0; i < idle_n; ++i) idle.push_back(connect_to(port));
+    for (int i = 0; i < idle_n; ++i) idle.push_back(connect_to(port, 5));
     attackers.emplace_back([&] {
       std::vector<pollfd> fds(static_cast<size_t>(flood_n));
-      for (pollfd& p : fds) p = {connect_to(port), POLLIN, 0};
+      for (pollfd& p : fds) p = {connect_to(port, 5), POLLIN, 0};
       while (!stop) {
         if (poll(fds.data(), fds.size(), 20) <= 0) continue;
         for (pollfd& p : fds) {
           if (p.revents != 0) {
             close(p.fd);
-            p.fd = connect_to(port);
+            p.fd = connect_to(port, 5);
           }
           p.revents = 0;
         }

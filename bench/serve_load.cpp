@@ -23,22 +23,9 @@
 #include <thread>
 #include <vector>
 
-namespace {
+#include "loopback.hpp"
 
-int connect_to(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
+namespace {
 
 // Reads one response (Content-Length or chunked); false on error or a non-200 status.
 bool read_response(SSL* ssl, std::string& buf) {

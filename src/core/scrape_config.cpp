@@ -394,11 +394,14 @@ std::string go_alert_text(std::string_view words) {
   return std::string(words);
 }
 
+bool is_ip_literal(std::string_view name) {
+  return !name.empty() && (name.find(':') != std::string_view::npos ||
+                           std::all_of(name.begin(), name.end(),
+                                       [](char c) { return (c >= '0' && c <= '9') || c == '.'; }));
+}
+
 std::string go_hostname_error(const CertInfo& cert, const std::string& name, bool matches) {
-  const bool ip = !name.empty() && (name.find(':') != std::string::npos ||
-                                    std::all_of(name.begin(), name.end(), [](char c) {
-                                      return (c >= '0' && c <= '9') || c == '.';
-                                    }));
+  const bool ip = is_ip_literal(name);
   // Go matches DNS names against the DNS SANs only (no Common Name fallback since Go 1.17), where
   // the TLS library may have matched the subject's CN.
   if (matches && (ip || !cert.dns_names.empty())) return {};

@@ -315,18 +315,10 @@ const MountedFile* mounted(const ManifestTarget& target, const std::string& path
   return nullptr;
 }
 
-bool lower_equal(std::string_view a, std::string_view b) {
-  return go::to_lower_ascii(std::string(a)) == go::to_lower_ascii(std::string(b));
-}
-
 }  // namespace
 
 bool go_name_matches(const CertInfo& cert, std::string_view name) {
-  const bool ip = name.find(':') != std::string_view::npos ||
-                  (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-                    return (c >= '0' && c <= '9') || c == '.';
-                  }));
-  if (ip) {
+  if (is_ip_literal(name)) {
     return std::find(cert.ip_addresses.begin(), cert.ip_addresses.end(), name) !=
            cert.ip_addresses.end();
   }
@@ -334,12 +326,12 @@ bool go_name_matches(const CertInfo& cert, std::string_view name) {
   if (!host.empty() && host.back() == '.') host.remove_suffix(1);
   for (std::string_view pattern : cert.dns_names) {
     if (!pattern.empty() && pattern.back() == '.') pattern.remove_suffix(1);
-    if (lower_equal(pattern, host)) return true;
+    if (go::equal_fold_ascii(pattern, host)) return true;
     // "*.example.com" matches exactly one leftmost label.
     if (pattern.size() > 2 && pattern.substr(0, 2) == "*.") {
       const std::size_t dot = host.find('.');
       if (dot != std::string_view::npos && dot > 0 &&
-          lower_equal(host.substr(dot), pattern.substr(1))) {
+          go::equal_fold_ascii(host.substr(dot), pattern.substr(1))) {
         return true;
       }
     }

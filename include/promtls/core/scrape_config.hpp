@@ -119,6 +119,10 @@ nlohmann::ordered_json scrape_json(const ScrapeReport& report);
 // `words` is how net/probe names it (TlsFacts::alert, e.g. "unknown ca").
 std::string go_alert_text(std::string_view words);
 
+// Whether a name to verify is an IP address (it holds a ':' or only digits and dots), which Go
+// matches against the IP SANs, rather than a DNS name.
+bool is_ip_literal(std::string_view name);
+
 // Go's x509.HostnameError text for `cert` and the name Prometheus verified, or "" when the name
 // matches (`matches` is the TLS library's verdict on the same certificate and name).
 std::string go_hostname_error(const CertInfo& cert, const std::string& name, bool matches);
