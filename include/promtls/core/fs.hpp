@@ -72,6 +72,8 @@ struct FileStat {
   std::uint64_t ino = 0;
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
+  // The inode's change time: a chmod, chown or link count change moves it and nothing else.
+  std::int64_t ctime_ns = 0;
   unsigned mode = 0;  // permission bits (st_mode & 07777)
 };
 
