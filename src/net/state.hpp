@@ -36,8 +36,8 @@ struct WatchSpec {
   bool follow_symlinks = false;  // tls::SourceOptions::follow_symlinks
   bool tigera = false;
   // While the last load had errors, the sources are loaded again this often even when no file
-  // changed: a permission fixed by chmod changes no file identity, and each failed attempt is
-  // counted (promtls_source_errors_total).
+  // changed (a directory's permission fixed where it could not be watched), and each failed
+  // attempt is counted (promtls_source_errors_total).
   std::chrono::milliseconds retry_interval{30000};
   // Where the files are read; null: the real file system (tls::real_file_system()). Not owned;
   // must outlive the watcher's thread (tests hand in fakes that fail or block).
@@ -60,8 +60,10 @@ struct WatchSpec {
 std::vector<std::pair<std::string, bool>> source_health(
     const std::vector<std::string>& roots, const std::vector<tls::SourceError>& errors);
 
-// Re-reads the watched files whenever their identities change (checked every `interval`), and
-// while errors last every spec.retry_interval; keeps the last result. Thread-safe.
+// Re-reads the watched files whose identities (tls::FileKey) changed, when inotify (or, as the
+// fallback, the directories' stat every `interval`) says something changed, at every full check
+// (WatchSpec), and while errors last every spec.retry_interval; keeps the last result and
+// publishes a new snapshot only when something did change. Thread-safe.
 //
 // Nothing that goes wrong while reading ends the process: an exception from one file (an
 // allocation failure, a parser's) is that file's source error (internal_error), one from
