@@ -1,6 +1,7 @@
 // Writes N ECDSA P-256 leaf certificates (PEM, one per file) signed by one CA into a directory
 // tree of 100 certificates per subdirectory: the input of bench/inspect.sh.
-// Usage: promtls_bench_make_tree DIR [N]
+// Usage: promtls_bench_make_tree DIR [N] [CN_PREFIX]   (CN_PREFIX: "host-"; bench/serve_watch.sh
+// makes replacements with another)
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -52,11 +53,12 @@ int main(int argc, char** argv) {
   }
   const std::filesystem::path dir = argv[1];
   const long n = argc > 2 ? std::stol(argv[2]) : 10000;
+  const std::string prefix = argc > 3 ? argv[3] : "host-";
   EVP_PKEY* ca_key = ::EVP_EC_gen("P-256");
   X509* ca = make_cert(ca_key, ca_key, nullptr, "promtls bench CA", 1, 3650);
   for (long i = 0; i < n; ++i) {
     EVP_PKEY* key = ::EVP_EC_gen("P-256");
-    X509* cert = make_cert(key, ca_key, ca, "host-" + std::to_string(i) + ".bench.test", i + 2,
+    X509* cert = make_cert(key, ca_key, ca, prefix + std::to_string(i) + ".bench.test", i + 2,
                            30 + i % 700);
     const std::filesystem::path sub = dir / ("d" + std::to_string(i / 100));
     std::filesystem::create_directories(sub);

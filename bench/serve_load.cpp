@@ -5,7 +5,7 @@
 // key-exchange group of the last one). An optional GROUPS argument is the client's group list
 // (SSL_CTX_set1_groups_list: "X25519MLKEM768" offers and shares only the hybrid). Built by
 // serve.sh with: g++ -O2 serve_load.cpp -lssl -lcrypto. (wrk cannot present client
-// certificates.)
+// certificates.) BENCH_ACCEPT_ENCODING=gzip sends "Accept-Encoding: gzip" (bench/serve_watch.sh).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -96,8 +96,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::atomic<int> last_group{0};
-  const std::string req =
-      "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n";
+  const char* accept = std::getenv("BENCH_ACCEPT_ENCODING");
+  const std::string encoding = accept != nullptr && *accept != '\0'
+                                   ? "Accept-Encoding: " + std::string(accept) + "\r\n"
+                                   : "";
+  const std::string req = "GET " + path +
+                          " HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n" + encoding +
+                          "\r\n";
   std::atomic<int> ok{0}, failed{0}, resumed{0};
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
