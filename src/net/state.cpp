@@ -16,6 +16,7 @@
 #include <limits>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "inotify.hpp"
 #include "promtls/core/fs.hpp"
@@ -65,8 +66,10 @@ struct SourceWatcher::State {
     std::shared_ptr<const tls::SourceFile> file;  // keeps the key's object alive
     std::array<std::string, 3> text;              // expired, not_after, not_before
     std::int64_t from = 0, until = 0;             // `expired` is right while from <= now < until
+    std::uint64_t generation = 0;                 // the render that last met it
   };
   std::unordered_map<const tls::SourceFile*, Lines> lines;
+  std::uint64_t lines_generation = 0;
 };
 
 SourceWatcher::SourceWatcher(WatchSpec spec, std::chrono::milliseconds interval, Logger& log)
@@ -250,7 +253,17 @@ std::vector<ChangeWatch::Directory> SourceWatcher::State::watched_directories() 
       parent_of(t);  // a kubeconfig's file reference
     }
   }
-  for (const auto& [path, file] : cache.files) parent_of(path);
+  // A file in a listed directory is seen there; only the others (named files, a glob's
+  // matches) need their parent watched for their own names.
+  std::unordered_set<std::string_view> listed(cache.directories.begin(), cache.directories.end());
+  for (const auto& [path, entry] : cache.files) {
+    const std::size_t slash = path.rfind('/');
+    if (slash != std::string::npos && slash != 0 &&
+        listed.count(std::string_view(path).substr(0, slash)) != 0) {
+      continue;
+    }
+    parent_of(path);
+  }
   for (const auto* list : {&spec.paths, &spec.licenses}) {
     for (const std::string& root : *list) {
       // A glob: its literal directories; a directory root is listed (above); and the root's
@@ -319,23 +332,22 @@ void SourceWatcher::State::render(Snapshot& snap, std::int64_t now_unix) {
   namespace metric = core::metric;
   const std::array<const core::MetricSpec*, 3> specs{
       &metric::kX509CertExpired, &metric::kX509CertNotAfter, &metric::kX509CertNotBefore};
-  decltype(lines) next;
-  next.reserve(snap.files.size());
+  const std::uint64_t generation = ++lines_generation;
   std::int64_t from = std::numeric_limits<std::int64_t>::min();
   std::int64_t until = std::numeric_limits<std::int64_t>::max();
   std::size_t size = 0;
   for (const auto& f : snap.files) {
     if (f->result.certificates.empty()) continue;
-    Lines* l = nullptr;
-    if (auto it = lines.find(f.get());
-        it != lines.end() && it->second.from <= now_unix && now_unix < it->second.until) {
-      l = &next.emplace(f.get(), std::move(it->second)).first->second;
-    } else {
-      l = &next.emplace(f.get(), Lines{f,
-                                       {},
-                                       std::numeric_limits<std::int64_t>::min(),
-                                       std::numeric_limits<std::int64_t>::max()})
-               .first->second;
+    // In place: an unchanged file costs a lookup. The entry holds its SourceFile, so no other
+    // file can take its address while it is here.
+    auto [it, inserted] = lines.try_emplace(f.get());
+    Lines* l = &it->second;
+    l->generation = generation;
+    if (inserted || l->file != f || !(l->from <= now_unix && now_unix < l->until)) {
+      l->file = f;
+      for (std::string& t : l->text) t.clear();
+      l->from = std::numeric_limits<std::int64_t>::min();
+      l->until = std::numeric_limits<std::int64_t>::max();
       // The lines certificate_families() would give for these certificates.
       std::array<core::ExpositionWriter, 3> writers{
           core::ExpositionWriter(l->text[0], core::ValueFormat::plain),
@@ -364,10 +376,10 @@ void SourceWatcher::State::render(Snapshot& snap, std::int64_t now_unix) {
   for (std::size_t k = 0; k < specs.size(); ++k) {
     writer.header(*specs[k]);
     for (const auto& f : snap.files) {
-      if (const auto it = next.find(f.get()); it != next.end()) *text += it->second.text[k];
+      if (const auto it = lines.find(f.get()); it != lines.end()) *text += it->second.text[k];
     }
   }
-  lines = std::move(next);
+  std::erase_if(lines, [generation](const auto& e) { return e.second.generation != generation; });
   snap.text = std::move(text);
   snap.text_from = from;
   snap.text_until = until;

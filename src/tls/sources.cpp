@@ -438,9 +438,9 @@ class Collector {
       core::FsError error;
       if (files.stat(slot.path, st, error)) {
         const auto it = cache_->files.find(slot.path);
-        if (it != cache_->files.end() && it->second->key == key_of(st) &&
-            !it->second->depends_on_others) {
-          slot.file = it->second;
+        if (it != cache_->files.end() && it->second.file->key == key_of(st) &&
+            !it->second.file->depends_on_others) {
+          slot.file = it->second.file;
           return;
         }
       }
@@ -476,9 +476,12 @@ class Collector {
   std::vector<std::shared_ptr<const SourceFile>> pieces() {
     std::vector<std::shared_ptr<const SourceFile>> out;
     out.reserve(slots_.size());
-    LoadCache next;
-    next.files.reserve(slots_.size());
-    next.directories = std::move(directories_);
+    LoadCache& cache = *cache_;
+    const std::uint64_t generation = ++cache.generation;
+    cache.reads = 0;
+    cache.reused = 0;
+    cache.directories = std::move(directories_);
+    cache.link_targets.clear();
     for (Slot& slot : slots_) {
       if (!slot.file) {
         // Walk errors, excluded files, standard input: never cached.
@@ -488,21 +491,24 @@ class Collector {
         out.push_back(std::move(piece));
         continue;
       }
-      const auto old = cache_->files.find(slot.path);
-      if (old != cache_->files.end() && old->second == slot.file) {
-        ++next.reused;
+      auto [it, inserted] = cache.files.try_emplace(slot.path);
+      if (!inserted && it->second.file == slot.file) {
+        ++cache.reused;
       } else {
-        ++next.reads;
+        ++cache.reads;
       }
-      if (!slot.link_target.empty()) next.link_targets.push_back(std::move(slot.link_target));
-      for (std::string& other : slot.others) next.link_targets.push_back(std::move(other));
-      next.files.emplace(slot.path, slot.file);
+      it->second.file = slot.file;
+      it->second.generation = generation;
+      if (!slot.link_target.empty()) cache.link_targets.push_back(std::move(slot.link_target));
+      for (std::string& other : slot.others) cache.link_targets.push_back(std::move(other));
       out.push_back(std::move(slot.file));
     }
-    std::sort(next.link_targets.begin(), next.link_targets.end());
-    next.link_targets.erase(std::unique(next.link_targets.begin(), next.link_targets.end()),
-                            next.link_targets.end());
-    *cache_ = std::move(next);
+    std::erase_if(cache.files, [generation](const auto& entry) {
+      return entry.second.generation != generation;
+    });
+    std::sort(cache.link_targets.begin(), cache.link_targets.end());
+    cache.link_targets.erase(std::unique(cache.link_targets.begin(), cache.link_targets.end()),
+                             cache.link_targets.end());
     slots_.clear();
     return out;
   }

@@ -142,7 +142,13 @@ struct SourceFile {
 // The memo of the last load_sources_cached(): each file's results by path and key, and what the
 // walk met (for the watcher's inotify watches). Not thread-safe; one load at a time.
 struct LoadCache {
-  std::unordered_map<std::string, std::shared_ptr<const SourceFile>> files;
+  struct Entry {
+    std::shared_ptr<const SourceFile> file;
+    std::uint64_t generation = 0;  // the load that last met it
+  };
+  // Updated in place, so an unchanged file costs a lookup and no allocation.
+  std::unordered_map<std::string, Entry> files;
+  std::uint64_t generation = 0;
   std::vector<std::string> directories;  // every directory the last walk listed
   // The real parent directory of every file reached through a symbolic link, and every file a
   // file named (kubeconfig references): changes there do not show in the walked directories.
