@@ -165,8 +165,9 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
 }
 
 // selftest --local: serve with the same environment, in-process on an ephemeral loopback port.
-// Refuses a configuration serve would refuse (exit 1, the findings on stderr); throws
-// promtls::Error (exit 3) when the credentials cannot be loaded or the port cannot be bound.
+// Refuses a configuration serve would refuse, the findings on stderr: exit 1, or 3 when the
+// credentials cannot be loaded (core::serve_refusal); throws promtls::Error (exit 3) when the
+// port cannot be bound.
 std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
   std::vector<core::Finding> ignored;  // env source warnings are printed by resolve_setup
   const core::EnvSnapshot env = gather_env(o.sources, ignored);
@@ -177,9 +178,12 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
   const core::Evaluation evaluation =
       core::evaluate_for_serving(env, profile_flag(o.profile), options, &inspector);
   const core::ServeRefusal refusal = core::serve_refusal(evaluation);
-  if (refusal == core::ServeRefusal::errors) {
+  if (refusal == core::ServeRefusal::errors || refusal == core::ServeRefusal::credentials) {
     std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
-    throw Error("selftest --local: the configuration has errors; not starting the server",
+    throw Error(refusal == core::ServeRefusal::errors
+                    ? "selftest --local: the configuration has errors; not starting the server"
+                    : "selftest --local: cannot load the credentials (the errors above); not "
+                      "starting the server",
                 core::exit_code(refusal));
   }
   if (!evaluation.config.enabled || !evaluation.config.tls) {
@@ -421,7 +425,8 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       "It never fails the self-test; --no-key-exchange skips it.\n"
       "\nLocal mode: --local starts serve in-process with the same configuration on\n"
       "127.0.0.1 (an ephemeral port), runs every check and probe against it and stops it; a\n"
-      "configuration serve would refuse exits 1 before anything starts. The server's log goes\n"
+      "configuration serve would refuse exits as serve does (1, or 3 for credentials it cannot\n"
+      "load) before anything starts. The server's log goes\n"
       "to stderr. Pass --servername when the certificate does not name 127.0.0.1.\n"
       "\nPrometheus mode: --scrape-config FILE [--job NAME] scrapes each static target with\n"
       "the job's scheme, metrics_path, scrape_timeout and tls_config, sends the client\n"

@@ -65,7 +65,8 @@ ExitCode run(const ServeOptions& o) {
     std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
     std::cerr << (refusal == core::ServeRefusal::errors
                       ? "promtls serve: the configuration has errors; not starting\n"
-                      : "promtls serve: refusing to load the credentials; not starting\n");
+                      : "promtls serve: cannot load the credentials (the errors above); not "
+                        "starting\n");
     return core::exit_code(refusal);
   }
   if (refusal == core::ServeRefusal::disabled) {
@@ -182,7 +183,8 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   sub->footer(
       "\nConfiguration comes from the profile's variables (see `promtls validate --help`); an\n"
-      "invalid configuration is printed and serve exits 1. Without TLS variables it serves\n"
+      "invalid configuration is printed and serve exits 1, or 3 when the only errors are\n"
+      "credential files it cannot load. Without TLS variables it serves\n"
       "plain HTTP, as knative does. Paths: GET/HEAD /metrics, /healthz, /readyz.\n"
       "Signals: SIGHUP reloads the certificate, key and client CA; SIGTERM and SIGINT both\n"
       "drain and exit 0 (a stop request is serve's normal end, not an interruption).\n" +
