@@ -115,12 +115,13 @@ _promtls_serve() {
         --log-level) _promtls_words "info debug"; return ;;
         --set | --listen | --probe-listen | --handshake-timeout | --header-timeout | \
             --idle-timeout | --drain-timeout | --max-header-bytes | --max-connections | \
-            --max-file-size) return ;;
+            --max-probe-connections | --max-file-size) return ;;
     esac
     _promtls_words "--help --env-file --set --no-env --profile --listen --probe-listen --watch
         --recursive --follow-symlinks --max-file-size --license --metrics-compat
         --handshake-timeout --header-timeout
-        --idle-timeout --drain-timeout --max-header-bytes --max-connections --session-tickets
+        --idle-timeout --drain-timeout --max-header-bytes --max-connections
+        --max-probe-connections --session-tickets
         --log-format --log-level"
 }
 # <<< serve

@@ -134,6 +134,7 @@ complete -c promtls -n '__fish_seen_subcommand_from serve' -l idle-timeout -x -d
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l drain-timeout -x -d 'How long to drain on SIGTERM, in seconds'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l max-header-bytes -x -d 'Largest request header accepted'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l max-connections -x -d 'Most open connections on the main listener'
+complete -c promtls -n '__fish_seen_subcommand_from serve' -l max-probe-connections -x -d 'Most open connections on the probe listener'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l session-tickets -d 'Issue TLS session tickets so reconnecting clients resume'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l log-format -x -a 'text json' -d 'Log line format'
 complete -c promtls -n '__fish_seen_subcommand_from serve' -l log-level -x -a 'info debug' -d 'Also log each TLS handshake at debug level'
