@@ -1,8 +1,11 @@
 // promtls selftest: connect as a client, complete the handshake, scrape, and prove that the
 // endpoint enforces the policy its configuration claims.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -221,6 +224,15 @@ ExitCode run_load(const SelftestOptions& o, net::Prober& prober) {
   return core::exit_code(load);
 }
 
+// A callback that is true once `seconds` have passed from now: parsing a body is bounded by the
+// same deadline as fetching it (core has no clock).
+std::function<bool()> out_of_time_after(double seconds) {
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::microseconds(static_cast<std::int64_t>(std::min(seconds, 3600.0) * 1e6));
+  return [deadline] { return std::chrono::steady_clock::now() >= deadline; };
+}
+
 // Scrapes every target of report.jobs as Prometheus would, judges it and prints the report.
 ExitCode scrape_and_report(const SelftestOptions& o, core::ScrapeReport& report, std::int64_t now) {
   for (const core::ScrapeJob* job : report.jobs) {
@@ -229,7 +241,9 @@ ExitCode scrape_and_report(const SelftestOptions& o, core::ScrapeReport& report,
       t.job = job->name;
       t.target = target;
       t.exchange = net::scrape_as_prometheus(*job, target, now);
-      t.verdict = core::judge_scrape(*job, target, t.exchange, now);
+      core::ExpositionLimits limits;
+      limits.out_of_time = out_of_time_after(job->timeout_s);
+      t.verdict = core::judge_scrape(*job, target, t.exchange, now, limits);
       report.targets.push_back(std::move(t));
     }
   }
@@ -490,6 +504,7 @@ ExitCode run(SelftestOptions& o) {
   core::SelftestOptions judge_options;
   judge_options.now_unix = now;
   judge_options.expiry = expiry;
+  judge_options.out_of_time = out_of_time_after(o.timeout_s);
   const core::SelftestReport report = core::judge(std::move(run), judge_options);
   if (o.output == "json") {
     std::cout << core::selftest_json(report).dump(2) << "\n";

@@ -535,7 +535,7 @@ std::string go_hostname_error(const CertInfo& cert, const std::string& name, boo
 }
 
 ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, const Exchange& e,
-                           std::int64_t now_unix) {
+                           std::int64_t now_unix, const ExpositionLimits& limits) {
   ScrapeVerdict v;
   v.url = job.scheme + "://" + target + job.metrics_path;
   // Failures of the request itself are wrapped in Go's url.Error ("Get \"URL\": ..."); an HTTP
@@ -575,7 +575,12 @@ ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, cons
                     (text.empty() ? "" : " " + std::string(text)),
                 false);
   }
-  const Exposition exposition = parse_exposition(e.http.body);
+  const Exposition exposition = parse_exposition(e.http.body, limits);
+  if (!exposition.not_checked_whole.empty()) {
+    return down("not checked whole (a bound of selftest, not of Prometheus): " +
+                    exposition.not_checked_whole,
+                false);
+  }
   if (!exposition.errors.empty()) {
     return down("the exposition does not parse: line " +
                     std::to_string(exposition.errors.front().line) + ": " +

@@ -489,6 +489,43 @@ TEST_CASE("selftest --scrape-config names the file, the field or the job it cann
   CHECK(r.err.find("--job needs --scrape-config") != std::string::npos);
 }
 
+// Issue 18: one sample with 100,000 labels took 18 s to check; now it is refused at the label
+// limit, in the self-test's check and in the scrape verdict alike.
+TEST_CASE("selftest refuses to check a sample with 100,000 labels and says why") {
+  std::string body = "# TYPE wide gauge\nwide{";
+  for (int i = 0; i < 100000; ++i) body += (i ? ",l" : "l") + std::to_string(i) + "=\"v\"";
+  body += "} 1\n";
+  CertSpec spec = wide_spec("localhost");
+  spec.dns = {"localhost"};
+  spec.ips = {"127.0.0.1"};
+  const ServerFiles files(spec, body);
+  const Nginx nginx = start_nginx(files, "off", "TLSv1.3");
+  const std::string target = "127.0.0.1:" + std::to_string(nginx.port);
+  RunResult r = run_promtls({"selftest", "--no-env", "--connect", target, "--ca", files.ca,
+                             "--no-probes", "--no-key-exchange", "-o", "json"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& c : report["checks"]) {
+    if (c["name"] != "exposition-format") continue;
+    found = true;
+    CHECK(c["ok"] == false);
+    CHECK(c["detail"] == "not checked whole: a sample on line 2 has more than 10000 labels");
+  }
+  CHECK(found);
+
+  const Job j = JobFactory{target, files.ca, "", ""}("wide");
+  TempDir dir;
+  r = run_promtls({"selftest", "--scrape-config",
+                   dir.write("prometheus.yml", "scrape_configs:\n" + job_yaml(j))});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("  down  " + target +
+                   ": not checked whole (a bound of selftest, not of Prometheus): a sample on "
+                   "line 2 has more than 10000 labels\n") != std::string::npos);
+}
+
 TEST_CASE("selftest --service-monitor names the file, monitor, endpoint or key it cannot use") {
   TempDir dir;
   const std::string missing = (dir.path() / "missing.yaml").string();

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "promtls/core/error.hpp"
+#include "promtls/core/exposition.hpp"
 #include "promtls/core/monitor.hpp"
 #include "promtls/core/selftest.hpp"
 
@@ -119,9 +120,12 @@ struct ScrapeVerdict {
 };
 
 // Judges the exchange made for `target` of `job` at `now_unix`. `exchange.tls.chain` must hold
-// what the server sent (verification is re-done here in Go's order from the facts).
+// what the server sent (verification is re-done here in Go's order from the facts). The body is
+// parsed within `limits`; a body not checked whole is judged down with a reason that begins "not
+// checked whole" (selftest's bound, which Prometheus does not have: the prediction is unknown).
 ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target,
-                           const Exchange& exchange, std::int64_t now_unix);
+                           const Exchange& exchange, std::int64_t now_unix,
+                           const ExpositionLimits& limits = {});
 
 // One target of a job, scraped and judged.
 struct ScrapeTargetReport {
