@@ -13,6 +13,7 @@
 #include <string>
 
 #include "prometheus.hpp"
+#include "raw_http_server.hpp"
 #include "run.hpp"
 #include "selftest_servers.hpp"
 #include "serve_fixture.hpp"
@@ -524,6 +525,40 @@ TEST_CASE("selftest refuses to check a sample with 100,000 labels and says why")
   CHECK(r.out.find("  down  " + target +
                    ": not checked whole (a bound of selftest, not of Prometheus): a sample on "
                    "line 2 has more than 10000 labels\n") != std::string::npos);
+}
+
+// Issue 18: a lying Content-Length from a raw server is refused from the header, before any
+// allocation for the body, and a negative one is malformed rather than "larger than 64 MiB".
+TEST_CASE("selftest refuses a Content-Length over its limit or malformed without reading on") {
+  const RawHttpServer huge("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\nabc");
+  const RawHttpServer negative("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabc");
+  const RawHttpServer fine("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nok 1\nx");
+  TempDir dir;
+  JobFactory job{huge.address(), "", "", ""};
+  std::vector<Job> jobs{job("huge"), job("negative"), job("fine")};
+  jobs[1].target = negative.address();
+  jobs[2].target = fine.address();
+  std::string yaml = "scrape_configs:\n";
+  for (Job& j : jobs) {
+    j.scheme = "http";
+    yaml += job_yaml(j);
+  }
+  const RunResult r =
+      run_promtls({"selftest", "--scrape-config", dir.write("prometheus.yml", yaml), "-o", "json"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  REQUIRE(report["targets"].size() == 3);
+  CHECK(report["targets"][0]["reason"] ==
+        "response body larger than 64 MiB (Content-Length: 99999999999)");
+  // A malformed header is Go's "malformed HTTP response" in the words Prometheus shows.
+  CHECK(report["targets"][1]["reason"] ==
+        "net/http: HTTP/1.x transport connection broken: malformed HTTP response");
+  // The whole canned body is read: its "x" has no value.
+  CHECK(report["targets"][2]["reason"] ==
+        "the exposition does not parse: line 2: expected a value after metric \"x\"");
+  CHECK(huge.served() == 1);
+  CHECK(negative.served() == 1);
 }
 
 TEST_CASE("selftest --service-monitor names the file, monitor, endpoint or key it cannot use") {
