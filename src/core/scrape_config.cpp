@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "json_view.hpp"
 #include "promtls/core/documents.hpp"
 #include "promtls/core/go.hpp"
+#include "promtls/core/kube.hpp"
+#include "promtls/core/scrape_path.hpp"
 #include "promtls/core/time.hpp"
 #include "promtls/core/tls_catalog.hpp"
 #include "selftest_text.hpp"
@@ -370,6 +374,115 @@ const ScrapeJob* find_job(const ScrapeConfig& config, std::string_view name) {
   return nullptr;
 }
 
+std::optional<std::vector<ScrapeMonitor>> parse_monitors(std::string_view text,
+                                                         const std::string& path,
+                                                         std::string& error) {
+  const std::vector<Document> documents = parse_documents(text);
+  if (const SyntaxError* syntax = first_error(documents)) {
+    error = path + ": " + describe(*syntax);
+    return std::nullopt;
+  }
+  std::vector<ScrapeMonitor> out;
+  for (const kube::Object& object : kube::objects(documents)) {
+    std::optional<monitor::Monitor> m = monitor::monitor(object);
+    if (!m) continue;
+    out.push_back({object.kind, object.namespace_name, object.name, object.position.line,
+                   std::move(m->endpoints)});
+  }
+  return out;
+}
+
+std::string describe_endpoint(const ScrapeMonitor& monitor, std::size_t endpoint) {
+  std::string out =
+      monitor.kind + " " + (monitor.namespace_name.empty() ? "" : monitor.namespace_name + "/") +
+      monitor.name + ", " + (monitor.kind == "PodMonitor" ? "podMetricsEndpoints[" : "endpoints[") +
+      std::to_string(endpoint) + "]";
+  if (endpoint < monitor.endpoints.size()) {
+    const monitor::Endpoint& e = monitor.endpoints[endpoint];
+    if (!e.port.empty()) {
+      out += " (port " + e.port + ")";
+    } else if (!e.target_port.empty()) {
+      out += " (targetPort " + e.target_port + ")";
+    }
+  }
+  return out;
+}
+
+std::optional<ScrapeJob> monitor_job(const ScrapeMonitor& monitor, std::size_t endpoint,
+                                     const ResolveKeyFile& resolve, std::string& error) {
+  assert(endpoint < monitor.endpoints.size());
+  const monitor::Endpoint& e = monitor.endpoints[endpoint];
+  const std::string where = describe_endpoint(monitor, endpoint) + ": ";
+  auto fail = [&](const std::string& what) {
+    error = where + what;
+    return std::nullopt;
+  };
+  ScrapeJob job;
+  job.name = std::string(monitor.kind == "PodMonitor" ? "podMonitor/" : "serviceMonitor/") +
+             monitor.namespace_name + "/" + monitor.name + "/" + std::to_string(endpoint);
+  if (!e.scheme.empty()) job.scheme = e.scheme;
+  if (job.scheme != "http" && job.scheme != "https") {
+    return fail("unsupported scheme \"" + job.scheme + "\" (http or https)");
+  }
+  if (!e.path.empty()) job.metrics_path = e.path;
+  if (!e.scrape_timeout.empty()) {
+    const auto seconds = parse_prometheus_duration(e.scrape_timeout);
+    if (!seconds) return fail("scrapeTimeout: not a duration: \"" + e.scrape_timeout + "\"");
+    job.timeout_s = *seconds;
+  }
+  job.not_reproduced.emplace_back(std::string(monitor.kind == "PodMonitor" ? "pod" : "endpoints") +
+                                  " discovery: the targets are the --connect addresses");
+  if (!e.tls) return job;
+  const monitor::TlsConfig& t = *e.tls;
+  const auto key_file = [&](const char* field, const std::optional<monitor::KeyRef>& ref,
+                            const std::string& file, std::string& out) {
+    std::string why;
+    std::optional<std::string> resolved;
+    if (ref) {
+      resolved = resolve(ref->source == monitor::KeyRef::Source::secret, ref->name, ref->key, why);
+    } else if (const auto mounted = operator_mount(file)) {
+      resolved = resolve(mounted->secret, mounted->name, mounted->key, why);
+    } else {
+      resolved = file;
+    }
+    if (!resolved) {
+      error = where + "tlsConfig." + field + ": " + why;
+      return false;
+    }
+    out = *resolved;
+    return true;
+  };
+  if (!key_file(t.ca ? "ca" : "caFile", t.ca, t.ca_file, job.tls.ca_file) ||
+      !key_file(t.cert ? "cert" : "certFile", t.cert, t.cert_file, job.tls.cert_file) ||
+      !key_file(t.key_secret ? "keySecret" : "keyFile", t.key_secret, t.key_file,
+                job.tls.key_file)) {
+    return std::nullopt;
+  }
+  if (job.tls.cert_file.empty() != job.tls.key_file.empty()) {
+    return fail(
+        "tlsConfig: a client certificate (cert or certFile) needs its key (keySecret or "
+        "keyFile), and a key its certificate");
+  }
+  job.tls.server_name = t.server_name;
+  job.tls.insecure_skip_verify = t.insecure_skip_verify;
+  for (const auto& [field, text, out] :
+       {std::tuple{"minVersion", &t.min_version, &job.tls.min_version},
+        std::tuple{"maxVersion", &t.max_version, &job.tls.max_version}}) {
+    if (text->empty()) continue;
+    const auto version = parse_tls_version(*text);
+    if (!version) {
+      return fail(std::string("tlsConfig.") + field + ": unknown TLS version: " + *text +
+                  " (TLS10, TLS11, TLS12 or TLS13)");
+    }
+    *out = *version;
+  }
+  if (job.tls.min_version != 0 && job.tls.max_version != 0 &&
+      job.tls.min_version > job.tls.max_version) {
+    return fail("tlsConfig: maxVersion must be greater than or equal to minVersion");
+  }
+  return job;
+}
+
 std::string go_alert_text(std::string_view words) {
   // crypto/tls alert.go's texts, by the TLS library's name of the alert.
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 14> kGo{{
@@ -422,7 +535,7 @@ std::string go_hostname_error(const CertInfo& cert, const std::string& name, boo
 }
 
 ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, const Exchange& e,
-                           std::int64_t now_unix) {
+                           std::int64_t now_unix, const ExpositionLimits& limits) {
   ScrapeVerdict v;
   v.url = job.scheme + "://" + target + job.metrics_path;
   // Failures of the request itself are wrapped in Go's url.Error ("Get \"URL\": ..."); an HTTP
@@ -462,7 +575,12 @@ ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, cons
                     (text.empty() ? "" : " " + std::string(text)),
                 false);
   }
-  const Exposition exposition = parse_exposition(e.http.body);
+  const Exposition exposition = parse_exposition(e.http.body, limits);
+  if (!exposition.not_checked_whole.empty()) {
+    return down("not checked whole (a bound of selftest, not of Prometheus): " +
+                    exposition.not_checked_whole,
+                false);
+  }
   if (!exposition.errors.empty()) {
     return down("the exposition does not parse: line " +
                     std::to_string(exposition.errors.front().line) + ": " +
@@ -485,6 +603,7 @@ ExitCode exit_code(const ScrapeReport& report) {
 std::string render_scrape_text(const ScrapeReport& report) {
   std::string out;
   std::size_t up = 0;
+  if (!report.monitor.empty()) out += report.monitor + "\n";
   for (const ScrapeJob* job : report.jobs) {
     out += "job " + job->name + " (" + job->scheme + "://…" + job->metrics_path + ")\n";
     std::size_t listed = 0;
@@ -520,6 +639,7 @@ nlohmann::ordered_json scrape_json(const ScrapeReport& report) {
   j["schema"] = "promtls/selftest-scrape/v1";
   j["ok"] = report.ok();
   j["config"] = report.config_path;
+  if (!report.monitor.empty()) j["monitor"] = report.monitor;
   j["jobs"] = nlohmann::ordered_json::array();
   for (const ScrapeJob* job : report.jobs) {
     j["jobs"].push_back({{"name", job->name},

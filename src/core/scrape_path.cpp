@@ -16,6 +16,22 @@
 #include "promtls/core/tls_catalog.hpp"
 
 namespace promtls::core {
+
+std::optional<MountedRef> operator_mount(std::string_view file) {
+  for (const auto& [prefix, secret] :
+       {std::pair<std::string_view, bool>{"/etc/prometheus/secrets/", true},
+        {"/etc/prometheus/configmaps/", false}}) {
+    if (file.substr(0, prefix.size()) != prefix) continue;
+    const std::string_view rest = file.substr(prefix.size());
+    const std::size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) return {};
+    const std::string_view key = rest.substr(slash + 1);
+    if (key.find('/') != std::string_view::npos) return {};
+    return MountedRef{secret, std::string(rest.substr(0, slash)), std::string(key)};
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::string qualified(const std::string& ns, const std::string& name) {
@@ -53,27 +69,6 @@ bool service_selects(const monitor::Service& service, const Node& labels) {
 bool same_namespace(const std::string& a, const std::string& b) {
   // A manifest without metadata.namespace goes to the namespace it is applied in.
   return a.empty() || b.empty() || a == b;
-}
-
-// A caFile/certFile/keyFile the Prometheus Operator mounted from a Prometheus object's secrets or
-// configMaps: (secret, name, key), or nullopt.
-struct MountedRef {
-  bool secret = true;
-  std::string name, key;
-};
-std::optional<MountedRef> operator_mount(std::string_view file) {
-  for (const auto& [prefix, secret] :
-       {std::pair<std::string_view, bool>{"/etc/prometheus/secrets/", true},
-        {"/etc/prometheus/configmaps/", false}}) {
-    if (file.substr(0, prefix.size()) != prefix) continue;
-    const std::string_view rest = file.substr(prefix.size());
-    const std::size_t slash = rest.find('/');
-    if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) return {};
-    const std::string_view key = rest.substr(slash + 1);
-    if (key.find('/') != std::string_view::npos) return {};
-    return MountedRef{secret, std::string(rest.substr(0, slash)), std::string(key)};
-  }
-  return std::nullopt;
 }
 
 class Follower {

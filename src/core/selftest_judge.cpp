@@ -489,9 +489,18 @@ SelftestReport judge(SelftestRun run, const SelftestOptions& options) {
           std::string why;
           const bool text = is_text_exposition(ex.http.content_type, &why);
           checks.add("http-content-type", text, text ? ex.http.content_type : why);
-          report.exposition = parse_exposition(ex.http.body);
+          ExpositionLimits limits;
+          limits.out_of_time = options.out_of_time;
+          report.exposition = parse_exposition(ex.http.body, limits);
           const Exposition& e = report.exposition;
-          if (e.errors.empty()) {
+          if (!e.not_checked_whole.empty()) {
+            checks.add("exposition-format", false,
+                       "not checked whole: " + e.not_checked_whole +
+                           (e.errors.empty()
+                                ? ""
+                                : "; first error: line " + std::to_string(e.errors.front().line) +
+                                      ": " + e.errors.front().message));
+          } else if (e.errors.empty()) {
             checks.add("exposition-format", true,
                        std::to_string(e.families.size()) + " families, " +
                            std::to_string(e.sample_count()) + " samples, no format errors");

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "prometheus.hpp"
+#include "raw_http_server.hpp"
 #include "run.hpp"
 #include "selftest_servers.hpp"
 #include "serve_fixture.hpp"
@@ -25,6 +26,20 @@ struct Job {
   std::string target;
   std::string scheme = "https";
   std::string ca, cert, key, server_name, max_version;
+};
+
+// Jobs against one target with one CA and client certificate, which each case then changes.
+struct JobFactory {
+  std::string target, ca, cert, key;
+  Job operator()(const std::string& name) const {
+    Job j;
+    j.name = name;
+    j.target = target;
+    j.ca = ca;
+    j.cert = cert;
+    j.key = key;
+    return j;
+  }
 };
 
 std::string job_yaml(const Job& j) {
@@ -68,10 +83,10 @@ bool same_cause(const std::string& predicted, const std::string& seen) {
   return refused_by_alert && reset && !request.empty() && seen.rfind(request, 0) == 0;
 }
 
-// Runs the jobs through Prometheus and selftest; checks every job's verdict against Prometheus'
-// and returns selftest's reasons by job.
-std::map<std::string, std::string> compare(const std::filesystem::path& dir,
-                                           const std::vector<Job>& jobs) {
+// Runs the jobs through a real Prometheus (its prometheus.yml in `dir`) until it has scraped each
+// once, and returns its targets.
+std::vector<RealPrometheus::Target> prometheus_targets(const std::filesystem::path& dir,
+                                                       const std::vector<Job>& jobs) {
   std::string yaml;
   for (const Job& j : jobs) yaml += job_yaml(j);
   RealPrometheus prom(dir, yaml);
@@ -84,14 +99,17 @@ std::map<std::string, std::string> compare(const std::filesystem::path& dir,
   });
   INFO(prom.log());
   REQUIRE(scraped.size() == jobs.size());
+  return scraped;
+}
 
-  const RunResult r =
-      run_promtls({"selftest", "--scrape-config", (dir / "prometheus.yml").string(), "-o", "json"});
+// Checks a promtls/selftest-scrape/v1 report of `expected_targets` targets (and its exit code)
+// against what Prometheus saw for the same jobs; adds selftest's reasons by job to `reasons`.
+void check_report(const RunResult& r, const std::vector<RealPrometheus::Target>& scraped,
+                  std::size_t expected_targets, std::map<std::string, std::string>& reasons) {
   INFO(r.err);
   const auto report = nlohmann::json::parse(r.out);
   CHECK(report["schema"] == "promtls/selftest-scrape/v1");
   bool all_up = true;
-  std::map<std::string, std::string> reasons;
   for (const auto& t : report["targets"]) {
     const std::string job = t["job"];
     INFO("job " << job);
@@ -108,10 +126,44 @@ std::map<std::string, std::string> compare(const std::filesystem::path& dir,
       CHECK(same_cause(predicted, actual));
     }
   }
-  CHECK(report["targets"].size() == jobs.size());
+  CHECK(report["targets"].size() == expected_targets);
   CHECK(report["ok"].get<bool>() == all_up);
   CHECK(r.exit_code == (all_up ? 0 : 1));
+}
+
+// Runs the jobs through Prometheus and selftest --scrape-config; checks every job's verdict
+// against Prometheus' and returns selftest's reasons by job.
+std::map<std::string, std::string> compare(const std::filesystem::path& dir,
+                                           const std::vector<Job>& jobs) {
+  const auto scraped = prometheus_targets(dir, jobs);
+  const RunResult r =
+      run_promtls({"selftest", "--scrape-config", (dir / "prometheus.yml").string(), "-o", "json"});
+  std::map<std::string, std::string> reasons;
+  check_report(r, scraped, jobs.size(), reasons);
   return reasons;
+}
+
+// The ServiceMonitor mon/<job name> twin of `j`: its scheme, serverName, maxVersion, and its CA
+// and client certificate as keys ca.crt, tls.crt and tls.key of Secret `secret` (the CA as
+// `ca_ref`, YAML, when given: a configMap reference or a caFile).
+std::string service_monitor_yaml(const Job& j, const std::string& secret,
+                                 const std::string& ca_ref = "") {
+  std::string yaml =
+      "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+      "metadata: {name: " +
+      j.name +
+      ", namespace: mon}\nspec:\n"
+      "  selector: {matchLabels: {app: serve}}\n  endpoints:\n  - port: metrics\n"
+      "    scheme: " +
+      j.scheme + "\n    tlsConfig:\n      " +
+      (ca_ref.empty() ? "ca: {secret: {name: " + secret + ", key: ca.crt}}" : ca_ref) + "\n";
+  if (!j.server_name.empty()) yaml += "      serverName: " + j.server_name + "\n";
+  if (!j.max_version.empty()) yaml += "      maxVersion: " + j.max_version + "\n";
+  if (!j.cert.empty()) {
+    yaml += "      cert: {secret: {name: " + secret + ", key: tls.crt}}\n" +
+            "      keySecret: {name: " + secret + ", key: tls.key}\n";
+  }
+  return yaml;
 }
 
 std::string slurp(const std::string& path) {
@@ -155,24 +207,7 @@ std::map<std::string, std::string> static_twin(const ServePki& pki, const Job& j
       "apiVersion: v1\nkind: Service\nmetadata: {name: serve, namespace: mon, labels: {app: "
       "serve}}\n"
       "spec:\n  selector: {app: serve}\n  ports: [{name: metrics, port: 443, targetPort: " +
-      std::to_string(service_target_port) +
-      "}]\n---\n"
-      "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
-      "metadata: {name: " +
-      j.name +
-      ", namespace: mon}\nspec:\n"
-      "  selector: {matchLabels: {app: serve}}\n  endpoints:\n  - port: metrics\n"
-      "    scheme: " +
-      j.scheme +
-      "\n    tlsConfig:\n"
-      "      ca: {secret: {name: scrape, key: ca.crt}}\n";
-  if (!j.server_name.empty()) yaml += "      serverName: " + j.server_name + "\n";
-  if (!j.max_version.empty()) yaml += "      maxVersion: " + j.max_version + "\n";
-  if (!j.cert.empty()) {
-    yaml +=
-        "      cert: {secret: {name: scrape, key: tls.crt}}\n"
-        "      keySecret: {name: scrape, key: tls.key}\n";
-  }
+      std::to_string(service_target_port) + "}]\n---\n" + service_monitor_yaml(j, "scrape");
   const RunResult r = run_promtls({"validate", "--at=2027-01-01T00:00:00Z", "-o", "json",
                                    "--manifest", dir.write("twin.yaml", yaml), "--secret-dir",
                                    (dir.path() / "secrets").string()});
@@ -203,16 +238,8 @@ TEST_CASE("selftest --scrape-config predicts up and the error of a real Promethe
   }
   const std::string foreign_ca = pki.dir.write("foreign-ca.crt", pki.foreign.cert.pem(), 0644);
   Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
-  const std::string target = "127.0.0.1:" + std::to_string(s.port);
-  auto job = [&](const std::string& name) {
-    Job j;
-    j.name = name;
-    j.target = target;
-    j.ca = pki.ca_file;
-    j.cert = pki.client_cert;
-    j.key = pki.client_key;
-    return j;
-  };
+  const JobFactory job{"127.0.0.1:" + std::to_string(s.port), pki.ca_file, pki.client_cert,
+                       pki.client_key};
   std::vector<Job> jobs;
   jobs.push_back(job("correct"));
   jobs.push_back(job("by_name"));
@@ -282,6 +309,111 @@ TEST_CASE("selftest --scrape-config predicts up and the error of a real Promethe
   }
 }
 
+// Writes the keys (name -> bytes of the file at the path; empty paths are left out) as the kubelet
+// lays out a Secret volume in `dir`: a dated data directory, ..data linking to it, and each key a
+// link through ..data.
+void secret_volume(const std::filesystem::path& dir,
+                   const std::vector<std::pair<std::string, std::string>>& keys) {
+  namespace fs = std::filesystem;
+  const fs::path data = dir / "..2026_11_30_10_00_00.123456789";
+  fs::create_directories(data);
+  fs::create_directory_symlink(data.filename(), dir / "..data");
+  for (const auto& [key, path] : keys) {
+    if (path.empty()) continue;
+    std::ofstream(data / key, std::ios::binary) << slurp(path);
+    fs::create_symlink(fs::path("..data") / key, dir / key);
+  }
+}
+
+// selftest --service-monitor against the job the Prometheus Operator generates from the same
+// ServiceMonitor (tls files: the --secret-dir files), run by a real Prometheus.
+TEST_CASE("selftest --service-monitor predicts up and the error of a real Prometheus") {
+  ServePki pki;
+  const std::string foreign_ca = pki.dir.write("foreign-ca.crt", pki.foreign.cert.pem(), 0644);
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  const std::string target = "127.0.0.1:" + std::to_string(s.port);
+  const JobFactory job{target, pki.ca_file, pki.client_cert, pki.client_key};
+  std::vector<Job> cases;
+  cases.push_back(job("correct"));
+  cases.back().server_name = "localhost";
+  cases.push_back(job("wrong-server-name"));
+  cases.back().server_name = "metrics.example";
+  cases.push_back(job("wrong-ca"));
+  cases.back().ca = foreign_ca;
+  cases.push_back(job("no-client-cert"));
+  cases.back().cert.clear();
+  cases.push_back(job("foreign-client-cert"));
+  cases.back().cert = pki.foreign_cert;
+  cases.back().key = pki.foreign_key;
+  cases.push_back(job("http-against-tls"));
+  cases.back().scheme = "http";
+
+  // One helm-like stream: a Service, then one ServiceMonitor per case, each with its Secret
+  // "scrape-CASE" in --secret-dir. "correct" names its CA as a caFile where the Operator mounts
+  // the Prometheus object's secrets, "wrong-ca" as a ConfigMap key.
+  TempDir dir;
+  const std::filesystem::path secrets = dir.path() / "secrets";
+  std::string stream =
+      "# Source: app/templates/service.yaml\napiVersion: v1\nkind: Service\n"
+      "metadata: {name: serve, namespace: mon, labels: {app: serve}}\n"
+      "spec: {selector: {app: serve}, ports: [{name: metrics, port: 443}]}\n";
+  std::vector<Job> operator_jobs;
+  for (const Job& c : cases) {
+    const std::string secret = "scrape-" + c.name;
+    secret_volume(secrets / secret, {{"ca.crt", c.ca}, {"tls.crt", c.cert}, {"tls.key", c.key}});
+    std::string ca_ref;
+    if (c.name == "correct") ca_ref = "caFile: /etc/prometheus/secrets/" + secret + "/ca.crt";
+    if (c.name == "wrong-ca") ca_ref = "ca: {configMap: {name: " + secret + ", key: ca.crt}}";
+    stream +=
+        "---\n# Source: app/templates/monitor.yaml\n" + service_monitor_yaml(c, secret, ca_ref);
+    Job j = c;
+    j.name = "serviceMonitor/mon/" + c.name + "/0";
+    const std::string files = (secrets / secret).string() + "/";
+    j.ca = files + "ca.crt";
+    if (!c.cert.empty()) {
+      j.cert = files + "tls.crt";
+      j.key = files + "tls.key";
+    }
+    operator_jobs.push_back(j);
+  }
+  const std::string monitors = dir.write("monitors.yaml", stream);
+  const auto scraped = prometheus_targets(dir.path(), operator_jobs);
+
+  std::map<std::string, std::string> reasons;
+  for (const Job& c : cases) {
+    INFO("ServiceMonitor " << c.name);
+    const RunResult r =
+        run_promtls({"selftest", "--service-monitor", monitors, "--monitor", c.name, "--secret-dir",
+                     secrets.string(), "--connect", target, "-o", "json"});
+    check_report(r, scraped, 1, reasons);
+    const nlohmann::json report = nlohmann::json::parse(r.out);
+    CHECK(report["monitor"] == "ServiceMonitor mon/" + c.name + ", endpoints[0] (port metrics)");
+  }
+  CHECK(reasons.size() == cases.size() - 1);
+  CHECK(reasons.count("serviceMonitor/mon/correct/0") == 0);
+  CHECK(reasons.at("serviceMonitor/mon/wrong-server-name/0") ==
+        "x509: certificate is valid for localhost, not metrics.example");
+  CHECK(reasons.at("serviceMonitor/mon/wrong-ca/0") ==
+        "x509: certificate signed by unknown authority");
+  CHECK(reasons.at("serviceMonitor/mon/no-client-cert/0") ==
+        "remote error: tls: certificate required");
+  CHECK(reasons.at("serviceMonitor/mon/foreign-client-cert/0") ==
+        "remote error: tls: unknown certificate authority");
+  CHECK(reasons.count("serviceMonitor/mon/http-against-tls/0") == 1);
+
+  // The text report names the monitor and the endpoint; two targets are two rows.
+  const RunResult text =
+      run_promtls({"selftest", "--service-monitor", monitors, "--monitor", "mon/correct",
+                   "--secret-dir", secrets.string(), "--connect", target, "--connect", target});
+  INFO(text.out << text.err);
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.rfind("ServiceMonitor mon/correct, endpoints[0] (port metrics)\n"
+                       "job serviceMonitor/mon/correct/0 (https://…/metrics)\n  up    " +
+                           target,
+                       0) == 0);
+  CHECK(text.out.find("2 targets: 2 up, 0 down") != std::string::npos);
+}
+
 TEST_CASE("selftest --scrape-config predicts up and the error of a real Prometheus against nginx") {
   CertSpec spec = wide_spec("localhost");
   spec.dns = {"localhost"};
@@ -289,16 +421,8 @@ TEST_CASE("selftest --scrape-config predicts up and the error of a real Promethe
   const ServerFiles files(spec, "# TYPE demo gauge\ndemo 1\n");
   const Nginx nginx = start_nginx(files, "on", "TLSv1.3");
   const ServePki other;  // another CA and its client certificate
-  const std::string target = "127.0.0.1:" + std::to_string(nginx.port);
-  auto job = [&](const std::string& name) {
-    Job j;
-    j.name = name;
-    j.target = target;
-    j.ca = files.ca;
-    j.cert = files.client_cert;
-    j.key = files.client_key;
-    return j;
-  };
+  const JobFactory job{"127.0.0.1:" + std::to_string(nginx.port), files.ca, files.client_cert,
+                       files.client_key};
   std::vector<Job> jobs;
   jobs.push_back(job("correct"));
   jobs.push_back(job("wrong_ca"));
@@ -364,6 +488,160 @@ TEST_CASE("selftest --scrape-config names the file, the field or the job it cann
   r = run_promtls({"selftest", "--job", "first", "--connect", "127.0.0.1:1"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--job needs --scrape-config") != std::string::npos);
+}
+
+// Issue 18: one sample with 100,000 labels took 18 s to check; now it is refused at the label
+// limit, in the self-test's check and in the scrape verdict alike.
+TEST_CASE("selftest refuses to check a sample with 100,000 labels and says why") {
+  std::string body = "# TYPE wide gauge\nwide{";
+  for (int i = 0; i < 100000; ++i) body += (i ? ",l" : "l") + std::to_string(i) + "=\"v\"";
+  body += "} 1\n";
+  CertSpec spec = wide_spec("localhost");
+  spec.dns = {"localhost"};
+  spec.ips = {"127.0.0.1"};
+  const ServerFiles files(spec, body);
+  const Nginx nginx = start_nginx(files, "off", "TLSv1.3");
+  const std::string target = "127.0.0.1:" + std::to_string(nginx.port);
+  RunResult r = run_promtls({"selftest", "--no-env", "--connect", target, "--ca", files.ca,
+                             "--no-probes", "--no-key-exchange", "-o", "json"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& c : report["checks"]) {
+    if (c["name"] != "exposition-format") continue;
+    found = true;
+    CHECK(c["ok"] == false);
+    CHECK(c["detail"] == "not checked whole: a sample on line 2 has more than 10000 labels");
+  }
+  CHECK(found);
+
+  const Job j = JobFactory{target, files.ca, "", ""}("wide");
+  TempDir dir;
+  r = run_promtls({"selftest", "--scrape-config",
+                   dir.write("prometheus.yml", "scrape_configs:\n" + job_yaml(j))});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("  down  " + target +
+                   ": not checked whole (a bound of selftest, not of Prometheus): a sample on "
+                   "line 2 has more than 10000 labels\n") != std::string::npos);
+}
+
+// Issue 18: a lying Content-Length from a raw server is refused from the header, before any
+// allocation for the body, and a negative one is malformed rather than "larger than 64 MiB".
+TEST_CASE("selftest refuses a Content-Length over its limit or malformed without reading on") {
+  const RawHttpServer huge("HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\nabc");
+  const RawHttpServer negative("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nabc");
+  const RawHttpServer fine("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nok 1\nx");
+  TempDir dir;
+  JobFactory job{huge.address(), "", "", ""};
+  std::vector<Job> jobs{job("huge"), job("negative"), job("fine")};
+  jobs[1].target = negative.address();
+  jobs[2].target = fine.address();
+  std::string yaml = "scrape_configs:\n";
+  for (Job& j : jobs) {
+    j.scheme = "http";
+    yaml += job_yaml(j);
+  }
+  const RunResult r =
+      run_promtls({"selftest", "--scrape-config", dir.write("prometheus.yml", yaml), "-o", "json"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  REQUIRE(report["targets"].size() == 3);
+  CHECK(report["targets"][0]["reason"] ==
+        "response body larger than 64 MiB (Content-Length: 99999999999)");
+  // A malformed header is Go's "malformed HTTP response" in the words Prometheus shows.
+  CHECK(report["targets"][1]["reason"] ==
+        "net/http: HTTP/1.x transport connection broken: malformed HTTP response");
+  // The whole canned body is read: its "x" has no value.
+  CHECK(report["targets"][2]["reason"] ==
+        "the exposition does not parse: line 2: expected a value after metric \"x\"");
+  CHECK(huge.served() == 1);
+  CHECK(negative.served() == 1);
+}
+
+TEST_CASE("selftest --service-monitor names the file, monitor, endpoint or key it cannot use") {
+  TempDir dir;
+  const std::string missing = (dir.path() / "missing.yaml").string();
+  RunResult r = run_promtls({"selftest", "--service-monitor", missing, "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find(missing) != std::string::npos);
+
+  const std::string none =
+      dir.write("none.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n");
+  r = run_promtls({"selftest", "--service-monitor", none, "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find(none + ": no ServiceMonitor or PodMonitor") != std::string::npos);
+
+  // A kubectl List with two monitors, the second with two endpoints.
+  const std::string list = dir.write("list.json",
+                                     R"({"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+   "metadata": {"name": "one", "namespace": "mon"},
+   "spec": {"endpoints": [{"port": "metrics", "scheme": "https",
+     "tlsConfig": {"ca": {"secret": {"name": "scrape", "key": "ca.crt"}}}}]}},
+  {"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+   "metadata": {"name": "two", "namespace": "mon"},
+   "spec": {"podMetricsEndpoints": [{"port": "web"}, {"port": "metrics", "scheme": "ftp"}]}}]})");
+  const auto selftest = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"selftest", "--service-monitor", list});
+    return run_promtls(args);
+  };
+  r = selftest({"--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(list + " holds 2 monitors: choose one with --monitor NAME (ServiceMonitor "
+                          "mon/one, PodMonitor mon/two)") != std::string::npos);
+  r = selftest({"--monitor", "three", "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--monitor three: no such ServiceMonitor or PodMonitor in " + list) !=
+        std::string::npos);
+  r = selftest({"--monitor", "mon/two", "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("PodMonitor mon/two has 2 endpoints: choose one with --endpoint N or --port "
+                   "NAME (0: port web, 1: port metrics)") != std::string::npos);
+  r = selftest({"--monitor", "two", "--endpoint", "2", "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--endpoint 2: PodMonitor mon/two has 2 endpoints") != std::string::npos);
+  r = selftest({"--monitor", "two", "--port", "http", "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--port http: no endpoint of PodMonitor mon/two has that port") !=
+        std::string::npos);
+  r = selftest({"--monitor", "two", "--port", "metrics", "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("PodMonitor mon/two, podMetricsEndpoints[1] (port metrics): unsupported "
+                   "scheme \"ftp\"") != std::string::npos);
+  r = selftest({"--monitor", "one"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--service-monitor needs --connect HOST:PORT") != std::string::npos);
+  r = selftest({"--monitor", "one", "--connect", "127.0.0.1:99999"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--connect 127.0.0.1:99999") != std::string::npos);
+  r = selftest({"--monitor", "one", "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("Secret scrape key ca.crt: pass --secret-dir DIR holding DIR/scrape/ca.crt") !=
+        std::string::npos);
+  // A Secret volume without the key, and a --secret-dir without the Secret: exit 3, the path.
+  std::filesystem::create_directories(dir.path() / "secrets" / "scrape");
+  dir.write("secrets/scrape/tls.crt", "");
+  const std::string secrets = (dir.path() / "secrets").string();
+  r = selftest({"--monitor", "one", "--secret-dir", secrets, "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("tlsConfig.ca: Secret scrape key ca.crt: " + secrets +
+                   "/scrape/ca.crt does not exist") != std::string::npos);
+  std::filesystem::remove_all(dir.path() / "secrets" / "scrape");
+  r = selftest({"--monitor", "one", "--secret-dir", secrets, "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("no directory scrape in --secret-dir " + secrets) != std::string::npos);
+
+  r = selftest({"--monitor", "one", "--scrape-config", list, "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  r = run_promtls({"selftest", "--monitor", "one", "--connect", "127.0.0.1:1"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--monitor needs --service-monitor") != std::string::npos);
+  r = run_promtls({"selftest", "--connect", "127.0.0.1:1", "--connect", "127.0.0.1:2"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--connect is given once, except with --service-monitor") != std::string::npos);
 }
 
 }  // namespace

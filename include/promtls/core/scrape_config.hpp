@@ -15,7 +15,9 @@
 // Pure functions of their inputs: no I/O, no clock (`now` is a parameter). Thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -23,6 +25,8 @@
 #include <vector>
 
 #include "promtls/core/error.hpp"
+#include "promtls/core/exposition.hpp"
+#include "promtls/core/monitor.hpp"
 #include "promtls/core/selftest.hpp"
 
 namespace promtls::core {
@@ -69,6 +73,42 @@ std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std
 // The job named `name`, or nullptr.
 const ScrapeJob* find_job(const ScrapeConfig& config, std::string_view name);
 
+// selftest --service-monitor: the ServiceMonitors and PodMonitors (monitoring.coreos.com/v1) of
+// a YAML or JSON stream (helm output, `kubectl get -o yaml` Lists), each endpoint as the scrape
+// job the Prometheus Operator generates for it, but for its targets (service discovery is not
+// reproduced: the caller gives them).
+struct ScrapeMonitor {
+  std::string kind;  // "ServiceMonitor" or "PodMonitor"
+  std::string namespace_name, name;
+  std::size_t line = 0;                      // of the object in the file
+  std::vector<monitor::Endpoint> endpoints;  // endpoints[] or podMetricsEndpoints[], in order
+};
+
+// The monitors of `text` in file order (none: an empty vector). Returns nullopt with `error`
+// ("monitors.yaml: line 3, column 5: ...") when a document does not parse.
+std::optional<std::vector<ScrapeMonitor>> parse_monitors(std::string_view text,
+                                                         const std::string& path,
+                                                         std::string& error);
+
+// "ServiceMonitor mon/app, endpoints[0] (port metrics)".
+std::string describe_endpoint(const ScrapeMonitor& monitor, std::size_t endpoint);
+
+// The file that holds key `key` of the Secret (`secret` true) or ConfigMap `name`, or nullopt
+// with `error` naming what is missing (selftest: DIR/NAME/KEY of --secret-dir).
+using ResolveKeyFile = std::function<std::optional<std::string>(
+    bool secret, const std::string& name, const std::string& key, std::string& error)>;
+
+// Endpoint `endpoint` of `monitor` as the Operator's job "serviceMonitor/NS/NAME/INDEX"
+// ("podMonitor/..." for a PodMonitor): scheme (default http), path (default /metrics),
+// scrapeTimeout (default 10s, Prometheus' global default), and tlsConfig with ca/cert/keySecret
+// resolved by `resolve`, caFile/certFile/keyFile under /etc/prometheus/secrets/NAME/ or
+// /etc/prometheus/configmaps/NAME/ resolved the same way (operator_mount(), scrape_path.hpp) and
+// any other file used as it is. No targets. Returns nullopt with `error` for what the Operator or
+// Prometheus would refuse (a scheme other than http or https, an unknown TLS version, a duration
+// that does not parse, a certificate without its key) or a reference `resolve` cannot find.
+std::optional<ScrapeJob> monitor_job(const ScrapeMonitor& monitor, std::size_t endpoint,
+                                     const ResolveKeyFile& resolve, std::string& error);
+
 // What Prometheus would get from one target.
 struct ScrapeVerdict {
   bool up = false;
@@ -80,9 +120,12 @@ struct ScrapeVerdict {
 };
 
 // Judges the exchange made for `target` of `job` at `now_unix`. `exchange.tls.chain` must hold
-// what the server sent (verification is re-done here in Go's order from the facts).
+// what the server sent (verification is re-done here in Go's order from the facts). The body is
+// parsed within `limits`; a body not checked whole is judged down with a reason that begins "not
+// checked whole" (selftest's bound, which Prometheus does not have: the prediction is unknown).
 ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target,
-                           const Exchange& exchange, std::int64_t now_unix);
+                           const Exchange& exchange, std::int64_t now_unix,
+                           const ExpositionLimits& limits = {});
 
 // One target of a job, scraped and judged.
 struct ScrapeTargetReport {
@@ -95,6 +138,7 @@ struct ScrapeTargetReport {
 // selftest --scrape-config: every static target of the chosen jobs.
 struct ScrapeReport {
   std::string config_path;
+  std::string monitor;  // --service-monitor: describe_endpoint() of the endpoint; "" otherwise
   std::vector<const ScrapeJob*> jobs;  // the jobs scraped, not owned
   std::vector<ScrapeTargetReport> targets;
   bool ok() const;  // true when every target would be up (and there is at least one)

@@ -80,6 +80,15 @@ using FindKey = std::function<std::optional<std::string>(
     bool secret, const std::string& namespace_name, const std::string& name, const std::string& key,
     std::string& missing)>;
 
+// A caFile/certFile/keyFile the Prometheus Operator mounted from a Prometheus object's secrets
+// (/etc/prometheus/secrets/NAME/KEY) or configMaps (/etc/prometheus/configmaps/NAME/KEY): which
+// Secret or ConfigMap and key it is, or nullopt for any other file.
+struct MountedRef {
+  bool secret = true;  // false: a ConfigMap
+  std::string name, key;
+};
+std::optional<MountedRef> operator_mount(std::string_view file);
+
 // Every endpoint of every monitor, followed. Findings about the path itself (a monitor that
 // selects nothing, a port name no Service or container has) are appended to `findings`.
 // A caFile/certFile/keyFile under /etc/prometheus/secrets/NAME/ or /etc/prometheus/configmaps/

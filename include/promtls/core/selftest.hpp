@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -240,6 +241,8 @@ struct SelftestRun {
 struct SelftestOptions {
   std::int64_t now_unix = 0;  // certificate validity is judged at this instant
   ExpiryPolicy expiry;        // inspect's thresholds for each certificate's status
+  // Bounds the parse of the body (ExpositionLimits::out_of_time; the cli's holds --timeout).
+  std::function<bool()> out_of_time;
 };
 
 struct SelftestReport {
