@@ -127,13 +127,27 @@ bool read_tls(Reader& r, const json& tls, const std::string& where, const std::s
   if (!r.string_field(tls, "ca_file", where, out.ca_file) ||
       !r.string_field(tls, "cert_file", where, out.cert_file) ||
       !r.string_field(tls, "key_file", where, out.key_file) ||
-      !r.string_field(tls, "server_name", where, out.server_name)) {
+      !r.string_field(tls, "server_name", where, out.server_name) ||
+      !r.string_field(tls, "ca", where, out.ca) || !r.string_field(tls, "cert", where, out.cert) ||
+      !r.string_field(tls, "key", where, out.key)) {
     return false;
   }
   out.ca_file = resolve(dir, out.ca_file);
   out.cert_file = resolve(dir, out.cert_file);
   out.key_file = resolve(dir, out.key_file);
-  if (out.cert_file.empty() != out.key_file.empty()) {
+  // Prometheus' TLSConfig.Validate: at most one of each pair, and a certificate with a key.
+  for (const auto& [inline_pem, file, name] :
+       {std::tuple{&out.ca, &out.ca_file, "ca"}, std::tuple{&out.cert, &out.cert_file, "cert"},
+        std::tuple{&out.key, &out.key_file, "key"}}) {
+    if (!inline_pem->empty() && !file->empty()) {
+      return r.fail(where, std::string("at most one of ") + name + " and " + name +
+                               "_file must be configured");
+    }
+  }
+  if (out.cert_file.empty() && out.cert.empty() && (!out.key_file.empty() || !out.key.empty())) {
+    return r.fail(where, "cert_file and key_file must be set together");
+  }
+  if ((!out.cert_file.empty() || !out.cert.empty()) && out.key_file.empty() && out.key.empty()) {
     return r.fail(where, "cert_file and key_file must be set together");
   }
   if (tls.contains("insecure_skip_verify")) {
@@ -325,13 +339,23 @@ std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std
     error = path + ": " + describe(*syntax);
     return std::nullopt;
   }
-  ScrapeConfig config;
-  if (documents.empty()) return config;
+  if (documents.empty()) return ScrapeConfig{};
   if (documents.size() > 1) {
     error = path + ": a Prometheus configuration is one YAML document";
     return std::nullopt;
   }
-  const json root = to_json(documents.front().root);
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  std::size_t line = 0;
+  return read_scrape_config(documents.front().root, path, dir, error, line);
+}
+
+std::optional<ScrapeConfig> read_scrape_config(const Node& root_node, const std::string& path,
+                                               const std::string& dir, std::string& error,
+                                               std::size_t& error_line) {
+  ScrapeConfig config;
+  error_line = root_node.position().line;
+  const json root = to_json(root_node);
   Reader r{path, error};
   if (!root.is_object()) {
     r.fail("top level", "expected a mapping");
@@ -340,19 +364,22 @@ std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std
   double global_timeout = 10;
   if (root.contains("global") && root["global"].is_object() &&
       !r.duration_field(root["global"], "scrape_timeout", "global", global_timeout)) {
+    if (const Node* global = root_node.find("global")) error_line = global->position().line;
     return std::nullopt;
   }
   if (!root.contains("scrape_configs") || root["scrape_configs"].is_null()) return config;
   const json& jobs = root["scrape_configs"];
+  const Node& job_nodes = root_node["scrape_configs"];
+  error_line = job_nodes.position().line;
   if (!jobs.is_array()) {
     r.fail("scrape_configs", "expected a list");
     return std::nullopt;
   }
-  const std::size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   std::set<std::string> names;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     ScrapeJob job;
+    job.line = i < job_nodes.items().size() ? job_nodes.items()[i].position().line : 0;
+    if (job.line != 0) error_line = job.line;
     if (!read_job(r, jobs[i], "scrape_configs[" + std::to_string(i) + "]", dir, global_timeout,
                   job)) {
       return std::nullopt;
@@ -365,6 +392,13 @@ std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std
     config.jobs.push_back(std::move(job));
   }
   return config;
+}
+
+bool split_host_port(std::string_view target, std::string& host, std::string& port) {
+  port.clear();
+  host = host_of(target, &port);
+  if (host.empty()) port.clear();
+  return !host.empty();
 }
 
 const ScrapeJob* find_job(const ScrapeConfig& config, std::string_view name) {

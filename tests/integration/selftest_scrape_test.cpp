@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "prometheus.hpp"
@@ -172,11 +173,14 @@ std::string slurp(const std::string& path) {
 }
 
 // The static twin of `job` against serve: the Deployment runs serve's knative variables on
-// `port`, its Service sends `service_target_port` there, and a ServiceMonitor carries the job's
-// scheme, serverName, maxVersion, CA and client certificate (Secret `scrape`), with both Secrets
-// as volume directories (--secret-dir). Returns validate's scrape-* findings by code.
+// `port`, its Service (named localhost, the name serve's certificate holds) sends
+// `service_target_port` there, and a ServiceMonitor carries the job's scheme, serverName,
+// maxVersion, CA and client certificate (Secret `scrape`), with both Secrets as volume directories
+// (--secret-dir). With `as_job`, a ConfigMap's prometheus.yml carries the job itself instead, its
+// target the Service (localhost:443) and its files where the Prometheus Operator mounts Secret
+// `scrape`. Returns validate's scrape-* findings by code.
 std::map<std::string, std::string> static_twin(const ServePki& pki, const Job& j, int port,
-                                               int service_target_port) {
+                                               int service_target_port, bool as_job = false) {
   TempDir dir;
   const auto secret = [&](const std::string& name,
                           const std::vector<std::pair<std::string, std::string>>& keys) {
@@ -204,10 +208,28 @@ std::map<std::string, std::string> static_twin(const ServePki& pki, const Job& j
       "        - {name: METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE, value: /tls/ca.crt}\n"
       "        volumeMounts: [{name: tls, mountPath: /tls}]\n"
       "      volumes: [{name: tls, secret: {secretName: serving, defaultMode: 0400}}]\n---\n"
-      "apiVersion: v1\nkind: Service\nmetadata: {name: serve, namespace: mon, labels: {app: "
+      "apiVersion: v1\nkind: Service\nmetadata: {name: localhost, namespace: mon, labels: {app: "
       "serve}}\n"
       "spec:\n  selector: {app: serve}\n  ports: [{name: metrics, port: 443, targetPort: " +
-      std::to_string(service_target_port) + "}]\n---\n" + service_monitor_yaml(j, "scrape");
+      std::to_string(service_target_port) + "}]\n---\n";
+  if (as_job) {
+    Job twin = j;
+    twin.target = "localhost:443";
+    twin.ca = "/etc/prometheus/secrets/scrape/ca.crt";
+    if (!twin.cert.empty()) {
+      twin.cert = "/etc/prometheus/secrets/scrape/tls.crt";
+      twin.key = "/etc/prometheus/secrets/scrape/tls.key";
+    }
+    std::string config;
+    std::istringstream lines("scrape_configs:\n" + job_yaml(twin));
+    for (std::string line; std::getline(lines, line);) config += "    " + line + "\n";
+    yaml +=
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: prometheus, namespace: mon}\n"
+        "data:\n  prometheus.yml: |\n" +
+        config;
+  } else {
+    yaml += service_monitor_yaml(j, "scrape");
+  }
   const RunResult r = run_promtls({"validate", "--at=2027-01-01T00:00:00Z", "-o", "json",
                                    "--manifest", dir.write("twin.yaml", yaml), "--secret-dir",
                                    (dir.path() / "secrets").string()});
@@ -294,18 +316,25 @@ TEST_CASE("selftest --scrape-config predicts up and the error of a real Promethe
   for (const Job& j : jobs) {
     INFO("static twin of job " << j.name);
     const bool down = j.name == "nothing_listens";
-    const auto found = static_twin(pki, j, s.port, down ? free_port() : s.port);
-    if (!codes.count(j.name)) {
-      CHECK(found.empty());
-      continue;
+    // The ServiceMonitor, then the job itself in a ConfigMap's prometheus.yml: the same verdict.
+    for (const bool as_job : {false, true}) {
+      INFO((as_job ? "as a static job" : "as a ServiceMonitor"));
+      const int service_target_port = down ? free_port() : s.port;
+      const auto found = static_twin(pki, j, s.port, service_target_port, as_job);
+      if (!codes.count(j.name)) {
+        CHECK(found.empty());
+        continue;
+      }
+      REQUIRE(found.size() == 1);
+      CHECK(found.begin()->first == codes.at(j.name));
+      if (same_words.count(j.name)) {
+        CHECK(found.begin()->second.find("Prometheus would report \"" + reasons.at(j.name) +
+                                         "\"") != std::string::npos);
+      }
+      if (down) {
+        CHECK(found.begin()->second.find("connect: connection refused") != std::string::npos);
+      }
     }
-    REQUIRE(found.size() == 1);
-    CHECK(found.begin()->first == codes.at(j.name));
-    if (same_words.count(j.name)) {
-      CHECK(found.begin()->second.find("Prometheus would report \"" + reasons.at(j.name) + "\"") !=
-            std::string::npos);
-    }
-    if (down) CHECK(found.begin()->second.find("connect: connection refused") != std::string::npos);
   }
 }
 

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "promtls/core/documents.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/exposition.hpp"
 #include "promtls/core/monitor.hpp"
@@ -41,6 +42,9 @@ struct ScrapeTls {
   bool insecure_skip_verify = false;
   std::uint16_t min_version = 0;  // 0 = Prometheus' default minimum, TLS 1.2
   std::uint16_t max_version = 0;  // 0 = TLS 1.3
+  // Inline PEM (tls_config.ca, cert, key), which Prometheus accepts instead of the files; "" when
+  // absent. selftest reads only the files (the job's not_reproduced says so); validate reads both.
+  std::string ca, cert, key;
 };
 
 struct ScrapeJob {
@@ -55,6 +59,7 @@ struct ScrapeJob {
   // Settings of the job a scrape by selftest does not reproduce (authentication, relabeling,
   // service discovery, proxies), one sentence each, in the order of the file.
   std::vector<std::string> not_reproduced;
+  std::size_t line = 0;  // 1-based line of the job's entry in the document read (0: unknown)
 };
 
 struct ScrapeConfig {
@@ -69,6 +74,15 @@ struct ScrapeConfig {
 // does not parse, a target that is not host:port.
 std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std::string& path,
                                                 std::string& error);
+
+// The same over a document already parsed (validate --manifest reads Prometheus configurations
+// among manifests): `root` is the document's root, `path` names it in messages, and relative file
+// names are resolved against `dir` ("" leaves them as written). Jobs carry the line of their
+// entry; on failure `error_line` is the line of the entry (or of scrape_configs, or of the root)
+// the error is in.
+std::optional<ScrapeConfig> read_scrape_config(const Node& root, const std::string& path,
+                                               const std::string& dir, std::string& error,
+                                               std::size_t& error_line);
 
 // The job named `name`, or nullptr.
 const ScrapeJob* find_job(const ScrapeConfig& config, std::string_view name);
@@ -166,6 +180,10 @@ std::string go_alert_text(std::string_view words);
 // Whether a name to verify is an IP address (it holds a ':' or only digits and dots), which Go
 // matches against the IP SANs, rather than a DNS name.
 bool is_ip_literal(std::string_view name);
+
+// Splits a static target "host:port" or "[v6]:port" into its host (without brackets) and port.
+// False (both empty) when it has no port.
+bool split_host_port(std::string_view target, std::string& host, std::string& port);
 
 // Go's x509.HostnameError text for `cert` and the name Prometheus verified, or "" when the name
 // matches (`matches` is the TLS library's verdict on the same certificate and name).
