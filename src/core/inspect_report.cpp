@@ -802,8 +802,11 @@ class JsonStream {
       if (c >= 0x80) ascii = false;
     }
     if (!ascii && !valid_utf8(s)) {
-      // What the DOM's dump does with it, whatever that is (the inputs are repaired UTF-8).
-      buffer_ += nlohmann::ordered_json(std::string(s)).dump();
+      // Certificate strings are repaired UTF-8, but a file name may hold any byte: each invalid
+      // sequence becomes U+FFFD (the DOM's dump threw, and inspect failed with an internal
+      // error).
+      buffer_ += nlohmann::ordered_json(std::string(s))
+                     .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
       return;
     }
     buffer_ += '"';
