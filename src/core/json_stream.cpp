@@ -4,6 +4,7 @@
 // quoted), so a reader cannot tell a streamed item from the same item of a whole document.
 #include "promtls/core/json_stream.hpp"
 
+#include <algorithm>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -18,6 +19,10 @@ constexpr Position kNowhere{1, 0};
 
 // The input, a buffer at a time. A single token (a string, a number) longer than `limit` ends
 // the input early (`overflow`): the parser would otherwise hold all of it.
+// A token's bound: an item is skipped when too long, but the parser holds each token whole, so
+// one longer than this ends the stream (kept above small item bounds, so that an item with a
+// large value is skipped like any other).
+constexpr std::uint64_t kMinTokenBytes = std::uint64_t{64} << 20;
 class Refill {
  public:
   Refill(const JsonInput& input, std::size_t buffer_bytes, std::uint64_t limit)
@@ -34,13 +39,19 @@ class Refill {
  private:
   bool fill() {
     if (eof_) return false;
-    if (consumed() - last_event_ > limit_) {
+    before_ += end_;
+    pos_ = 0;
+    end_ = 0;
+    const std::uint64_t open = consumed() - last_event_;  // of the token being read
+    if (open > limit_) {
       overflow_ = eof_ = true;
       return false;
     }
-    before_ += end_;
-    pos_ = 0;
-    end_ = input_(buffer_.data(), buffer_.size());
+    // Never more than one byte past the limit: a token over it ends the input at that byte.
+    const std::uint64_t left = limit_ - open;  // may be UINT64_MAX - open: no "+ 1" here
+    const std::size_t want =
+        left < buffer_.size() ? static_cast<std::size_t>(left) + 1 : buffer_.size();
+    end_ = input_(buffer_.data(), want);
     if (end_ == 0) eof_ = true;
     return end_ > 0;
   }
@@ -369,20 +380,23 @@ class Handler final : public nlohmann::json_sax<nlohmann::json> {
 JsonStreamResult stream_json(const JsonInput& input, const JsonStreamEvents& events,
                              const JsonStreamOptions& options) {
   JsonStreamResult result;
-  Refill refill(input, options.buffer_bytes, options.max_item_bytes);
+  const std::uint64_t token_bytes = std::max(options.max_item_bytes, kMinTokenBytes);
+  Refill refill(input, options.buffer_bytes, token_bytes);
   Handler handler(refill, events, options.max_item_bytes, result);
   const bool ok = nlohmann::json::sax_parse(Cursor(&refill), Cursor(), &handler);
   if (!ok) {
     const std::string limit = std::to_string(options.max_item_bytes);
     if (refill.overflow() || handler.too_large_) {
       result.too_large = true;
-      result.error = SyntaxError{refill.overflow()
-                                     ? "a single value longer than " + limit + " bytes"
-                                     : "more than " + limit + " bytes outside the items",
-                                 {}, 0, false};
+      result.error =
+          SyntaxError{refill.overflow() ? "a single value longer than " + limit + " bytes"
+                                        : "more than " + limit + " bytes outside the items",
+                      {},
+                      0,
+                      false};
     } else if (handler.deep_) {
-      result.error = SyntaxError{"nested more than " + std::to_string(kMaxDepth) + " levels deep",
-                                 {}, 0, false};
+      result.error = SyntaxError{
+          "nested more than " + std::to_string(kMaxDepth) + " levels deep", {}, 0, false};
     } else if (!result.error) {
       result.error = SyntaxError{"the JSON parser stopped", {}, 0, false};
     }

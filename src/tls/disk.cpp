@@ -188,7 +188,8 @@ bool read_stdin_head(std::string& bytes, std::size_t head_bytes, bool& streaming
     return true;
   }
   std::string rest;
-  if (used > limit || (err = detail::read_to_end(STDIN_FILENO, rest, 65536, limit - used)) == EFBIG) {
+  if (used > limit ||
+      (err = detail::read_to_end(STDIN_FILENO, rest, 65536, limit - used)) == EFBIG) {
     too_large(error, "/dev/stdin", limit);
     return false;
   }

@@ -309,10 +309,10 @@ bool load_json_stream(const core::JsonInput& input, const std::string& source,
   const bool list = result.streamed_items && result.top.is_mapping() && kind.ends_with("List");
   if (result.error) {
     out = std::move(items);  // every item before the error
-    out.errors.push_back(
-        {source, result.too_large ? "too_large" : "decode_failed",
-         source + ": " + core::describe(*result.error) + " (after " +
-             std::to_string(result.items) + (result.items == 1 ? " item)" : " items)")});
+    out.errors.push_back({source, result.too_large ? "too_large" : "decode_failed",
+                          source + ": " + core::describe(*result.error) + " (after " +
+                              std::to_string(result.items) +
+                              (result.items == 1 ? " item)" : " items)")});
     return false;
   }
   const auto named = [&](const char* key) {

@@ -24,8 +24,9 @@ using JsonInput = std::function<std::size_t(char* buffer, std::size_t capacity)>
 struct JsonStreamOptions {
   std::size_t buffer_bytes = std::size_t{1} << 20;  // read this much at a time
   // An item longer than this (in input bytes) is not built: JsonStreamEvents::oversized. The
-  // top level without its items, and any one string or number, are bounded by the same limit
-  // (JsonStreamResult::too_large).
+  // top level without its items is bounded by the same limit, and any one string or number by
+  // this or 64 MiB, whichever is more (JsonStreamResult::too_large: the parser holds a token
+  // whole, so one over the bound ends the stream).
   std::uint64_t max_item_bytes = UINT64_MAX;
 };
 
