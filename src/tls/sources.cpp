@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <thread>
 
 #include "detail/openssl.hpp"
@@ -293,10 +294,10 @@ class Collector {
         out_(out),
         walker_(files_of(options), walk_options(options),
                 core::WalkVisitor{
-                    [this](const std::string& path, const core::FileStat&) {
+                    [this](const std::string& path, const core::FileStat& st) {
                       flush_pending();
                       // The walker visits a named file under the very name it was given.
-                      slots_.push_back({path, {}, false, path != root_});
+                      slots_.push_back({path, {}, false, path != root_, st.size});
                     },
                     [this](const std::string& path, std::string_view reason, std::string message) {
                       pending_.errors.push_back({path, std::string(reason), std::move(message)});
@@ -326,7 +327,10 @@ class Collector {
         thread_local std::string bytes;  // reused: no fresh pages per file
         try {
           core::FsError error;
-          if (files.read_file(slot.path, bytes, error)) {
+          if (slot.size > stream_above() && &files == &real_file_system() &&
+              detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
+            // A large Kubernetes List, one item at a time (issue 17).
+          } else if (files.read_file(slot.path, bytes, error)) {
             slot.result = load_file(bytes, slot.path, options_, slot.walked);
           } else {
             slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
@@ -360,17 +364,26 @@ class Collector {
     LoadResult result;  // walk errors and excluded files, or the file's results
     bool done = false;
     bool walked = false;
+    std::uint64_t size = 0;
   };
+
+  static std::uint64_t stream_above() {
+    return std::min(detail::kStreamBytes, RealFileSystem::max_file_bytes());
+  }
 
   void read_stdin() {
     std::string bytes;
     core::FsError error;
-    if (!tls::read_stdin(bytes, error)) {
+    bool streaming = false;
+    if (!tls::read_stdin_head(bytes, stream_above() + 1, streaming, error)) {
       pending_.errors.push_back({"-", "read_failed", error.message()});
       return;
     }
     flush_pending();
-    slots_.push_back({"-", load_file(bytes, "-", options_, false), true, false});
+    slots_.push_back({"-",
+                      streaming ? detail::stream_stdin(std::move(bytes), options_)
+                                : load_file(bytes, "-", options_, false),
+                      true, false});
   }
 
   // Walk errors and excluded files keep their place among the files' results.
@@ -394,6 +407,22 @@ class Collector {
 LoadResult load_bytes(std::string_view bytes, const std::string& source,
                       const SourceOptions& options) {
   return load_file(bytes, source, options, false);
+}
+
+LoadResult load_json_streamed(std::string_view bytes, const std::string& source,
+                              const SourceOptions& options, std::size_t chunk_bytes,
+                              std::uint64_t max_item_bytes) {
+  LoadResult out;
+  std::size_t at = 0;
+  detail::load_json_stream(
+      [&](char* buffer, std::size_t capacity) {
+        const std::size_t n = std::min({capacity, chunk_bytes, bytes.size() - at});
+        std::memcpy(buffer, bytes.data() + at, n);
+        at += n;
+        return n;
+      },
+      source, options, false, max_item_bytes, out, chunk_bytes);
+  return out;
 }
 
 LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options) {
