@@ -13,7 +13,8 @@ set -euo pipefail
 # less resident memory in serve); valgrind: scripts/function-order.sh, which makes that layout.
 build=(cmake g++ make ninja-build pkg-config clang-format lld
        libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
-       libyaml-dev libyaml-cpp-dev catch2)
+       libyaml-dev libyaml-cpp-dev zlib1g-dev catch2)
+# zlib1g-dev: gzip for serve's /metrics (src/net/state.cpp, linked statically).
 # libyaml-dev: the YAML parser (src/core/documents.cpp); libyaml-cpp-dev: only the tests'
 # independent reader of the YAML promtls writes. python3-yaml: bench/validate_manifests.sh's peer.
 # nodejs (with npm), libicu72, python3-lxml: the CI-format validators (install-validators.sh;

@@ -37,7 +37,7 @@ security_mirror=${mirror%/debian}/debian-security
 # build-tools/, seen at /src/build-tools). golang-go: the Go peers of the post-quantum tests.
 packages=(cmake g++ make ninja-build pkg-config lld
           libssl-dev libcli11-dev nlohmann-json3-dev prometheus-cpp-dev libboost-dev
-          libyaml-dev libyaml-cpp-dev catch2
+          libyaml-dev libyaml-cpp-dev zlib1g-dev catch2
           openssl prometheus nginx-light prometheus-node-exporter mandoc man-db bash zsh fish
           python3 python3-lxml procps dpkg-dev file default-jre-headless nodejs libicu76
           golang-go)

@@ -385,6 +385,7 @@ void PathWalker::visit_file(const std::string& path, const FileStat& st, bool wa
 
 void PathWalker::directory(const std::string& dir, const FileStat& st) {
   if (!seen_dirs_.insert(Id{st.dev, st.ino}).second) return;  // a link loop
+  if (visitor_.directory) visitor_.directory(dir);
   std::vector<DirEntry> entries;
   FsError error;
   if (!fs_.list_directory(dir, entries, error)) {

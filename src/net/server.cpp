@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include "server_core.hpp"
 
@@ -26,6 +27,9 @@ void Server::start() {
     spec.recursive = options_.watch_recursive;
     spec.follow_symlinks = options_.watch_follow_symlinks;
     spec.tigera = options_.tigera_compat;
+    // The tests' knob for the fallback that polls directories (README, "Watched sources").
+    const char* poll = std::getenv("PROMTLS_WATCH_POLL");
+    spec.poll_only = poll != nullptr && std::string_view(poll) == "1";
     sources_.emplace(std::move(spec), options_.source_interval, log_);
   }
   listen(options_.listen, false);
@@ -115,7 +119,7 @@ bool Server::ready(std::string& why) const {
   return true;
 }
 
-std::string Server::render_metrics() {
+MetricsBody Server::render_metrics(bool gzip) {
   RenderInput in;
   in.now_unix = static_cast<std::int64_t>(std::time(nullptr));
   if (generation_) in.serving_not_after = generation_->leaf().not_after_unix;
@@ -128,7 +132,7 @@ std::string Server::render_metrics() {
   in.counters = &counters_;
   in.sources = sources_ ? &*sources_ : nullptr;
   in.tigera = options_.tigera_compat;
-  return renderer_.render(in);
+  return renderer_.render_body(in, gzip);
 }
 
 tcp::endpoint Server::resolve(const std::string& address) {

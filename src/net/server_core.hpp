@@ -160,7 +160,8 @@ class Server {
 
   bool ready(std::string& why) const;
 
-  std::string render_metrics();
+  // The /metrics body, gzip-compressed when `gzip` (and zlib had the memory).
+  MetricsBody render_metrics(bool gzip);
 
  private:
   struct Listener {

@@ -363,7 +363,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     } else if (target == "/metrics") {
       r.status = 200;
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = server_.render_metrics();
+      r.vary = true;
+      MetricsBody body = server_.render_metrics(accepts_gzip(req[http::field::accept_encoding]));
+      r.gzip = body.gzip;
+      r.shared = std::move(body.shared);
+      r.body = std::move(body.own);
     } else if (target == "/healthz") {
       r.status = 200;
       r.body = "ok\n";
@@ -377,10 +381,46 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     respond(r);
   }
 
+  // Whether an Accept-Encoding value (RFC 9110 §12.5.3) accepts gzip: a "gzip" (or "x-gzip",
+  // or "*") coding whose q is not 0.
+  static bool accepts_gzip(std::string_view value) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    const auto trim = [](std::string_view v) {
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      return v;
+    };
+    while (!value.empty()) {
+      const std::size_t comma = value.find(',');
+      std::string_view item = value.substr(0, comma);
+      value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+      const std::size_t semi = item.find(';');
+      std::string coding(trim(item.substr(0, semi)));
+      std::transform(coding.begin(), coding.end(), coding.begin(), lower);
+      if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
+      bool zero = false;
+      for (std::string_view params = semi == std::string_view::npos ? "" : item.substr(semi + 1);
+           !params.empty();) {
+        const std::size_t next = params.find(';');
+        const std::string_view param = trim(params.substr(0, next));
+        params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+        if (param.size() >= 2 && lower(param[0]) == 'q' && param[1] == '=') {
+          const std::string_view q = trim(param.substr(2));
+          zero = !q.empty() && q.find_first_not_of("0.") == std::string_view::npos;
+        }
+      }
+      if (!zero) return true;
+    }
+    return false;
+  }
+
   struct Response {
     unsigned status = 200;
     std::string_view content_type = "text/plain; charset=utf-8";
+    std::shared_ptr<const std::string> shared;  // sent before `body`, never copied
     std::string body;
+    bool vary = false;   // "Vary: Accept-Encoding"
+    bool gzip = false;   // "Content-Encoding: gzip"
     bool allow = false;  // send "Allow: GET, HEAD" (405)
     bool http10 = false;
     bool keep_alive = false;
@@ -417,7 +457,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ++server_.counters().requests[std::to_string(r.status)];
     keep_alive_ = r.keep_alive;
     out_.clear();
-    out_.reserve(160 + (r.head ? 0 : r.body.size()));
+    const std::size_t length = (r.shared ? r.shared->size() : 0) + r.body.size();
+    // The shared part goes straight from its buffer; a small body rides with the header.
+    out_.reserve(200 + (r.head || r.shared ? 0 : r.body.size()));
     out_ += r.http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     out_ += std::to_string(r.status);
     out_ += ' ';
@@ -425,34 +467,58 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     out_ += "\r\nContent-Type: ";
     out_ += r.content_type;
     out_ += "\r\nContent-Length: ";
-    out_ += std::to_string(r.body.size());
+    out_ += std::to_string(length);
+    if (r.gzip) out_ += "\r\nContent-Encoding: gzip";
+    if (r.vary) out_ += "\r\nVary: Accept-Encoding";
     if (r.allow) out_ += "\r\nAllow: GET, HEAD";
     // HTTP/1.1 is persistent unless told otherwise; HTTP/1.0 only when asked (RFC 9112 §9.3).
     if (!r.keep_alive && !r.http10) out_ += "\r\nConnection: close";
     if (r.keep_alive && r.http10) out_ += "\r\nConnection: keep-alive";
     out_ += "\r\n\r\n";
-    if (!r.head) out_ += r.body;
+    shared_.reset();
+    tail_.clear();
+    if (!r.head) {
+      if (r.shared) {
+        shared_ = r.shared;
+        tail_ = r.body;
+      } else {
+        out_ += r.body;
+      }
+    }
+    part_ = 0;
     sent_ = 0;
     state_ = State::writing;
     set_deadline(server_.options().idle_timeout);
     send();
   }
 
+  // The response's parts in order: the header (with a small body), the shared body, its tail.
+  std::string_view part(std::size_t i) const {
+    if (i == 0) return out_;
+    if (i == 1) return shared_ ? std::string_view(*shared_) : std::string_view();
+    return tail_;
+  }
+
   void send() {
-    while (sent_ < out_.size()) {
-      std::size_t n = 0;
-      const Io io = write_some(out_.data() + sent_, out_.size() - sent_, n);
-      if (io == Io::want_read || io == Io::want_write) {
-        wait(io, &Session::send);
-        return;
+    for (; part_ < 3; ++part_, sent_ = 0) {
+      const std::string_view data = part(part_);
+      while (sent_ < data.size()) {
+        std::size_t n = 0;
+        const Io io = write_some(data.data() + sent_, data.size() - sent_, n);
+        if (io == Io::want_read || io == Io::want_write) {
+          wait(io, &Session::send);
+          return;
+        }
+        if (io != Io::done) {
+          close_now();
+          return;
+        }
+        sent_ += n;
       }
-      if (io != Io::done) {
-        close_now();
-        return;
-      }
-      sent_ += n;
     }
     std::string().swap(out_);
+    std::string().swap(tail_);
+    shared_.reset();
     if (!keep_alive_) {
       close();
       return;
@@ -517,8 +583,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::optional<http::request_parser<http::empty_body>> parser_;
   boost::system::error_code parse_error_;
   std::string pending_;  // received bytes not yet parsed (an incomplete or pipelined request)
-  std::string out_;      // the response being sent
-  std::size_t sent_ = 0;
+  std::string out_;      // the response being sent: its header (and a small body)
+  std::shared_ptr<const std::string> shared_;  // then the shared body (metrics)
+  std::string tail_;                           // then the rest of it
+  std::size_t part_ = 0;                       // which of the three is being sent
+  std::size_t sent_ = 0;                       // bytes of that part sent
   bool keep_alive_ = false;
   bool request_started_ = false;  // a byte of the request being read has arrived
   std::uint64_t requests_ = 0;

@@ -3,16 +3,21 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <unordered_map>
 
+#include "inotify.hpp"
 #include "promtls/core/fs.hpp"
 #include "promtls/core/metric_table.hpp"
 #include "promtls/core/tigera_status.hpp"
@@ -26,15 +31,18 @@ namespace fs = std::filesystem;
 
 struct SourceWatcher::State {
   State(WatchSpec s, std::chrono::milliseconds i, Logger& l)
-      : spec(std::move(s)), interval(i), log(l) {}
+      : spec(std::move(s)), interval(i), log(l), watch(spec.poll_only) {}
 
   core::FileSystem& files() const {
     return spec.files != nullptr ? *spec.files : tls::real_file_system();
   }
-  std::string signature() const;
   void loop();
   // One load: the snapshot, or null when stop was asked for while it ran.
   std::shared_ptr<Snapshot> load(const std::vector<std::string>& roots);
+  // Pre-renders what changed and assembles the snapshot's text.
+  void render(Snapshot& snap, std::int64_t now_unix);
+  // The directories whose changes matter after a load.
+  std::vector<ChangeWatch::Directory> watched_directories() const;
 
   const WatchSpec spec;
   const std::chrono::milliseconds interval;
@@ -47,6 +55,18 @@ struct SourceWatcher::State {
   std::shared_ptr<const Snapshot> snapshot;
   std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts;
   std::atomic<std::uint64_t> loads{0};
+  std::atomic<std::size_t> last_reads{0};
+  std::atomic<bool> polling{false};
+  // The watcher thread's own.
+  ChangeWatch watch;
+  tls::LoadCache cache;
+  // Each file's pre-rendered sample lines, by its (shared, immutable) SourceFile.
+  struct Lines {
+    std::shared_ptr<const tls::SourceFile> file;  // keeps the key's object alive
+    std::array<std::string, 3> text;              // expired, not_after, not_before
+    std::int64_t from = 0, until = 0;             // `expired` is right while from <= now < until
+  };
+  std::unordered_map<const tls::SourceFile*, Lines> lines;
 };
 
 SourceWatcher::SourceWatcher(WatchSpec spec, std::chrono::milliseconds interval, Logger& log)
@@ -80,6 +100,7 @@ void SourceWatcher::request_stop() {
   }
   state_->cancel = true;
   state_->cv.notify_all();
+  state_->watch.wake();
 }
 
 bool SourceWatcher::stop(std::optional<std::chrono::milliseconds> limit) {
@@ -109,34 +130,22 @@ std::map<std::pair<std::string, std::string>, std::uint64_t> SourceWatcher::erro
 
 std::uint64_t SourceWatcher::loads() const { return state_->loads.load(); }
 
-// The identity of every file the sources read (the walk of core/fs.hpp, following symlinks, so
-// a Kubernetes `..data` swap changes it) and of the license files: path, device, inode, size,
-// mtime; and the walk's errors, so that fixing one is a change too.
-std::string SourceWatcher::State::signature() const {
-  std::string out;
-  core::FileSystem& fs = files();
-  auto add = [&out, &fs](const std::string& path) {
-    core::FileStat st;
-    core::FsError error;
-    out += path;
-    if (!fs.stat(path, st, error)) {
-      out += " !\n";
-      return;
-    }
-    out += ' ' + std::to_string(st.dev) + ' ' + std::to_string(st.ino) + ' ' +
-           std::to_string(st.size) + ' ' + std::to_string(st.mtime_ns) + '\n';
-  };
-  for (const std::string& path : spec.licenses) add(path);
-  core::WalkOptions walk(spec.recursive);
-  walk.follow_outside_links = spec.follow_symlinks;
-  core::walk_paths(fs, spec.paths, walk,
-                   {[&add](const std::string& path, const core::FileStat&) { add(path); },
-                    [&out](const std::string& path, std::string_view reason, const std::string&) {
-                      out += path + " ! " + std::string(reason) + '\n';
-                    }});
+std::size_t SourceWatcher::last_reads() const { return state_->last_reads.load(); }
+
+bool SourceWatcher::polling() const { return state_->polling.load(); }
+
+std::vector<core::LocatedCert> SourceWatcher::Snapshot::certificates() const {
+  std::vector<core::LocatedCert> out;
+  out.reserve(certificate_count);
+  for (const auto& f : files) {
+    out.insert(out.end(), f->result.certificates.begin(), f->result.certificates.end());
+  }
   return out;
 }
 
+// The identity of every file the sources read (the walk of core/fs.hpp, following symlinks, so
+// a Kubernetes `..data` swap changes it) and of the license files: path, device, inode, size,
+// mtime; and the walk's errors, so that fixing one is a change too.
 namespace {
 
 // Each license file, read like the certificate sources (only regular files, bounded in size,
@@ -196,6 +205,67 @@ std::vector<std::pair<std::string, bool>> source_health(
   return out;
 }
 
+namespace {
+
+std::string parent_directory(const std::string& path) {
+  const std::size_t slash = path.find_last_not_of('/') == std::string::npos
+                                ? std::string::npos
+                                : path.rfind('/', path.find_last_not_of('/'));
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+std::vector<ChangeWatch::Directory> SourceWatcher::State::watched_directories() const {
+  std::vector<ChangeWatch::Directory> out;
+  // Where `path` is, or will appear: its parent (counting only its name), or the nearest
+  // existing ancestor (counting only the next name on the way).
+  const auto parent_of = [&out](const std::string& path) {
+    std::string child = path;
+    std::string dir = parent_directory(path);
+    for (int i = 0; i < 64 && !is_directory(dir); ++i) {
+      const std::string up = parent_directory(dir);
+      if (up == dir) break;
+      child = dir;
+      dir = up;
+    }
+    const std::size_t slash = child.find_last_not_of('/') == std::string::npos
+                                  ? std::string::npos
+                                  : child.rfind('/', child.find_last_not_of('/'));
+    std::string name = slash == std::string::npos ? child : child.substr(slash + 1);
+    while (name.ends_with('/')) name.pop_back();
+    out.push_back({dir, {name.empty() ? std::string(".") : name}});
+  };
+  for (const std::string& d : cache.directories) out.push_back({d, {}});
+  for (const std::string& t : cache.link_targets) {
+    if (is_directory(t)) {
+      out.push_back({t, {}});
+    } else {
+      parent_of(t);  // a kubeconfig's file reference
+    }
+  }
+  for (const auto& [path, file] : cache.files) parent_of(path);
+  for (const auto* list : {&spec.paths, &spec.licenses}) {
+    for (const std::string& root : *list) {
+      // A glob: its literal directories; a directory root is listed (above); and the root's
+      // parent sees the root itself appear, be replaced or removed.
+      std::string base = root;
+      if (const std::size_t glob = root.find_first_of("*?["); glob != std::string::npos) {
+        base = parent_directory(root.substr(0, glob) + "x");
+        if (is_directory(base)) out.push_back({base, {}});
+      }
+      parent_of(base);
+    }
+  }
+  return out;
+}
+
 std::shared_ptr<SourceWatcher::Snapshot> SourceWatcher::State::load(
     const std::vector<std::string>& roots) {
   auto snap = std::make_shared<Snapshot>();
@@ -206,18 +276,22 @@ std::shared_ptr<SourceWatcher::Snapshot> SourceWatcher::State::load(
       options.follow_symlinks = spec.follow_symlinks;
       options.files = spec.files;
       options.cancel = &cancel;
-      tls::LoadResult result = tls::load_sources(spec.paths, options);
-      if (spec.tigera) {
-        // The operator reads Secret annotations and TigeraStatus objects, not certificates
-        // (spec §3.1, §3.2).
-        for (tls::TigeraSecret& t : result.tigera_secrets) {
-          snap->tigera_secrets.push_back(std::move(t.metadata));
+      snap->files = tls::load_sources_cached(spec.paths, options, cache);
+      last_reads = cache.reads;
+      for (const auto& f : snap->files) {
+        snap->certificate_count += f->result.certificates.size();
+        snap->errors.insert(snap->errors.end(), f->result.errors.begin(), f->result.errors.end());
+        if (spec.tigera) {
+          // The operator reads Secret annotations and TigeraStatus objects, not certificates
+          // (spec §3.1, §3.2).
+          for (const tls::TigeraSecret& t : f->result.tigera_secrets) {
+            snap->tigera_secrets.push_back(t.metadata);
+          }
+          snap->tigera_statuses.insert(snap->tigera_statuses.end(),
+                                       f->result.tigera_statuses.begin(),
+                                       f->result.tigera_statuses.end());
         }
-        snap->tigera_statuses = std::move(result.tigera_statuses);
-      } else {
-        snap->certificates = std::move(result.certificates);
       }
-      snap->errors = std::move(result.errors);
     }
     if (cancel) return nullptr;
     read_licenses(spec.licenses, files(), *snap);
@@ -240,12 +314,71 @@ std::shared_ptr<SourceWatcher::Snapshot> SourceWatcher::State::load(
   return snap;
 }
 
+void SourceWatcher::State::render(Snapshot& snap, std::int64_t now_unix) {
+  if (spec.tigera) return;  // few objects: the Renderer renders them whole
+  namespace metric = core::metric;
+  const std::array<const core::MetricSpec*, 3> specs{
+      &metric::kX509CertExpired, &metric::kX509CertNotAfter, &metric::kX509CertNotBefore};
+  decltype(lines) next;
+  next.reserve(snap.files.size());
+  std::int64_t from = std::numeric_limits<std::int64_t>::min();
+  std::int64_t until = std::numeric_limits<std::int64_t>::max();
+  std::size_t size = 0;
+  for (const auto& f : snap.files) {
+    if (f->result.certificates.empty()) continue;
+    Lines* l = nullptr;
+    if (auto it = lines.find(f.get());
+        it != lines.end() && it->second.from <= now_unix && now_unix < it->second.until) {
+      l = &next.emplace(f.get(), std::move(it->second)).first->second;
+    } else {
+      l = &next.emplace(f.get(), Lines{f,
+                                       {},
+                                       std::numeric_limits<std::int64_t>::min(),
+                                       std::numeric_limits<std::int64_t>::max()})
+               .first->second;
+      // The lines certificate_families() would give for these certificates.
+      std::array<core::ExpositionWriter, 3> writers{
+          core::ExpositionWriter(l->text[0], core::ValueFormat::plain),
+          core::ExpositionWriter(l->text[1], core::ValueFormat::plain),
+          core::ExpositionWriter(l->text[2], core::ValueFormat::plain)};
+      for (const core::LocatedCert& c : f->result.certificates) {
+        const auto labels = core::certificate_labels(c);
+        const bool expired = c.cert.not_after_unix < now_unix;
+        writers[0].sample(specs[0]->name, labels, expired ? 1.0 : 0.0);
+        writers[1].sample(specs[1]->name, labels, static_cast<double>(c.cert.not_after_unix));
+        writers[2].sample(specs[2]->name, labels, static_cast<double>(c.cert.not_before_unix));
+        if (expired) {
+          l->from = std::max(l->from, c.cert.not_after_unix + 1);
+        } else {
+          l->until = std::min(l->until, c.cert.not_after_unix + 1);
+        }
+      }
+    }
+    from = std::max(from, l->from);
+    until = std::min(until, l->until);
+    size += l->text[0].size() + l->text[1].size() + l->text[2].size();
+  }
+  auto text = std::make_shared<std::string>();
+  text->reserve(size + 1024);
+  core::ExpositionWriter writer(*text, core::ValueFormat::plain);
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    writer.header(*specs[k]);
+    for (const auto& f : snap.files) {
+      if (const auto it = next.find(f.get()); it != next.end()) *text += it->second.text[k];
+    }
+  }
+  lines = std::move(next);
+  snap.text = std::move(text);
+  snap.text_from = from;
+  snap.text_until = until;
+}
+
 void SourceWatcher::State::loop() {
-  std::string last;
   bool first = true;
   bool had_errors = false;
   int raced = 0;
   auto loaded_at = std::chrono::steady_clock::now();
+  auto checked_at = loaded_at;
   // Each root once: a path given twice (or as --watch and --license) is one series.
   std::vector<std::string> roots;
   for (const auto* list : {&spec.paths, &spec.licenses}) {
@@ -253,60 +386,99 @@ void SourceWatcher::State::loop() {
       if (std::find(roots.begin(), roots.end(), p) == roots.end()) roots.push_back(p);
     }
   }
-  // A signature that cannot be taken is a change every time: the load then says what failed.
-  const auto signed_now = [this]() -> std::string {
-    try {
-      return signature();
-    } catch (const std::exception& e) {
-      return std::string("! ") + e.what();
-    }
-  };
+  bool changed = true;
   std::unique_lock lock(mutex);
   while (!stop) {
     lock.unlock();
-    std::string sig = signed_now();
     const auto now = std::chrono::steady_clock::now();
-    const bool changed = first || sig != last || sig.starts_with("! ");
+    const auto full_every =
+        watch.polling() ? spec.poll_full_check_interval : spec.full_check_interval;
+    const bool full = now - checked_at >= full_every;
     const bool retry = !changed && had_errors && now - loaded_at >= spec.retry_interval;
-    if (changed || retry) {
+    if (changed || full || retry) {
+      checked_at = now;
       std::shared_ptr<Snapshot> snap = load(roots);
       if (!snap) return;  // stop was asked for
+      watch.watch(watched_directories());
+      polling = watch.polling();
       // A load that raced a change (a Secret volume's old "..<timestamp>" directory removed
       // between listing and reading) is read again at once, uncounted; a few times at most, so
       // files that never stop changing are still reported.
-      if (!snap->errors.empty() && raced < 3 && signed_now() != sig) {
+      if (!snap->errors.empty() && raced < 3 && watch.wait(std::chrono::milliseconds(0))) {
         ++raced;
+        changed = true;
         lock.lock();
         continue;
       }
       raced = 0;
       snap->up = source_health(roots, snap->errors);
-      had_errors = !snap->errors.empty();
-      loaded_at = now;
-      lock.lock();
-      if (stop) return;  // the Logger may be gone once stop() stopped waiting
-      // A retry logs only its summary: the errors were logged when they appeared.
-      if (!retry) {
-        for (const tls::SourceError& e : snap->errors) {
-          log.log("warning", "source_error",
-                  {{"source", e.source}, {"reason", e.reason}, {"msg", e.message}});
-        }
+      std::shared_ptr<const Snapshot> previous;
+      {
+        const std::lock_guard guard(mutex);
+        previous = snapshot;
       }
-      log.log("info",
-              first   ? "sources_loaded"
-              : retry ? "sources_retried"
-                      : "sources_reloaded",
-              {{"certificates", std::to_string(snap->certificates.size())},
-               {"errors", std::to_string(snap->errors.size())}});
-      for (const tls::SourceError& e : snap->errors) ++error_counts[{e.source, e.reason}];
-      snapshot = std::move(snap);
-      lock.unlock();
-      ++loads;
-      last = std::move(sig);
-      first = false;
+      // Nothing changed (a full check, or an event that changed no file): nothing to publish.
+      const auto same_errors = [](const std::vector<tls::SourceError>& a,
+                                  const std::vector<tls::SourceError>& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+          return x.source == y.source && x.reason == y.reason && x.message == y.message;
+        });
+      };
+      // Pieces are the same objects when their files did not change; walk errors are compared
+      // with the errors below.
+      const auto same_pieces = [](const auto& a, const auto& b) {
+        return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+          if (x == y) return true;
+          if (!x->path.empty() || !y->path.empty()) return false;
+          return std::equal(x->result.skipped.begin(), x->result.skipped.end(),
+                            y->result.skipped.begin(), y->result.skipped.end(),
+                            [](const auto& p, const auto& q) {
+                              return p.source == q.source && p.kind == q.kind;
+                            });
+        });
+      };
+      const bool same = previous && !retry && same_pieces(previous->files, snap->files) &&
+                        same_errors(previous->errors, snap->errors) &&
+                        previous->licenses.size() == snap->licenses.size() &&
+                        std::equal(previous->licenses.begin(), previous->licenses.end(),
+                                   snap->licenses.begin(), [](const auto& x, const auto& y) {
+                                     return x.source == y.source && x.kind == y.kind &&
+                                            x.package == y.package &&
+                                            x.expiry_unix == y.expiry_unix &&
+                                            x.grace_period_days == y.grace_period_days &&
+                                            x.grace_period_text == y.grace_period_text &&
+                                            x.name == y.name && x.features == y.features &&
+                                            x.signature_verified == y.signature_verified;
+                                   });
+      if (!same) {
+        render(*snap, static_cast<std::int64_t>(std::time(nullptr)));
+        had_errors = !snap->errors.empty();
+        loaded_at = now;
+        lock.lock();
+        if (stop) return;  // the Logger may be gone once stop() stopped waiting
+        // A retry logs only its summary: the errors were logged when they appeared.
+        if (!retry) {
+          for (const tls::SourceError& e : snap->errors) {
+            log.log("warning", "source_error",
+                    {{"source", e.source}, {"reason", e.reason}, {"msg", e.message}});
+          }
+        }
+        log.log("info",
+                first   ? "sources_loaded"
+                : retry ? "sources_retried"
+                        : "sources_reloaded",
+                {{"certificates", std::to_string(snap->certificate_count)},
+                 {"errors", std::to_string(snap->errors.size())},
+                 {"files_read", std::to_string(cache.reads)}});
+        for (const tls::SourceError& e : snap->errors) ++error_counts[{e.source, e.reason}];
+        snapshot = std::move(snap);
+        lock.unlock();
+        ++loads;
+        first = false;
+      }
     }
+    changed = watch.wait(interval);
     lock.lock();
-    cv.wait_for(lock, interval, [this] { return stop; });
   }
 }
 
@@ -334,38 +506,112 @@ void add(core::MetricFamily& f, double value,
 
 }  // namespace
 
+// A gzip stream (RFC 1952) over the shared part, flushed to a byte boundary (Z_SYNC_FLUSH) and
+// kept open: each scrape continues a copy of it (deflateCopy) with its own part and finishes
+// it, so the shared part is compressed once per change and the body is one ordinary stream.
+struct Renderer::Gzip {
+  Gzip() = default;
+  Gzip(const Gzip&) = delete;
+  Gzip& operator=(const Gzip&) = delete;
+  ~Gzip() {
+    if (open) ::deflateEnd(&stream);
+  }
+  // Compresses `text` into `compressed`; false when zlib fails (no memory).
+  bool start(const std::shared_ptr<const std::string>& text) {
+    if (open) ::deflateEnd(&stream);
+    open = false;
+    stream = {};
+    // Level 1: the exposition's repeated label names compress nearly as well as at level 6
+    // (bench/RESULTS.md), at a fraction of the time a change costs.
+    if (::deflateInit2(&stream, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      return false;
+    }
+    open = true;
+    source = text;
+    auto out = std::make_shared<std::string>();
+    if (!run(stream, text ? std::string_view(*text) : std::string_view(), Z_SYNC_FLUSH, *out)) {
+      return false;
+    }
+    out->shrink_to_fit();
+    compressed = std::move(out);
+    return true;
+  }
+  // The rest of the stream for `tail` (appended to `out`).
+  bool finish(std::string_view tail, std::string& out) {
+    z_stream copy{};
+    if (::deflateCopy(&copy, &stream) != Z_OK) return false;
+    const bool ok = run(copy, tail, Z_FINISH, out);
+    ::deflateEnd(&copy);
+    return ok;
+  }
+  static bool run(z_stream& z, std::string_view in, int flush, std::string& out) {
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    std::array<char, 65536> chunk;
+    for (;;) {
+      z.next_out = reinterpret_cast<Bytef*>(chunk.data());
+      z.avail_out = static_cast<uInt>(chunk.size());
+      const int rc = ::deflate(&z, flush);
+      if (rc == Z_STREAM_ERROR) return false;
+      out.append(chunk.data(), chunk.size() - z.avail_out);
+      if (flush == Z_FINISH ? rc == Z_STREAM_END : z.avail_out != 0) return true;
+    }
+  }
+
+  z_stream stream{};
+  bool open = false;
+  std::shared_ptr<const std::string> source;      // the plain shared part compressed
+  std::shared_ptr<const std::string> compressed;  // its compressed bytes
+};
+
+Renderer::Renderer() = default;
+Renderer::~Renderer() = default;
+
 std::string Renderer::render(const RenderInput& in) {
-  std::string out;
+  MetricsBody body = render_body(in, false);
+  return body.shared ? *body.shared + body.own : body.own;
+}
+
+MetricsBody Renderer::render_body(const RenderInput& in, bool gzip) {
+  MetricsBody body;
+  std::string& out = body.own;
   if (in.sources != nullptr) {
     const auto snap = in.sources->snapshot();
-    if (snap != cached_for_ || in.now_unix >= cached_until_) {
-      // x509_cert_expired flips when now passes a not_after: cache until the next flip.
-      std::int64_t until = std::numeric_limits<std::int64_t>::max();
-      if (snap) {
-        for (const auto& c : snap->certificates) {
-          if (c.cert.not_after_unix >= in.now_unix) {
-            until = std::min(until, c.cert.not_after_unix + 1);
+    if (snap && snap->text && snap->text_from <= in.now_unix && in.now_unix < snap->text_until) {
+      // The watcher's pre-rendered text: shared, not copied.
+      body.shared = snap->text;
+    } else {
+      if (snap != cached_for_ || in.now_unix >= cached_until_) {
+        // x509_cert_expired flips when now passes a not_after: cache until the next flip.
+        std::int64_t until = std::numeric_limits<std::int64_t>::max();
+        if (snap) {
+          const std::vector<core::LocatedCert> certs = snap->certificates();
+          for (const auto& c : certs) {
+            if (c.cert.not_after_unix >= in.now_unix) {
+              until = std::min(until, c.cert.not_after_unix + 1);
+            }
           }
-        }
-        if (in.tigera) {
-          std::vector<core::MetricFamily> tigera{
-              core::tigera_certificate_family(snap->tigera_secrets)};
-          // Like the operator's collector, no family without a TigeraStatus object.
-          if (!snap->tigera_statuses.empty()) {
-            tigera.push_back(core::tigera_component_family(snap->tigera_statuses));
+          if (in.tigera) {
+            std::vector<core::MetricFamily> tigera{
+                core::tigera_certificate_family(snap->tigera_secrets)};
+            // Like the operator's collector, no family without a TigeraStatus object.
+            if (!snap->tigera_statuses.empty()) {
+              tigera.push_back(core::tigera_component_family(snap->tigera_statuses));
+            }
+            cached_text_ =
+                std::make_shared<const std::string>(exposition(tigera, core::ValueFormat::go));
+          } else {
+            cached_text_ = std::make_shared<const std::string>(exposition(
+                core::certificate_families(certs, in.now_unix), core::ValueFormat::plain));
           }
-          cached_text_ = exposition(tigera, core::ValueFormat::go);
         } else {
-          cached_text_ = exposition(core::certificate_families(snap->certificates, in.now_unix),
-                                    core::ValueFormat::plain);
+          cached_text_.reset();
         }
-      } else {
-        cached_text_.clear();
+        cached_for_ = snap;
+        cached_until_ = until;
       }
-      cached_for_ = snap;
-      cached_until_ = until;
+      body.shared = cached_text_;
     }
-    out = cached_text_;
     // License validity flips with time; there are few licenses, so they are rendered each time
     // (from the parsed snapshot, never from the files).
     if (snap && !snap->licenses.empty()) {
@@ -435,7 +681,21 @@ std::string Renderer::render(const RenderInput& in) {
     process_at_ = now;
   }
   out += process_text_;
-  return out;
+  if (!gzip) return body;
+  // zlib out of memory: the plain body (gzip is the client's offer, not a must).
+  if (!gzip_) gzip_ = std::make_unique<Gzip>();
+  if (!gzip_->open || gzip_->source != body.shared) {
+    if (!gzip_->start(body.shared)) {
+      gzip_.reset();
+      return body;
+    }
+  }
+  std::string tail;
+  if (!gzip_->finish(out, tail)) return body;
+  body.shared = gzip_->compressed;
+  body.own = std::move(tail);
+  body.gzip = true;
+  return body;
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -35,12 +36,20 @@ struct WatchSpec {
   bool follow_symlinks = false;  // tls::SourceOptions::follow_symlinks
   bool tigera = false;
   // While the last load had errors, the sources are loaded again this often even when no file
-  // changed: a permission fixed by chmod changes no file identity, and each failed attempt is
-  // counted (promtls_source_errors_total).
+  // changed (a directory's permission fixed where it could not be watched), and each failed
+  // attempt is counted (promtls_source_errors_total).
   std::chrono::milliseconds retry_interval{30000};
   // Where the files are read; null: the real file system (tls::real_file_system()). Not owned;
   // must outlive the watcher's thread (tests hand in fakes that fail or block).
   core::FileSystem* files = nullptr;
+  // Changes are seen through inotify on the walked directories (inotify.hpp); `poll_only`
+  // forces the fallback that stats the directories every interval (PROMTLS_WATCH_POLL=1, for
+  // the tests of that path). Either way every file is checked (one stat each, reading only
+  // the changed ones) every `full_check_interval`, and more often, `poll_full_check_interval`,
+  // while polling, which does not see a file rewritten in place.
+  bool poll_only = false;
+  std::chrono::milliseconds full_check_interval{300000};
+  std::chrono::milliseconds poll_full_check_interval{60000};
 };
 
 // Whether each of `roots` (the --watch paths and --license files as given, each once, in order)
@@ -51,8 +60,10 @@ struct WatchSpec {
 std::vector<std::pair<std::string, bool>> source_health(
     const std::vector<std::string>& roots, const std::vector<tls::SourceError>& errors);
 
-// Re-reads the watched files whenever their identities change (checked every `interval`), and
-// while errors last every spec.retry_interval; keeps the last result. Thread-safe.
+// Re-reads the watched files whose identities (tls::FileKey) changed, when inotify (or, as the
+// fallback, the directories' stat every `interval`) says something changed, at every full check
+// (WatchSpec), and while errors last every spec.retry_interval; keeps the last result and
+// publishes a new snapshot only when something did change. Thread-safe.
 //
 // Nothing that goes wrong while reading ends the process: an exception from one file (an
 // allocation failure, a parser's) is that file's source error (internal_error), one from
@@ -75,11 +86,23 @@ class SourceWatcher {
   bool stop(std::optional<std::chrono::milliseconds> limit = std::nullopt);
 
   struct Snapshot {
-    std::vector<core::LocatedCert> certificates;
+    // Each file's results in walk order (shared with the watcher's cache: unchanged files are
+    // the same objects from one snapshot to the next).
+    std::vector<std::shared_ptr<const tls::SourceFile>> files;
+    std::size_t certificate_count = 0;
+    // Every certificate of `files`, in order (a copy).
+    std::vector<core::LocatedCert> certificates() const;
     std::vector<tls::SourceError> errors;
     std::vector<core::License> licenses;
     std::vector<core::TigeraSecretMetadata> tigera_secrets;
     std::vector<core::TigeraStatus> tigera_statuses;  // tigera only
+    // The exposition of the certificate families (Tigera's with tigera), assembled from each
+    // file's pre-rendered lines: right while text_from <= now < text_until (x509_cert_expired
+    // flips at a not_after); outside that, null, or empty `files`, the Renderer renders from
+    // certificates().
+    std::shared_ptr<const std::string> text;
+    std::int64_t text_from = 0;
+    std::int64_t text_until = 0;
     // promtls_source_up: each --watch path and --license file (source_health()).
     std::vector<std::pair<std::string, bool>> up;
   };
@@ -88,6 +111,10 @@ class SourceWatcher {
   // promtls_source_errors_total by (source, reason).
   std::map<std::pair<std::string, std::string>, std::uint64_t> error_counts() const;
   std::uint64_t loads() const;
+  // Files the last load read (the others were unchanged), and whether changes are seen by
+  // polling (inotify missing, out of watches, or WatchSpec::poll_only).
+  std::size_t last_reads() const;
+  bool polling() const;
 
  private:
   struct State;
@@ -108,6 +135,17 @@ struct ServerCounters {
   std::uint64_t reloads_failed = 0;
 };
 
+// A /metrics body: `shared` (the sources' families, one immutable buffer shared by every
+// scrape until the next change) then `own` (licenses, the server's families, process metrics).
+// Gzipped, the two parts are one gzip stream: `shared` compressed once per change, `own` per
+// scrape, continuing the stream.
+struct MetricsBody {
+  std::shared_ptr<const std::string> shared;  // may be null
+  std::string own;
+  bool gzip = false;  // the parts are gzip-compressed
+  std::size_t size() const { return (shared ? shared->size() : 0) + own.size(); }
+};
+
 struct RenderInput {
   std::int64_t now_unix = 0;
   std::optional<std::int64_t> serving_not_after;  // TLS only
@@ -122,16 +160,25 @@ struct RenderInput {
 // the server's own families. Not synchronised: I/O thread only.
 class Renderer {
  public:
+  Renderer();
+  ~Renderer();
+  Renderer(const Renderer&) = delete;
+  Renderer& operator=(const Renderer&) = delete;
+  // The body; gzip-compressed (Content-Encoding: gzip) when `gzip`.
+  MetricsBody render_body(const RenderInput& in, bool gzip);
+  // The plain body as one string (tests).
   std::string render(const RenderInput& in);
 
  private:
+  struct Gzip;
+  std::unique_ptr<Gzip> gzip_;  // the compressed shared part of the last gzipped body
   // Process metrics are sampled at most once a second: listing /proc/self/fd and reading statm
   // per scrape was a measurable share of a keep-alive scrape (bench/RESULTS.md).
   std::chrono::steady_clock::time_point process_at_{};
   std::string process_text_;
   std::shared_ptr<const SourceWatcher::Snapshot> cached_for_;
   std::int64_t cached_until_ = 0;
-  std::string cached_text_;
+  std::shared_ptr<const std::string> cached_text_;
 };
 
 // process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,

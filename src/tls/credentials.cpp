@@ -31,6 +31,9 @@ std::vector<Credentials::FileId> Credentials::identify() const {
       id.ino = static_cast<std::uint64_t>(st.st_ino);
       id.size = static_cast<std::uint64_t>(st.st_size);
       id.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+      // A chmod that fixes a refused key (world-writable) changes only these two (issue 18).
+      id.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+      id.mode = static_cast<unsigned>(st.st_mode);
     }
     out.push_back(id);
   }

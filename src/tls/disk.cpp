@@ -27,6 +27,7 @@ core::FileStat facts(const struct stat& st) {
   out.ino = static_cast<std::uint64_t>(st.st_ino);
   out.size = static_cast<std::uint64_t>(st.st_size);
   out.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  out.ctime_ns = static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   out.mode = static_cast<unsigned>(st.st_mode) & 07777u;
   return out;
 }

@@ -289,21 +289,28 @@ LoadResult load_file(std::string_view bytes, const std::string& source,
 // independent per file), and appends every result in collection order.
 class Collector {
  public:
-  Collector(const SourceOptions& options, LoadResult& out)
+  Collector(const SourceOptions& options, LoadResult& out, LoadCache* cache = nullptr)
       : options_(options),
         out_(out),
+        cache_(cache),
         walker_(files_of(options), walk_options(options),
                 core::WalkVisitor{
                     [this](const std::string& path, const core::FileStat& st) {
                       flush_pending();
-                      // The walker visits a named file under the very name it was given.
-                      slots_.push_back({path, {}, false, path != root_, st.size});
+                      // The walker visits a named file under the very name it was given. It
+                      // stats only what a listing does not identify (links, named paths): a
+                      // plain directory entry comes without an mtime.
+                      slots_.push_back(slot(path, {}, false, path != root_, st.mtime_ns != 0));
+                      slots_.back().size = st.size;
                     },
                     [this](const std::string& path, std::string_view reason, std::string message) {
                       pending_.errors.push_back({path, std::string(reason), std::move(message)});
                     },
                     [this](const std::string& path) {
                       pending_.skipped.push_back({path, "excluded"});
+                    },
+                    [this](const std::string& path) {
+                      if (cache_ != nullptr) directories_.push_back(path);
                     }}) {}
 
   void path(const std::string& p) {
@@ -325,6 +332,11 @@ class Collector {
         if (slot.done) continue;
         if (options_.cancel != nullptr && options_.cancel->load()) break;
         thread_local std::string bytes;  // reused: no fresh pages per file
+        if (cache_ != nullptr) {
+          load_cached(slot, files, bytes);
+          slot.done = true;
+          continue;
+        }
         try {
           core::FsError error;
           if (slot.size > stream_above() && &files == &real_file_system() &&
@@ -351,6 +363,7 @@ class Collector {
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
     work();
     for (std::thread& t : pool) t.join();
+    if (cache_ != nullptr) return;
     std::size_t total = 0;
     for (const Slot& slot : slots_) total += slot.result.certificates.size();
     out_.certificates.reserve(out_.certificates.size() + total);
@@ -364,13 +377,147 @@ class Collector {
     LoadResult result;  // walk errors and excluded files, or the file's results
     bool done = false;
     bool walked = false;
-    std::uint64_t size = 0;
+    bool stated = false;                     // the walker stat()ed it: perhaps a link
+    std::uint64_t size = 0;                  // as the walker saw it (0: not known)
+    std::shared_ptr<const SourceFile> file;  // cached loads: the file's piece
+    std::string link_target;                 // cached loads: the real directory of a link
+    std::vector<std::string> others;         // cached loads: other files it read
   };
 
   static std::uint64_t stream_above() {
     return std::min(detail::kStreamBytes, RealFileSystem::max_file_bytes());
   }
 
+  static Slot slot(std::string path, LoadResult result, bool done, bool walked,
+                   bool stated = false) {
+    Slot out;
+    out.path = std::move(path);
+    out.result = std::move(result);
+    out.done = done;
+    out.walked = walked;
+    out.stated = stated;
+    return out;
+  }
+
+  // A file system that notes every file read but `self` (a kubeconfig's file references).
+  class Recording final : public core::FileSystem {
+   public:
+    Recording(core::FileSystem& files, const std::string& self) : files_(files), self_(self) {}
+    bool read_file(const std::string& path, std::string& bytes, core::FsError& error,
+                   core::FileStat* stat) override {
+      if (path != self_) others.push_back(path);
+      return files_.read_file(path, bytes, error, stat);
+    }
+    bool stat(const std::string& path, core::FileStat& out, core::FsError& error,
+              bool follow) override {
+      return files_.stat(path, out, error, follow);
+    }
+    std::string real_path(const std::string& path) override { return files_.real_path(path); }
+    bool list_directory(const std::string& path, std::vector<core::DirEntry>& out,
+                        core::FsError& error) override {
+      return files_.list_directory(path, out, error);
+    }
+    std::vector<std::string> others;
+
+   private:
+    core::FileSystem& files_;
+    const std::string& self_;
+  };
+
+  static FileKey key_of(const core::FileStat& st) {
+    return {st.dev, st.ino, st.size, st.mtime_ns, st.ctime_ns, st.mode};
+  }
+
+  static std::string parent_of(const std::string& path) {
+    const std::size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+  }
+
+  // One file of a cached load (worker threads: reads the old cache only).
+  void load_cached(Slot& slot, core::FileSystem& files, std::string& bytes) {
+    try {
+      if (slot.stated) {
+        core::FileStat lst;
+        core::FsError ignored;
+        if (files.stat(slot.path, lst, ignored, false) && lst.type == core::FileType::symlink) {
+          slot.link_target = parent_of(files.real_path(slot.path));
+        }
+      }
+      core::FileStat st;
+      core::FsError error;
+      if (files.stat(slot.path, st, error)) {
+        const auto it = cache_->files.find(slot.path);
+        if (it != cache_->files.end() && it->second->key == key_of(st) &&
+            !it->second->depends_on_others) {
+          slot.file = it->second;
+          return;
+        }
+      }
+      auto file = std::make_shared<SourceFile>();
+      file->path = slot.path;
+      Recording recording(files, slot.path);
+      SourceOptions options = options_;
+      options.files = &recording;
+      core::FileStat opened;
+      if (files.read_file(slot.path, bytes, error, &opened)) {
+        // The key of the file read (fstat of the open file): a change while reading shows next
+        // time.
+        file->key = key_of(opened);
+        file->result = load_file(bytes, slot.path, options, slot.walked);
+      } else {
+        file->result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
+      }
+      file->depends_on_others = !recording.others.empty();
+      slot.others = std::move(recording.others);
+      slot.file = std::move(file);
+    } catch (const std::exception& e) {
+      auto file = std::make_shared<SourceFile>();
+      file->path = slot.path;
+      file->depends_on_others = true;  // never reused
+      file->result.errors.push_back(
+          {slot.path, "internal_error", slot.path + ": reading failed: " + e.what()});
+      slot.file = std::move(file);
+    }
+  }
+
+ public:
+  // After finish() of a cached load: the pieces in walk order, and the new cache.
+  std::vector<std::shared_ptr<const SourceFile>> pieces() {
+    std::vector<std::shared_ptr<const SourceFile>> out;
+    out.reserve(slots_.size());
+    LoadCache next;
+    next.files.reserve(slots_.size());
+    next.directories = std::move(directories_);
+    for (Slot& slot : slots_) {
+      if (!slot.file) {
+        // Walk errors, excluded files, standard input: never cached.
+        auto piece = std::make_shared<SourceFile>();
+        piece->path = slot.path == "-" ? "-" : "";
+        piece->result = std::move(slot.result);
+        out.push_back(std::move(piece));
+        continue;
+      }
+      const auto old = cache_->files.find(slot.path);
+      if (old != cache_->files.end() && old->second == slot.file) {
+        ++next.reused;
+      } else {
+        ++next.reads;
+      }
+      if (!slot.link_target.empty()) next.link_targets.push_back(std::move(slot.link_target));
+      for (std::string& other : slot.others) next.link_targets.push_back(std::move(other));
+      next.files.emplace(slot.path, slot.file);
+      out.push_back(std::move(slot.file));
+    }
+    std::sort(next.link_targets.begin(), next.link_targets.end());
+    next.link_targets.erase(std::unique(next.link_targets.begin(), next.link_targets.end()),
+                            next.link_targets.end());
+    *cache_ = std::move(next);
+    slots_.clear();
+    return out;
+  }
+
+ private:
   void read_stdin() {
     std::string bytes;
     core::FsError error;
@@ -380,22 +527,24 @@ class Collector {
       return;
     }
     flush_pending();
-    slots_.push_back({"-",
-                      streaming ? detail::stream_stdin(std::move(bytes), options_)
-                                : load_file(bytes, "-", options_, false),
-                      true, false});
+    slots_.push_back(slot("-",
+                          streaming ? detail::stream_stdin(std::move(bytes), options_)
+                                    : load_file(bytes, "-", options_, false),
+                          true, false));
   }
 
   // Walk errors and excluded files keep their place among the files' results.
   void flush_pending() {
     if (pending_.errors.empty() && pending_.skipped.empty()) return;
-    Slot slot{"", std::move(pending_), true, false};
+    Slot done = slot("", std::move(pending_), true, false);
     pending_ = {};
-    slots_.push_back(std::move(slot));
+    slots_.push_back(std::move(done));
   }
 
   const SourceOptions& options_;
   LoadResult& out_;
+  LoadCache* cache_;
+  std::vector<std::string> directories_;  // cached loads: every directory listed
   LoadResult pending_;
   std::string root_;  // the path being walked
   std::vector<Slot> slots_;
@@ -423,6 +572,15 @@ LoadResult load_json_streamed(std::string_view bytes, const std::string& source,
       },
       source, options, false, max_item_bytes, out, chunk_bytes);
   return out;
+}
+
+std::vector<std::shared_ptr<const SourceFile>> load_sources_cached(
+    const std::vector<std::string>& paths, const SourceOptions& options, LoadCache& cache) {
+  LoadResult unused;
+  Collector collector(options, unused, &cache);
+  for (const std::string& p : paths) collector.path(p);
+  collector.finish();
+  return collector.pieces();
 }
 
 LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options) {

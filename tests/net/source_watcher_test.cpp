@@ -5,7 +5,9 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <new>
 #include <stdexcept>
@@ -15,6 +17,7 @@
 #include "pki.hpp"
 #include "promtls/core/documents.hpp"
 #include "promtls/core/kube.hpp"
+#include "promtls/core/metrics.hpp"
 #include "promtls/tls/sources.hpp"
 #include "state.hpp"
 
@@ -89,7 +92,7 @@ TEST_CASE("an exception while reading a source is a counted source error, never 
   {
     const auto snap = watcher.snapshot();
     REQUIRE(snap);
-    CHECK(snap->certificates.size() == 1);
+    CHECK(snap->certificate_count == 1);
     REQUIRE(snap->up.size() == 2);
     CHECK_FALSE(snap->up[0].second);
     const auto it =
@@ -103,13 +106,13 @@ TEST_CASE("an exception while reading a source is a counted source error, never 
   files.stat_throws = true;
   REQUIRE(wait_until([&] { return watcher.error_counts()[{"/lic.json", "internal_error"}] >= 2; }));
   CHECK(watcher.error_counts()[{"/w", "internal_error"}] >= 2);
-  CHECK(watcher.snapshot()->certificates.size() == 1);
+  CHECK(watcher.snapshot()->certificate_count == 1);
   // And it recovers.
   files.stat_throws = false;
   files.boom.clear();
   REQUIRE(wait_until([&] {
     const auto snap = watcher.snapshot();
-    return snap->certificates.size() == 2;
+    return snap->certificate_count == 2;
   }));
   watcher.stop();
 }
@@ -194,7 +197,7 @@ TEST_CASE("the watcher counts each failed attempt, retries while errors last and
   {
     const auto snap = watcher.snapshot();
     REQUIRE(snap);
-    CHECK(snap->certificates.size() == 1);
+    CHECK(snap->certificate_count == 1);
     REQUIRE(snap->up.size() == 2);
     CHECK(snap->up[0] == std::pair<std::string, bool>{good, true});
     CHECK(snap->up[1] == std::pair<std::string, bool>{missing, false});
@@ -211,7 +214,7 @@ TEST_CASE("the watcher counts each failed attempt, retries while errors last and
   }));
   const auto snap = watcher.snapshot();
   CHECK(snap->up[0].second);
-  CHECK(snap->certificates.size() == 2);
+  CHECK(snap->certificate_count == 2);
   // Healthy: no more retries, the counter stays where it was.
   const auto loads = watcher.loads();
   const auto errors = watcher.error_counts()[{missing, "not_found"}];
@@ -311,4 +314,150 @@ TEST_CASE("serve's watcher and inspect's sources read the Tigera annotations wit
     same(snap->tigera_secrets);
     watcher.stop();
   }
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::int64_t k2020 = 1577836800;  // 2020-01-01T00:00:00Z
+constexpr std::int64_t k2099 = 4070908800;  // 2099-01-01T00:00:00Z
+
+std::string cert_pem(const std::string& cn) {
+  return test::Authority::make(cn, test::KeyKind::ec_p256, k2020, k2099).cert.pem();
+}
+
+void write_text(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+// The kubelet's atomic writer: a new "..<timestamp>" directory, "..data_tmp" linking to it,
+// renamed over "..data", the visible names linking through "..data", the old directory removed.
+void atomic_write(const fs::path& volume, int generation, const std::string& name,
+                  const std::string& content) {
+  const std::string dir = "..2026_03_0" + std::to_string(generation) + "_10_00_00.1";
+  fs::create_directories(volume / dir);
+  write_text(volume / dir / name, content);
+  fs::create_directory_symlink(dir, volume / "..data_tmp");
+  fs::rename(volume / "..data_tmp", volume / "..data");
+  if (!fs::exists(fs::symlink_status(volume / name))) {
+    fs::create_symlink("..data/" + name, volume / name);
+  }
+  for (const auto& e : fs::directory_iterator(volume)) {
+    const std::string n = e.path().filename().string();
+    if (n.starts_with("..2") && n != dir) fs::remove_all(e.path());
+  }
+}
+
+// What a full load of the same paths renders: the certificate families of every certificate.
+std::string full_render(const WatchSpec& spec) {
+  tls::SourceOptions options;
+  options.recursive = spec.recursive;
+  const tls::LoadResult result = tls::load_sources(spec.paths, options);
+  return core::render_exposition(core::certificate_families(
+      result.certificates, static_cast<std::int64_t>(std::time(nullptr))));
+}
+
+std::string watcher_text(const SourceWatcher& watcher) {
+  const auto snap = watcher.snapshot();
+  return snap && snap->text ? *snap->text : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("the watcher sees a ..data swap, a rename, a deletion, a rewrite and a new directory") {
+  const bool poll = GENERATE(false, true);
+  INFO((poll ? "polling the directories" : "inotify"));
+  test::TempDir dir;
+  const fs::path tree = dir.path() / "tree";
+  const fs::path later = dir.path() / "later";
+  fs::create_directories(tree);
+  for (int i = 0; i < 20; ++i) {
+    write_text(tree / ("c" + std::to_string(i) + ".crt"), cert_pem("bulk-" + std::to_string(i)));
+  }
+  const fs::path volume = tree / "vol";
+  atomic_write(volume, 1, "tls.crt", cert_pem("volume-1"));
+  Logger log(net::LogFormat::text);
+  WatchSpec spec;
+  spec.paths = {tree.string(), later.string()};
+  spec.recursive = true;
+  spec.poll_only = poll;
+  // Only polling needs the full check, for the rewrite in place; inotify must see everything.
+  spec.full_check_interval = std::chrono::hours(1);
+  spec.poll_full_check_interval = 500ms;
+  spec.retry_interval = std::chrono::hours(1);
+  SourceWatcher watcher(spec, 20ms, log);
+  watcher.start();
+  REQUIRE(wait_until([&] { return watcher.loads() >= 1; }));
+  CHECK(watcher.polling() == poll);
+  CHECK(watcher.last_reads() == 21);
+
+  // After each change the watcher's text is the full load's, with no error but `later` missing.
+  const auto settles = [&](const char* what) {
+    INFO(what);
+    const std::string expected = full_render(spec);
+    const bool same = wait_until([&] { return watcher_text(watcher) == expected; }, 10s);
+    INFO(watcher_text(watcher));
+    INFO(expected);
+    CHECK(same);
+    const auto snap = watcher.snapshot();
+    REQUIRE(snap);
+    for (const tls::SourceError& e : snap->errors) {
+      INFO(e.message);
+      CHECK(e.source == later.string());
+    }
+  };
+  settles("the first load");
+
+  atomic_write(volume, 2, "tls.crt", cert_pem("volume-2"));
+  settles("a ..data swap");
+  CHECK(watcher.last_reads() == 1);
+  CHECK(watcher_text(watcher).find("volume-2") != std::string::npos);
+  CHECK(watcher_text(watcher).find("..data") == std::string::npos);
+
+  fs::rename(tree / "c0.crt", tree / "renamed.crt");
+  settles("a rename");
+  CHECK(watcher.last_reads() == 1);
+
+  fs::remove(tree / "c1.crt");
+  settles("a deletion");
+  CHECK(watcher.last_reads() == 0);
+
+  write_text(tree / "c2.crt", cert_pem("rewritten"));
+  settles("a file rewritten in place");
+  CHECK(watcher.last_reads() == 1);
+
+  fs::create_directories(later / "sub");
+  write_text(later / "sub" / "new.crt", cert_pem("later"));
+  settles("a watched path that appears later");
+  CHECK(watcher.snapshot()->errors.empty());
+  CHECK(watcher_text(watcher).find("later") != std::string::npos);
+
+  // A fresh watcher over the same tree renders the same bytes as the incremental one.
+  SourceWatcher fresh(spec, 20ms, log);
+  fresh.start();
+  REQUIRE(wait_until([&] { return fresh.loads() >= 1; }));
+  CHECK(watcher_text(fresh) == watcher_text(watcher));
+  fresh.stop();
+  watcher.stop();
+}
+
+TEST_CASE("an idle tree costs the watcher no load, and an unchanged check publishes nothing") {
+  test::TempDir dir;
+  write_text(dir.path() / "a.crt", cert_pem("idle"));
+  Logger log(net::LogFormat::text);
+  WatchSpec spec;
+  spec.paths = {dir.path().string()};
+  spec.full_check_interval = 100ms;  // a full check finds nothing changed
+  SourceWatcher watcher(spec, 20ms, log);
+  watcher.start();
+  REQUIRE(wait_until([&] { return watcher.loads() >= 1; }));
+  const auto first = watcher.snapshot();
+  // Files written beside the watched directory (a log) are not changes either.
+  write_text(dir.path().parent_path() / (dir.path().filename().string() + ".log"), "x");
+  std::this_thread::sleep_for(400ms);
+  CHECK(watcher.loads() == 1);
+  CHECK(watcher.snapshot() == first);
+  watcher.stop();
 }

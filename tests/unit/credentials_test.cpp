@@ -526,3 +526,33 @@ TEST_CASE("serve's context takes the leaf first in the file and the client CAs t
       tls::ServerContext::build(config),
       config.client_ca_file + ": no valid CA certificates found in the client CA bundle");
 }
+
+TEST_CASE("a chmod that fixes a refused key is noticed and the reload succeeds") {
+  // Issue 18: the change check compares mode and ctime too, so a chmod alone is a change.
+  Fixture f;
+  core::TlsConfig config;
+  config.cert_file = f.cert_path;
+  config.key_file = f.key_path;
+  tls::Credentials credentials(config, {}, std::chrono::milliseconds(0));
+  const auto serial = credentials.current()->leaf().serial;
+  auto now = std::chrono::steady_clock::now();
+  CHECK_FALSE(credentials.poll(now += std::chrono::seconds(1)).attempted);
+  // The same key rewritten world-writable: refused, the old context kept.
+  f.dir.write("tls.key", f.key.private_pem(), 0666);
+  std::filesystem::permissions(f.key_path, std::filesystem::perms(0666));
+  const auto refused = credentials.poll(now += std::chrono::seconds(1));
+  CHECK(refused.attempted);
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.message.find("world-writable") != std::string::npos);
+  CHECK_FALSE(credentials.poll(now += std::chrono::seconds(1)).attempted);  // reported once
+  // Only the mode changes: no byte, size or mtime moves.
+  const auto before = std::filesystem::last_write_time(f.key_path);
+  std::filesystem::permissions(f.key_path, std::filesystem::perms(0600));
+  CHECK(std::filesystem::last_write_time(f.key_path) == before);
+  const auto fixed = credentials.poll(now += std::chrono::seconds(1));
+  CHECK(fixed.attempted);
+  CHECK(fixed.ok);
+  CHECK(credentials.reloads_ok() == 1);
+  CHECK(credentials.reloads_failed() == 1);
+  CHECK(credentials.current()->leaf().serial == serial);
+}

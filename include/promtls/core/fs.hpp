@@ -72,6 +72,8 @@ struct FileStat {
   std::uint64_t ino = 0;
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
+  // The inode's change time: a chmod, chown or link count change moves it and nothing else.
+  std::int64_t ctime_ns = 0;
   unsigned mode = 0;  // permission bits (st_mode & 07777)
 };
 
@@ -169,18 +171,25 @@ struct WalkOptions {
 // What the walker reports. `file` receives each visited file with its facts; `error` each
 // failure: the path, the reason (FsError::reason(), or broken_symlink, walk_error for a
 // directory that cannot be listed) and the message for people; `excluded` (optional) each walked
-// file that include/exclude leaves out, once per file.
+// file that include/exclude leaves out, once per file; `directory` (optional) each directory
+// listed, once, under the name the walk reached it by (serve's watcher watches these).
 struct WalkVisitor {
   using File = std::function<void(const std::string& path, const FileStat& stat)>;
   using Error =
       std::function<void(const std::string& path, std::string_view reason, std::string message)>;
   using Excluded = std::function<void(const std::string& path)>;
+  using Directory = std::function<void(const std::string& path)>;
   // A constructor, not an aggregate, so that WalkVisitor{file, error} stays complete.
-  WalkVisitor(File on_file = nullptr, Error on_error = nullptr, Excluded on_excluded = nullptr)
-      : file(std::move(on_file)), error(std::move(on_error)), excluded(std::move(on_excluded)) {}
+  WalkVisitor(File on_file = nullptr, Error on_error = nullptr, Excluded on_excluded = nullptr,
+              Directory on_directory = nullptr)
+      : file(std::move(on_file)),
+        error(std::move(on_error)),
+        excluded(std::move(on_excluded)),
+        directory(std::move(on_directory)) {}
   File file;
   Error error;
   Excluded excluded;
+  Directory directory;
 };
 
 // The walker: walk() may be called for several paths, and a file is visited once across all of

@@ -3,7 +3,8 @@
 //
 // poll() stats the files (following symlinks, so Kubernetes' atomic `..data` symlink swap of a
 // Secret volume is a change) at most once per `min_interval`, and rebuilds the context when their
-// identity (device, inode, size, mtime) changed; reload() rebuilds unconditionally (SIGHUP).
+// identity (device, inode, size, mtime, ctime, mode) changed: a chmod that fixes a refused key
+// is a change; reload() rebuilds unconditionally (SIGHUP).
 // A replacement that fails to build (unparseable, key mismatch, world-writable key) keeps the old
 // context; the failure is counted and its message kept for the log. Handshakes that already
 // started keep the context they began with (shared ownership).
@@ -51,6 +52,8 @@ class Credentials {
   struct FileId {
     std::uint64_t dev = 0, ino = 0, size = 0;
     std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    unsigned mode = 0;
     int error = 0;
     bool operator==(const FileId&) const = default;
   };

@@ -40,8 +40,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "promtls/core/fs.hpp"
@@ -113,6 +115,48 @@ struct LoadResult {
 
 // Loads every certificate from `paths` (files, directories, globs, "-" for stdin).
 LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options);
+
+// serve's watcher: a load that reads only what changed since the last one.
+//
+// The identity of a file as the change check sees it: a rename, an in-place write, a chmod (a
+// refused key fixed, issue 18) and a chown each change one of these.
+struct FileKey {
+  std::uint64_t dev = 0, ino = 0, size = 0;
+  std::int64_t mtime_ns = 0, ctime_ns = 0;
+  unsigned mode = 0;
+  bool operator==(const FileKey&) const = default;
+};
+
+// One piece of a load, in walk order: a file's results (path set), or the walk errors and
+// excluded files met between two files (path empty). Immutable once made; shared by the cache
+// and the snapshots that hold it.
+struct SourceFile {
+  std::string path;
+  FileKey key;
+  LoadResult result;
+  // The file named other files that were read too (a kubeconfig's file references): it is read
+  // again at every load, since those files' changes do not show in its key.
+  bool depends_on_others = false;
+};
+
+// The memo of the last load_sources_cached(): each file's results by path and key, and what the
+// walk met (for the watcher's inotify watches). Not thread-safe; one load at a time.
+struct LoadCache {
+  std::unordered_map<std::string, std::shared_ptr<const SourceFile>> files;
+  std::vector<std::string> directories;  // every directory the last walk listed
+  // The real parent directory of every file reached through a symbolic link, and every file a
+  // file named (kubeconfig references): changes there do not show in the walked directories.
+  std::vector<std::string> link_targets;
+  std::size_t reads = 0;   // files the last load read (the others came from the cache)
+  std::size_t reused = 0;  // files the last load took from the cache
+};
+
+// load_sources() over the same walk, in the same order, with the same results (stdin aside),
+// except that a file whose path and FileKey (one stat each) are unchanged since the last call
+// with `cache` is not read again: its SourceFile is shared from the cache. `cache` is replaced by
+// this load's files.
+std::vector<std::shared_ptr<const SourceFile>> load_sources_cached(
+    const std::vector<std::string>& paths, const SourceOptions& options, LoadCache& cache);
 
 // Loads certificates from bytes already read (stdin, a Secret value); `source` labels them.
 LoadResult load_bytes(std::string_view bytes, const std::string& source,
