@@ -75,7 +75,12 @@ std::string environment_help() {
       "ServiceMonitors and PodMonitors among them are followed to the containers they\n"
       "scrape (selector, Service, port, pod labels) and judged as Prometheus would see\n"
       "them: scheme, port, serverName against the SANs, CA, client certificate, TLS\n"
-      "versions (scrape-* findings). When no\n"
+      "versions (scrape-* findings). So are the static_configs targets of Prometheus\n"
+      "configurations among them (a file with top-level scrape_configs, or the\n"
+      "prometheus.yml / prometheus.yaml key of a ConfigMap or Secret): a target\n"
+      "NAME.NAMESPACE[.svc[.DOMAIN]]:PORT (bare NAME: the ConfigMap's namespace) leads to\n"
+      "the Service NAME and its port PORT; a configuration Prometheus would refuse is\n"
+      "scrape-config-invalid. When no\n"
       "container sets a variable of the profile, nothing was checked: that fails (exit 1)\n"
       "unless --allow-empty.\n";
   out += exit_status_footer(

@@ -266,3 +266,50 @@ TEST_CASE("a report is ok only when every target is up, and fails with no target
   CHECK(json["targets"][1]["last_error"] == "server returned HTTP status 404 Not Found");
   CHECK(json["targets"][0]["reason"].is_null());
 }
+
+TEST_CASE("inline tls_config PEM is read, and each credential is a file or inline, not both") {
+  const core::ScrapeConfig config = parse(
+      "scrape_configs:\n- job_name: a\n  tls_config:\n    ca: |\n      -----BEGIN "
+      "CERTIFICATE-----\n"
+      "      x\n      -----END CERTIFICATE-----\n    cert: CERT\n    key_file: k.key\n");
+  REQUIRE(config.jobs.size() == 1);
+  const core::ScrapeTls& tls = config.jobs[0].tls;
+  CHECK(tls.ca == "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
+  CHECK(tls.cert == "CERT");
+  CHECK(tls.key_file == "/etc/prom/k.key");
+  CHECK(tls.ca_file.empty());
+  CHECK(parse_error("scrape_configs:\n- job_name: a\n  tls_config: {ca: X, ca_file: c.crt}\n")
+            .find("at most one of ca and ca_file") != std::string::npos);
+  CHECK(parse_error("scrape_configs:\n- job_name: a\n  tls_config: {cert: X}\n")
+            .find("cert_file and key_file must be set together") != std::string::npos);
+  CHECK(parse_error("scrape_configs:\n- job_name: a\n  tls_config: {ca: [1]}\n")
+            .find("tls_config.ca: expected a string") != std::string::npos);
+}
+
+TEST_CASE("read_scrape_config gives each job its line and an error the line of its job") {
+  const std::string text =
+      "global: {scrape_interval: 1m}\nscrape_configs:\n- job_name: a\n\n- job_name: b\n"
+      "  static_configs: [{targets: ['x:1']}]\n";
+  const std::vector<core::Document> docs = core::parse_documents(text);
+  REQUIRE(docs.size() == 1);
+  std::string error;
+  std::size_t line = 0;
+  const auto config = core::read_scrape_config(docs[0].root, "p.yml", "", error, line);
+  REQUIRE(config.has_value());
+  REQUIRE(config->jobs.size() == 2);
+  CHECK(config->jobs[0].line == 3);
+  CHECK(config->jobs[1].line == 5);
+  const std::vector<core::Document> bad = core::parse_documents(
+      "scrape_configs:\n- job_name: a\n- job_name: b\n  scheme: ftp\n- job_name: c\n");
+  CHECK_FALSE(core::read_scrape_config(bad[0].root, "p.yml", "", error, line).has_value());
+  CHECK(line == 3);
+  CHECK(error ==
+        "p.yml: scrape_configs[1] (job b).scheme: unsupported scheme \"ftp\" (http or "
+        "https)");
+  // Without a directory, relative file names stay as written.
+  const std::vector<core::Document> rel =
+      core::parse_documents("scrape_configs:\n- job_name: a\n  tls_config: {ca_file: ca.crt}\n");
+  const auto as_written = core::read_scrape_config(rel[0].root, "p.yml", "", error, line);
+  REQUIRE(as_written.has_value());
+  CHECK(as_written->jobs[0].tls.ca_file == "ca.crt");
+}
