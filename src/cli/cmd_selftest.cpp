@@ -177,6 +177,23 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   return setup;
 }
 
+// Rotation readiness: what the server configuration's files hold now (unreadable files: not
+// judged), into run.configured_*.
+void read_configured_files(const std::string& cert_file, const std::string& client_ca_file,
+                           core::SelftestRun& run) {
+  if (!cert_file.empty()) {
+    const core::FileFacts cert = tls::read_credential_file(cert_file);
+    run.configured_cert_file = cert_file;
+    if (!cert.certificates.empty()) run.configured_leaf = cert.certificates.front();
+  }
+  if (!client_ca_file.empty()) {
+    run.configured_client_ca_file = client_ca_file;
+    for (const core::CertInfo& ca : tls::read_credential_file(client_ca_file).certificates) {
+      run.configured_client_ca_subjects.push_back(ca.subject);
+    }
+  }
+}
+
 // selftest --local: serve with the same environment, in-process on an ephemeral loopback port.
 // Refuses a configuration serve would refuse, the findings on stderr: exit 1, or 3 when the
 // credentials cannot be loaded (core::serve_refusal); throws promtls::Error (exit 3) when the
@@ -239,7 +256,27 @@ std::function<bool()> out_of_time_after(double seconds) {
 
 // Scrapes every target of report.jobs as Prometheus would, judges it and prints the report.
 ExitCode scrape_and_report(const SelftestOptions& o, core::ScrapeReport& report, std::int64_t now) {
+  // The server's configuration, when the environment (as serve reads it) names its files: the
+  // rotation checks run against each target.
+  core::SelftestRun server;
+  {
+    std::vector<core::Finding> ignored;  // a scrape report does not judge the environment
+    const core::EnvSnapshot env = gather_env(o.sources, ignored);
+    core::EvaluateOptions eval_options;
+    eval_options.now_unix = now;
+    const core::SelftestSetup decided =
+        core::selftest_setup(env, profile_flag(o.profile), {}, eval_options);
+    if (decided.rejected.empty() && decided.serves_tls) {
+      read_configured_files(decided.evaluation.config.tls_config.cert_file,
+                            decided.evaluation.config.tls_config.client_ca_file, server);
+    }
+  }
   for (const core::ScrapeJob* job : report.jobs) {
+    core::SelftestRun run = server;
+    if (!job->tls.cert_file.empty()) {
+      const core::FileFacts ours = tls::read_credential_file(job->tls.cert_file);
+      if (!ours.certificates.empty()) run.client_cert = ours.certificates.front();
+    }
     for (const std::string& target : job->targets) {
       core::ScrapeTargetReport t;
       t.job = job->name;
@@ -248,6 +285,7 @@ ExitCode scrape_and_report(const SelftestOptions& o, core::ScrapeReport& report,
       core::ExpositionLimits limits;
       limits.out_of_time = out_of_time_after(job->timeout_s);
       t.verdict = core::judge_scrape(*job, target, t.exchange, now, limits);
+      if (job->scheme == "https") t.checks = core::rotation_checks(run, t.exchange.tls);
       report.targets.push_back(std::move(t));
     }
   }
@@ -477,18 +515,7 @@ ExitCode run(SelftestOptions& o) {
   run.client_cert_configured = !o.cert.empty();
   run.client_cert = prober.client_certificate();
   run.expected = setup.expected;
-  // Rotation readiness: what the configuration's files hold now (unreadable files: not judged).
-  if (!setup.cert_file.empty()) {
-    const core::FileFacts cert = tls::read_credential_file(setup.cert_file);
-    run.configured_cert_file = setup.cert_file;
-    if (!cert.certificates.empty()) run.configured_leaf = cert.certificates.front();
-  }
-  if (!setup.client_ca_file.empty()) {
-    run.configured_client_ca_file = setup.client_ca_file;
-    for (const core::CertInfo& ca : tls::read_credential_file(setup.client_ca_file).certificates) {
-      run.configured_client_ca_subjects.push_back(ca.subject);
-    }
-  }
+  read_configured_files(setup.cert_file, setup.client_ca_file, run);
   run.main = prober.scrape();
   if (run.main.connected && !o.no_probes) {
     for (const core::ProbePlan& plan : core::plan_probes(run.expected)) {

@@ -626,8 +626,11 @@ ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, cons
 }
 
 bool ScrapeReport::ok() const {
-  return !targets.empty() && std::all_of(targets.begin(), targets.end(),
-                                         [](const ScrapeTargetReport& t) { return t.verdict.up; });
+  return !targets.empty() &&
+         std::all_of(targets.begin(), targets.end(), [](const ScrapeTargetReport& t) {
+           return t.verdict.up && std::all_of(t.checks.begin(), t.checks.end(),
+                                              [](const Check& c) { return c.ok; });
+         });
 }
 
 ExitCode exit_code(const ScrapeReport& report) {
@@ -656,6 +659,10 @@ std::string render_scrape_text(const ScrapeReport& report) {
       } else {
         out += "  down  " + t.target + ": " + t.verdict.last_error + "\n";
       }
+      for (const Check& c : t.checks) {
+        out += std::string(c.ok ? "        ok    " : "        FAIL  ") + c.name + ": " + c.detail +
+               "\n";
+      }
     }
     if (listed == 0) out += "  no static targets: nothing was scraped\n";
     for (const std::string& note : job->not_reproduced) out += "  not reproduced: " + note + "\n";
@@ -663,8 +670,11 @@ std::string render_scrape_text(const ScrapeReport& report) {
   const std::size_t n = report.targets.size();
   out += std::to_string(n) + (n == 1 ? " target: " : " targets: ") + std::to_string(up) + " up, " +
          std::to_string(n - up) + " down";
-  out += report.ok() ? " — Prometheus will scrape every target\n"
-                     : (n == 0 ? " — nothing to scrape\n" : " — Prometheus will see up == 0\n");
+  const bool checks_failed =
+      up == n && n > 0 && !report.ok();  // every target up, a rotation check failed
+  out += report.ok()     ? " — Prometheus will scrape every target\n"
+         : checks_failed ? " — Prometheus will scrape every target, but a check failed\n"
+                         : (n == 0 ? " — nothing to scrape\n" : " — Prometheus will see up == 0\n");
   return out;
 }
 
@@ -693,6 +703,10 @@ nlohmann::ordered_json scrape_json(const ScrapeReport& report) {
     };
     row["reason"] = text_or_null(t.verdict.reason);
     row["last_error"] = text_or_null(t.verdict.last_error);
+    row["checks"] = nlohmann::ordered_json::array();
+    for (const Check& c : t.checks) {
+      row["checks"].push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+    }
     const TlsFacts& tls = t.exchange.tls;
     row["tls"] = t.exchange.plaintext
                      ? nlohmann::ordered_json(nullptr)

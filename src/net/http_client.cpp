@@ -8,6 +8,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace promtls::net::detail {
 namespace {
@@ -20,9 +21,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The value of header `name` (lower case) among the raw header lines in `head`, for messages
-// about a value Beast refused; "" when absent.
-std::string raw_header(std::string_view head, std::string_view name) {
+// The values of header `name` (lower case) among the raw header lines in `head`, in order,
+// without surrounding blanks.
+std::vector<std::string_view> raw_headers(std::string_view head, std::string_view name) {
+  std::vector<std::string_view> values;
   std::size_t pos = head.find("\r\n");
   while (pos != std::string_view::npos && pos + 2 < head.size()) {
     const std::size_t next = head.find("\r\n", pos + 2);
@@ -35,9 +37,15 @@ std::string raw_header(std::string_view head, std::string_view name) {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    return std::string(value);
+    values.push_back(value);
   }
-  return {};
+  return values;
+}
+
+// The first value of header `name`, for messages about a value Beast refused; "" when absent.
+std::string raw_header(std::string_view head, std::string_view name) {
+  const std::vector<std::string_view> values = raw_headers(head, name);
+  return values.empty() ? std::string() : std::string(values.front());
 }
 
 // What a parse error means, in the words selftest reports.
@@ -69,20 +77,7 @@ std::string describe(const boost::system::error_code& ec, std::string_view unpar
 // reads "-1" as a length over its limit), and one over the body limit is refused here, before
 // the string body reserves it (99999999999 could end in std::bad_alloc). "" when fine.
 std::string check_content_length(std::string_view head) {
-  std::size_t pos = head.find("\r\n");
-  while (pos != std::string_view::npos && pos + 2 < head.size()) {
-    const std::size_t next = head.find("\r\n", pos + 2);
-    const std::string_view line = head.substr(pos + 2, next - (pos + 2));
-    pos = next;
-    if (line.empty()) break;
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || lower(line.substr(0, colon)) != "content-length") {
-      continue;
-    }
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  for (std::string_view value : raw_headers(head, "content-length")) {
     const std::string shown(value.substr(0, 40));
     if (value.empty() ||
         !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -90,7 +85,7 @@ std::string check_content_length(std::string_view head) {
     }
     while (value.size() > 1 && value.front() == '0') value.remove_prefix(1);
     std::size_t length = 0;
-    bool over = value.size() > 12;  // 10^12 bytes is far over the limit; no overflow below it
+    const bool over = value.size() > 12;  // 10^12 bytes is far over the limit; no overflow below it
     for (std::size_t i = 0; !over && i < value.size(); ++i) {
       length = length * 10 + static_cast<std::size_t>(value[i] - '0');
     }

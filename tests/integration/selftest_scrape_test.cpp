@@ -16,6 +16,7 @@
 #include "prometheus.hpp"
 #include "raw_http_server.hpp"
 #include "run.hpp"
+#include "secret_volume.hpp"
 #include "selftest_servers.hpp"
 #include "serve_fixture.hpp"
 
@@ -338,20 +339,15 @@ TEST_CASE("selftest --scrape-config predicts up and the error of a real Promethe
   }
 }
 
-// Writes the keys (name -> bytes of the file at the path; empty paths are left out) as the kubelet
-// lays out a Secret volume in `dir`: a dated data directory, ..data linking to it, and each key a
-// link through ..data.
+// Publishes the keys (name -> the bytes of the file at the path; empty paths are left out) as a
+// Secret volume in `dir`.
 void secret_volume(const std::filesystem::path& dir,
                    const std::vector<std::pair<std::string, std::string>>& keys) {
-  namespace fs = std::filesystem;
-  const fs::path data = dir / "..2026_11_30_10_00_00.123456789";
-  fs::create_directories(data);
-  fs::create_directory_symlink(data.filename(), dir / "..data");
+  std::map<std::string, std::string> files;
   for (const auto& [key, path] : keys) {
-    if (path.empty()) continue;
-    std::ofstream(data / key, std::ios::binary) << slurp(path);
-    fs::create_symlink(fs::path("..data") / key, dir / key);
+    if (!path.empty()) files[key] = slurp(path);
   }
+  SecretVolume(dir).publish(files);
 }
 
 // selftest --service-monitor against the job the Prometheus Operator generates from the same
@@ -588,6 +584,99 @@ TEST_CASE("selftest refuses a Content-Length over its limit or malformed without
         "the exposition does not parse: line 2: expected a value after metric \"x\"");
   CHECK(huge.served() == 1);
   CHECK(negative.served() == 1);
+}
+
+// The check of that name in the report's only target, or null.
+nlohmann::json target_check(const RunResult& r, const std::string& name) {
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  for (const auto& c : report["targets"][0]["checks"]) {
+    if (c["name"] == name) return c;
+  }
+  return nullptr;
+}
+
+// A ServiceMonitor "app" (serverName localhost, the CA and client certificate of `pki`) with its
+// Secret in <dir>/secrets/scrape; returns the selftest arguments before the server's
+// configuration.
+std::vector<std::string> monitor_args(const TempDir& dir, const ServePki& pki, int port) {
+  Job j = JobFactory{"", pki.ca_file, pki.client_cert, pki.client_key}("app");
+  j.server_name = "localhost";
+  const std::filesystem::path secrets = dir.path() / "secrets";
+  secret_volume(secrets / "scrape", {{"ca.crt", j.ca}, {"tls.crt", j.cert}, {"tls.key", j.key}});
+  return {"selftest",
+          "--no-env",
+          "-o",
+          "json",
+          "--service-monitor",
+          dir.write("monitor.yaml", service_monitor_yaml(j, "scrape")),
+          "--secret-dir",
+          secrets.string(),
+          "--connect",
+          "127.0.0.1:" + std::to_string(port)};
+}
+
+TEST_CASE(
+    "selftest --service-monitor fails a server that still serves the certificate before "
+    "a rotation") {
+  ServePki pki;
+  Serve s = start_serve(pki.tls_args("require"), pki.log_path("serve.log"));
+  TempDir dir;
+  const std::vector<std::string> args = monitor_args(dir, pki, s.port);
+  // The server's configuration (what its Secret holds now) names a newer certificate.
+  pki.issue_server("rotated", 0x2002);
+  std::vector<std::string> config = pki.tls_args("require");
+  config[1] = "METRICS_PROMETHEUS_TLS_CERT=" + (pki.dir.path() / "rotated.crt").string();
+  config[3] = "METRICS_PROMETHEUS_TLS_KEY=" + (pki.dir.path() / "rotated.key").string();
+  std::vector<std::string> stale_args = args;
+  stale_args.insert(stale_args.end(), config.begin(), config.end());
+  RunResult r = run_promtls(stale_args);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(nlohmann::json::parse(r.out)["targets"][0]["up"] == true);  // Prometheus gets it
+  const nlohmann::json stale = target_check(r, "served-certificate-current");
+  REQUIRE(!stale.is_null());
+  CHECK(stale["ok"] == false);
+  CHECK(stale["detail"].get<std::string>().rfind("the server still serves serial", 0) == 0);
+  CHECK(stale["detail"].get<std::string>().find("rotated.crt holds serial") != std::string::npos);
+
+  // The file the server loaded: current, and the report passes.
+  std::vector<std::string> current_args = args;
+  config = pki.tls_args("require");
+  current_args.insert(current_args.end(), config.begin(), config.end());
+  r = run_promtls(current_args);
+  CHECK(r.exit_code == 0);
+  CHECK(target_check(r, "served-certificate-current")["ok"] == true);
+  CHECK(target_check(r, "client-ca-pool")["ok"] == true);
+  // Without the server's configuration there is nothing to compare: no rotation checks.
+  r = run_promtls(args);
+  CHECK(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out)["targets"][0]["checks"].empty());
+}
+
+TEST_CASE(
+    "selftest --service-monitor says the client-CA pool is stale when the monitor's "
+    "certificate from its CA is refused") {
+  ServePki pki;
+  // The server trusts another CA (the file it loaded then); its configuration names the CA that
+  // issued the monitor's certificate (the file now).
+  std::vector<std::string> server = pki.tls_args("require", false);
+  const std::string other = pki.dir.write("other-ca.crt", pki.foreign.cert.pem(), 0644);
+  server.insert(server.end(), {"--set", "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=" + other});
+  Serve s = start_serve(server, pki.log_path("serve.log"));
+  TempDir dir;
+  std::vector<std::string> args = monitor_args(dir, pki, s.port);
+  const std::vector<std::string> config = pki.tls_args("require");
+  args.insert(args.end(), config.begin(), config.end());
+  const RunResult r = run_promtls(args);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(nlohmann::json::parse(r.out)["targets"][0]["reason"] ==
+        "remote error: tls: unknown certificate authority");
+  const nlohmann::json pool = target_check(r, "client-ca-pool");
+  REQUIRE(!pool.is_null());
+  CHECK(pool["ok"] == false);
+  CHECK(pool["detail"].get<std::string>().find(
+            "its client-CA pool is empty or older than the file") != std::string::npos);
 }
 
 TEST_CASE("selftest --service-monitor names the file, monitor, endpoint or key it cannot use") {

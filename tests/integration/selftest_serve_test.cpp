@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run.hpp"
+#include "selftest_args.hpp"
 #include "serve_fixture.hpp"
 
 namespace promtls::test {
@@ -28,21 +29,8 @@ json check(const json& j, const std::string& name) {
 // the serve configuration `policy` (--set arguments), plus `extra`.
 RunResult selftest(int port, const ServePki& pki, const std::vector<std::string>& policy,
                    const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"selftest",
-                                "--no-env",
-                                "-o",
-                                "json",
-                                kAt,
-                                "--timeout",
-                                "5",
-                                "--connect",
-                                "127.0.0.1:" + std::to_string(port),
-                                "--ca",
-                                pki.ca_file,
-                                "--cert",
-                                pki.client_cert,
-                                "--key",
-                                pki.client_key};
+  std::vector<std::string> args =
+      selftest_json_args(port, pki.ca_file, pki.client_cert, pki.client_key);
   args.insert(args.end(), policy.begin(), policy.end());
   args.insert(args.end(), extra.begin(), extra.end());
   return run_promtls(args);

@@ -147,6 +147,9 @@ struct ScrapeTargetReport {
   std::string target;
   Exchange exchange;
   ScrapeVerdict verdict;
+  // Rotation readiness (rotation_checks(), selftest.hpp) against the server's configuration, when
+  // the environment names its files; a failed one makes the report not ok.
+  std::vector<Check> checks;
 };
 
 // selftest --scrape-config: every static target of the chosen jobs.
@@ -155,7 +158,7 @@ struct ScrapeReport {
   std::string monitor;  // --service-monitor: describe_endpoint() of the endpoint; "" otherwise
   std::vector<const ScrapeJob*> jobs;  // the jobs scraped, not owned
   std::vector<ScrapeTargetReport> targets;
-  bool ok() const;  // true when every target would be up (and there is at least one)
+  bool ok() const;  // every target would be up and passes its checks (and there is one)
 };
 
 // check_failed when a target would be down or no job has a static target, ok otherwise.
@@ -166,9 +169,9 @@ ExitCode exit_code(const ScrapeReport& report);
 // reproduce, then a summary line. Ends with a newline.
 std::string render_scrape_text(const ScrapeReport& report);
 
-// {"schema": "promtls/selftest-scrape/v1", ok, config, jobs: [{name, scheme, metrics_path,
-// not_reproduced}], targets: [{job, target, url, up, reason, last_error, tls: {version, cipher,
-// group},
+// {"schema": "promtls/selftest-scrape/v1", ok, config, monitor (--service-monitor only), jobs:
+// [{name, scheme, metrics_path, not_reproduced}], targets: [{job, target, url, up, reason,
+// last_error, checks: [{name, ok, detail}], tls: {version, cipher, group},
 // server_certificate: {subject, issuer, sans, not_after} | null, client_certificate: {requested,
 // sent}}]}.
 nlohmann::ordered_json scrape_json(const ScrapeReport& report);
