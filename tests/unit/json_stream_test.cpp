@@ -282,7 +282,8 @@ TEST_CASE("the JSON stream reader hands over items and keeps the rest of the top
            [&](std::size_t index, core::Node& item) {
              seen.push_back(std::to_string(index) + ":" + to_json(item));
            },
-       .oversized = nullptr},
+       .oversized = nullptr,
+       .drop = nullptr},
       {.buffer_bytes = 3, .max_item_bytes = UINT64_MAX});
   CHECK_FALSE(r.error);
   CHECK(r.streamed_items);
