@@ -107,7 +107,8 @@ void add_max_file_size_option(CLI::App& app) {
            tls::RealFileSystem::set_max_file_bytes(*bytes);
          },
          "read no file (or standard input) larger than SIZE, e.g. 64MiB, 1G (default 256MiB); "
-         "FIFOs and devices are never read")
+         "a Kubernetes JSON List larger than 8MiB (or SIZE) is streamed, and SIZE bounds each "
+         "of its items instead; FIFOs and devices are never read")
       ->type_name("SIZE");
 }
 

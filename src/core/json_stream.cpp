@@ -5,6 +5,7 @@
 #include "promtls/core/json_stream.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -36,7 +37,66 @@ class Refill {
   void mark() { last_event_ = consumed(); }
   bool overflow() const { return overflow_; }
 
+  // Just after a key: when the value is a string with no escapes and only printable ASCII,
+  // which `drop` (given its text) says no reader needs, the parser is handed `:""` in its place.
+  // The string is brought into the buffer whole (grown up to the token bound) or left alone.
+  template <class Drop>
+  void drop_string_value(const Drop& drop) {
+    // Offsets from pos_, which pull() keeps pointing at the same byte.
+    const auto byte = [&](std::size_t rel) -> int {
+      while (pos_ + rel >= end_) {
+        if (!pull()) return -1;
+      }
+      return static_cast<unsigned char>(buffer_[pos_ + rel]);
+    };
+    const auto blank = [](int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    std::size_t rel = 0;
+    while (blank(byte(rel))) ++rel;
+    if (byte(rel) != ':') return;
+    for (++rel; blank(byte(rel));) ++rel;
+    if (byte(rel) != '"') return;
+    const std::size_t open = ++rel;
+    for (;;) {
+      if (pos_ + rel >= end_ && !pull()) return;
+      const char* const from = buffer_.data() + pos_ + rel;
+      const std::size_t left = end_ - pos_ - rel;
+      const void* quote = std::memchr(from, '"', left);
+      const std::size_t upto =
+          quote != nullptr ? static_cast<std::size_t>(static_cast<const char*>(quote) - from)
+                           : left;
+      for (std::size_t i = 0; i < upto; ++i) {
+        const char c = from[i];
+        if (c < 0x20 || c > 0x7e || c == '\\') return;
+      }
+      rel += upto;
+      if (quote != nullptr) break;
+      if (rel > limit_) return;
+    }
+    if (!drop(std::string_view(buffer_.data() + pos_ + open, rel - open))) return;
+    // The closing quote is at pos_ + rel; the colon and the opening quote were before it.
+    buffer_[pos_ + rel - 2] = ':';
+    buffer_[pos_ + rel - 1] = '"';
+    pos_ += rel - 2;
+  }
+
  private:
+  // More input at the end of the buffer, the unread part moved to its front first and the
+  // buffer grown when full. False at the end of the input.
+  bool pull() {
+    if (eof_) return false;
+    if (pos_ > 0) {
+      std::memmove(buffer_.data(), buffer_.data() + pos_, end_ - pos_);
+      before_ += pos_;
+      end_ -= pos_;
+      pos_ = 0;
+    }
+    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+    const std::size_t n = input_(buffer_.data() + end_, buffer_.size() - end_);
+    if (n == 0) eof_ = true;
+    end_ += n;
+    return n > 0;
+  }
+
   bool fill() {
     if (eof_) return false;
     before_ += end_;
@@ -124,6 +184,13 @@ class TreeBuilder {
                                            : Node::mapping_at(kNowhere, std::move(top.entries)));
   }
   std::size_t depth() const { return frames_.size(); }
+  // The key being filled in the outermost mapping, when the two outermost frames are mappings.
+  const std::string* outer_key() const {
+    return frames_.size() == 2 && frames_[0].kind == Node::Kind::mapping &&
+                   frames_[1].kind == Node::Kind::mapping
+               ? &frames_[0].key
+               : nullptr;
+  }
   bool done() const { return has_root_ && frames_.empty(); }
   Node take() {
     has_root_ = false;
@@ -221,6 +288,12 @@ class Handler final : public nlohmann::json_sax<nlohmann::json> {
         return outside_fits();
       case Mode::item:
         if (!item_fits()) return skip();
+        if (events_.drop) {
+          if (const std::string* field = item_.outer_key()) {
+            refill_.drop_string_value(
+                [&](std::string_view text) { return events_.drop(*field, value, text); });
+          }
+        }
         item_.key(std::move(value));
         return true;
       default:

@@ -303,6 +303,16 @@ bool load_json_stream(const core::JsonInput& input, const std::string& source,
                                 bytes_text(max_item_bytes) +
                                 "; not read (--max-file-size raises the limit)"});
   };
+  // Values no reader would decode are never built (Helm's release records above all): exactly
+  // those load_object_value() returns on at once, in pure base64 with nothing after its padding.
+  events.drop = [](std::string_view field, std::string_view key, std::string_view text) {
+    if (field != "data" && field != "binaryData" && field != "stringData") return false;
+    const std::size_t pad = text.find('=');
+    return !named_key(key) &&
+           (pad == std::string_view::npos ||
+            text.find_first_not_of('=', pad) == std::string_view::npos) &&
+           !may_hold_certificate(text);
+  };
   core::JsonStreamResult result = core::stream_json(
       input, events, {.buffer_bytes = buffer_bytes, .max_item_bytes = max_item_bytes});
   const std::string kind = result.top["kind"].scalar_or();

@@ -103,7 +103,7 @@ TEST_CASE("malformed JSON in the middle of a large List exits 3 after every earl
   }
 }
 
-TEST_CASE("--max-file-size bounds each element of a streamed List, not the file") {
+TEST_CASE("each element of a streamed List is bounded by --max-file-size, not the file") {
   const Fixture f;
   const std::string big = f.dir.write("secrets.json", f.list());
   const RunResult r = run_promtls({"inspect", big, kAt, "-o", "json", "--max-file-size", "1MiB"});
@@ -119,4 +119,16 @@ TEST_CASE("--max-file-size bounds each element of a streamed List, not the file"
         std::string::npos);
   CHECK(report["errors"][0]["message"].get<std::string>().ends_with(
       "larger than 512 KiB; not read (--max-file-size raises the limit)"));
+}
+
+TEST_CASE("a large file that begins with '{' but is YAML, not JSON, is read whole") {
+  const Fixture f;
+  // `1 2` is a plain YAML scalar in a flow mapping, and no JSON.
+  const std::string yaml =
+      f.dir.write("flow.yaml", f.list(",\n{\"kind\": \"Secret\", \"data\": {\"a\": 1 2}}"));
+  const RunResult r = run_promtls({"inspect", yaml, kAt, "-o", "json"});
+  CHECK(r.exit_code == 0);
+  const json report = json::parse(r.out);
+  CHECK(report["certificates"].size() == 24);
+  CHECK(report["errors"].empty());
 }

@@ -282,7 +282,8 @@ TEST_CASE("the JSON stream reader hands over items and keeps the rest of the top
            [&](std::size_t index, core::Node& item) {
              seen.push_back(std::to_string(index) + ":" + to_json(item));
            },
-       .oversized = nullptr},
+       .oversized = nullptr,
+       .drop = nullptr},
       {.buffer_bytes = 3, .max_item_bytes = UINT64_MAX});
   CHECK_FALSE(r.error);
   CHECK(r.streamed_items);
@@ -291,4 +292,35 @@ TEST_CASE("the JSON stream reader hands over items and keeps the rest of the top
   CHECK(r.top["kind"].text() == "List");
   CHECK(r.top.find("items") == nullptr);
   CHECK(to_json(r.top["x"]) == R"({"y": [true,null]})");
+}
+
+TEST_CASE("values the reader drops are handed over empty, and only plain ASCII ones are offered") {
+  const std::string json =
+      R"({"items": [{"data": {"release": "SDRzSUFB", "esc": "a\nb", "keep": "QUJD",)"
+      R"( "n": 5}, "release": "top"}], "kind": "List"})";
+  std::vector<std::string> offered;
+  std::vector<std::string> seen;
+  std::size_t at = 0;
+  const core::JsonStreamResult r = core::stream_json(
+      [&](char* buffer, std::size_t capacity) {
+        const std::size_t n = std::min<std::size_t>({capacity, 2, json.size() - at});
+        std::copy_n(json.data() + at, n, buffer);
+        at += n;
+        return n;
+      },
+      {.item = [&](std::size_t, core::Node& item) { seen.push_back(to_json(item)); },
+       .oversized = nullptr,
+       .drop =
+           [&](std::string_view field, std::string_view key, std::string_view text) {
+             offered.push_back(std::string(field) + "." + std::string(key) + "=" +
+                               std::string(text));
+             return key == "release";
+           }},
+      {.buffer_bytes = 2, .max_item_bytes = UINT64_MAX});
+  CHECK_FALSE(r.error);
+  CHECK(offered == std::vector<std::string>{"data.release=SDRzSUFB", "data.keep=QUJD"});
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] ==
+        "{\"data\": {\"release\": \"\",\n\"esc\": \"a\\nb\",\n\"keep\": \"QUJD\",\n\"n\": 5},\n"
+        "\"release\": \"top\"}");
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string_view>
 
 #include "promtls/core/documents.hpp"
 
@@ -36,6 +37,12 @@ struct JsonStreamEvents {
   std::function<void(std::size_t index, Node& item)> item;
   // An item longer than max_item_bytes, skipped; `bytes` is at least its length.
   std::function<void(std::size_t index, std::uint64_t bytes)> oversized;
+  // Optional: asked for each string value two levels into an item ({"data": {"key": "text"}}:
+  // `field` "data", `key` "key") that has no escapes and only printable ASCII, before it is
+  // parsed. True: the value is handed over as "" (no reader needs it: Helm release records,
+  // values that cannot hold a certificate), and is never copied or checked further; positions
+  // reported later on the same line may then be off. Must not throw.
+  std::function<bool(std::string_view field, std::string_view key, std::string_view text)> drop;
 };
 
 struct JsonStreamResult {
