@@ -344,6 +344,10 @@ class Collector {
             // A large Kubernetes List, one item at a time (issue 17).
           } else if (files.read_file(slot.path, bytes, error)) {
             slot.result = load_file(bytes, slot.path, options_, slot.walked);
+          } else if (error.reason() == "too_large" && &files == &real_file_system() &&
+                     detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
+            // A walked file comes without its size (no stat per entry): a List over the
+            // whole-file bound is still read one item at a time.
           } else {
             slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
           }

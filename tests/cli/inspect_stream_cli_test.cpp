@@ -2,6 +2,7 @@
 // standard input (issue 17): the same report as the whole-document reader, malformed JSON in the
 // middle, and --max-file-size bounding each element rather than the file.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "pki.hpp"
@@ -127,6 +128,21 @@ TEST_CASE("a large file that begins with '{' but is YAML, not JSON, is read whol
   const std::string yaml =
       f.dir.write("flow.yaml", f.list(",\n{\"kind\": \"Secret\", \"data\": {\"a\": 1 2}}"));
   const RunResult r = run_promtls({"inspect", yaml, kAt, "-o", "json"});
+  CHECK(r.exit_code == 0);
+  const json report = json::parse(r.out);
+  CHECK(report["certificates"].size() == 24);
+  CHECK(report["errors"].empty());
+}
+
+TEST_CASE("a walked List over --max-file-size is streamed, not refused") {
+  // A directory entry comes without its size, so the walk learns it only when the whole-file
+  // read refuses the file: the List is then read one item at a time, as a named one is.
+  const Fixture f;
+  std::filesystem::create_directories(f.dir.path() / "cluster");
+  f.dir.write("cluster/secrets.json", f.list());
+  const std::string dir = (f.dir.path() / "cluster").string();
+  const RunResult r = run_promtls({"inspect", dir, kAt, "-o", "json", "--max-file-size", "1MiB"});
+  INFO(r.err);
   CHECK(r.exit_code == 0);
   const json report = json::parse(r.out);
   CHECK(report["certificates"].size() == 24);
