@@ -31,8 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 # --- PKI: ECDSA P-256 CA, server (localhost, 127.0.0.1), client ---
 cd "$work"
@@ -89,19 +89,7 @@ fi
 chmod 644 www/metrics
 
 p_nginx=$(free_port)
-mkdir -p nginx-tmp
-cat >nginx.conf <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx-tmp/body;
-  proxy_temp_path $work/nginx-tmp/proxy;
-  fastcgi_temp_path $work/nginx-tmp/fastcgi;
-  uwsgi_temp_path $work/nginx-tmp/uwsgi;
-  scgi_temp_path $work/nginx-tmp/scgi;
+{ nginx_preamble "$work" 1024; cat <<CONF
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:$p_nginx ssl;
@@ -115,9 +103,9 @@ http {
   }
 }
 CONF
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' 2>>"$work/nginx-error.log" &
-pid_nginx=$!; pids+=("$pid_nginx")
-wait_port "$p_nginx"
+} >nginx.conf
+start_nginx "$work" "$p_nginx"
+pid_nginx=$nginx_pid
 
 # CPU ticks (utime+stime) of a process and its direct children.
 ticks() {

@@ -29,8 +29,8 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 cd "$work"
 # issue NAME SUBJECT EXT: a P-256 key and a certificate signed by the CA (self-signed for "ca").
@@ -62,21 +62,10 @@ wait_port "$p_promtls"
 
 p_nginx=$(free_port)
 p_nginx_probe=$(free_port)
-mkdir -p www nginx-tmp
+mkdir -p www
 echo ok >www/metrics
 chmod 711 "$work"; chmod 755 www; chmod 644 www/metrics
-cat >nginx.conf <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx-tmp/body;
-  proxy_temp_path $work/nginx-tmp/proxy;
-  fastcgi_temp_path $work/nginx-tmp/fastcgi;
-  uwsgi_temp_path $work/nginx-tmp/uwsgi;
-  scgi_temp_path $work/nginx-tmp/scgi;
+{ nginx_preamble "$work" 512; cat <<CONF
   server {
     listen 127.0.0.1:$p_nginx ssl;
     ssl_certificate $work/server.crt;
@@ -93,9 +82,8 @@ http {
   }
 }
 CONF
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' 2>>"$work/nginx-error.log" &
-pids+=($!)
-wait_port "$p_nginx"
+} >nginx.conf
+start_nginx "$work" "$p_nginx"
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }

@@ -75,17 +75,20 @@ _promtls_inspect() {
 _promtls_subcommands+=" selftest"
 _promtls_selftest() {
     case $prev in
-        --env-file | --ca | --cert | --key | --scrape-config) _promtls_files; return ;;
+        --env-file | --ca | --cert | --key | --scrape-config | --service-monitor) _promtls_files; return ;;
+        --secret-dir) _promtls_dirs; return ;;
         --profile) _promtls_words "knative tigera auto"; return ;;
         --expect-client-auth) _promtls_words "none request optional require-any require"; return ;;
         --expect-min-version | --expect-max-version) _promtls_words "1.2 1.3"; return ;;
         -o | --output) _promtls_words "text json"; return ;;
         --set | --connect | --servername | --path | --timeout | --expect-ciphers | --load | \
-            --concurrency | --at | --warn-days | --crit-days | --job | --max-file-size) return ;;
+            --concurrency | --at | --warn-days | --crit-days | --job | --max-file-size | \
+            --monitor | --endpoint | --port) return ;;
         --warn | --crit) return ;;
     esac
     _promtls_words "--help --env-file --set --no-env --connect --servername --ca --cert --key
         --scrape-config --job --max-file-size
+        --service-monitor --monitor --endpoint --port --secret-dir
         --warn --crit
         --path --timeout --profile --expect-client-auth --expect-min-version --expect-max-version
         --expect-ciphers --local --server-log --no-probes --no-key-exchange --load --concurrency --new-connections
@@ -115,12 +118,13 @@ _promtls_serve() {
         --log-level) _promtls_words "info debug"; return ;;
         --set | --listen | --probe-listen | --handshake-timeout | --header-timeout | \
             --idle-timeout | --drain-timeout | --max-header-bytes | --max-connections | \
-            --max-file-size) return ;;
+            --max-probe-connections | --max-file-size) return ;;
     esac
     _promtls_words "--help --env-file --set --no-env --profile --listen --probe-listen --watch
         --recursive --follow-symlinks --max-file-size --license --metrics-compat
         --handshake-timeout --header-timeout
-        --idle-timeout --drain-timeout --max-header-bytes --max-connections --session-tickets
+        --idle-timeout --drain-timeout --max-header-bytes --max-connections
+        --max-probe-connections --session-tickets
         --log-format --log-level"
 }
 # <<< serve

@@ -337,9 +337,7 @@ ExitCode run(const InspectOptions& o) {
   }
   const auto write = [&](std::ostream& out) {
     if (o.output == "json") {
-      nlohmann::ordered_json j = core::inspect_json(report, render);
-      core::add_verdict_json(j, verdict);
-      out << j.dump(2) << "\n";
+      core::write_inspect_json(report, verdict, out, render);
       return;
     }
     if (o.output == "prometheus") {

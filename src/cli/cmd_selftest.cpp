@@ -1,11 +1,17 @@
 // promtls selftest: connect as a client, complete the handshake, scrape, and prove that the
 // endpoint enforces the policy its configuration claims.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -13,6 +19,7 @@
 #include "promtls/core/config.hpp"
 #include "promtls/core/error.hpp"
 #include "promtls/core/finding.hpp"
+#include "promtls/core/manifest.hpp"
 #include "promtls/core/profile.hpp"
 #include "promtls/core/report.hpp"
 #include "promtls/core/scrape_config.hpp"
@@ -57,6 +64,12 @@ struct SelftestOptions {
   ThresholdOptions thresholds;
   std::string scrape_config;
   std::string job;
+  std::vector<std::string> connects;  // --connect, repeatable for --service-monitor
+  std::string service_monitor;
+  std::string monitor;
+  int endpoint = -1;  // -1: not given
+  std::string port;
+  std::vector<std::string> secret_dirs;
 };
 
 std::uint16_t parse_version_flag(const std::string& v) {
@@ -164,9 +177,27 @@ Setup resolve_setup(const SelftestOptions& o, std::int64_t now) {
   return setup;
 }
 
+// Rotation readiness: what the server configuration's files hold now (unreadable files: not
+// judged), into run.configured_*.
+void read_configured_files(const std::string& cert_file, const std::string& client_ca_file,
+                           core::SelftestRun& run) {
+  if (!cert_file.empty()) {
+    const core::FileFacts cert = tls::read_credential_file(cert_file);
+    run.configured_cert_file = cert_file;
+    if (!cert.certificates.empty()) run.configured_leaf = cert.certificates.front();
+  }
+  if (!client_ca_file.empty()) {
+    run.configured_client_ca_file = client_ca_file;
+    for (const core::CertInfo& ca : tls::read_credential_file(client_ca_file).certificates) {
+      run.configured_client_ca_subjects.push_back(ca.subject);
+    }
+  }
+}
+
 // selftest --local: serve with the same environment, in-process on an ephemeral loopback port.
-// Refuses a configuration serve would refuse (exit 1, the findings on stderr); throws
-// promtls::Error (exit 3) when the credentials cannot be loaded or the port cannot be bound.
+// Refuses a configuration serve would refuse, the findings on stderr: exit 1, or 3 when the
+// credentials cannot be loaded (core::serve_refusal); throws promtls::Error (exit 3) when the
+// port cannot be bound.
 std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
   std::vector<core::Finding> ignored;  // env source warnings are printed by resolve_setup
   const core::EnvSnapshot env = gather_env(o.sources, ignored);
@@ -177,9 +208,12 @@ std::unique_ptr<net::LocalServer> start_local(const SelftestOptions& o) {
   const core::Evaluation evaluation =
       core::evaluate_for_serving(env, profile_flag(o.profile), options, &inspector);
   const core::ServeRefusal refusal = core::serve_refusal(evaluation);
-  if (refusal == core::ServeRefusal::errors) {
+  if (refusal == core::ServeRefusal::errors || refusal == core::ServeRefusal::credentials) {
     std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
-    throw Error("selftest --local: the configuration has errors; not starting the server",
+    throw Error(refusal == core::ServeRefusal::errors
+                    ? "selftest --local: the configuration has errors; not starting the server"
+                    : "selftest --local: cannot load the credentials (the errors above); not "
+                      "starting the server",
                 core::exit_code(refusal));
   }
   if (!evaluation.config.enabled || !evaluation.config.tls) {
@@ -211,6 +245,58 @@ ExitCode run_load(const SelftestOptions& o, net::Prober& prober) {
   return core::exit_code(load);
 }
 
+// A callback that is true once `seconds` have passed from now: parsing a body is bounded by the
+// same deadline as fetching it (core has no clock).
+std::function<bool()> out_of_time_after(double seconds) {
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::microseconds(static_cast<std::int64_t>(std::min(seconds, 3600.0) * 1e6));
+  return [deadline] { return std::chrono::steady_clock::now() >= deadline; };
+}
+
+// Scrapes every target of report.jobs as Prometheus would, judges it and prints the report.
+ExitCode scrape_and_report(const SelftestOptions& o, core::ScrapeReport& report, std::int64_t now) {
+  // The server's configuration, when the environment (as serve reads it) names its files: the
+  // rotation checks run against each target.
+  core::SelftestRun server;
+  {
+    std::vector<core::Finding> ignored;  // a scrape report does not judge the environment
+    const core::EnvSnapshot env = gather_env(o.sources, ignored);
+    core::EvaluateOptions eval_options;
+    eval_options.now_unix = now;
+    const core::SelftestSetup decided =
+        core::selftest_setup(env, profile_flag(o.profile), {}, eval_options);
+    if (decided.rejected.empty() && decided.serves_tls) {
+      read_configured_files(decided.evaluation.config.tls_config.cert_file,
+                            decided.evaluation.config.tls_config.client_ca_file, server);
+    }
+  }
+  for (const core::ScrapeJob* job : report.jobs) {
+    core::SelftestRun run = server;
+    if (!job->tls.cert_file.empty()) {
+      const core::FileFacts ours = tls::read_credential_file(job->tls.cert_file);
+      if (!ours.certificates.empty()) run.client_cert = ours.certificates.front();
+    }
+    for (const std::string& target : job->targets) {
+      core::ScrapeTargetReport t;
+      t.job = job->name;
+      t.target = target;
+      t.exchange = net::scrape_as_prometheus(*job, target, now);
+      core::ExpositionLimits limits;
+      limits.out_of_time = out_of_time_after(job->timeout_s);
+      t.verdict = core::judge_scrape(*job, target, t.exchange, now, limits);
+      if (job->scheme == "https") t.checks = core::rotation_checks(run, t.exchange.tls);
+      report.targets.push_back(std::move(t));
+    }
+  }
+  if (o.output == "json") {
+    std::cout << core::scrape_json(report).dump(2) << "\n";
+  } else {
+    std::cout << core::render_scrape_text(report);
+  }
+  return core::exit_code(report);
+}
+
 // selftest --scrape-config: every static target of the job(s), scraped as Prometheus would.
 ExitCode run_scrape_config(const SelftestOptions& o, std::int64_t now) {
   std::string error;
@@ -232,28 +318,164 @@ ExitCode run_scrape_config(const SelftestOptions& o, std::int64_t now) {
   } else {
     for (const core::ScrapeJob& job : config->jobs) report.jobs.push_back(&job);
   }
-  for (const core::ScrapeJob* job : report.jobs) {
-    for (const std::string& target : job->targets) {
-      core::ScrapeTargetReport t;
-      t.job = job->name;
-      t.target = target;
-      t.exchange = net::scrape_as_prometheus(*job, target, now);
-      t.verdict = core::judge_scrape(*job, target, t.exchange, now);
-      report.targets.push_back(std::move(t));
-    }
-  }
-  if (o.output == "json") {
-    std::cout << core::scrape_json(report).dump(2) << "\n";
-  } else {
-    std::cout << core::render_scrape_text(report);
-  }
-  return core::exit_code(report);
+  return scrape_and_report(o, report, now);
 }
 
-ExitCode run(const SelftestOptions& o) {
+std::string qualified_name(const core::ScrapeMonitor& m) {
+  return m.namespace_name.empty() ? m.name : m.namespace_name + "/" + m.name;
+}
+
+// The monitor --monitor names (NAME or NAMESPACE/NAME), or the file's only one.
+const core::ScrapeMonitor& choose_monitor(const SelftestOptions& o,
+                                          const std::vector<core::ScrapeMonitor>& monitors) {
+  std::string names;
+  for (const core::ScrapeMonitor& m : monitors) {
+    names += (names.empty() ? "" : ", ") + m.kind + " " + qualified_name(m);
+  }
+  if (o.monitor.empty()) {
+    if (monitors.size() == 1) return monitors.front();
+    throw Error(o.service_monitor + " holds " + std::to_string(monitors.size()) +
+                    " monitors: choose one with --monitor NAME (" + names + ")",
+                ExitCode::usage);
+  }
+  const core::ScrapeMonitor* found = nullptr;
+  for (const core::ScrapeMonitor& m : monitors) {
+    if (m.name != o.monitor && qualified_name(m) != o.monitor) continue;
+    if (found != nullptr) {
+      throw Error("--monitor " + o.monitor + ": more than one monitor of " + o.service_monitor +
+                      " has that name: use NAMESPACE/NAME (" + names + ")",
+                  ExitCode::usage);
+    }
+    found = &m;
+  }
+  if (found == nullptr) {
+    throw Error("--monitor " + o.monitor + ": no such ServiceMonitor or PodMonitor in " +
+                    o.service_monitor + " (" + names + ")",
+                ExitCode::usage);
+  }
+  return *found;
+}
+
+// The endpoint --endpoint or --port chooses, or the monitor's only one.
+std::size_t choose_endpoint(const SelftestOptions& o, const core::ScrapeMonitor& m) {
+  const std::string who = m.kind + " " + qualified_name(m);
+  const std::size_t n = m.endpoints.size();
+  if (n == 0) {
+    throw Error(o.service_monitor + ": " + who + " has no " +
+                    (m.kind == "PodMonitor" ? "podMetricsEndpoints" : "endpoints") +
+                    ": nothing to scrape",
+                ExitCode::cannot_run);
+  }
+  std::string ports;
+  for (std::size_t i = 0; i < n; ++i) {
+    const core::monitor::Endpoint& e = m.endpoints[i];
+    const std::string& port = e.port.empty() ? e.target_port : e.port;
+    ports += (ports.empty() ? "" : ", ") + std::to_string(i) + ": " +
+             (port.empty() ? "no port" : "port " + port);
+  }
+  if (o.endpoint >= 0) {
+    const auto index = static_cast<std::size_t>(o.endpoint);
+    if (index >= n) {
+      throw Error("--endpoint " + std::to_string(o.endpoint) + ": " + who + " has " +
+                      std::to_string(n) + (n == 1 ? " endpoint" : " endpoints") + " (" + ports +
+                      ")",
+                  ExitCode::usage);
+    }
+    return index;
+  }
+  if (!o.port.empty()) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (m.endpoints[i].port == o.port || m.endpoints[i].target_port == o.port) return i;
+    }
+    throw Error("--port " + o.port + ": no endpoint of " + who + " has that port (" + ports + ")",
+                ExitCode::usage);
+  }
+  if (n == 1) return 0;
+  throw Error(who + " has " + std::to_string(n) +
+                  " endpoints: choose one with --endpoint N or --port NAME (" + ports + ")",
+              ExitCode::usage);
+}
+
+// selftest --service-monitor: one endpoint of a ServiceMonitor or PodMonitor, as the job the
+// Prometheus Operator generates, against each --connect address.
+ExitCode run_service_monitor(const SelftestOptions& o, std::int64_t now) {
+  std::string error;
+  const auto monitors =
+      core::parse_monitors(read_file_or_throw(o.service_monitor), o.service_monitor, error);
+  if (!monitors) throw Error(error, ExitCode::cannot_run);
+  if (monitors->empty()) {
+    throw Error(
+        o.service_monitor + ": no ServiceMonitor or PodMonitor (monitoring.coreos.com/v1) in it",
+        ExitCode::cannot_run);
+  }
+  const core::ScrapeMonitor& monitor = choose_monitor(o, *monitors);
+  const std::size_t endpoint = choose_endpoint(o, monitor);
+  if (o.connects.empty()) {
+    throw Error(
+        "--service-monitor needs --connect HOST:PORT (repeatable): a monitor names no "
+        "addresses; give the ones Prometheus discovers (pod IP and container port)",
+        ExitCode::usage);
+  }
+  std::vector<std::string> targets;
+  for (const std::string& c : o.connects) {
+    const auto hp = net::parse_client_target(c);
+    if (!hp) throw bad_connect_target(c);
+    targets.push_back(hp->to_string());
+  }
+  const std::vector<core::DirectorySecret> secrets = read_secret_dirs(o.secret_dirs);
+  ExitCode resolve_code = ExitCode::cannot_run;
+  const core::ResolveKeyFile resolve = [&](bool secret, const std::string& name,
+                                           const std::string& key, std::string& why) {
+    const std::string what = std::string(secret ? "Secret " : "ConfigMap ") + name + " key " + key;
+    if (o.secret_dirs.empty()) {
+      why = what + ": pass --secret-dir DIR holding DIR/" + name + "/" + key;
+      resolve_code = ExitCode::usage;
+      return std::optional<std::string>();
+    }
+    for (const core::DirectorySecret& s : secrets) {
+      if (s.name != name) continue;
+      for (const auto& file : s.files) {
+        if (file.first == key) return std::optional<std::string>(s.dir + "/" + key);
+      }
+      why = what + ": " + s.dir + "/" + key + " does not exist";
+      return std::optional<std::string>();
+    }
+    std::string dirs;
+    for (const std::string& d : o.secret_dirs) dirs += (dirs.empty() ? "" : ", ") + d;
+    why = what + ": no directory " + name + " in --secret-dir " + dirs + " (expected DIR/" + name +
+          "/" + key + ")";
+    return std::optional<std::string>();
+  };
+  std::optional<core::ScrapeJob> job = core::monitor_job(monitor, endpoint, resolve, error);
+  if (!job) throw Error(o.service_monitor + ": " + error, resolve_code);
+  job->targets = std::move(targets);
+  core::ScrapeReport report;
+  report.config_path = o.service_monitor;
+  report.monitor = core::describe_endpoint(monitor, endpoint);
+  report.jobs.push_back(&*job);
+  return scrape_and_report(o, report, now);
+}
+
+ExitCode run(SelftestOptions& o) {
   // A server may close the connection while we write; that is a result, not a signal.
   std::signal(SIGPIPE, SIG_IGN);
   const std::int64_t now = resolve_now(o.at);
+  if (!o.service_monitor.empty()) {
+    if (!o.scrape_config.empty() || o.local || o.load > 0) {
+      throw Error("--service-monitor is not combined with --scrape-config, --local or --load",
+                  ExitCode::usage);
+    }
+    return run_service_monitor(o, now);
+  }
+  for (const auto& [given, name] :
+       {std::pair{!o.monitor.empty(), "--monitor"}, std::pair{o.endpoint >= 0, "--endpoint"},
+        std::pair{!o.port.empty(), "--port"}, std::pair{!o.secret_dirs.empty(), "--secret-dir"}}) {
+    if (given) throw Error(std::string(name) + " needs --service-monitor", ExitCode::usage);
+  }
+  if (o.connects.size() > 1) {
+    throw Error("--connect is given once, except with --service-monitor", ExitCode::usage);
+  }
+  if (!o.connects.empty()) o.connect = o.connects.front();
   if (!o.scrape_config.empty()) {
     if (!o.connect.empty() || o.local || o.load > 0) {
       throw Error(
@@ -293,18 +515,7 @@ ExitCode run(const SelftestOptions& o) {
   run.client_cert_configured = !o.cert.empty();
   run.client_cert = prober.client_certificate();
   run.expected = setup.expected;
-  // Rotation readiness: what the configuration's files hold now (unreadable files: not judged).
-  if (!setup.cert_file.empty()) {
-    const core::FileFacts cert = tls::read_credential_file(setup.cert_file);
-    run.configured_cert_file = setup.cert_file;
-    if (!cert.certificates.empty()) run.configured_leaf = cert.certificates.front();
-  }
-  if (!setup.client_ca_file.empty()) {
-    run.configured_client_ca_file = setup.client_ca_file;
-    for (const core::CertInfo& ca : tls::read_credential_file(setup.client_ca_file).certificates) {
-      run.configured_client_ca_subjects.push_back(ca.subject);
-    }
-  }
+  read_configured_files(setup.cert_file, setup.client_ca_file, run);
   run.main = prober.scrape();
   if (run.main.connected && !o.no_probes) {
     for (const core::ProbePlan& plan : core::plan_probes(run.expected)) {
@@ -324,6 +535,7 @@ ExitCode run(const SelftestOptions& o) {
   core::SelftestOptions judge_options;
   judge_options.now_unix = now;
   judge_options.expiry = expiry;
+  judge_options.out_of_time = out_of_time_after(o.timeout_s);
   const core::SelftestReport report = core::judge(std::move(run), judge_options);
   if (o.output == "json") {
     std::cout << core::selftest_json(report).dump(2) << "\n";
@@ -342,9 +554,10 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       "connect as a client, scrape, and prove the endpoint enforces its configured TLS policy");
   add_env_source_options(*sub, options->sources);
   add_max_file_size_option(*sub);
-  sub->add_option("--connect", options->connect,
-                  "the endpoint (default: where serve listens with the same environment; an "
-                  "empty host means localhost)")
+  add_repeatable_option(*sub, "--connect", options->connects,
+                        "the endpoint (default: where serve listens with the same environment; an "
+                        "empty host means localhost); with --service-monitor, each target "
+                        "(repeatable)")
       ->type_name("HOST:PORT");
   sub->add_option("--servername", options->servername,
                   "SNI and the name the certificate must match (default: the host)")
@@ -407,6 +620,26 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
                   "job does, and say whether Prometheus will get up == 1")
       ->type_name("FILE");
   sub->add_option("--job", options->job, "with --scrape-config: only this job")->type_name("NAME");
+  sub->add_option("--service-monitor", options->service_monitor,
+                  "scrape each --connect target with one endpoint of a ServiceMonitor or "
+                  "PodMonitor (YAML or JSON, a helm stream) as the Prometheus Operator's job "
+                  "does, and say whether Prometheus will get up == 1")
+      ->type_name("FILE");
+  sub->add_option("--monitor", options->monitor,
+                  "with --service-monitor: the monitor NAME or NAMESPACE/NAME (needed when the "
+                  "file holds several)")
+      ->type_name("NAME");
+  add_number_option(*sub, "--endpoint", options->endpoint, 0, 1000000, "N",
+                    "with --service-monitor: the endpoint at index N (needed when the monitor "
+                    "has several)");
+  sub->add_option("--port", options->port,
+                  "with --service-monitor: the endpoint whose port (or targetPort) is NAME")
+      ->type_name("NAME");
+  add_repeatable_option(*sub, "--secret-dir", options->secret_dirs,
+                        "with --service-monitor: DIR/NAME/KEY files stand for key KEY of the "
+                        "Secret or ConfigMap NAME the tlsConfig names (a Secret volume's layout; "
+                        "repeatable); also for caFile etc. under /etc/prometheus/secrets/NAME/")
+      ->type_name("DIR");
   sub->footer(
       "\nChecks: TCP connect, TLS handshake, server chain verified, hostname match, validity,\n"
       "client certificate, HTTP status and content type, exposition format; and, when the\n"
@@ -421,13 +654,21 @@ void register_selftest(CLI::App& app, ExitCode& exit_code) {
       "It never fails the self-test; --no-key-exchange skips it.\n"
       "\nLocal mode: --local starts serve in-process with the same configuration on\n"
       "127.0.0.1 (an ephemeral port), runs every check and probe against it and stops it; a\n"
-      "configuration serve would refuse exits 1 before anything starts. The server's log goes\n"
+      "configuration serve would refuse exits as serve does (1, or 3 for credentials it cannot\n"
+      "load) before anything starts. The server's log goes\n"
       "to stderr. Pass --servername when the certificate does not name 127.0.0.1.\n"
       "\nPrometheus mode: --scrape-config FILE [--job NAME] scrapes each static target with\n"
       "the job's scheme, metrics_path, scrape_timeout and tls_config, sends the client\n"
       "certificate when asked (as Prometheus does), verifies in Go's order, prints \"up\" or\n"
       "the error Prometheus would show (exit 1 when a target would be down, 3 when the file\n"
       "cannot be read or loaded).\n"
+      "\nServiceMonitor mode: --service-monitor FILE --connect HOST:PORT... scrapes each\n"
+      "address with one endpoint of the monitor (--monitor NAME when the file holds several;\n"
+      "--endpoint N or --port NAME when it has several endpoints) as the Prometheus\n"
+      "Operator's job does: scheme, path, scrapeTimeout and tlsConfig, whose Secret and\n"
+      "ConfigMap keys (and caFile etc. under /etc/prometheus/secrets/NAME/ or\n"
+      "/etc/prometheus/configmaps/NAME/) are read from --secret-dir DIR as DIR/NAME/KEY.\n"
+      "Same report and exit codes as --scrape-config.\n"
       "\nProfiles: --profile auto (the default) reads the knative or the Tigera operator's\n"
       "variables, whichever are present, as serve and validate do; --profile tigera self-tests\n"
       "METRICS_CLIENT_AUTH's four modes and TLS_MIN_VERSION as the operator serves them.\n" +

@@ -38,6 +38,7 @@ struct ServeOptions {
   double drain_timeout_s = 10;
   std::size_t max_header_bytes = 8192;
   std::size_t max_connections = 512;
+  std::size_t max_probe_connections = 64;
   std::string log_format = "text";
   std::string log_level = "info";
   bool session_tickets = false;
@@ -65,7 +66,8 @@ ExitCode run(const ServeOptions& o) {
     std::cerr << core::render_validate_text(evaluation, false, core::TextStyle{false});
     std::cerr << (refusal == core::ServeRefusal::errors
                       ? "promtls serve: the configuration has errors; not starting\n"
-                      : "promtls serve: refusing to load the credentials; not starting\n");
+                      : "promtls serve: cannot load the credentials (the errors above); not "
+                        "starting\n");
     return core::exit_code(refusal);
   }
   if (refusal == core::ServeRefusal::disabled) {
@@ -93,6 +95,7 @@ ExitCode run(const ServeOptions& o) {
   server.drain_timeout = ms(o.drain_timeout_s);
   server.max_header_bytes = o.max_header_bytes;
   server.max_connections = o.max_connections;
+  server.max_probe_connections = o.max_probe_connections;
   server.log_format = o.log_format == "json" ? net::LogFormat::json : net::LogFormat::text;
   server.log_debug = o.log_level == "debug";
   server.version = PROMTLS_VERSION;
@@ -169,6 +172,11 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
                     "most open connections on the main listener; at the limit a new one evicts the "
                     "longest-silent connection that has not made a request, or is closed at once")
       ->capture_default_str();
+  add_number_option(*sub, "--max-probe-connections", options->max_probe_connections, 1, 1 << 20,
+                    "N",
+                    "most open connections on the --probe-listen listener, a budget of its own "
+                    "spent as --max-connections' is")
+      ->capture_default_str();
   sub->add_flag("--session-tickets", options->session_tickets,
                 "issue TLS session tickets so clients that reconnect can resume (off: scrapers "
                 "keep connections alive, and a ticket costs every full handshake)");
@@ -182,7 +190,8 @@ void register_serve(CLI::App& app, ExitCode& exit_code) {
       ->capture_default_str();
   sub->footer(
       "\nConfiguration comes from the profile's variables (see `promtls validate --help`); an\n"
-      "invalid configuration is printed and serve exits 1. Without TLS variables it serves\n"
+      "invalid configuration is printed and serve exits 1, or 3 when the only errors are\n"
+      "credential files it cannot load. Without TLS variables it serves\n"
       "plain HTTP, as knative does. Paths: GET/HEAD /metrics, /healthz, /readyz.\n"
       "Signals: SIGHUP reloads the certificate, key and client CA; SIGTERM and SIGINT both\n"
       "drain and exit 0 (a stop request is serve's normal end, not an interruption).\n" +

@@ -75,7 +75,12 @@ std::string environment_help() {
       "ServiceMonitors and PodMonitors among them are followed to the containers they\n"
       "scrape (selector, Service, port, pod labels) and judged as Prometheus would see\n"
       "them: scheme, port, serverName against the SANs, CA, client certificate, TLS\n"
-      "versions (scrape-* findings). When no\n"
+      "versions (scrape-* findings). So are the static_configs targets of Prometheus\n"
+      "configurations among them (a file with top-level scrape_configs, or the\n"
+      "prometheus.yml / prometheus.yaml key of a ConfigMap or Secret): a target\n"
+      "NAME.NAMESPACE[.svc[.DOMAIN]]:PORT (bare NAME: the ConfigMap's namespace) leads to\n"
+      "the Service NAME and its port PORT; a configuration Prometheus would refuse is\n"
+      "scrape-config-invalid. When no\n"
       "container sets a variable of the profile, nothing was checked: that fails (exit 1)\n"
       "unless --allow-empty.\n";
   out += exit_status_footer(
@@ -128,52 +133,6 @@ std::vector<core::ManifestInput> read_manifests(const std::vector<std::string>& 
     for (const std::string& f : found) inputs.push_back({f, read_file_or_throw(f)});
   }
   return inputs;
-}
-
-// The Secrets of each --secret-dir DIR: every subdirectory DIR/NAME (not starting with '.') is the
-// Secret or ConfigMap NAME, its regular files (through a Secret volume's ..data links; not the
-// dot-named entries themselves) its keys. Anything that cannot be read is an error (exit 3).
-std::vector<core::DirectorySecret> read_secret_dirs(const std::vector<std::string>& dirs) {
-  core::FileSystem& files = tls::real_file_system();
-  const auto fail = [](const core::FsError& error) {
-    throw Error(error.message(), ExitCode::cannot_run);
-  };
-  const auto list = [&](const std::string& dir) {
-    std::vector<core::DirEntry> entries;
-    core::FsError error;
-    if (!files.list_directory(dir, entries, error)) fail(error);
-    std::vector<std::string> names;
-    for (const core::DirEntry& e : entries) {
-      if (!e.name.empty() && e.name.front() != '.') names.push_back(e.name);
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  };
-  std::vector<core::DirectorySecret> out;
-  for (std::string dir : dirs) {
-    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-    core::FileStat st;
-    core::FsError error;
-    if (!files.stat(dir, st, error)) fail(error);
-    if (st.type != core::FileType::directory) {
-      throw Error("--secret-dir " + dir + ": not a directory (expected DIR/NAME/KEY files)",
-                  ExitCode::usage);
-    }
-    for (const std::string& name : list(dir)) {
-      const std::string secret_dir = dir + "/" + name;
-      if (!files.stat(secret_dir, st, error)) fail(error);
-      if (st.type != core::FileType::directory) continue;  // DIR/NAME must be a directory
-      core::DirectorySecret secret{name, secret_dir, {}};
-      for (const std::string& key : list(secret_dir)) {
-        const std::string path = secret_dir + "/" + key;
-        if (!files.stat(path, st, error)) fail(error);
-        if (st.type == core::FileType::directory) continue;
-        secret.files.emplace_back(key, read_file_or_throw(path));
-      }
-      out.push_back(std::move(secret));
-    }
-  }
-  return out;
 }
 
 std::optional<core::Profile> chosen_profile(const std::string& name) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 
 #include "promtls/core/error.hpp"
 #include "promtls/core/fs.hpp"
+#include "promtls/core/manifest.hpp"
 #include "promtls/core/time.hpp"
 #include "promtls/tls/disk.hpp"
 
@@ -105,7 +107,8 @@ void add_max_file_size_option(CLI::App& app) {
            tls::RealFileSystem::set_max_file_bytes(*bytes);
          },
          "read no file (or standard input) larger than SIZE, e.g. 64MiB, 1G (default 256MiB); "
-         "FIFOs and devices are never read")
+         "a Kubernetes JSON List larger than 8MiB (or SIZE) is streamed, and SIZE bounds each "
+         "of its items instead; FIFOs and devices are never read")
       ->type_name("SIZE");
 }
 
@@ -166,6 +169,49 @@ std::int64_t resolve_now(const std::string& at) {
 bool stdout_wants_color() {
   const char* no_color = std::getenv("NO_COLOR");
   return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+std::vector<core::DirectorySecret> read_secret_dirs(const std::vector<std::string>& dirs) {
+  core::FileSystem& files = tls::real_file_system();
+  const auto fail = [](const core::FsError& error) {
+    throw Error(error.message(), ExitCode::cannot_run);
+  };
+  const auto list = [&](const std::string& dir) {
+    std::vector<core::DirEntry> entries;
+    core::FsError error;
+    if (!files.list_directory(dir, entries, error)) fail(error);
+    std::vector<std::string> names;
+    for (const core::DirEntry& e : entries) {
+      if (!e.name.empty() && e.name.front() != '.') names.push_back(e.name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  std::vector<core::DirectorySecret> out;
+  for (std::string dir : dirs) {
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    core::FileStat st;
+    core::FsError error;
+    if (!files.stat(dir, st, error)) fail(error);
+    if (st.type != core::FileType::directory) {
+      throw Error("--secret-dir " + dir + ": not a directory (expected DIR/NAME/KEY files)",
+                  ExitCode::usage);
+    }
+    for (const std::string& name : list(dir)) {
+      const std::string secret_dir = dir + "/" + name;
+      if (!files.stat(secret_dir, st, error)) fail(error);
+      if (st.type != core::FileType::directory) continue;  // DIR/NAME must be a directory
+      core::DirectorySecret secret{name, secret_dir, {}};
+      for (const std::string& key : list(secret_dir)) {
+        const std::string path = secret_dir + "/" + key;
+        if (!files.stat(path, st, error)) fail(error);
+        if (st.type == core::FileType::directory) continue;
+        secret.files.emplace_back(key, read_file_or_throw(path));
+      }
+      out.push_back(std::move(secret));
+    }
+  }
+  return out;
 }
 
 }  // namespace promtls::cli

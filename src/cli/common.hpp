@@ -10,6 +10,10 @@
 #include "promtls/core/env.hpp"
 #include "promtls/core/error.hpp"
 
+namespace promtls::core {
+struct DirectorySecret;
+}  // namespace promtls::core
+
 namespace CLI {
 class App;
 class Option;
@@ -72,5 +76,12 @@ void add_max_file_size_option(CLI::App& app);
 
 // Reads a whole file; throws promtls::Error (exit 3) naming the file when it cannot.
 std::string read_file_or_throw(const std::string& path);
+
+// The Secrets of each --secret-dir DIR (validate, selftest): every subdirectory DIR/NAME (not
+// starting with '.') is the Secret or ConfigMap NAME, its regular files (through a Secret volume's
+// ..data links; not the dot-named entries themselves) its keys, read whole. Anything that cannot
+// be read throws promtls::Error (exit 3) naming it; a DIR that is not a directory is a usage error
+// (exit 2).
+std::vector<core::DirectorySecret> read_secret_dirs(const std::vector<std::string>& dirs);
 
 }  // namespace promtls::cli

@@ -1,5 +1,8 @@
 #include "promtls/core/credential_rules.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace promtls::core {
 
 bool key_mode_refused(unsigned mode) { return (mode & 0002u) != 0; }
@@ -86,6 +89,18 @@ std::optional<std::string> client_ca_refusal(const FileFacts& ca) {
     return ca.path + ": no valid CA certificates found in the client CA bundle";
   }
   return std::nullopt;
+}
+
+bool credential_load_failure(std::string_view finding_code) {
+  // In credential_pair_refusal()'s order, then client_ca_refusal()'s.
+  static constexpr std::array<std::string_view, 14> kCodes{
+      "key-file-unreadable",  "key-file-world-writable",   "cert-file-unreadable",
+      "cert-file-not-pem",    "cert-file-no-certificate",  "cert-file-bad-blocks",
+      "key-file-not-pem",     "key-file-no-key",           "key-encrypted",
+      "key-file-invalid",     "cert-chain-out-of-order",   "cert-key-mismatch",
+      "client-ca-unreadable", "client-ca-no-certificates",
+  };
+  return std::find(kCodes.begin(), kCodes.end(), finding_code) != kCodes.end();
 }
 
 }  // namespace promtls::core

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <string_view>
@@ -726,6 +729,448 @@ void add_verdict_json(json& report_json, const InspectVerdict& v) {
   report_json["exit_reason"] = v.summary.empty() ? json(nullptr) : json(v.summary);
   report_json["fail_on"] = std::string(to_string(v.fail_on));
   report_json["failed"] = std::move(failed);
+}
+
+namespace {
+
+// Whether `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF):
+// what nlohmann's serializer accepts.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+      n = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      n = 2;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      n = 3;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// Writes JSON as nlohmann's dump(2) lays it out (two spaces per level, `"key": value`, empty
+// containers as {} and [], strings escaped as it escapes them, UTF-8 kept), appending to a
+// buffer that goes to `out` every 64 KiB: the document is written as it is produced.
+class JsonStream {
+ public:
+  explicit JsonStream(std::ostream& out) : out_(out) { buffer_.reserve(kChunk + 4096); }
+
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+
+  // The next member of the current object, or (key empty and in an array) the next element.
+  JsonStream& key(std::string_view name) {
+    separate();
+    string(name);
+    buffer_ += ": ";
+    return *this;
+  }
+  JsonStream& element() {
+    separate();
+    return *this;
+  }
+
+  void string(std::string_view s) {
+    bool plain = true;
+    bool ascii = true;
+    for (const char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c < 0x20 || c == '"' || c == '\\') plain = false;
+      if (c >= 0x80) ascii = false;
+    }
+    if (!ascii && !valid_utf8(s)) {
+      // Certificate strings are repaired UTF-8, but a file name may hold any byte: each invalid
+      // sequence becomes U+FFFD (the DOM's dump threw, and inspect failed with an internal
+      // error).
+      buffer_ += nlohmann::ordered_json(std::string(s))
+                     .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      return;
+    }
+    buffer_ += '"';
+    if (plain) {
+      buffer_ += s;
+    } else {
+      for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (ch) {
+          case '"':
+            buffer_ += "\\\"";
+            break;
+          case '\\':
+            buffer_ += "\\\\";
+            break;
+          case '\b':
+            buffer_ += "\\b";
+            break;
+          case '\f':
+            buffer_ += "\\f";
+            break;
+          case '\n':
+            buffer_ += "\\n";
+            break;
+          case '\r':
+            buffer_ += "\\r";
+            break;
+          case '\t':
+            buffer_ += "\\t";
+            break;
+          default:
+            if (c < 0x20) {
+              static constexpr char kHex[] = "0123456789abcdef";
+              buffer_ += "\\u00";
+              buffer_ += kHex[c >> 4];
+              buffer_ += kHex[c & 0xF];
+            } else {
+              buffer_ += ch;
+            }
+        }
+      }
+    }
+    buffer_ += '"';
+    flush(kChunk);
+  }
+  void string_or_null(const std::optional<std::string>& s) {
+    if (s) {
+      string(*s);
+    } else {
+      null();
+    }
+  }
+  void integer(std::int64_t v) {
+    char digits[24];
+    const auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), v);
+    buffer_.append(digits, end);
+  }
+  void unsigned_integer(std::uint64_t v) {
+    char digits[24];
+    const auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), v);
+    buffer_.append(digits, end);
+  }
+  // nlohmann's own shortest round-trip form ("12.5", "0.0", null for NaN).
+  void number(double v) { buffer_ += nlohmann::ordered_json(v).dump(); }
+  void boolean(bool v) { buffer_ += v ? "true" : "false"; }
+  void null() { buffer_ += "null"; }
+  // A small value built as a DOM (TigeraStatus objects), laid out at the current depth.
+  void value(const nlohmann::ordered_json& j) {
+    const std::string text = j.dump(2);
+    const std::string indent = "\n" + std::string(2 * first_.size(), ' ');
+    for (const char ch : text) {
+      if (ch == '\n') {
+        buffer_ += indent;
+      } else {
+        buffer_ += ch;
+      }
+    }
+  }
+  void string_array(const std::vector<std::string>& items) {
+    begin_array();
+    for (const std::string& s : items) element().string(s);
+    end_array();
+  }
+
+  // Everything written so far goes to the stream.
+  void finish() {
+    buffer_ += '\n';
+    flush(0);
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 64 * 1024;
+
+  void open(char bracket) {
+    buffer_ += bracket;
+    first_.push_back(true);
+  }
+  void close(char bracket) {
+    const bool empty = first_.back();
+    first_.pop_back();
+    if (!empty) {
+      buffer_ += '\n';
+      buffer_.append(2 * first_.size(), ' ');
+    }
+    buffer_ += bracket;
+  }
+  void separate() {
+    buffer_ += first_.back() ? "\n" : ",\n";
+    first_.back() = false;
+    buffer_.append(2 * first_.size(), ' ');
+  }
+  void flush(std::size_t above) {
+    if (buffer_.size() <= above) return;
+    out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    buffer_.clear();
+  }
+
+  std::ostream& out_;
+  std::string buffer_;
+  std::vector<bool> first_;  // per open container: nothing written in it yet
+};
+
+void write_location(JsonStream& j, const CertLocation& l) {
+  j.begin_object();
+  const auto add = [&j](const char* name, const std::string& value) {
+    if (!value.empty()) j.key(name).string(value);
+  };
+  // location_fields()'s order, then the Certificate's name (not a label).
+  add("filepath", l.filepath);
+  add("embedded_kind", l.embedded_kind);
+  add("embedded_key", l.embedded_key);
+  add("secret_namespace", l.secret_namespace);
+  add("secret_name", l.secret_name);
+  add("secret_key", l.secret_key);
+  add("configmap_namespace", l.configmap_namespace);
+  add("configmap_name", l.configmap_name);
+  add("configmap_key", l.configmap_key);
+  add("certificate_name", l.certificate_name);
+  j.end_object();
+}
+
+void write_sans(JsonStream& j, const CertInfo& c) {
+  j.begin_array();
+  std::string san;
+  const auto add = [&](const char* prefix, const std::vector<std::string>& values) {
+    for (const std::string& v : values) {
+      san.assign(prefix);
+      san += v;
+      j.element().string(san);
+    }
+  };
+  add("DNS:", c.dns_names);
+  add("IP:", c.ip_addresses);
+  add("email:", c.emails);
+  add("URI:", c.uris);
+  j.end_array();
+}
+
+void write_certificate(JsonStream& j, const InspectReport& report, std::size_t i,
+                       const std::vector<std::size_t>& places) {
+  const InspectedCert& ic = report.certificates[i];
+  const CertInfo& c = ic.located.cert;
+  j.begin_object();
+  j.key("source").string(ic.source);
+  j.key("index").unsigned_integer(ic.index);
+  j.key("location");
+  write_location(j, ic.located.location);
+  j.key("paths").begin_array();
+  for (const std::size_t at : places) j.element().string(report.certificates[at].source);
+  j.end_array();
+  j.key("subject").string(c.subject);
+  j.key("issuer").string(c.issuer);
+  j.key("serial").string(c.serial);
+  j.key("sans");
+  write_sans(j, c);
+  j.key("not_before").string(format_rfc3339(c.not_before_unix));
+  j.key("not_before_unix").integer(c.not_before_unix);
+  j.key("not_after").string(format_rfc3339(c.not_after_unix));
+  j.key("not_after_unix").integer(c.not_after_unix);
+  j.key("days_left").integer(ic.judgement.days_left);
+  j.key("lifetime_used_percent").number(ic.judgement.lifetime_used_percent);
+  j.key("key").begin_object();
+  j.key("type").string(c.key.type);
+  j.key("bits").integer(c.key.bits);
+  if (!c.key.curve.empty()) j.key("curve").string(c.key.curve);
+  j.end_object();
+  j.key("signature_algorithm").string(c.signature_algorithm);
+  j.key("sha256_fingerprint").string(c.sha256_fingerprint);
+  j.key("is_ca").boolean(c.is_ca);
+  j.key("extended_key_usage").string_array(c.extended_key_usage);
+  j.key("status").string(to_string(ic.judgement.status));
+  if (ic.from_endpoint) {
+    j.key("verified").boolean(ic.verified);
+    j.key("verify_error");
+    if (ic.verify_error.empty()) {
+      j.null();
+    } else {
+      j.string(ic.verify_error);
+    }
+    j.key("verification")
+        .string(ic.verified          ? "verified"
+                : ic.verify_required ? "unverified"
+                                     : "ignored");
+    if (ic.index == 0) j.key("hostname_match").boolean(ic.hostname_match);
+  }
+  if (ic.tigera) {
+    const TigeraCheck& t = *ic.tigera;
+    j.key("tigera_annotations").begin_object();
+    j.key("issuer").string_or_null(t.issuer);
+    j.key("expiry").string_or_null(t.expiry);
+    j.key("issuer_matches").boolean(t.issuer_matches);
+    j.key("expiry_matches").boolean(t.expiry_matches);
+    j.end_object();
+  }
+  j.end_object();
+}
+
+}  // namespace
+
+void write_inspect_json(const InspectReport& report, const InspectVerdict& verdict,
+                        std::ostream& out, const RenderOptions& /*options*/) {
+  // The summary comes first (DESIGN.md's order): counted before anything is written.
+  constexpr CertStatus kCertStatuses[] = {CertStatus::ok, CertStatus::warning, CertStatus::critical,
+                                          CertStatus::expired, CertStatus::not_yet_valid};
+  constexpr LicenseStatus kLicenseStatuses[] = {
+      LicenseStatus::valid, LicenseStatus::warning, LicenseStatus::critical,
+      LicenseStatus::in_grace_period, LicenseStatus::expired};
+  // Counts by status name, in first-seen order after the fixed ones (as the DOM's keys).
+  std::vector<std::pair<std::string_view, std::size_t>> cert_counts;
+  for (const CertStatus s : kCertStatuses) cert_counts.emplace_back(to_string(s), 0);
+  const auto count = [](auto& counts, std::string_view name) {
+    for (auto& [n, c] : counts) {
+      if (n == name) {
+        ++c;
+        return;
+      }
+    }
+    counts.emplace_back(name, 1);
+  };
+  for (const InspectedCert& ic : report.certificates) {
+    count(cert_counts, to_string(ic.judgement.status));
+  }
+  std::vector<std::pair<std::string_view, std::size_t>> license_counts;
+  for (const LicenseStatus s : kLicenseStatuses) license_counts.emplace_back(to_string(s), 0);
+  for (const InspectedLicense& il : report.licenses) count(license_counts, to_string(il.status));
+
+  // Every place of each distinct certificate, in report order: the places of a certificate are
+  // a chain through `next` starting at its first place (no per-certificate vectors).
+  const std::vector<std::size_t> first = first_of_each_certificate(report);
+  const std::size_t n = first.size();
+  std::vector<std::size_t> next(n, n);
+  std::vector<std::size_t> last(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    last[i] = i;
+    if (first[i] != i) {
+      next[last[first[i]]] = i;
+      last[first[i]] = i;
+    }
+  }
+  last.clear();
+  last.shrink_to_fit();
+
+  JsonStream j(out);
+  j.begin_object();
+  j.key("schema").string("promtls/inspect/v1");
+  j.key("judged_at").string(format_rfc3339(report.now_unix));
+  j.key("summary").begin_object();
+  j.key("certificates").begin_object();
+  j.key("total").unsigned_integer(report.certificates.size());
+  for (const auto& [name, c] : cert_counts) j.key(name).unsigned_integer(c);
+  j.end_object();
+  j.key("licenses").begin_object();
+  j.key("total").unsigned_integer(report.licenses.size());
+  for (const auto& [name, c] : license_counts) j.key(name).unsigned_integer(c);
+  j.end_object();
+  j.key("errors").unsigned_integer(report.errors.size());
+  j.key("skipped").unsigned_integer(report.skipped.size());
+  j.end_object();
+
+  j.key("certificates").begin_array();
+  std::vector<std::size_t> places;
+  for (std::size_t i = 0; i < n; ++i) {
+    places.clear();
+    for (std::size_t at = first[i]; at < n; at = next[at]) places.push_back(at);
+    j.element();
+    write_certificate(j, report, i, places);
+  }
+  j.end_array();
+
+  j.key("licenses").begin_array();
+  for (const InspectedLicense& il : report.licenses) {
+    const License& l = il.license;
+    j.element().begin_object();
+    j.key("source").string(l.source);
+    j.key("kind").string(l.kind);
+    j.key("package").string(license_package_label(l));
+    j.key("expiry");
+    if (l.expiry_unix) {
+      j.string(format_rfc3339(*l.expiry_unix));
+    } else {
+      j.null();
+    }
+    j.key("expiry_unix");
+    if (l.expiry_unix) {
+      j.integer(*l.expiry_unix);
+    } else {
+      j.null();
+    }
+    j.key("grace_period_days").integer(l.grace_period_days);
+    j.key("status").string(to_string(il.status));
+    if (!l.name.empty()) j.key("name").string(l.name);
+    if (l.signature_verified) j.key("signature_verified").boolean(*l.signature_verified);
+    j.end_object();
+  }
+  j.end_array();
+
+  j.key("errors").begin_array();
+  for (const InspectError& e : report.errors) {
+    j.element().begin_object();
+    j.key("source").string(e.source);
+    j.key("reason").string(e.reason);
+    j.key("message").string(e.message);
+    j.end_object();
+  }
+  j.end_array();
+
+  j.key("skipped").begin_array();
+  for (const InspectSkipped& s : report.skipped) {
+    j.element().begin_object();
+    j.key("source").string(s.source);
+    j.key("kind").string(s.kind);
+    j.end_object();
+  }
+  j.end_array();
+
+  j.key("tigera_statuses").value(tigera_statuses_json(report.tigera_statuses));
+
+  // add_verdict_json()'s members.
+  j.key("exit_code").integer(to_int(verdict.code));
+  j.key("exit_reason");
+  if (verdict.summary.empty()) {
+    j.null();
+  } else {
+    j.string(verdict.summary);
+  }
+  j.key("fail_on").string(to_string(verdict.fail_on));
+  j.key("failed").begin_array();
+  for (const InspectFailure& f : verdict.failed) {
+    j.element().begin_object();
+    j.key("kind").string(f.kind);
+    j.key("source").string(f.source);
+    j.key("index").unsigned_integer(f.index);
+    j.key("status").string(f.status);
+    j.key("reason");
+    if (f.reason.empty()) {
+      j.null();
+    } else {
+      j.string(f.reason);
+    }
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  j.finish();
 }
 
 ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on) {

@@ -347,6 +347,8 @@ std::optional<std::int64_t> parse_tigera_time(std::string_view t) {
   for (const std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u, 11u, 12u, 14u, 15u, 17u, 18u}) {
     if (t[i] < '0' || t[i] > '9') return std::nullopt;
   }
+  // Go's time.Parse refuses second 60 ("second out of range"), which RFC 3339 allows.
+  if (t[17] > '5') return std::nullopt;
   return parse_rfc3339(t);
 }
 

@@ -10,6 +10,7 @@
 #include "promtls/core/documents.hpp"
 #include "promtls/core/kube.hpp"
 #include "promtls/core/monitor.hpp"
+#include "promtls/core/scrape_config.hpp"
 
 namespace promtls::core {
 namespace {
@@ -97,6 +98,11 @@ class Reader {
           continue;
         }
         duplicate_keys(doc.root, input, out.findings);
+        // A Prometheus configuration file among the manifests (prometheus.yml in a tree).
+        if (doc.root.is_mapping() && doc.root.find("scrape_configs") != nullptr &&
+            doc.root.find("kind") == nullptr) {
+          prometheus_config(doc.root, input, {}, {}, 0);
+        }
       }
     }
     std::vector<std::pair<kube::Object, const ManifestInput*>> objects;
@@ -119,6 +125,7 @@ class Reader {
     std::vector<PodSpec> pods;
     std::vector<std::size_t> first_targets;
     ScrapeObjects scrape;
+    scrape.jobs = std::move(jobs_);
     for (const auto& [object, input] : objects) {
       if (auto pod = kube::pod_template(object)) {
         pods.push_back(PodSpec{std::move(*pod), input});
@@ -154,6 +161,88 @@ class Reader {
  private:
   std::vector<ConfigMap> config_maps_;
   std::vector<ConfigMap> secrets_;
+  std::vector<ScrapeObjects::JobAt> jobs_;  // of every Prometheus configuration read
+
+  // Reads a Prometheus configuration: `root` of a file `input`, or of the text of a ConfigMap's or
+  // Secret's key (`source` names it, `namespace_name` is the object's), whose line L is line
+  // `line_offset` + L of the input (0 and the key's line when the text's lines cannot be mapped:
+  // base64, or a quoted string). A configuration Prometheus would refuse is a finding.
+  void prometheus_config(const Node& root, const ManifestInput& input, const std::string& source,
+                         const std::string& namespace_name, std::size_t line_offset,
+                         std::size_t fixed_line = 0) {
+    const auto line_of = [&](std::size_t line) {
+      return fixed_line ? fixed_line : line + line_offset;
+    };
+    std::string error;
+    std::size_t error_line = 0;
+    const std::optional<ScrapeConfig> config =
+        read_scrape_config(root, source.empty() ? input.name : source, {}, error, error_line);
+    if (!config) {
+      invalid_config(input, error, line_of(error_line));
+      return;
+    }
+    for (const ScrapeJob& job : config->jobs) {
+      jobs_.push_back({job, input.name, line_of(job.line), source, namespace_name});
+    }
+  }
+
+  void invalid_config(const ManifestInput& input, std::string error, std::size_t line) {
+    out.findings.push_back(
+        Finding{"scrape-config-invalid",
+                Severity::error,
+                {},
+                input.name,
+                "Prometheus would refuse this configuration: " + std::move(error),
+                "fix the configuration (promtool check config reads it as Prometheus does); "
+                "its jobs are not followed",
+                Origin{Origin::Kind::manifest, input.name, line, {}}});
+  }
+
+  // The prometheus.yml (or prometheus.yaml) key of a ConfigMap or Secret, as the Prometheus
+  // Operator (additionalScrapeConfigs aside) and the helm charts ship a Prometheus configuration.
+  void embedded_config(const kube::Object& object, const ConfigMap& values,
+                       const std::vector<kube::KeyValue>& written, const ManifestInput& input) {
+    for (const auto& [key, entry] : values.data) {
+      if (key != "prometheus.yml" && key != "prometheus.yaml") continue;
+      const std::string source =
+          object.kind + " " + (object.namespace_name.empty() ? "" : object.namespace_name + "/") +
+          object.name + " key " + key;
+      // A literal block scalar (|) starts on the line after its indicator: its lines map.
+      std::size_t offset = 0;
+      for (const kube::KeyValue& kv : written) {
+        if (kv.key != key || kv.value == nullptr) continue;
+        if (indicator_at(input.text, kv.value->position()) == '|')
+          offset = kv.value->position().line;
+      }
+      const std::vector<Document> documents = parse_documents(entry.value);
+      if (const SyntaxError* syntax = first_error(documents)) {
+        invalid_config(input, source + ": " + describe(*syntax),
+                       offset ? offset + syntax->line : entry.line);
+        continue;
+      }
+      if (documents.size() > 1) {
+        invalid_config(input, source + ": a Prometheus configuration is one YAML document",
+                       entry.line);
+        continue;
+      }
+      if (documents.empty()) continue;
+      prometheus_config(documents.front().root, input, source, object.namespace_name, offset,
+                        offset ? 0 : entry.line);
+    }
+  }
+
+  // The character at `at` (1-based line and column) of `text`, or '\0'.
+  static char indicator_at(std::string_view text, const Position& at) {
+    if (at.line == 0 || at.column == 0) return '\0';
+    std::size_t start = 0;
+    for (std::size_t line = 1; line < at.line; ++line) {
+      start = text.find('\n', start);
+      if (start == std::string_view::npos) return '\0';
+      ++start;
+    }
+    const std::size_t i = start + at.column - 1;
+    return i < text.size() ? text[i] : '\0';
+  }
 
   void syntax_finding(const SyntaxError& error, const ManifestInput& input) {
     out.findings.push_back(
@@ -169,8 +258,11 @@ class Reader {
   void collect_key_values(const kube::Object& object, const ManifestInput& input) {
     if (auto cm = kube::config_map(object)) {
       config_maps_.push_back(key_values(object, cm->data, {}, input));
+      embedded_config(object, config_maps_.back(), cm->data, input);
     } else if (auto secret = kube::secret(object)) {
       secrets_.push_back(key_values(object, secret->data, secret->string_data, input));
+      // data is base64: only stringData's lines map.
+      embedded_config(object, secrets_.back(), secret->string_data, input);
     }
   }
 

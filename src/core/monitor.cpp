@@ -105,6 +105,7 @@ std::optional<Monitor> monitor(const kube::Object& object) {
     e.target_port = text_of(item["targetPort"]);
     e.scheme = text_of(item["scheme"]);
     e.path = text_of(item["path"]);
+    e.scrape_timeout = text_of(item["scrapeTimeout"]);
     if (item["tlsConfig"].is_mapping()) e.tls = tls_config(item["tlsConfig"]);
     m.endpoints.push_back(std::move(e));
   }

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "json_view.hpp"
 #include "promtls/core/documents.hpp"
 #include "promtls/core/go.hpp"
+#include "promtls/core/kube.hpp"
+#include "promtls/core/scrape_path.hpp"
 #include "promtls/core/time.hpp"
 #include "promtls/core/tls_catalog.hpp"
 #include "selftest_text.hpp"
@@ -123,13 +127,27 @@ bool read_tls(Reader& r, const json& tls, const std::string& where, const std::s
   if (!r.string_field(tls, "ca_file", where, out.ca_file) ||
       !r.string_field(tls, "cert_file", where, out.cert_file) ||
       !r.string_field(tls, "key_file", where, out.key_file) ||
-      !r.string_field(tls, "server_name", where, out.server_name)) {
+      !r.string_field(tls, "server_name", where, out.server_name) ||
+      !r.string_field(tls, "ca", where, out.ca) || !r.string_field(tls, "cert", where, out.cert) ||
+      !r.string_field(tls, "key", where, out.key)) {
     return false;
   }
   out.ca_file = resolve(dir, out.ca_file);
   out.cert_file = resolve(dir, out.cert_file);
   out.key_file = resolve(dir, out.key_file);
-  if (out.cert_file.empty() != out.key_file.empty()) {
+  // Prometheus' TLSConfig.Validate: at most one of each pair, and a certificate with a key.
+  for (const auto& [inline_pem, file, name] :
+       {std::tuple{&out.ca, &out.ca_file, "ca"}, std::tuple{&out.cert, &out.cert_file, "cert"},
+        std::tuple{&out.key, &out.key_file, "key"}}) {
+    if (!inline_pem->empty() && !file->empty()) {
+      return r.fail(where, std::string("at most one of ") + name + " and " + name +
+                               "_file must be configured");
+    }
+  }
+  if (out.cert_file.empty() && out.cert.empty() && (!out.key_file.empty() || !out.key.empty())) {
+    return r.fail(where, "cert_file and key_file must be set together");
+  }
+  if ((!out.cert_file.empty() || !out.cert.empty()) && out.key_file.empty() && out.key.empty()) {
     return r.fail(where, "cert_file and key_file must be set together");
   }
   if (tls.contains("insecure_skip_verify")) {
@@ -321,13 +339,23 @@ std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std
     error = path + ": " + describe(*syntax);
     return std::nullopt;
   }
-  ScrapeConfig config;
-  if (documents.empty()) return config;
+  if (documents.empty()) return ScrapeConfig{};
   if (documents.size() > 1) {
     error = path + ": a Prometheus configuration is one YAML document";
     return std::nullopt;
   }
-  const json root = to_json(documents.front().root);
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  std::size_t line = 0;
+  return read_scrape_config(documents.front().root, path, dir, error, line);
+}
+
+std::optional<ScrapeConfig> read_scrape_config(const Node& root_node, const std::string& path,
+                                               const std::string& dir, std::string& error,
+                                               std::size_t& error_line) {
+  ScrapeConfig config;
+  error_line = root_node.position().line;
+  const json root = to_json(root_node);
   Reader r{path, error};
   if (!root.is_object()) {
     r.fail("top level", "expected a mapping");
@@ -336,19 +364,22 @@ std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std
   double global_timeout = 10;
   if (root.contains("global") && root["global"].is_object() &&
       !r.duration_field(root["global"], "scrape_timeout", "global", global_timeout)) {
+    if (const Node* global = root_node.find("global")) error_line = global->position().line;
     return std::nullopt;
   }
   if (!root.contains("scrape_configs") || root["scrape_configs"].is_null()) return config;
   const json& jobs = root["scrape_configs"];
+  const Node& job_nodes = root_node["scrape_configs"];
+  error_line = job_nodes.position().line;
   if (!jobs.is_array()) {
     r.fail("scrape_configs", "expected a list");
     return std::nullopt;
   }
-  const std::size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   std::set<std::string> names;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     ScrapeJob job;
+    job.line = i < job_nodes.items().size() ? job_nodes.items()[i].position().line : 0;
+    if (job.line != 0) error_line = job.line;
     if (!read_job(r, jobs[i], "scrape_configs[" + std::to_string(i) + "]", dir, global_timeout,
                   job)) {
       return std::nullopt;
@@ -363,11 +394,127 @@ std::optional<ScrapeConfig> parse_scrape_config(std::string_view text, const std
   return config;
 }
 
+bool split_host_port(std::string_view target, std::string& host, std::string& port) {
+  port.clear();
+  host = host_of(target, &port);
+  if (host.empty()) port.clear();
+  return !host.empty();
+}
+
 const ScrapeJob* find_job(const ScrapeConfig& config, std::string_view name) {
   for (const ScrapeJob& job : config.jobs) {
     if (job.name == name) return &job;
   }
   return nullptr;
+}
+
+std::optional<std::vector<ScrapeMonitor>> parse_monitors(std::string_view text,
+                                                         const std::string& path,
+                                                         std::string& error) {
+  const std::vector<Document> documents = parse_documents(text);
+  if (const SyntaxError* syntax = first_error(documents)) {
+    error = path + ": " + describe(*syntax);
+    return std::nullopt;
+  }
+  std::vector<ScrapeMonitor> out;
+  for (const kube::Object& object : kube::objects(documents)) {
+    std::optional<monitor::Monitor> m = monitor::monitor(object);
+    if (!m) continue;
+    out.push_back({object.kind, object.namespace_name, object.name, object.position.line,
+                   std::move(m->endpoints)});
+  }
+  return out;
+}
+
+std::string describe_endpoint(const ScrapeMonitor& monitor, std::size_t endpoint) {
+  std::string out =
+      monitor.kind + " " + (monitor.namespace_name.empty() ? "" : monitor.namespace_name + "/") +
+      monitor.name + ", " + (monitor.kind == "PodMonitor" ? "podMetricsEndpoints[" : "endpoints[") +
+      std::to_string(endpoint) + "]";
+  if (endpoint < monitor.endpoints.size()) {
+    const monitor::Endpoint& e = monitor.endpoints[endpoint];
+    if (!e.port.empty()) {
+      out += " (port " + e.port + ")";
+    } else if (!e.target_port.empty()) {
+      out += " (targetPort " + e.target_port + ")";
+    }
+  }
+  return out;
+}
+
+std::optional<ScrapeJob> monitor_job(const ScrapeMonitor& monitor, std::size_t endpoint,
+                                     const ResolveKeyFile& resolve, std::string& error) {
+  assert(endpoint < monitor.endpoints.size());
+  const monitor::Endpoint& e = monitor.endpoints[endpoint];
+  const std::string where = describe_endpoint(monitor, endpoint) + ": ";
+  auto fail = [&](const std::string& what) {
+    error = where + what;
+    return std::nullopt;
+  };
+  ScrapeJob job;
+  job.name = std::string(monitor.kind == "PodMonitor" ? "podMonitor/" : "serviceMonitor/") +
+             monitor.namespace_name + "/" + monitor.name + "/" + std::to_string(endpoint);
+  if (!e.scheme.empty()) job.scheme = e.scheme;
+  if (job.scheme != "http" && job.scheme != "https") {
+    return fail("unsupported scheme \"" + job.scheme + "\" (http or https)");
+  }
+  if (!e.path.empty()) job.metrics_path = e.path;
+  if (!e.scrape_timeout.empty()) {
+    const auto seconds = parse_prometheus_duration(e.scrape_timeout);
+    if (!seconds) return fail("scrapeTimeout: not a duration: \"" + e.scrape_timeout + "\"");
+    job.timeout_s = *seconds;
+  }
+  job.not_reproduced.emplace_back(std::string(monitor.kind == "PodMonitor" ? "pod" : "endpoints") +
+                                  " discovery: the targets are the --connect addresses");
+  if (!e.tls) return job;
+  const monitor::TlsConfig& t = *e.tls;
+  const auto key_file = [&](const char* field, const std::optional<monitor::KeyRef>& ref,
+                            const std::string& file, std::string& out) {
+    std::string why;
+    std::optional<std::string> resolved;
+    if (ref) {
+      resolved = resolve(ref->source == monitor::KeyRef::Source::secret, ref->name, ref->key, why);
+    } else if (const auto mounted = operator_mount(file)) {
+      resolved = resolve(mounted->secret, mounted->name, mounted->key, why);
+    } else {
+      resolved = file;
+    }
+    if (!resolved) {
+      error = where + "tlsConfig." + field + ": " + why;
+      return false;
+    }
+    out = *resolved;
+    return true;
+  };
+  if (!key_file(t.ca ? "ca" : "caFile", t.ca, t.ca_file, job.tls.ca_file) ||
+      !key_file(t.cert ? "cert" : "certFile", t.cert, t.cert_file, job.tls.cert_file) ||
+      !key_file(t.key_secret ? "keySecret" : "keyFile", t.key_secret, t.key_file,
+                job.tls.key_file)) {
+    return std::nullopt;
+  }
+  if (job.tls.cert_file.empty() != job.tls.key_file.empty()) {
+    return fail(
+        "tlsConfig: a client certificate (cert or certFile) needs its key (keySecret or "
+        "keyFile), and a key its certificate");
+  }
+  job.tls.server_name = t.server_name;
+  job.tls.insecure_skip_verify = t.insecure_skip_verify;
+  for (const auto& [field, text, out] :
+       {std::tuple{"minVersion", &t.min_version, &job.tls.min_version},
+        std::tuple{"maxVersion", &t.max_version, &job.tls.max_version}}) {
+    if (text->empty()) continue;
+    const auto version = parse_tls_version(*text);
+    if (!version) {
+      return fail(std::string("tlsConfig.") + field + ": unknown TLS version: " + *text +
+                  " (TLS10, TLS11, TLS12 or TLS13)");
+    }
+    *out = *version;
+  }
+  if (job.tls.min_version != 0 && job.tls.max_version != 0 &&
+      job.tls.min_version > job.tls.max_version) {
+    return fail("tlsConfig: maxVersion must be greater than or equal to minVersion");
+  }
+  return job;
 }
 
 std::string go_alert_text(std::string_view words) {
@@ -422,7 +569,7 @@ std::string go_hostname_error(const CertInfo& cert, const std::string& name, boo
 }
 
 ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, const Exchange& e,
-                           std::int64_t now_unix) {
+                           std::int64_t now_unix, const ExpositionLimits& limits) {
   ScrapeVerdict v;
   v.url = job.scheme + "://" + target + job.metrics_path;
   // Failures of the request itself are wrapped in Go's url.Error ("Get \"URL\": ..."); an HTTP
@@ -462,7 +609,12 @@ ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, cons
                     (text.empty() ? "" : " " + std::string(text)),
                 false);
   }
-  const Exposition exposition = parse_exposition(e.http.body);
+  const Exposition exposition = parse_exposition(e.http.body, limits);
+  if (!exposition.not_checked_whole.empty()) {
+    return down("not checked whole (a bound of selftest, not of Prometheus): " +
+                    exposition.not_checked_whole,
+                false);
+  }
   if (!exposition.errors.empty()) {
     return down("the exposition does not parse: line " +
                     std::to_string(exposition.errors.front().line) + ": " +
@@ -474,8 +626,11 @@ ScrapeVerdict judge_scrape(const ScrapeJob& job, const std::string& target, cons
 }
 
 bool ScrapeReport::ok() const {
-  return !targets.empty() && std::all_of(targets.begin(), targets.end(),
-                                         [](const ScrapeTargetReport& t) { return t.verdict.up; });
+  return !targets.empty() &&
+         std::all_of(targets.begin(), targets.end(), [](const ScrapeTargetReport& t) {
+           return t.verdict.up && std::all_of(t.checks.begin(), t.checks.end(),
+                                              [](const Check& c) { return c.ok; });
+         });
 }
 
 ExitCode exit_code(const ScrapeReport& report) {
@@ -485,6 +640,7 @@ ExitCode exit_code(const ScrapeReport& report) {
 std::string render_scrape_text(const ScrapeReport& report) {
   std::string out;
   std::size_t up = 0;
+  if (!report.monitor.empty()) out += report.monitor + "\n";
   for (const ScrapeJob* job : report.jobs) {
     out += "job " + job->name + " (" + job->scheme + "://…" + job->metrics_path + ")\n";
     std::size_t listed = 0;
@@ -503,6 +659,10 @@ std::string render_scrape_text(const ScrapeReport& report) {
       } else {
         out += "  down  " + t.target + ": " + t.verdict.last_error + "\n";
       }
+      for (const Check& c : t.checks) {
+        out += std::string(c.ok ? "        ok    " : "        FAIL  ") + c.name + ": " + c.detail +
+               "\n";
+      }
     }
     if (listed == 0) out += "  no static targets: nothing was scraped\n";
     for (const std::string& note : job->not_reproduced) out += "  not reproduced: " + note + "\n";
@@ -510,8 +670,11 @@ std::string render_scrape_text(const ScrapeReport& report) {
   const std::size_t n = report.targets.size();
   out += std::to_string(n) + (n == 1 ? " target: " : " targets: ") + std::to_string(up) + " up, " +
          std::to_string(n - up) + " down";
-  out += report.ok() ? " — Prometheus will scrape every target\n"
-                     : (n == 0 ? " — nothing to scrape\n" : " — Prometheus will see up == 0\n");
+  const bool checks_failed =
+      up == n && n > 0 && !report.ok();  // every target up, a rotation check failed
+  out += report.ok()     ? " — Prometheus will scrape every target\n"
+         : checks_failed ? " — Prometheus will scrape every target, but a check failed\n"
+                         : (n == 0 ? " — nothing to scrape\n" : " — Prometheus will see up == 0\n");
   return out;
 }
 
@@ -520,6 +683,7 @@ nlohmann::ordered_json scrape_json(const ScrapeReport& report) {
   j["schema"] = "promtls/selftest-scrape/v1";
   j["ok"] = report.ok();
   j["config"] = report.config_path;
+  if (!report.monitor.empty()) j["monitor"] = report.monitor;
   j["jobs"] = nlohmann::ordered_json::array();
   for (const ScrapeJob* job : report.jobs) {
     j["jobs"].push_back({{"name", job->name},
@@ -539,6 +703,10 @@ nlohmann::ordered_json scrape_json(const ScrapeReport& report) {
     };
     row["reason"] = text_or_null(t.verdict.reason);
     row["last_error"] = text_or_null(t.verdict.last_error);
+    row["checks"] = nlohmann::ordered_json::array();
+    for (const Check& c : t.checks) {
+      row["checks"].push_back({{"name", c.name}, {"ok", c.ok}, {"detail", c.detail}});
+    }
     const TlsFacts& tls = t.exchange.tls;
     row["tls"] = t.exchange.plaintext
                      ? nlohmann::ordered_json(nullptr)

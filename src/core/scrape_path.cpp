@@ -16,6 +16,22 @@
 #include "promtls/core/tls_catalog.hpp"
 
 namespace promtls::core {
+
+std::optional<MountedRef> operator_mount(std::string_view file) {
+  for (const auto& [prefix, secret] :
+       {std::pair<std::string_view, bool>{"/etc/prometheus/secrets/", true},
+        {"/etc/prometheus/configmaps/", false}}) {
+    if (file.substr(0, prefix.size()) != prefix) continue;
+    const std::string_view rest = file.substr(prefix.size());
+    const std::size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) return {};
+    const std::string_view key = rest.substr(slash + 1);
+    if (key.find('/') != std::string_view::npos) return {};
+    return MountedRef{secret, std::string(rest.substr(0, slash)), std::string(key)};
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 std::string qualified(const std::string& ns, const std::string& name) {
@@ -55,25 +71,20 @@ bool same_namespace(const std::string& a, const std::string& b) {
   return a.empty() || b.empty() || a == b;
 }
 
-// A caFile/certFile/keyFile the Prometheus Operator mounted from a Prometheus object's secrets or
-// configMaps: (secret, name, key), or nullopt.
-struct MountedRef {
-  bool secret = true;
-  std::string name, key;
-};
-std::optional<MountedRef> operator_mount(std::string_view file) {
-  for (const auto& [prefix, secret] :
-       {std::pair<std::string_view, bool>{"/etc/prometheus/secrets/", true},
-        {"/etc/prometheus/configmaps/", false}}) {
-    if (file.substr(0, prefix.size()) != prefix) continue;
-    const std::string_view rest = file.substr(prefix.size());
-    const std::size_t slash = rest.find('/');
-    if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) return {};
-    const std::string_view key = rest.substr(slash + 1);
-    if (key.find('/') != std::string_view::npos) return {};
-    return MountedRef{secret, std::string(rest.substr(0, slash)), std::string(key)};
+// The tlsConfig spelling of a version (0x0303 -> "TLS12"); "" for 0 (the default).
+std::string version_field(std::uint16_t version) {
+  switch (version) {
+    case 0x0301:
+      return "TLS10";
+    case 0x0302:
+      return "TLS11";
+    case 0x0303:
+      return "TLS12";
+    case 0x0304:
+      return "TLS13";
+    default:
+      return {};
   }
-  return std::nullopt;
 }
 
 class Follower {
@@ -103,6 +114,9 @@ class Follower {
         out.push_back(std::move(path));
       }
     }
+    for (const auto& j : objects_.jobs) {
+      for (const std::string& target : j.job.targets) out.push_back(follow_target(j, target));
+    }
     return out;
   }
 
@@ -127,9 +141,118 @@ class Follower {
     if (const auto mounted = operator_mount(file)) {
       c.bytes = find_key_(mounted->secret, {}, mounted->name, mounted->key, c.missing);
     } else {
-      c.missing = "a file in the Prometheus pod that no Secret or ConfigMap of the input mounts";
+      c.missing =
+          "a file in the Prometheus pod outside /etc/prometheus/secrets/NAME/ and "
+          "/etc/prometheus/configmaps/NAME/, the only paths promtls maps to a Secret or ConfigMap";
     }
     return c;
+  }
+
+  // A static target of a job, as a path: its scheme and tls_config as an endpoint's, its host as
+  // the name Go verifies without server_name, and the Service it names followed to the pods.
+  ScrapePath follow_target(const ScrapeObjects::JobAt& j, const std::string& target) {
+    const ScrapeJob& job = j.job;
+    ScrapePath path;
+    path.source = ScrapePath::Source::static_job;
+    path.monitor =
+        "job " + job.name + (j.source.empty() ? "" : " (" + j.source + ")") + ", target " + target;
+    path.origin = Origin{Origin::Kind::manifest, j.file, j.line, {}};
+    path.endpoint.scheme = job.scheme;
+    path.endpoint.path = job.metrics_path;
+    path.endpoint.position = Position{j.line, 0};
+    monitor::TlsConfig tls;
+    tls.ca_file = job.tls.ca_file;
+    tls.cert_file = job.tls.cert_file;
+    tls.key_file = job.tls.key_file;
+    tls.server_name = job.tls.server_name;
+    tls.insecure_skip_verify = job.tls.insecure_skip_verify;
+    tls.min_version = version_field(job.tls.min_version);
+    tls.max_version = version_field(job.tls.max_version);
+    tls.position = path.endpoint.position;
+    path.endpoint.tls = tls;
+    const auto inline_or_file = [&](const std::string& pem, const char* field,
+                                    const std::string& file) -> std::optional<ScrapeCredential> {
+      if (!pem.empty()) {
+        return ScrapeCredential{std::string("tls_config.") + field + " (inline)", pem, {}};
+      }
+      if (!file.empty())
+        return file_ref((std::string("tls_config.") + field + "_file").c_str(), file);
+      return std::nullopt;
+    };
+    path.ca = inline_or_file(job.tls.ca, "ca", job.tls.ca_file);
+    path.cert = inline_or_file(job.tls.cert, "cert", job.tls.cert_file);
+    path.key = inline_or_file(job.tls.key, "key", job.tls.key_file);
+
+    std::string host, port;
+    split_host_port(target, host, port);
+    path.target_host = host;
+    const auto not_followed = [&](const std::string& why) {
+      findings_.push_back(path_finding(
+          path, "scrape-not-checked", Severity::info, path.monitor + " is not followed: " + why,
+          "list the target as NAME.NAMESPACE.svc:PORT of a Service in the input, or pass the "
+          "Service's manifest too (another --manifest)"));
+    };
+    if (is_ip_literal(host)) {
+      not_followed("it is an IP address, which names no Service or workload of the input");
+      return path;
+    }
+    // NAME, NAME.NAMESPACE, NAME.NAMESPACE.svc, NAME.NAMESPACE.svc.<cluster domain>.
+    std::vector<std::string> labels;
+    for (std::size_t start = 0;;) {
+      const std::size_t dot = host.find('.', start);
+      labels.push_back(host.substr(start, dot == std::string::npos ? dot : dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    if (labels.size() > 2 && labels[2] != "svc") {
+      not_followed("its host " + host + " is not a Service's DNS name (NAME.NAMESPACE.svc)");
+      return path;
+    }
+    const std::string& name = labels[0];
+    const std::string ns = labels.size() > 1 ? labels[1] : j.namespace_name;
+    std::vector<const ScrapeObjects::ServiceAt*> named;
+    for (const auto& s : objects_.services) {
+      if (s.service.object.name == name && same_namespace(s.service.object.namespace_name, ns)) {
+        named.push_back(&s);
+      }
+    }
+    const std::string where = ns.empty() ? "in any namespace" : "in namespace " + ns;
+    if (named.empty()) {
+      not_followed("no Service " + name + " " + where + " in the input (" +
+                   std::to_string(objects_.services.size()) + " Services read)");
+      return path;
+    }
+    if (named.size() > 1) {
+      not_followed(std::to_string(named.size()) + " Services are named " + name +
+                   " and the configuration has no namespace to choose one: write the target as " +
+                   name + ".NAMESPACE.svc:" + port);
+      return path;
+    }
+    const monitor::Service& s = named.front()->service;
+    const std::string& file = named.front()->file;
+    const std::string service = "Service " + qualified(s.object.namespace_name, s.object.name);
+    const std::optional<std::uint16_t> number = port_number(port);
+    std::vector<std::pair<std::string, std::string>> routes;
+    std::string ports;
+    for (const auto& p : s.ports) {
+      ports += (ports.empty() ? "" : ", ") + p.port;
+      if (!number || port_number(p.port) != number) continue;
+      const std::string pod_port = p.target_port.empty() ? p.port : p.target_port;
+      routes.emplace_back(pod_port, service + " (" + at(file, p.position) + ") port " + p.port +
+                                        ", targetPort " + pod_port);
+    }
+    if (routes.empty()) {
+      findings_.push_back(path_finding(
+          path, "scrape-port-mismatch", Severity::error,
+          path.monitor + ": " + service + " (" + at(file, s.object.position) + ") has no port " +
+              port + (ports.empty() ? "" : " (its ports: " + ports + ")") +
+              ", so nothing forwards the connection: Prometheus would report \"context deadline "
+              "exceeded\"",
+          "set the target's port to the Service port that leads to the metrics server"));
+      return path;
+    }
+    reach_service_pods(path, s, file, service, routes);
+    return path;
   }
 
   void credentials(const monitor::Monitor& mon, const monitor::TlsConfig& tls, ScrapePath& path) {
@@ -200,23 +323,31 @@ class Follower {
       } else {
         routes.emplace_back(e.target_port, service + ", targetPort " + e.target_port);
       }
-      bool any_pod = false;
-      for (const auto& pod : objects_.pods) {
-        if (!same_namespace(pod.pod->owner.namespace_name, s->object.namespace_name) ||
-            pod.pod->labels == nullptr || !service_selects(*s, *pod.pod->labels)) {
-          continue;
-        }
-        any_pod = true;
-        for (const auto& [pod_port, route] : routes) reach(path, pod, pod_port, route);
+      reach_service_pods(path, *s, file, service, routes);
+    }
+  }
+
+  // The pods Service `s` (read from `file`, named `service` in findings) selects, reached through
+  // each (pod port, route) of `routes`.
+  void reach_service_pods(ScrapePath& path, const monitor::Service& s, const std::string& file,
+                          const std::string& service,
+                          const std::vector<std::pair<std::string, std::string>>& routes) {
+    bool any_pod = false;
+    for (const auto& pod : objects_.pods) {
+      if (!same_namespace(pod.pod->owner.namespace_name, s.object.namespace_name) ||
+          pod.pod->labels == nullptr || !service_selects(s, *pod.pod->labels)) {
+        continue;
       }
-      if (!any_pod) {
-        nothing(path,
-                service + " (" + at(file, s->object.position) +
-                    ") selects no pod template of the input" +
-                    (s->selector.empty() ? " (it has no spec.selector)" : ""),
-                "check the Service's spec.selector against the workload's pod labels "
-                "(spec.template.metadata.labels), or pass the workload's manifest too");
-      }
+      any_pod = true;
+      for (const auto& [pod_port, route] : routes) reach(path, pod, pod_port, route);
+    }
+    if (!any_pod) {
+      nothing(path,
+              service + " (" + at(file, s.object.position) +
+                  ") selects no pod template of the input" +
+                  (s.selector.empty() ? " (it has no spec.selector)" : ""),
+              "check the Service's spec.selector against the workload's pod labels "
+              "(spec.template.metadata.labels), or pass the workload's manifest too");
     }
   }
 
@@ -350,6 +481,12 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
                                        VerifyChain verify) {
   std::vector<Finding> out;
   const ServerConfig& config = evaluation.config;
+  // A static job's findings say "the job" and name prometheus.yml's fields.
+  const bool job = path.source == ScrapePath::Source::static_job;
+  const auto field = [job](std::string monitor_field, std::string job_field) {
+    return job ? std::move(job_field) : std::move(monitor_field);
+  };
+  const std::string who = job ? "the job" : "the monitor";
   const std::string where = path.monitor + " -> " + hop.route + " -> " + target.label() + " (" +
                             target.file + ":" + std::to_string(target.line) + ")";
   const auto add = [&](std::string code, Severity severity, std::string why, std::string hint) {
@@ -377,24 +514,27 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
                                                              : config.listen_address) +
                               ": Prometheus would report \"dial tcp <pod IP>:" +
                               std::to_string(hop.port) + ": connect: connection refused\"",
-        "point the Service's targetPort (or the monitor's port) at the metrics server's port " +
-            std::to_string(config.port));
+        field("point the Service's targetPort (or the monitor's port)",
+              "point the Service's targetPort (or the target's port)") +
+            " at the metrics server's port " + std::to_string(config.port));
     return out;
   }
   const std::string scheme = path.endpoint.scheme.empty() ? "http" : path.endpoint.scheme;
   if (scheme == "http" && config.tls) {
     add("scrape-scheme-mismatch", Severity::error,
-        "the monitor scrapes with " +
+        who + " scrapes with " +
             std::string(path.endpoint.scheme.empty() ? "the default scheme http" : "scheme: http") +
             " but the metrics server serves HTTPS: Go's TLS server answers plain HTTP with "
             "400, so Prometheus would report \"server returned HTTP status 400 Bad Request\"",
-        "set scheme: https and a tlsConfig in the monitor's endpoint");
+        field("set scheme: https and a tlsConfig in the monitor's endpoint",
+              "set scheme: https and a tls_config in the job"));
     return out;
   }
   if (scheme == "https" && !config.tls) {
     add("scrape-scheme-mismatch", Severity::error,
-        "the monitor scrapes with scheme: https but the metrics server serves plain HTTP: "
-        "Prometheus would report \"http: server gave HTTP response to HTTPS client\"",
+        who +
+            " scrapes with scheme: https but the metrics server serves plain HTTP: "
+            "Prometheus would report \"http: server gave HTTP response to HTTPS client\"",
         "set scheme: http, or configure the metrics server's TLS");
     return out;
   }
@@ -409,13 +549,13 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
   const std::uint16_t server_max = effective_max_version(config.tls_config.max_version);
   if (std::max(client_min, server_min) > std::min(client_max, server_max)) {
     add("scrape-tls-version-mismatch", Severity::error,
-        "the monitor allows " + std::string(version_name(client_min)) + " to " +
+        who + " allows " + std::string(version_name(client_min)) + " to " +
             std::string(version_name(client_max)) + " and the metrics server " +
             std::string(version_name(server_min)) + " to " + std::string(version_name(server_max)) +
             ": no version is common, so Prometheus would report \"remote error: tls: " +
             go_alert_text("protocol version") + "\"",
-        "make tlsConfig.minVersion/maxVersion overlap the server's TLS_MIN_VERSION/"
-        "TLS_MAX_VERSION range");
+        field("make tlsConfig.minVersion/maxVersion", "make tls_config.min_version/max_version") +
+            " overlap the server's TLS_MIN_VERSION/TLS_MAX_VERSION range");
   }
 
   // The serving chain as the container reads it.
@@ -432,10 +572,13 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
 
   if (tls.insecure_skip_verify) {
     add("scrape-insecure-skip-verify", Severity::warning,
-        "insecureSkipVerify: true: Prometheus accepts any server certificate, so a "
-        "man in the middle can read and forge the metrics",
-        "set tlsConfig.ca to the CA that signs the serving certificate and remove "
-        "insecureSkipVerify");
+        field("insecureSkipVerify", "insecure_skip_verify") +
+            ": true: Prometheus accepts any server certificate, so a man in the middle can read "
+            "and forge the metrics",
+        field("set tlsConfig.ca to the CA that signs the serving certificate and remove "
+              "insecureSkipVerify",
+              "set tls_config.ca_file (or ca) to the CA that signs the serving certificate and "
+              "remove insecure_skip_verify"));
   } else if (leaf == nullptr) {
     unchecked.push_back("the server name and CA (" + no_serving + ")");
   } else {
@@ -443,11 +586,25 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
     if (!tls.server_name.empty()) {
       if (!go_name_matches(*leaf, tls.server_name)) {
         add("scrape-server-name-mismatch", Severity::error,
-            "serverName " + tls.server_name + " is not in the serving certificate's SANs (" +
-                cert_file + "): Prometheus would report \"" +
-                go_hostname_error(*leaf, tls.server_name, false) + "\"",
-            "set tlsConfig.serverName to one of the certificate's DNS names, or add it to the "
-            "certificate");
+            field("serverName ", "server_name ") + tls.server_name +
+                " is not in the serving certificate's SANs (" + cert_file +
+                "): Prometheus would report \"" + go_hostname_error(*leaf, tls.server_name, false) +
+                "\"",
+            field("set tlsConfig.serverName", "set tls_config.server_name") +
+                " to one of the certificate's DNS names, or add it to the certificate");
+      }
+    } else if (!path.target_host.empty()) {
+      // A static target: Go verifies the host as written, a DNS name.
+      if (!go_name_matches(*leaf, path.target_host)) {
+        add("scrape-server-name-mismatch", Severity::error,
+            "no tls_config.server_name: Prometheus verifies the target's host " + path.target_host +
+                ", which is not in the serving certificate's SANs (" + cert_file +
+                "): Prometheus would report \"" +
+                go_hostname_error(*leaf, path.target_host, false) + "\"",
+            leaf->dns_names.empty()
+                ? "put the target's host name in the certificate's SANs"
+                : "set tls_config.server_name to one of the certificate's DNS names (" +
+                      leaf->dns_names.front() + "), or list the target by that name");
       }
     } else if (leaf->ip_addresses.empty()) {
       add("scrape-server-name-mismatch", Severity::error,
@@ -466,19 +623,20 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
     }
     // The chain, against the monitor's CA.
     if (!path.ca) {
-      unchecked.push_back(
-          "the serving chain against Prometheus' system trust store (the monitor names no CA)");
+      unchecked.push_back("the serving chain against Prometheus' system trust store (" + who +
+                          " names no CA)");
     } else if (!path.ca->bytes) {
       unchecked.push_back("the serving chain against " + path.ca->what + " (" + path.ca->missing +
                           ")");
     } else if (verify != nullptr) {
       if (const std::string why = verify(*path.ca->bytes, serving->bytes); !why.empty()) {
         add("scrape-ca-mismatch", Severity::error,
-            "the monitor's CA (" + path.ca->what + ") does not verify the serving certificate " +
+            who + "'s CA (" + path.ca->what + ") does not verify the serving certificate " +
                 cert_file + " (" + why +
                 "): Prometheus would report \"x509: certificate signed by unknown authority\"",
-            "set tlsConfig.ca to the CA that issued the serving certificate (its issuer: " +
-                leaf->issuer + ")");
+            field("set tlsConfig.ca", "set tls_config.ca_file (or ca)") +
+                " to the CA that issued the serving certificate (its issuer: " + leaf->issuer +
+                ")");
       }
     }
   }
@@ -491,11 +649,12 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
       const bool tls13 = std::min(client_max, server_max) >= 0x0304;
       add("scrape-no-client-certificate", Severity::error,
           "the metrics server requires a client certificate (client auth " +
-              std::string(to_string(auth)) +
-              ") and the monitor presents none: Prometheus would report \"remote error: tls: " +
+              std::string(to_string(auth)) + ") and " + who +
+              " presents none: Prometheus would report \"remote error: tls: " +
               go_alert_text(tls13 ? "certificate required" : "bad certificate") + "\"",
-          "set tlsConfig.cert and tlsConfig.keySecret to a client certificate issued by the "
-          "server's client CA");
+          field("set tlsConfig.cert and tlsConfig.keySecret",
+                "set tls_config.cert_file and key_file (or cert and key)") +
+              " to a client certificate issued by the server's client CA");
     }
     return with_unchecked();
   }
@@ -514,7 +673,7 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
       const bool expired = now_unix > cert->not_after_unix;
       if (expired || now_unix < cert->not_before_unix) {
         add("scrape-client-cert-validity", Severity::error,
-            "the monitor's client certificate (" + path.cert->what + ") is " +
+            who + "'s client certificate (" + path.cert->what + ") is " +
                 (expired ? "expired since " + format_rfc3339(cert->not_after_unix)
                          : "not valid before " + format_rfc3339(cert->not_before_unix)) +
                 " at " + format_rfc3339(now_unix) +
@@ -527,7 +686,7 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
           std::find(cert->extended_key_usage.begin(), cert->extended_key_usage.end(),
                     "clientAuth") == cert->extended_key_usage.end()) {
         add("scrape-client-cert-usage", Severity::error,
-            "the monitor's client certificate (" + path.cert->what +
+            who + "'s client certificate (" + path.cert->what +
                 ") lacks the clientAuth extended key usage: Prometheus would report \"remote "
                 "error: tls: " +
                 go_alert_text("bad certificate") + "\"",
@@ -541,7 +700,7 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
       } else if (verify != nullptr) {
         if (const std::string why = verify(client_ca->bytes, *path.cert->bytes); !why.empty()) {
           add("scrape-client-cert-untrusted", Severity::error,
-              "the monitor's client certificate (" + path.cert->what +
+              who + "'s client certificate (" + path.cert->what +
                   ") is not issued by the server's client CA " + ca_file + " (" + why +
                   "): Prometheus would report \"remote error: tls: " + go_alert_text("unknown ca") +
                   "\"",

@@ -425,34 +425,8 @@ SelftestReport judge(SelftestRun run, const SelftestOptions& options) {
                                        how);
       }
     }
-    // Rotation readiness (issue 14): the served leaf is the configured file's, and a client
-    // certificate from the configured client CA is not refused as unknown.
-    if (run.configured_leaf && !tls.chain.empty()) {
-      const CertInfo& served = tls.chain.front();
-      const CertInfo& file = *run.configured_leaf;
-      const bool current = served.sha256_fingerprint == file.sha256_fingerprint;
-      checks.add("served-certificate-current", current,
-                 current ? "the server serves the certificate in " + run.configured_cert_file
-                         : "the server still serves serial " + served.serial + " (not after " +
-                               format_rfc3339(served.not_after_unix) + "), but " +
-                               run.configured_cert_file + " holds serial " + file.serial +
-                               " (not after " + format_rfc3339(file.not_after_unix) +
-                               "): it has not loaded the rotated certificate (restart it, or "
-                               "check that it watches the file)");
-    }
-    if (run.client_cert && tls.client_cert_requested && tls.client_cert_sent &&
-        std::find(run.configured_client_ca_subjects.begin(),
-                  run.configured_client_ca_subjects.end(),
-                  run.client_cert->issuer) != run.configured_client_ca_subjects.end()) {
-      const bool unknown = tls.alert == "unknown ca";
-      checks.add("client-ca-pool", !unknown,
-                 unknown ? "the server refuses ours, issued by " + run.client_cert->issuer +
-                               " of " + run.configured_client_ca_file +
-                               ", as from an unknown CA: its client-CA pool is empty or older "
-                               "than the file (was the file empty or missing when it started?)"
-                         : "the server knows the CA in " + run.configured_client_ca_file +
-                               " that issued ours");
-    }
+    // Rotation readiness (issue 14).
+    for (Check& c : rotation_checks(run, tls)) checks.list.push_back(std::move(c));
     if (run.client_cert) {
       const std::string status = certificate_status(*run.client_cert, options);
       checks.add(
@@ -489,9 +463,18 @@ SelftestReport judge(SelftestRun run, const SelftestOptions& options) {
           std::string why;
           const bool text = is_text_exposition(ex.http.content_type, &why);
           checks.add("http-content-type", text, text ? ex.http.content_type : why);
-          report.exposition = parse_exposition(ex.http.body);
+          ExpositionLimits limits;
+          limits.out_of_time = options.out_of_time;
+          report.exposition = parse_exposition(ex.http.body, limits);
           const Exposition& e = report.exposition;
-          if (e.errors.empty()) {
+          if (!e.not_checked_whole.empty()) {
+            checks.add("exposition-format", false,
+                       "not checked whole: " + e.not_checked_whole +
+                           (e.errors.empty()
+                                ? ""
+                                : "; first error: line " + std::to_string(e.errors.front().line) +
+                                      ": " + e.errors.front().message));
+          } else if (e.errors.empty()) {
             checks.add("exposition-format", true,
                        std::to_string(e.families.size()) + " families, " +
                            std::to_string(e.sample_count()) + " samples, no format errors");
@@ -517,6 +500,36 @@ SelftestReport judge(SelftestRun run, const SelftestOptions& options) {
   if (ex.connected && !tls.verified) report.ok = false;
   report.run = std::move(run);
   return report;
+}
+
+std::vector<Check> rotation_checks(const SelftestRun& run, const TlsFacts& tls) {
+  Checks checks;
+  if (run.configured_leaf && !tls.chain.empty()) {
+    const CertInfo& served = tls.chain.front();
+    const CertInfo& file = *run.configured_leaf;
+    const bool current = served.sha256_fingerprint == file.sha256_fingerprint;
+    checks.add("served-certificate-current", current,
+               current ? "the server serves the certificate in " + run.configured_cert_file
+                       : "the server still serves serial " + served.serial + " (not after " +
+                             format_rfc3339(served.not_after_unix) + "), but " +
+                             run.configured_cert_file + " holds serial " + file.serial +
+                             " (not after " + format_rfc3339(file.not_after_unix) +
+                             "): it has not loaded the rotated certificate (restart it, or "
+                             "check that it watches the file)");
+  }
+  if (run.client_cert && tls.client_cert_requested && tls.client_cert_sent &&
+      std::find(run.configured_client_ca_subjects.begin(), run.configured_client_ca_subjects.end(),
+                run.client_cert->issuer) != run.configured_client_ca_subjects.end()) {
+    const bool unknown = tls.alert == "unknown ca";
+    checks.add("client-ca-pool", !unknown,
+               unknown ? "the server refuses ours, issued by " + run.client_cert->issuer + " of " +
+                             run.configured_client_ca_file +
+                             ", as from an unknown CA: its client-CA pool is empty or older "
+                             "than the file (was the file empty or missing when it started?)"
+                       : "the server knows the CA in " + run.configured_client_ca_file +
+                             " that issued ours");
+  }
+  return std::move(checks.list);
 }
 
 ExitCode exit_code(const SelftestReport& report) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "promtls/core/credential_rules.hpp"
+
 namespace promtls::core {
 
 ValidateRun validate_environment(const EnvSnapshot& env, std::vector<Finding> source_findings,
@@ -167,11 +169,12 @@ ExitCode exit_code(const ValidateRun& run) {
 
 ServeRefusal serve_refusal(const Evaluation& evaluation) {
   if (fails(evaluation.findings, false)) {
-    // The codes of serve's own refusals (checks.cpp, from credential_rules.hpp).
-    const auto own_refusal = [](const Finding& f) {
-      return f.severity != Severity::error || f.code == "key-file-world-writable";
+    // Credentials its loader cannot load (credential_rules.hpp) stop serve as "could not run";
+    // any other error is the configuration's.
+    const auto cannot_load = [](const Finding& f) {
+      return f.severity != Severity::error || credential_load_failure(f.code);
     };
-    return std::all_of(evaluation.findings.begin(), evaluation.findings.end(), own_refusal)
+    return std::all_of(evaluation.findings.begin(), evaluation.findings.end(), cannot_load)
                ? ServeRefusal::credentials
                : ServeRefusal::errors;
   }

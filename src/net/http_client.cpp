@@ -1,12 +1,14 @@
 // The client's only Boost.Beast translation unit (the server's is session.cpp).
 #include "http_client.hpp"
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace promtls::net::detail {
 namespace {
@@ -19,9 +21,10 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// The value of header `name` (lower case) among the raw header lines in `head`, for messages
-// about a value Beast refused; "" when absent.
-std::string raw_header(std::string_view head, std::string_view name) {
+// The values of header `name` (lower case) among the raw header lines in `head`, in order,
+// without surrounding blanks.
+std::vector<std::string_view> raw_headers(std::string_view head, std::string_view name) {
+  std::vector<std::string_view> values;
   std::size_t pos = head.find("\r\n");
   while (pos != std::string_view::npos && pos + 2 < head.size()) {
     const std::size_t next = head.find("\r\n", pos + 2);
@@ -34,9 +37,15 @@ std::string raw_header(std::string_view head, std::string_view name) {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-    return std::string(value);
+    values.push_back(value);
   }
-  return {};
+  return values;
+}
+
+// The first value of header `name`, for messages about a value Beast refused; "" when absent.
+std::string raw_header(std::string_view head, std::string_view name) {
+  const std::vector<std::string_view> values = raw_headers(head, name);
+  return values.empty() ? std::string() : std::string(values.front());
 }
 
 // What a parse error means, in the words selftest reports.
@@ -63,6 +72,30 @@ std::string describe(const boost::system::error_code& ec, std::string_view unpar
   return "malformed response body (" + ec.message() + ")";
 }
 
+// Checks the Content-Length values of a complete header block `head` (up to and including the
+// blank line) before the parser sees it: a value that is not a decimal number is malformed (Beast
+// reads "-1" as a length over its limit), and one over the body limit is refused here, before
+// the string body reserves it (99999999999 could end in std::bad_alloc). "" when fine.
+std::string check_content_length(std::string_view head) {
+  for (std::string_view value : raw_headers(head, "content-length")) {
+    const std::string shown(value.substr(0, 40));
+    if (value.empty() ||
+        !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return "malformed Content-Length \"" + shown + "\"";
+    }
+    while (value.size() > 1 && value.front() == '0') value.remove_prefix(1);
+    std::size_t length = 0;
+    const bool over = value.size() > 12;  // 10^12 bytes is far over the limit; no overflow below it
+    for (std::size_t i = 0; !over && i < value.size(); ++i) {
+      length = length * 10 + static_cast<std::size_t>(value[i] - '0');
+    }
+    if (over || length > kMaxResponseBodyBytes) {
+      return "response body larger than 64 MiB (Content-Length: " + shown + ")";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string read_response(const ReadSome& read, std::string& buffer, Response& response,
@@ -78,6 +111,14 @@ std::string read_response(const ReadSome& read, std::string& buffer, Response& r
       // Beast takes a header whole or not at all: until it is done, `buffer` holds all of it,
       // kept for the messages about it.
       const std::string unparsed = parser.is_header_done() ? std::string() : buffer;
+      if (!parser.is_header_done()) {
+        // The header first, whole, checked before the parser allocates for the body.
+        const std::size_t end = buffer.find("\r\n\r\n");
+        if (end != std::string::npos) {
+          std::string why = check_content_length(std::string_view(buffer).substr(0, end + 4));
+          if (!why.empty()) return why;
+        }
+      }
       boost::system::error_code ec;
       const std::size_t used = parser.put(boost::asio::buffer(buffer), ec);
       buffer.erase(0, used);

@@ -50,41 +50,60 @@ void too_large(core::FsError& error, const std::string& path, std::uint64_t limi
 
 }  // namespace
 
-bool RealFileSystem::read_file(const std::string& path, std::string& bytes, core::FsError& error,
-                               core::FileStat* stat) {
+int open_regular_file(const std::string& path, core::FsError& error, core::FileStat* stat) {
   // O_NONBLOCK: opening a FIFO for reading must not wait for a writer. Only regular files are
   // read; a FIFO, socket or device (/dev/zero) is refused before any read.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     error = {errno, "open", path};
-    return false;
+    return -1;
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     error = {errno, "stat", path};
     ::close(fd);
-    return false;
+    return -1;
   }
   if (stat != nullptr) *stat = facts(st);
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
     error = {EISDIR, "read", path};
-    return false;
+    return -1;
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
     error = {EINVAL, "open", path, "not_regular_file",
              "not a regular file (a FIFO, socket or device); not read"};
-    return false;
+    return -1;
   }
+  return fd;
+}
+
+std::size_t read_some(int fd, char* buffer, std::size_t capacity, int& err) {
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, capacity);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) {
+      err = errno;
+      return 0;
+    }
+  }
+}
+
+bool RealFileSystem::read_file(const std::string& path, std::string& bytes, core::FsError& error,
+                               core::FileStat* stat) {
+  core::FileStat local;
+  core::FileStat& st = stat != nullptr ? *stat : local;
+  const int fd = open_regular_file(path, error, &st);
+  if (fd < 0) return false;
   const std::uint64_t limit = max_file_bytes_.load(std::memory_order_relaxed);
-  if (static_cast<std::uint64_t>(st.st_size) > limit) {
+  if (st.size > limit) {
     ::close(fd);
     too_large(error, path, limit);
     return false;
   }
   // Files whose size says 0 (/proc, /sys) are read up to the limit like any other.
-  const int err = detail::read_to_end(fd, bytes, static_cast<std::size_t>(st.st_size) + 1, limit);
+  const int err = detail::read_to_end(fd, bytes, static_cast<std::size_t>(st.size) + 1, limit);
   ::close(fd);
   if (err == EFBIG) {
     too_large(error, path, limit);
@@ -141,6 +160,46 @@ bool RealFileSystem::list_directory(const std::string& path, std::vector<core::D
 core::FileSystem& real_file_system() {
   static RealFileSystem fs;
   return fs;
+}
+
+bool read_stdin_head(std::string& bytes, std::size_t head_bytes, bool& streaming,
+                     core::FsError& error) {
+  streaming = false;
+  bytes.resize(head_bytes);
+  std::size_t used = 0;
+  int err = 0;
+  for (std::size_t n = 1; used < head_bytes && n > 0 && err == 0;) {
+    n = read_some(STDIN_FILENO, bytes.data() + used, head_bytes - used, err);
+    used += n;
+  }
+  bytes.resize(used);
+  if (err != 0) {
+    error = {err, "read", "/dev/stdin"};
+    return false;
+  }
+  const std::uint64_t limit = RealFileSystem::max_file_bytes();
+  if (used < head_bytes) {  // all of it
+    if (used <= limit) return true;
+    too_large(error, "/dev/stdin", limit);
+    return false;
+  }
+  const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && bytes[first] == '{') {
+    streaming = true;
+    return true;
+  }
+  std::string rest;
+  if (used > limit ||
+      (err = detail::read_to_end(STDIN_FILENO, rest, 65536, limit - used)) == EFBIG) {
+    too_large(error, "/dev/stdin", limit);
+    return false;
+  }
+  if (err != 0) {
+    error = {err, "read", "/dev/stdin"};
+    return false;
+  }
+  bytes += rest;
+  return true;
 }
 
 bool read_stdin(std::string& bytes, core::FsError& error) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <thread>
 
 #include "detail/openssl.hpp"
@@ -300,6 +301,7 @@ class Collector {
                       // stats only what a listing does not identify (links, named paths): a
                       // plain directory entry comes without an mtime.
                       slots_.push_back(slot(path, {}, false, path != root_, st.mtime_ns != 0));
+                      slots_.back().size = st.size;
                     },
                     [this](const std::string& path, std::string_view reason, std::string message) {
                       pending_.errors.push_back({path, std::string(reason), std::move(message)});
@@ -337,8 +339,15 @@ class Collector {
         }
         try {
           core::FsError error;
-          if (files.read_file(slot.path, bytes, error)) {
+          if (slot.size > stream_above() && &files == &real_file_system() &&
+              detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
+            // A large Kubernetes List, one item at a time (issue 17).
+          } else if (files.read_file(slot.path, bytes, error)) {
             slot.result = load_file(bytes, slot.path, options_, slot.walked);
+          } else if (error.reason() == "too_large" && &files == &real_file_system() &&
+                     detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
+            // A walked file comes without its size (no stat per entry): a List over the
+            // whole-file bound is still read one item at a time.
           } else {
             slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
           }
@@ -373,10 +382,15 @@ class Collector {
     bool done = false;
     bool walked = false;
     bool stated = false;                     // the walker stat()ed it: perhaps a link
+    std::uint64_t size = 0;                  // as the walker saw it (0: not known)
     std::shared_ptr<const SourceFile> file;  // cached loads: the file's piece
     std::string link_target;                 // cached loads: the real directory of a link
     std::vector<std::string> others;         // cached loads: other files it read
   };
+
+  static std::uint64_t stream_above() {
+    return std::min(detail::kStreamBytes, RealFileSystem::max_file_bytes());
+  }
 
   static Slot slot(std::string path, LoadResult result, bool done, bool walked,
                    bool stated = false) {
@@ -517,12 +531,16 @@ class Collector {
   void read_stdin() {
     std::string bytes;
     core::FsError error;
-    if (!tls::read_stdin(bytes, error)) {
+    bool streaming = false;
+    if (!tls::read_stdin_head(bytes, stream_above() + 1, streaming, error)) {
       pending_.errors.push_back({"-", "read_failed", error.message()});
       return;
     }
     flush_pending();
-    slots_.push_back(slot("-", load_file(bytes, "-", options_, false), true, false));
+    slots_.push_back(slot("-",
+                          streaming ? detail::stream_stdin(std::move(bytes), options_)
+                                    : load_file(bytes, "-", options_, false),
+                          true, false));
   }
 
   // Walk errors and excluded files keep their place among the files' results.
@@ -548,6 +566,22 @@ class Collector {
 LoadResult load_bytes(std::string_view bytes, const std::string& source,
                       const SourceOptions& options) {
   return load_file(bytes, source, options, false);
+}
+
+LoadResult load_json_streamed(std::string_view bytes, const std::string& source,
+                              const SourceOptions& options, std::size_t chunk_bytes,
+                              std::uint64_t max_item_bytes) {
+  LoadResult out;
+  std::size_t at = 0;
+  detail::load_json_stream(
+      [&](char* buffer, std::size_t capacity) {
+        const std::size_t n = std::min({capacity, chunk_bytes, bytes.size() - at});
+        std::memcpy(buffer, bytes.data() + at, n);
+        at += n;
+        return n;
+      },
+      source, options, false, max_item_bytes, out, chunk_bytes);
+  return out;
 }
 
 std::vector<std::shared_ptr<const SourceFile>> load_sources_cached(

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "promtls/core/fs.hpp"
+#include "promtls/core/json_stream.hpp"
 #include "promtls/tls/sources.hpp"
 
 namespace promtls::tls::detail {
@@ -64,5 +66,27 @@ bool kubernetes_objects(std::string_view bytes);
 // none of the documents is one of them.
 bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,
                     LoadResult& out, const SourceOptions& options = {});
+
+// Kubernetes JSON read as a stream (core/json_stream.hpp): the items of a List one at a time,
+// each at most `max_item_bytes` long (a longer one is a too_large error, the others are read),
+// with the results load_file() gives for the same bytes read whole (`walked` as there). False
+// when the JSON is malformed: `out` then holds every earlier item's results and the error, with
+// its line, column and the number of items before it.
+bool load_json_stream(const core::JsonInput& input, const std::string& source,
+                      const SourceOptions& options, bool walked, std::uint64_t max_item_bytes,
+                      LoadResult& out, std::size_t buffer_bytes = std::size_t{1} << 20);
+
+// Files and standard input larger than this (or than --max-file-size, when that is smaller)
+// whose first byte is '{' are streamed.
+inline constexpr std::uint64_t kStreamBytes = 8ull << 20;
+
+// A regular file of the real file system read through load_json_stream(), the limit being
+// RealFileSystem::max_file_bytes(). False, with `out` untouched, when the file does not begin
+// with '{', cannot be opened, or is malformed JSON that parse_documents() reads whole (YAML that
+// begins with a flow mapping): the whole-file reader then reads it.
+bool stream_file(const std::string& path, const SourceOptions& options, bool walked,
+                 LoadResult& out);
+// Standard input, of which `head` was read (read_stdin_head(), disk.hpp).
+LoadResult stream_stdin(std::string head, const SourceOptions& options);
 
 }  // namespace promtls::tls::detail

@@ -410,3 +410,343 @@ TEST_CASE("offline validation leaves the certificate checks of a scrape path out
   CHECK((*find(r, "scrape-not-checked"))["message"].get<std::string>().find("--offline") !=
         std::string::npos);
 }
+
+// Static jobs: a Prometheus configuration's scrape_configs, read from a ConfigMap or Secret (as
+// kube-prometheus and the helm charts ship prometheus.yml) or from a prometheus.yml file among the
+// manifests, each static target followed to the Service it names and judged like a monitor.
+namespace {
+
+// The job of a scene, as prometheus.yml writes it: the monitor's settings under tls_config, the
+// CA and client certificate read where the Prometheus Operator mounts Secret scrape-tls.
+std::string job_yaml(const Scene& s, const std::string& target = "app.mon.svc:9090",
+                     const std::string& inline_ca = "") {
+  std::string y = "scrape_configs:\n- job_name: app\n  scheme: " + s.scheme +
+                  "\n  metrics_path: /metrics\n  tls_config:\n";
+  if (!s.server_name.empty()) y += "    server_name: " + s.server_name + "\n";
+  if (s.insecure) y += "    insecure_skip_verify: true\n";
+  if (!s.min_version.empty()) y += "    min_version: " + s.min_version + "\n";
+  if (!s.max_version.empty()) y += "    max_version: " + s.max_version + "\n";
+  if (inline_ca.empty()) {
+    y += "    ca_file: /etc/prometheus/secrets/scrape-tls/ca.crt\n";
+  } else {
+    y += "    ca: |\n" + indent(inline_ca, "      ");
+  }
+  if (s.client_cert.value_or("x") != "") {
+    y += "    cert_file: /etc/prometheus/secrets/scrape-tls/tls.crt\n"
+         "    key_file: /etc/prometheus/secrets/scrape-tls/tls.key\n";
+  }
+  return y + "  static_configs:\n  - targets: ['" + target + "']\n    labels: {team: apps}\n";
+}
+
+// A ConfigMap holding prometheus.yml, shaped like a helm chart's prometheus-server ConfigMap.
+std::string config_map_yaml(const std::string& prometheus_yml, const std::string& ns = "mon") {
+  return "---\n# Source: prometheus/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\n"
+         "metadata:\n  name: prometheus-server\n  namespace: " +
+         ns +
+         "\n  labels: {app.kubernetes.io/name: prometheus}\ndata:\n  alerting_rules.yml: |\n"
+         "    {}\n  prometheus.yml: |\n    global:\n      scrape_interval: 1m\n" +
+         indent(prometheus_yml, "    ");
+}
+
+std::string static_stream(const Scene& s, const std::string& target = "app.mon.svc:9090",
+                          const std::string& inline_ca = "") {
+  return secrets_yaml(s) + workload_yaml(s) + config_map_yaml(job_yaml(s, target, inline_ca));
+}
+
+// The line of the first line of `text` that starts with `prefix` (after spaces).
+std::size_t line_of(const std::string& text, const std::string& prefix) {
+  std::size_t line = 1;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t first = text.find_first_not_of(' ', start);
+    if (first != std::string::npos && text.compare(first, prefix.size(), prefix) == 0) return line;
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) break;
+    start = end + 1;
+    ++line;
+  }
+  return 0;
+}
+
+// Whether finding `f` cites line `line` of the file rendered.yaml.
+bool cites(const json& f, std::size_t line) {
+  const std::string source = f["source"];
+  const std::string want = "/rendered.yaml:" + std::to_string(line);
+  return line != 0 && source.size() >= want.size() &&
+         source.compare(source.size() - want.size(), want.size(), want) == 0;
+}
+
+Result validate_static(const std::string& text, const std::vector<std::string>& extra = {}) {
+  TempDir dir;
+  std::vector<std::string> args{"--manifest", dir.write("rendered.yaml", text)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return validate(args);
+}
+
+}  // namespace
+
+TEST_CASE("a static job in a ConfigMap that matches its endpoint has no scrape finding") {
+  const Result r = validate_static(static_stream(Scene{}));
+  INFO(r.out << r.err);
+  CHECK(r.codes.empty());
+  CHECK(r.exit_code == 0);
+  // Without server_name Go verifies the target's host, a DNS name the certificate holds.
+  Scene no_name;
+  no_name.server_name = "";
+  CHECK(validate_static(static_stream(no_name)).codes.empty());
+  // A bare Service name resolves in the namespace of the ConfigMap (Prometheus' pod's DNS search
+  // path), and the certificate must then hold the bare name.
+  const Result bare = validate_static(static_stream(Scene{}, "app:9090"));
+  INFO(bare.out);
+  CHECK(bare.codes.empty());
+  const Result bare_unnamed = validate_static(static_stream(no_name, "app:9090"));
+  CHECK(bare_unnamed.codes == std::multiset<std::string>{"scrape-server-name-mismatch"});
+}
+
+TEST_CASE("each scrape-path incident of a static job is its own finding, citing the job's line") {
+  struct Case {
+    std::string name;
+    Scene scene;
+    std::string code;
+    std::string says;  // in the message: Prometheus' words
+    std::string hint;  // in the hint: prometheus.yml's field
+    std::string target = "app.mon.svc:9090";
+  };
+  Scene wrong_name;
+  wrong_name.server_name = "metrics.example";
+  Scene wrong_ca;
+  wrong_ca.monitor_ca = pki().other_ca.cert.pem();
+  Scene no_client;
+  no_client.client_cert = "";
+  Scene foreign;
+  foreign.client_cert = pki().foreign_client_pem;
+  Scene no_eku;
+  no_eku.client_cert = pki().no_eku_client_pem;
+  Scene expired;
+  expired.client_cert = pki().expired_client_pem;
+  Scene http;
+  http.scheme = "http";
+  Scene versions;
+  versions.max_version = "TLS12";
+  Scene port;
+  port.target_port = "8080";
+  Scene named_port;
+  named_port.target_port = "https";
+  Scene host;
+  host.server_name = "";
+  const std::vector<Case> cases = {
+      {"wrong server_name", wrong_name, "scrape-server-name-mismatch",
+       "x509: certificate is valid for app.mon.svc, not metrics.example", "tls_config.server_name"},
+      {"no server_name and a host not in the SANs", host, "scrape-server-name-mismatch",
+       "x509: certificate is valid for app.mon.svc, not app.mon", "tls_config.server_name",
+       "app.mon:9090"},
+      {"CA that did not sign the server", wrong_ca, "scrape-ca-mismatch",
+       "x509: certificate signed by unknown authority", "tls_config.ca_file"},
+      {"no client certificate under require", no_client, "scrape-no-client-certificate",
+       "remote error: tls: certificate required", "tls_config.cert_file and key_file"},
+      {"client certificate from another CA", foreign, "scrape-client-cert-untrusted",
+       "remote error: tls: unknown certificate authority", "issue the client certificate"},
+      {"client certificate without clientAuth", no_eku, "scrape-client-cert-usage",
+       "remote error: tls: bad certificate", "extendedKeyUsage clientAuth"},
+      {"expired client certificate", expired, "scrape-client-cert-validity",
+       "remote error: tls: expired certificate", "renew the client certificate"},
+      {"scheme http against TLS", http, "scrape-scheme-mismatch",
+       "server returned HTTP status 400 Bad Request", "a tls_config in the job"},
+      {"TLS ranges that do not overlap", versions, "scrape-tls-version-mismatch",
+       "remote error: tls: protocol version not supported", "tls_config.min_version/max_version"},
+      {"the Service sends the scrape to another port", port, "scrape-port-mismatch",
+       "connection refused", "(or the target's port)"},
+      {"a targetPort name no container declares", named_port, "scrape-port-mismatch",
+       "declares a port named https", "containerPort"},
+      {"a port the Service does not have", Scene{}, "scrape-port-mismatch",
+       "has no port 9091 (its ports: 9090)", "the target's port", "app.mon.svc:9091"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const std::string text = static_stream(c.scene, c.target);
+    const Result r = validate_static(text);
+    INFO(r.out << r.err);
+    CHECK(r.codes.count(c.code) == 1);
+    const json* f = find(r, c.code);
+    REQUIRE(f != nullptr);
+    CHECK((*f)["severity"] == "error");
+    CHECK((*f)["message"].get<std::string>().find(c.says) != std::string::npos);
+    const std::string hint = (*f)["hint"];
+    CHECK(hint.find(c.hint) != std::string::npos);
+    CHECK(hint.find("tlsConfig") == std::string::npos);
+    CHECK((*f)["subject"].get<std::string>() ==
+          "job app (ConfigMap mon/prometheus-server key prometheus.yml), target " + c.target);
+    // The job's entry, inside the ConfigMap's block scalar.
+    CHECK(cites(*f, line_of(text, "- job_name: app")));
+    CHECK(r.exit_code == 1);
+  }
+}
+
+TEST_CASE("insecure_skip_verify in a static job is a warning naming the Prometheus field") {
+  Scene s;
+  s.insecure = true;
+  s.server_name = "metrics.example";
+  const Result r = validate_static(static_stream(s));
+  INFO(r.out);
+  CHECK(r.codes == std::multiset<std::string>{"scrape-insecure-skip-verify"});
+  const json* f = find(r, "scrape-insecure-skip-verify");
+  REQUIRE(f != nullptr);
+  CHECK((*f)["message"].get<std::string>().find("insecure_skip_verify: true") != std::string::npos);
+  CHECK((*f)["hint"].get<std::string>().find("remove insecure_skip_verify") != std::string::npos);
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("an inline tls_config.ca is read and judged like a CA file") {
+  const Result good =
+      validate_static(static_stream(Scene{}, "app.mon.svc:9090", pki().serving_ca.cert.pem()));
+  INFO(good.out);
+  CHECK(good.codes.empty());
+  const Result bad =
+      validate_static(static_stream(Scene{}, "app.mon.svc:9090", pki().other_ca.cert.pem()));
+  INFO(bad.out);
+  CHECK(bad.codes == std::multiset<std::string>{"scrape-ca-mismatch"});
+  CHECK((*find(bad, "scrape-ca-mismatch"))["message"].get<std::string>().find(
+            "the job's CA (tls_config.ca (inline))") != std::string::npos);
+}
+
+TEST_CASE("a plain prometheus.yml among the manifests of a tree is read and cites its own lines") {
+  TempDir dir;
+  Scene s;
+  s.server_name = "metrics.example";
+  std::filesystem::create_directories(dir.path() / "base");
+  dir.write("base/secrets.yaml", secrets_yaml(s));
+  dir.write("base/deployment.yaml", workload_yaml(s));
+  const std::string config = "global:\n  scrape_interval: 30s\n" + job_yaml(s);
+  dir.write("prometheus/prometheus.yml", config);
+  const Result r = validate({"--manifest", dir.path().string()});
+  INFO(r.out);
+  CHECK(r.codes == std::multiset<std::string>{"scrape-server-name-mismatch"});
+  const json* f = find(r, "scrape-server-name-mismatch");
+  REQUIRE(f != nullptr);
+  CHECK((*f)["subject"] == "job app, target app.mon.svc:9090");
+  CHECK((*f)["source"].get<std::string>().find("prometheus.yml:" +
+                                               std::to_string(line_of(config, "- job_name"))) !=
+        std::string::npos);
+  // A bare name in a file outside the cluster: the one Service of that name in the input.
+  dir.write("prometheus/prometheus.yml", job_yaml(Scene{}, "app:9090"));
+  const Result bare = validate({"--manifest", dir.path().string()});
+  INFO(bare.out);
+  CHECK(bare.codes.empty());
+}
+
+TEST_CASE("a Secret's prometheus.yaml is read from data (base64) and from stringData") {
+  const std::string config = job_yaml(Scene{}, "app.mon.svc:9091");
+  const std::string secret =
+      "---\napiVersion: v1\nkind: Secret\nmetadata: {name: prometheus-k8s, namespace: "
+      "monitoring}\ndata:\n  prometheus.yaml: " +
+      base64(config) + "\n";
+  const std::string text = secrets_yaml(Scene{}) + workload_yaml(Scene{}) + secret;
+  const Result r = validate_static(text);
+  INFO(r.out);
+  CHECK(r.codes == std::multiset<std::string>{"scrape-port-mismatch"});
+  // Base64 has no lines of its own: the key's line is cited.
+  CHECK(cites(*find(r, "scrape-port-mismatch"), line_of(text, "prometheus.yaml:")));
+  const std::string plain =
+      "---\napiVersion: v1\nkind: Secret\nmetadata: {name: prometheus-k8s, namespace: "
+      "monitoring}\nstringData:\n  prometheus.yaml: |\n" +
+      indent(config, "    ");
+  const std::string text2 = secrets_yaml(Scene{}) + workload_yaml(Scene{}) + plain;
+  const Result r2 = validate_static(text2);
+  INFO(r2.out);
+  CHECK(r2.codes == std::multiset<std::string>{"scrape-port-mismatch"});
+  CHECK(cites(*find(r2, "scrape-port-mismatch"), line_of(text2, "- job_name")));
+}
+
+TEST_CASE("a static target that names no Service of the input is an info finding saying why") {
+  for (const auto& [target, says] : std::vector<std::pair<std::string, std::string>>{
+           {"nope.mon.svc:9090", "no Service nope in namespace mon in the input (1 Services read)"},
+           {"10.0.0.7:9090", "it is an IP address"},
+           {"metrics.example.com:443", "is not a Service's DNS name"},
+           {"app.other.svc.cluster.local:9090", "no Service app in namespace other"}}) {
+    INFO(target);
+    const Result r = validate_static(static_stream(Scene{}, target));
+    INFO(r.out);
+    CHECK(r.codes == std::multiset<std::string>{"scrape-not-checked"});
+    const json* f = find(r, "scrape-not-checked");
+    REQUIRE(f != nullptr);
+    CHECK((*f)["severity"] == "info");
+    CHECK((*f)["message"].get<std::string>().find(says) != std::string::npos);
+    CHECK(r.exit_code == 0);
+  }
+  // The full cluster name of the right Service is followed, and Go verifies it as written.
+  CHECK(validate_static(static_stream(Scene{}, "app.mon.svc.cluster.local:9090")).codes.empty());
+  Scene no_name;
+  no_name.server_name = "";
+  const Result full = validate_static(static_stream(no_name, "app.mon.svc.cluster.local:9090"));
+  CHECK(full.codes == std::multiset<std::string>{"scrape-server-name-mismatch"});
+}
+
+TEST_CASE("a ca_file outside the Operator's mounts is named in what could not be checked") {
+  std::string config = job_yaml(Scene{});
+  const std::string from = "/etc/prometheus/secrets/scrape-tls/ca.crt";
+  config.replace(config.find(from), from.size(), "/etc/ssl/scrape/ca.crt");
+  const Result r =
+      validate_static(secrets_yaml(Scene{}) + workload_yaml(Scene{}) + config_map_yaml(config));
+  INFO(r.out);
+  CHECK(r.codes == std::multiset<std::string>{"scrape-not-checked"});
+  CHECK((*find(r, "scrape-not-checked"))["message"].get<std::string>().find(
+            "tls_config.ca_file /etc/ssl/scrape/ca.crt (a file in the Prometheus pod outside "
+            "/etc/prometheus/secrets/NAME/") != std::string::npos);
+}
+
+TEST_CASE("a Prometheus configuration that Prometheus would refuse is an error citing its line") {
+  struct Case {
+    std::string name;
+    std::string config;
+    std::string says;
+    std::string line_prefix;  // the line cited starts with it
+  };
+  const std::vector<Case> cases = {
+      {"an unknown scheme", "scrape_configs:\n- job_name: a\n  scheme: ftp\n",
+       "scrape_configs[0] (job a).scheme: unsupported scheme \"ftp\"", "- job_name: a"},
+      {"scrape_configs not a list", "scrape_configs: 5\n", "scrape_configs: expected a list",
+       "scrape_configs: 5"},
+      {"a target without a valid port",
+       "scrape_configs:\n- job_name: a\n- job_name: b\n  static_configs:\n"
+       "  - targets: ['app:99999']\n",
+       "\"app:99999\" has no valid port", "- job_name: b"},
+      {"two jobs with one name", "scrape_configs:\n- {job_name: a}\n- job_name: a\n",
+       "found multiple scrape configs with job name \"a\"", "- job_name: a"},
+      {"not YAML", "scrape_configs:\n- job_name: [a\n",
+       "ConfigMap mon/prometheus-server key "
+       "prometheus.yml: line",
+       ""},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    const std::string text = workload_yaml(Scene{}) + config_map_yaml(c.config);
+    const Result r0 = validate_static(text);
+    INFO(r0.out);
+    TempDir dir;
+    const RunResult raw = run_promtls(
+        {"validate", kAt, "-o", "json", "--manifest", dir.write("rendered.yaml", text)});
+    const json report = json::parse(raw.out);
+    const json* f = nullptr;
+    for (const json& g : report["findings"]) {
+      if (g["code"] == "scrape-config-invalid") f = &g;
+    }
+    REQUIRE(f != nullptr);
+    CHECK((*f)["severity"] == "error");
+    CHECK((*f)["message"].get<std::string>().find(c.says) != std::string::npos);
+    if (!c.line_prefix.empty()) {
+      CHECK(cites(*f, line_of(text, c.line_prefix)));
+    }
+    CHECK(raw.exit_code == 1);
+  }
+  // As a file: the file's own line.
+  TempDir dir;
+  const RunResult file =
+      run_promtls({"validate", kAt, "--manifest",
+                   dir.write("prometheus.yml",
+                             "global: {}\nscrape_configs:\n- job_name: a\n  tls_config:\n"
+                             "    min_version: TLS9\n")});
+  CHECK(file.exit_code == 1);
+  CHECK(file.out.find("scrape-config-invalid") != std::string::npos);
+  CHECK(file.out.find("prometheus.yml:3") != std::string::npos);
+  CHECK(file.out.find("unknown TLS version: TLS9") != std::string::npos);
+}

@@ -260,9 +260,9 @@ TEST_CASE("serve refuses a chain with the intermediate first and says to put the
   const auto r = run_promtls({"serve", "--no-env", "--listen", "127.0.0.1:0", "--set",
                               P + "TLS_CERT=" + f.cert, "--set", P + "TLS_KEY=" + f.key});
   INFO(r.out << r.err);
-  CHECK(r.exit_code == 1);
+  CHECK(r.exit_code == 3);
   CHECK(r.err.find("error cert-chain-out-of-order") != std::string::npos);
-  CHECK(r.err.find("promtls serve: the configuration has errors; not starting") !=
+  CHECK(r.err.find("promtls serve: cannot load the credentials (the errors above); not starting") !=
         std::string::npos);
   CHECK(r.err.find("put the leaf first") != std::string::npos);
   CHECK(r.err.find("cert-key-mismatch") == std::string::npos);

@@ -24,6 +24,8 @@
 #include <thread>
 
 #include "run.hpp"
+#include "secret_volume.hpp"
+#include "selftest_args.hpp"
 #include "serve_fixture.hpp"
 #include "test_skip.hpp"
 
@@ -95,43 +97,9 @@ void give_to_nonroot(const fs::path& p, fs::perms perms) {
   fs::permissions(p, perms);
 }
 
-// A directory laid out as the kubelet lays out a Secret volume: the files in a timestamped
-// directory, "..data" linking to it and the visible names linking through "..data"; owned by
-// root with group 65532 and mode 0440, as fsGroup and defaultMode 0440 make them. publish()
-// writes a new timestamped directory, swaps "..data" to it with one rename and removes the old.
-class SecretVolume {
- public:
-  explicit SecretVolume(fs::path root) : root_(std::move(root)) {
-    fs::create_directories(root_);
-    fs::permissions(root_, fs::perms(0755));
-  }
-
-  void publish(const std::map<std::string, std::string>& files) {
-    const fs::path previous =
-        fs::is_symlink(root_ / "..data") ? root_ / fs::read_symlink(root_ / "..data") : fs::path();
-    const std::string name = "..2026_12_02_16_00_0" + std::to_string(version_++) + ".000000001";
-    fs::create_directory(root_ / name);
-    fs::permissions(root_ / name, fs::perms(0755));
-    for (const auto& [file, content] : files) {
-      std::ofstream(root_ / name / file) << content;
-      give_to_nonroot(root_ / name / file, fs::perms(0440));
-    }
-    fs::create_directory_symlink(name, root_ / "..data_tmp");
-    fs::rename(root_ / "..data_tmp", root_ / "..data");
-    for (const auto& entry : files) {
-      if (!fs::exists(fs::symlink_status(root_ / entry.first)))
-        fs::create_symlink("..data/" + entry.first, root_ / entry.first);
-    }
-    if (!previous.empty()) fs::remove_all(previous);
-  }
-
-  fs::path file(const std::string& name) const { return root_ / name; }
-  const fs::path& root() const { return root_; }
-
- private:
-  fs::path root_;
-  int version_ = 0;
-};
+// Owned by root with group 65532 and mode 0440, as fsGroup and defaultMode 0440 make a Secret
+// volume's files.
+void nonroot_readable(const fs::path& file) { give_to_nonroot(file, fs::perms(0440)); }
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -151,13 +119,15 @@ struct ContainerPki {
     publish_server("server");
     scraper.publish({{"ca.crt", slurp(pki.ca_file)},
                      {"tls.crt", slurp(pki.client_cert)},
-                     {"tls.key", slurp(pki.client_key)}});
+                     {"tls.key", slurp(pki.client_key)}},
+                    nonroot_readable);
   }
 
   void publish_server(const std::string& name) {
     tls.publish({{"tls.crt", slurp((pki.dir.path() / (name + ".crt")).string())},
                  {"tls.key", slurp((pki.dir.path() / (name + ".key")).string())},
-                 {"ca.crt", slurp(pki.ca_file)}});
+                 {"ca.crt", slurp(pki.ca_file)}},
+                nonroot_readable);
   }
 };
 
@@ -291,31 +261,14 @@ const std::vector<std::string> kServeArgs{"serve",
 // The host's promtls selftest against the container, with the configuration the container was
 // given, as host paths of the same files.
 RunResult selftest(int port, const ContainerPki& c) {
-  return run_promtls({"selftest",
-                      "--no-env",
-                      "-o",
-                      "json",
-                      kAt,
-                      "--timeout",
-                      "5",
-                      "--connect",
-                      "127.0.0.1:" + std::to_string(port),
-                      "--ca",
-                      c.pki.ca_file,
-                      "--cert",
-                      c.pki.client_cert,
-                      "--key",
-                      c.pki.client_key,
-                      "--set",
-                      "METRICS_PROMETHEUS_TLS_CERT=" + c.tls.file("tls.crt").string(),
-                      "--set",
-                      "METRICS_PROMETHEUS_TLS_KEY=" + c.tls.file("tls.key").string(),
-                      "--set",
-                      "METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require",
-                      "--set",
-                      "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=" + c.tls.file("ca.crt").string(),
-                      "--set",
-                      "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.3"});
+  std::vector<std::string> args =
+      selftest_json_args(port, c.pki.ca_file, c.pki.client_cert, c.pki.client_key);
+  args.insert(args.end(), {"--set", "METRICS_PROMETHEUS_TLS_CERT=" + c.tls.file("tls.crt").string(),
+                           "--set", "METRICS_PROMETHEUS_TLS_KEY=" + c.tls.file("tls.key").string(),
+                           "--set", "METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require", "--set",
+                           "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=" + c.tls.file("ca.crt").string(),
+                           "--set", "METRICS_PROMETHEUS_TLS_MIN_VERSION=1.3"});
+  return run_promtls(args);
 }
 
 int plain_status(int port, const std::string& path) {

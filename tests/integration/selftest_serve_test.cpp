@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run.hpp"
+#include "selftest_args.hpp"
 #include "serve_fixture.hpp"
 
 namespace promtls::test {
@@ -28,21 +29,8 @@ json check(const json& j, const std::string& name) {
 // the serve configuration `policy` (--set arguments), plus `extra`.
 RunResult selftest(int port, const ServePki& pki, const std::vector<std::string>& policy,
                    const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"selftest",
-                                "--no-env",
-                                "-o",
-                                "json",
-                                kAt,
-                                "--timeout",
-                                "5",
-                                "--connect",
-                                "127.0.0.1:" + std::to_string(port),
-                                "--ca",
-                                pki.ca_file,
-                                "--cert",
-                                pki.client_cert,
-                                "--key",
-                                pki.client_key};
+  std::vector<std::string> args =
+      selftest_json_args(port, pki.ca_file, pki.client_cert, pki.client_key);
   args.insert(args.end(), policy.begin(), policy.end());
   args.insert(args.end(), extra.begin(), extra.end());
   return run_promtls(args);
@@ -220,17 +208,36 @@ TEST_CASE("selftest --local load mode against the in-process server has no error
   CHECK(j["load"]["failed"] == 0);
 }
 
-TEST_CASE("selftest --local refuses a key that does not match the certificate") {
+TEST_CASE("selftest --local refuses a key that does not match the certificate with exit 3") {
   ServePki pki;
   const RunResult r = selftest_local({"--set", "METRICS_PROMETHEUS_TLS_CERT=" + pki.server_cert,
                                       "--set", "METRICS_PROMETHEUS_TLS_KEY=" + pki.client_key},
                                      {"--ca", pki.ca_file});
   INFO(r.out << r.err);
-  CHECK(r.exit_code == 1);
+  CHECK(r.exit_code == 3);
   CHECK(r.err.find("cert-key-mismatch") != std::string::npos);
   CHECK(r.out.empty());
-  CHECK(r.err.find("not starting") != std::string::npos);
+  CHECK(r.err.find("cannot load the credentials (the errors above); not starting the server") !=
+        std::string::npos);
   CHECK(r.err.find(pki.client_key) != std::string::npos);
+}
+
+TEST_CASE("selftest --local exits 3 for a missing certificate and 1 for a configuration error") {
+  ServePki pki;
+  const std::string missing = pki.log_path("missing.crt");
+  const RunResult r = selftest_local({"--set", "METRICS_PROMETHEUS_TLS_CERT=" + missing, "--set",
+                                      "METRICS_PROMETHEUS_TLS_KEY=" + pki.server_key},
+                                     {"--ca", pki.ca_file});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("error cert-file-unreadable METRICS_PROMETHEUS_TLS_CERT: cannot read "
+                   "METRICS_PROMETHEUS_TLS_CERT: open " +
+                   missing) != std::string::npos);
+  CHECK(r.out.empty());
+  const RunResult bad = selftest_local(pki.tls_args("bogus"), {"--ca", pki.ca_file});
+  INFO(bad.err);
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("the configuration has errors; not starting the server") != std::string::npos);
 }
 
 TEST_CASE("selftest --local without a TLS configuration or with --connect is a usage error") {

@@ -121,6 +121,55 @@ TEST_CASE(
   for (int fd : idle) close(fd);
 }
 
+TEST_CASE("serve --max-probe-connections is the probe listener's budget, spent as the main one's") {
+  ServePki pki;
+  Serve s = start_serve(
+      {"--probe-listen", "127.0.0.1:0", "--max-probe-connections", "2", "--max-connections", "8"},
+      pki.log_path("serve.log"));
+  REQUIRE(s.probe_port != 0);
+  std::vector<int> idle;
+  for (int i = 0; i < 2; ++i) {
+    idle.push_back(tcp_connect(s.probe_port));
+    std::this_thread::sleep_for(50ms);
+  }
+  // A third connection evicts the longest-silent one, and its probe is answered.
+  CHECK(parse_response(get(s.probe_port, "/readyz")).status == 200);
+  char c = 0;
+  CHECK(::recv(idle[0], &c, 1, 0) == 0);  // closed by the server
+  // Two that have made a request (keep-alive) fill the budget: a third is closed at once.
+  std::vector<int> busy;
+  for (int i = 0; i < 2; ++i) {
+    busy.push_back(tcp_connect(s.probe_port));
+    const std::string req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    REQUIRE(::send(busy.back(), req.data(), req.size(), MSG_NOSIGNAL) > 0);
+    char buf[256];
+    REQUIRE(::recv(busy.back(), buf, sizeof buf, 0) > 0);
+  }
+  CHECK(get(s.probe_port, "/readyz").empty());
+  // The main listener's budget is its own: three connections there are served.
+  std::vector<int> main_idle;
+  for (int i = 0; i < 3; ++i) main_idle.push_back(tcp_connect(s.port));
+  const HttpResponse m = parse_response(get(s.port, "/metrics"));
+  REQUIRE(m.status == 200);
+  CHECK(sample_value(m.body, "promtls_connections_evicted_total") == 2);
+  CHECK(sample_value(m.body, "promtls_connections_rejected_total") == 1);
+  for (int fd : idle) close(fd);
+  for (int fd : busy) close(fd);
+  for (int fd : main_idle) close(fd);
+}
+
+TEST_CASE("serve --max-probe-connections outside 1..1048576 is a usage error naming the option") {
+  for (const char* n : {"0", "1048577", "x"}) {
+    INFO(n);
+    const RunResult r = run({promtls_binary(), "serve", "--no-env", "--listen", "127.0.0.1:0",
+                             "--probe-listen", "127.0.0.1:0", "--max-probe-connections", n},
+                            {}, 10000);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(std::string("--max-probe-connections: ") + n +
+                     " is not a whole number from 1 to 1048576") != std::string::npos);
+  }
+}
+
 TEST_CASE("idle connections and stalled handshakes do not stop a legitimate scrape") {
   ServePki pki;
   std::vector<std::string> args = pki.tls_args("require");

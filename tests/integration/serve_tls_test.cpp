@@ -1,6 +1,7 @@
 // promtls serve over real TLS on loopback: the client-authentication matrix, protocol versions,
 // cipher suites and groups, and refusals at start.
 #include <signal.h>
+#include <unistd.h>
 
 #include "run.hpp"
 #include "serve_fixture.hpp"
@@ -255,6 +256,81 @@ TEST_CASE("serve refuses a world-writable private key file with exit code 3") {
   CHECK(r.exit_code == 3);
   CHECK(r.err.find("world-writable") != std::string::npos);
   CHECK(r.err.find("PRIVATE KEY") == std::string::npos);
+}
+
+// serve with `tls` (the knative variables as --set arguments), expected to refuse at start.
+RunResult serve_refusing(const std::vector<std::string>& tls) {
+  std::vector<std::string> argv{promtls_binary(), "serve", "--no-env", "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), tls.begin(), tls.end());
+  return run(argv, {}, 10000);
+}
+
+// The knative variables with `var` replaced by `value`.
+std::vector<std::string> with(std::vector<std::string> args, const std::string& var,
+                              const std::string& value) {
+  for (std::string& a : args) {
+    if (a.rfind(var + "=", 0) == 0) a = var + "=" + value;
+  }
+  return args;
+}
+
+TEST_CASE("serve exits 3 naming the variable and the file for credentials it cannot load") {
+  ServePki pki;
+  const std::string cert_var = "METRICS_PROMETHEUS_TLS_CERT";
+  const std::string key_var = "METRICS_PROMETHEUS_TLS_KEY";
+  const std::string ca_var = "METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE";
+  const std::string missing = pki.log_path("missing.crt");
+  const std::string not_pem = pki.dir.write("not-pem.key", "just text\n", 0600);
+  const std::string empty_ca = pki.dir.write("empty-ca.crt", "", 0644);
+  const std::string unreadable = pki.dir.write("unreadable.key", "x", 0600);
+  std::filesystem::permissions(unreadable, std::filesystem::perms::none);
+  struct Case {
+    std::string var, value, code, message;
+    std::string named;  // the variable the finding names, when not `var`
+  };
+  const std::vector<Case> cases{
+      {cert_var, missing, "cert-file-unreadable",
+       "cannot read " + cert_var + ": open " + missing + ": no such file or directory"},
+      {key_var, not_pem, "key-file-not-pem", key_var + " file " + not_pem + " holds no PEM data"},
+      {key_var, pki.client_key, "cert-key-mismatch",
+       "the private key in " + pki.client_key + " does not match the certificate in " +
+           pki.server_cert,
+       cert_var},
+      {cert_var, pki.server_key, "cert-file-no-certificate",
+       cert_var + " file " + pki.server_key + " holds no parsable CERTIFICATE block"},
+      {ca_var, empty_ca, "client-ca-no-certificates",
+       "no valid CA certificates found in " + ca_var},
+      {ca_var, missing, "client-ca-unreadable", "reading " + ca_var + ": "},
+  };
+  for (const Case& c : cases) {
+    INFO(c.code);
+    const RunResult r = serve_refusing(with(pki.tls_args("require"), c.var, c.value));
+    INFO(r.err);
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("error " + c.code + " " + (c.named.empty() ? c.var : c.named) + ": ") !=
+          std::string::npos);
+    CHECK(r.err.find(c.message) != std::string::npos);
+    CHECK(r.err.find("promtls serve: cannot load the credentials (the errors above); not "
+                     "starting") != std::string::npos);
+    CHECK(r.err.find("listening") == std::string::npos);
+  }
+  // Root reads any file: the unreadable case only means something for other users.
+  if (::geteuid() != 0) {
+    const RunResult r = serve_refusing(with(pki.tls_args("require"), key_var, unreadable));
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("error key-file-unreadable " + key_var) != std::string::npos);
+  }
+}
+
+TEST_CASE("serve exits 1 when a configuration error is beside a credential it cannot load") {
+  ServePki pki;
+  const RunResult r =
+      serve_refusing(with(pki.tls_args("bogus"), "METRICS_PROMETHEUS_TLS_KEY", pki.client_key));
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("invalid METRICS_PROMETHEUS_TLS_CLIENT_AUTH \"bogus\"") != std::string::npos);
+  CHECK(r.err.find("promtls serve: the configuration has errors; not starting") !=
+        std::string::npos);
 }
 
 TEST_CASE("serve prints the configuration errors and exits 1 without listening") {

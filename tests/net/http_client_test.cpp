@@ -115,7 +115,19 @@ TEST_CASE("every way a response can fail is named") {
   CHECK(failure(Feed{{"HTTP/1.1 200 OK\r\nX: " + std::string(70 * 1024, 'a')}}) ==
         "response headers larger than 64 KiB");
   CHECK(failure(Feed{{"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n"}}) ==
-        "response body larger than 64 MiB");
+        "response body larger than 64 MiB (Content-Length: 99999999999)");
+  // Checked before the parser sees the header: no allocation for a length over the limit, and
+  // a negative length is malformed, not large (issue 18).
+  CHECK(failure(Feed{{"HTTP/1.1 200 OK\r\nContent-Length: 67108865\r\n\r\n"}}) ==
+        "response body larger than 64 MiB (Content-Length: 67108865)");
+  CHECK(failure(Feed{{"HTTP/1.1 200 OK\r\ncontent-length:  -1 \r\n\r\n"}}) ==
+        "malformed Content-Length \"-1\"");
+  CHECK(failure(Feed{{"HTTP/1.1 200 OK\r\nContent-Length: 184467440737095516160\r\n\r\n"}}) ==
+        "response body larger than 64 MiB (Content-Length: 184467440737095516160)");
+  CHECK(failure(Feed{{"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n"}}) ==
+        "malformed Content-Length \"\"");
+  // A length with leading zeros is a length.
+  CHECK(failure(Feed{{"HTTP/1.1 200 OK\r\nContent-Length: 0003\r\n\r\nabc"}}).empty());
   CHECK(failure(Feed{{"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\na"}, "timed out"}) ==
         "timed out");
 }

@@ -125,3 +125,78 @@ TEST_CASE("every bad line is reported and good lines are kept") {
   CHECK(e.errors[1].line == 4);
   CHECK(e.sample_count() == 2);
 }
+
+namespace {
+// One sample `name{l0="v",l1="v",...} 1` with `labels` labels.
+std::string sample_with_labels(std::size_t labels) {
+  std::string s = "wide{";
+  for (std::size_t i = 0; i < labels; ++i) s += (i ? ",l" : "l") + std::to_string(i) + "=\"v\"";
+  return s + "} 1\n";
+}
+}  // namespace
+
+TEST_CASE("a sample with more labels than the limit stops the parse and says so") {
+  promtls::core::ExpositionLimits limits;
+  limits.max_labels_per_sample = 100;
+  auto e = parse_exposition("ok 1\n" + sample_with_labels(100) + sample_with_labels(101), limits);
+  CHECK(e.not_checked_whole == "a sample on line 3 has more than 100 labels");
+  CHECK(e.sample_count() == 2);  // what came before the limit is kept
+  // The default limit, 10,000, against the 100,000 labels that took 18 s when the duplicate
+  // check scanned every earlier label: refused at label 10,001.
+  e = parse_exposition(sample_with_labels(100000));
+  CHECK(e.not_checked_whole == "a sample on line 1 has more than 10000 labels");
+  CHECK(e.sample_count() == 0);
+  // Up to the limit, a repeated name is still found, wherever it is.
+  std::string repeated = sample_with_labels(10000);
+  repeated.replace(repeated.find("l9999="), 6, "l0000=");
+  repeated.replace(repeated.find("l0000="), 6, "l0=");  // the second l0, at the end
+  e = parse_exposition(repeated);
+  CHECK(e.not_checked_whole.empty());
+  REQUIRE(e.errors.size() == 1);
+  CHECK(e.errors.front().message == "duplicate label name \"l0\"");
+}
+
+TEST_CASE("more families than the limit stop the parse and say so") {
+  promtls::core::ExpositionLimits limits;
+  limits.max_families = 3;
+  const auto e = parse_exposition("# TYPE a gauge\na 1\nb 1\n# HELP c C.\nc 1\nd 1\ne 1\n", limits);
+  CHECK(e.not_checked_whole == "more than 3 metric families (line 6)");
+  CHECK(e.families.size() == 3);
+}
+
+TEST_CASE("a body over the size limit is not parsed at all") {
+  promtls::core::ExpositionLimits limits;
+  limits.max_bytes = 10;
+  const auto e = parse_exposition("a_metric 1\nb 2\n", limits);
+  CHECK(e.not_checked_whole == "the body is 15 bytes, over the limit of 10");
+  CHECK(e.families.empty());
+  CHECK(parse_exposition("a_metric 1").not_checked_whole.empty());
+}
+
+TEST_CASE("format errors past the limit stop the parse and say so") {
+  promtls::core::ExpositionLimits limits;
+  limits.max_errors = 2;
+  const auto e = parse_exposition("1bad 1\n2bad 1\n3bad 1\ngood 1\n", limits);
+  CHECK(e.errors.size() == 2);
+  CHECK(e.not_checked_whole == "more than 2 format errors (stopped at line 3)");
+  CHECK(e.sample_count() == 0);
+}
+
+TEST_CASE("the caller's out-of-time callback stops the parse between lines and inside a sample") {
+  std::string body;
+  for (int i = 0; i < 5000; ++i) body += "m" + std::to_string(i) + " 1\n";
+  promtls::core::ExpositionLimits limits;
+  int asked = 0;
+  limits.out_of_time = [&asked] { return ++asked == 2; };  // the second question: out of time
+  auto e = parse_exposition(body, limits);
+  CHECK(e.not_checked_whole == "parsing ran out of time at line 2048");
+  CHECK(e.sample_count() == 2047);
+  asked = 0;
+  limits.out_of_time = [&asked] { return ++asked == 1; };
+  e = parse_exposition(sample_with_labels(5000), limits);
+  CHECK(e.not_checked_whole == "parsing ran out of time at line 1");
+  CHECK(e.sample_count() == 0);
+  // Never out of time: the whole body is read.
+  limits.out_of_time = [] { return false; };
+  CHECK(parse_exposition(body, limits).sample_count() == 5000);
+}

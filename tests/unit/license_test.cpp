@@ -192,6 +192,25 @@ TEST_CASE("the Tigera certificate family skips unlabelled and unparsable secrets
         "signer\",name=\"b\",namespace=\"ns\"} 1.7987616e+09\n");
 }
 
+TEST_CASE("the strict Tigera layout refuses what Go's time.Parse refuses, second 60 included") {
+  CHECK(parse_tigera_time("2024-02-29T23:59:59Z") == 1709251199);
+  CHECK(format_tigera_time(*parse_tigera_time("2024-02-29T23:59:59Z")) == "2024-02-29T23:59:59Z");
+  // Go: "second out of range" (RFC 3339 allows a leap second; time.Parse does not).
+  CHECK_FALSE(parse_tigera_time("2024-02-29T23:59:60Z"));
+  CHECK_FALSE(parse_tigera_time("2016-12-31T23:59:60Z"));
+  for (const char* refused :
+       {"2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
+        "2024-01-01T24:00:00Z", "2024-01-01T00:60:00Z", "2024-01-01T00:00:61Z",
+        "2024-01-01T00:00:00.5Z", "2024-01-01T00:00:00+00:00"}) {
+    INFO(refused);
+    CHECK_FALSE(parse_tigera_time(refused));
+  }
+  // A Secret annotated with a leap second is skipped, as the operator skips what it cannot parse.
+  const std::vector<TigeraSecretMetadata> leap{{"s", "ns", true, "x", "2024-02-29T23:59:60Z"}};
+  CHECK(render_exposition({tigera_certificate_family(leap)}, ValueFormat::go).find("name=\"s\"") ==
+        std::string::npos);
+}
+
 TEST_CASE("documents parse as JSON, multi-document YAML and Lists") {
   auto docs = parse_documents("a: 1\n---\nb: \"2\"\n---\n");
   REQUIRE(first_error(docs) == nullptr);

@@ -7,6 +7,7 @@
 
 #include "fixed_time.hpp"
 #include "promtls/core/time.hpp"
+#include "promtls/core/tls_catalog.hpp"
 
 using namespace promtls;
 using namespace promtls::test;
@@ -247,12 +248,20 @@ TEST_CASE("a report is ok only when every target is up, and fails with no target
   CHECK(core::exit_code(report) == ExitCode::check_failed);
   const core::ScrapeJob job = https_job();
   report.jobs = {&job};
-  core::ScrapeTargetReport up{"j", "h:1", good_exchange(), {}};
+  core::ScrapeTargetReport up{"j", "h:1", good_exchange(), {}, {}};
   up.verdict = core::judge_scrape(job, "h:1", up.exchange, kNow);
   report.targets.push_back(up);
   CHECK(report.ok());
   CHECK(core::exit_code(report) == ExitCode::ok);
   CHECK(core::render_scrape_text(report).find("1 target: 1 up, 0 down") != std::string::npos);
+  // A failed rotation check fails an up target's report, and the text says which.
+  report.targets.back().checks.push_back({"served-certificate-current", false, "stale"});
+  CHECK_FALSE(report.ok());
+  CHECK(core::render_scrape_text(report).find("        FAIL  served-certificate-current: stale\n"
+                                              "1 target: 1 up, 0 down — Prometheus will scrape "
+                                              "every target, but a check failed\n") !=
+        std::string::npos);
+  report.targets.back().checks.clear();
   core::ScrapeTargetReport down = up;
   down.exchange.http.status = 404;
   down.verdict = core::judge_scrape(job, "h:1", down.exchange, kNow);
@@ -265,4 +274,105 @@ TEST_CASE("a report is ok only when every target is up, and fails with no target
   CHECK(json["ok"] == false);
   CHECK(json["targets"][1]["last_error"] == "server returned HTTP status 404 Not Found");
   CHECK(json["targets"][0]["reason"].is_null());
+}
+
+TEST_CASE("inline tls_config PEM is read, and each credential is a file or inline, not both") {
+  const core::ScrapeConfig config = parse(
+      "scrape_configs:\n- job_name: a\n  tls_config:\n    ca: |\n      -----BEGIN "
+      "CERTIFICATE-----\n"
+      "      x\n      -----END CERTIFICATE-----\n    cert: CERT\n    key_file: k.key\n");
+  REQUIRE(config.jobs.size() == 1);
+  const core::ScrapeTls& tls = config.jobs[0].tls;
+  CHECK(tls.ca == "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
+  CHECK(tls.cert == "CERT");
+  CHECK(tls.key_file == "/etc/prom/k.key");
+  CHECK(tls.ca_file.empty());
+  CHECK(parse_error("scrape_configs:\n- job_name: a\n  tls_config: {ca: X, ca_file: c.crt}\n")
+            .find("at most one of ca and ca_file") != std::string::npos);
+  CHECK(parse_error("scrape_configs:\n- job_name: a\n  tls_config: {cert: X}\n")
+            .find("cert_file and key_file must be set together") != std::string::npos);
+  CHECK(parse_error("scrape_configs:\n- job_name: a\n  tls_config: {ca: [1]}\n")
+            .find("tls_config.ca: expected a string") != std::string::npos);
+}
+
+TEST_CASE("read_scrape_config gives each job its line and an error the line of its job") {
+  const std::string text =
+      "global: {scrape_interval: 1m}\nscrape_configs:\n- job_name: a\n\n- job_name: b\n"
+      "  static_configs: [{targets: ['x:1']}]\n";
+  const std::vector<core::Document> docs = core::parse_documents(text);
+  REQUIRE(docs.size() == 1);
+  std::string error;
+  std::size_t line = 0;
+  const auto config = core::read_scrape_config(docs[0].root, "p.yml", "", error, line);
+  REQUIRE(config.has_value());
+  REQUIRE(config->jobs.size() == 2);
+  CHECK(config->jobs[0].line == 3);
+  CHECK(config->jobs[1].line == 5);
+  const std::vector<core::Document> bad = core::parse_documents(
+      "scrape_configs:\n- job_name: a\n- job_name: b\n  scheme: ftp\n- job_name: c\n");
+  CHECK_FALSE(core::read_scrape_config(bad[0].root, "p.yml", "", error, line).has_value());
+  CHECK(line == 3);
+  CHECK(error ==
+        "p.yml: scrape_configs[1] (job b).scheme: unsupported scheme \"ftp\" (http or "
+        "https)");
+  // Without a directory, relative file names stay as written.
+  const std::vector<core::Document> rel =
+      core::parse_documents("scrape_configs:\n- job_name: a\n  tls_config: {ca_file: ca.crt}\n");
+  const auto as_written = core::read_scrape_config(rel[0].root, "p.yml", "", error, line);
+  REQUIRE(as_written.has_value());
+  CHECK(as_written->jobs[0].tls.ca_file == "ca.crt");
+}
+
+TEST_CASE("a ServiceMonitor endpoint becomes the Prometheus Operator's job") {
+  const std::string text =
+      "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\n"
+      "metadata: {name: app, namespace: mon}\nspec:\n  endpoints:\n"
+      "  - port: web\n"
+      "  - port: metrics\n    scheme: https\n    path: /m\n    scrapeTimeout: 3s\n"
+      "    tlsConfig:\n      ca: {configMap: {name: cas, key: ca.crt}}\n"
+      "      certFile: /etc/prometheus/secrets/scrape/tls.crt\n"
+      "      keySecret: {name: scrape, key: tls.key}\n"
+      "      serverName: app.mon.svc\n      insecureSkipVerify: true\n"
+      "      minVersion: TLS12\n      maxVersion: TLS13\n";
+  std::string error;
+  const auto monitors = core::parse_monitors(text, "m.yaml", error);
+  REQUIRE(monitors);
+  REQUIRE(monitors->size() == 1);
+  const core::ScrapeMonitor& m = monitors->front();
+  CHECK(core::describe_endpoint(m, 1) == "ServiceMonitor mon/app, endpoints[1] (port metrics)");
+  std::vector<std::string> asked;
+  const core::ResolveKeyFile resolve = [&](bool secret, const std::string& name,
+                                           const std::string& key, std::string&) {
+    asked.push_back(std::string(secret ? "secret " : "configmap ") + name + "/" + key);
+    return std::optional<std::string>("dir/" + name + "/" + key);
+  };
+  const auto job = core::monitor_job(m, 1, resolve, error);
+  REQUIRE(job);
+  CHECK(job->name == "serviceMonitor/mon/app/1");
+  CHECK(job->scheme == "https");
+  CHECK(job->metrics_path == "/m");
+  CHECK(job->timeout_s == 3);
+  CHECK(job->tls.ca_file == "dir/cas/ca.crt");
+  CHECK(job->tls.cert_file == "dir/scrape/tls.crt");  // the Operator's mount, resolved
+  CHECK(job->tls.key_file == "dir/scrape/tls.key");
+  CHECK(job->tls.server_name == "app.mon.svc");
+  CHECK(job->tls.insecure_skip_verify);
+  CHECK(job->tls.min_version == core::kTls12);
+  CHECK(job->tls.max_version == core::kTls13);
+  CHECK(asked == std::vector<std::string>{"configmap cas/ca.crt", "secret scrape/tls.crt",
+                                          "secret scrape/tls.key"});
+  // The defaults: http, /metrics, 10s, no TLS.
+  const auto plain = core::monitor_job(m, 0, resolve, error);
+  REQUIRE(plain);
+  CHECK(plain->scheme == "http");
+  CHECK(plain->metrics_path == "/metrics");
+  CHECK(plain->timeout_s == 10);
+  // A reference that cannot be resolved names the field and the endpoint.
+  const core::ResolveKeyFile missing = [](bool, const std::string&, const std::string&,
+                                          std::string& why) {
+    why = "not there";
+    return std::optional<std::string>();
+  };
+  CHECK_FALSE(core::monitor_job(m, 1, missing, error));
+  CHECK(error == "ServiceMonitor mon/app, endpoints[1] (port metrics): tlsConfig.ca: not there");
 }

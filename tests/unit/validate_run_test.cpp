@@ -127,13 +127,30 @@ TEST_CASE("serve refuses a configuration with errors or a disabled endpoint, exi
   CHECK(exit_code(ServeRefusal::errors) == ExitCode::check_failed);
 }
 
-TEST_CASE("serve's own refusal of a key others may write exits 3, other errors beside it exit 1") {
+TEST_CASE("credentials serve cannot load exit 3, other errors beside them exit 1") {
   const Finding writable{
       "key-file-world-writable", Severity::error, {}, {}, "writable", {}, std::nullopt};
   Evaluation own;
   own.findings = {writable, Finding{"w", Severity::warning, {}, {}, "a warning", {}, std::nullopt}};
   CHECK(serve_refusal(own) == ServeRefusal::credentials);
   CHECK(exit_code(ServeRefusal::credentials) == ExitCode::cannot_run);
+  for (const char* code :
+       {"cert-file-unreadable", "cert-file-not-pem", "cert-file-no-certificate",
+        "cert-file-bad-blocks", "key-file-unreadable", "key-file-not-pem", "key-file-no-key",
+        "key-encrypted", "key-file-invalid", "cert-chain-out-of-order", "cert-key-mismatch",
+        "client-ca-unreadable", "client-ca-no-certificates"}) {
+    INFO(code);
+    Evaluation e;
+    e.findings = {Finding{code, Severity::error, {}, {}, "cannot load", {}, std::nullopt}};
+    CHECK(serve_refusal(e) == ServeRefusal::credentials);
+  }
+  // Credentials that load but are judged: the check failed.
+  for (const char* code : {"cert-expired", "cert-not-yet-valid", "rsa-key-too-small"}) {
+    INFO(code);
+    Evaluation e;
+    e.findings = {Finding{code, Severity::error, {}, {}, "judged", {}, std::nullopt}};
+    CHECK(serve_refusal(e) == ServeRefusal::errors);
+  }
 
   Evaluation mixed;
   mixed.findings = {writable, Finding{"e", Severity::error, {}, {}, "an error", {}, std::nullopt}};

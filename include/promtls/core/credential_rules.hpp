@@ -57,4 +57,13 @@ std::optional<std::string> credential_pair_refusal(const FileFacts& cert, const 
 // skipped (spec R-M7).
 std::optional<std::string> client_ca_refusal(const FileFacts& ca);
 
+// True for the codes of the findings that say what the two refusals above refuse, so that
+// serve's loader cannot load the files: a certificate, key or client CA file that is missing,
+// unreadable, not PEM, holds nothing that parses, a key that is encrypted, writable by others or
+// does not match, a chain out of order (checks.cpp; the profiles' own client CA reads). serve
+// and selftest --local exit 3 (could not run) when these are the only errors
+// (core::serve_refusal); a judgement of credentials that load (expired, a short RSA key) is not
+// one of them.
+bool credential_load_failure(std::string_view finding_code);
+
 }  // namespace promtls::core

@@ -178,6 +178,13 @@ InspectVerdict inspect_verdict(const InspectReport& report, FailOn fail_on);
 // source, index, status, reason}] to inspect_json()'s object, beside its "errors".
 void add_verdict_json(nlohmann::ordered_json& report_json, const InspectVerdict& verdict);
 
+// Writes inspect_json(report) with add_verdict_json(verdict) applied, as `dump(2)` and a newline
+// print it, byte for byte, without building the document: each certificate is written as it is
+// reached, in report order, through a buffer that goes to `out` every 64 KiB. Only `summary`
+// (which comes first) is counted beforehand. Stream errors are left in `out`'s state.
+void write_inspect_json(const InspectReport& report, const InspectVerdict& verdict,
+                        std::ostream& out, const RenderOptions& options = {});
+
 // inspect_verdict(report, fail_on).code.
 ExitCode inspect_exit_code(const InspectReport& report, FailOn fail_on);
 

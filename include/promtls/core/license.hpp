@@ -69,7 +69,8 @@ int severity_rank(LicenseStatus status);
 bool reaches(LicenseStatus status, FailOn fail_on);
 
 // Strict Tigera annotation time layout "2006-01-02T15:04:05Z" (spec §3.2): exactly
-// YYYY-MM-DDTHH:MM:SSZ, UTC, no fraction. Unix seconds or nullopt.
+// YYYY-MM-DDTHH:MM:SSZ, UTC, no fraction, and no leap second: as Go's time.Parse, second 60 is
+// refused (parse_rfc3339 accepts it, as RFC 3339 does). Unix seconds or nullopt.
 std::optional<std::int64_t> parse_tigera_time(std::string_view text);
 // The same layout, for writing and cross-checking annotations.
 std::string format_tigera_time(std::int64_t unix_seconds);

@@ -36,10 +36,11 @@ struct TlsConfig {
 };
 
 struct Endpoint {
-  std::string port;         // a port name; "" when absent
-  std::string target_port;  // a name or a number as written; "" when absent
-  std::string scheme;       // "" when absent (Prometheus then uses http)
-  std::string path;         // "" when absent (/metrics)
+  std::string port;            // a port name; "" when absent
+  std::string target_port;     // a name or a number as written; "" when absent
+  std::string scheme;          // "" when absent (Prometheus then uses http)
+  std::string path;            // "" when absent (/metrics)
+  std::string scrape_timeout;  // as written ("5s"); "" when absent
   std::optional<TlsConfig> tls;
   Position position;
 };

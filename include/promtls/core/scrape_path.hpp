@@ -21,6 +21,7 @@
 #include "promtls/core/finding.hpp"
 #include "promtls/core/kube.hpp"
 #include "promtls/core/monitor.hpp"
+#include "promtls/core/scrape_config.hpp"
 
 namespace promtls::core {
 
@@ -47,8 +48,15 @@ struct ScrapeHop {
 
 // One endpoint of a monitor and what it reaches.
 struct ScrapePath {
-  std::string monitor;  // "ServiceMonitor mon/app, endpoints[0]"
-  Origin origin;        // the endpoint entry
+  // Where the scrape is configured: a monitor's endpoint, or a static target of a Prometheus
+  // configuration's job (then hints name prometheus.yml's fields: tls_config.server_name).
+  enum class Source { monitor, static_job };
+  Source source = Source::monitor;
+  std::string monitor;  // "ServiceMonitor mon/app, endpoints[0]"; "job app, target app.mon:9090"
+  Origin origin;        // the endpoint entry, or the job's
+  // The name Go verifies when there is no serverName: "" for a monitor (the pod IP Prometheus
+  // discovered), the target's host for a static target (a DNS name).
+  std::string target_host;
   monitor::Endpoint endpoint;
   std::optional<ScrapeCredential> ca, cert, key;
   std::vector<ScrapeHop> hops;  // empty: it selects nothing (a finding says why)
@@ -69,7 +77,18 @@ struct ScrapeObjects {
     std::string file;
     std::size_t first_target = 0;  // the pod's containers are targets first_target, +1, ...
   };
+  // A Prometheus configuration's job: a prometheus.yml among the inputs (file), or the
+  // prometheus.yml key of a ConfigMap or Secret (source names it; namespace_name is the object's,
+  // where a target's bare Service name resolves, as Prometheus' pod's DNS search path does).
+  struct JobAt {
+    ScrapeJob job;
+    std::string file;
+    std::size_t line = 0;  // the job's entry in `file`
+    std::string source;    // "ConfigMap mon/prometheus key prometheus.yml"; "" for a file
+    std::string namespace_name;
+  };
   std::vector<MonitorAt> monitors;
+  std::vector<JobAt> jobs;
   std::vector<ServiceAt> services;
   std::vector<PodAt> pods;
 };
@@ -80,7 +99,21 @@ using FindKey = std::function<std::optional<std::string>(
     bool secret, const std::string& namespace_name, const std::string& name, const std::string& key,
     std::string& missing)>;
 
-// Every endpoint of every monitor, followed. Findings about the path itself (a monitor that
+// A caFile/certFile/keyFile the Prometheus Operator mounted from a Prometheus object's secrets
+// (/etc/prometheus/secrets/NAME/KEY) or configMaps (/etc/prometheus/configmaps/NAME/KEY): which
+// Secret or ConfigMap and key it is, or nullopt for any other file.
+struct MountedRef {
+  bool secret = true;  // false: a ConfigMap
+  std::string name, key;
+};
+std::optional<MountedRef> operator_mount(std::string_view file);
+
+// Every endpoint of every monitor, then every static target of every job, followed. A target
+// NAME.NAMESPACE[.svc[.DOMAIN]]:PORT leads to the Service NAME in NAMESPACE, a bare NAME:PORT to
+// the Service NAME in the job's namespace (or, for a file outside the cluster, the one Service of
+// that name in the input); PORT is a Service port's number, and its targetPort leads to the pods as
+// for a ServiceMonitor. A target that is an IP address or names no Service of the input is an info
+// finding saying so. Findings about the path itself (a monitor that
 // selects nothing, a port name no Service or container has) are appended to `findings`.
 // A caFile/certFile/keyFile under /etc/prometheus/secrets/NAME/ or /etc/prometheus/configmaps/
 // NAME/ (where the Prometheus Operator mounts a Prometheus object's secrets and configMaps) is

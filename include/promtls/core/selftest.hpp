@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -237,9 +238,19 @@ struct SelftestRun {
   std::vector<std::string> configured_client_ca_subjects;
 };
 
+// Rotation readiness (issue 14) for one exchange whose TLS facts are `tls`, made with
+// run.client_cert: "served-certificate-current" when run.configured_leaf is known and a chain
+// arrived (the served leaf must be the file's), "client-ca-pool" when our certificate was issued
+// by a CA of run.configured_client_ca_file and was asked for and sent (refused as "unknown ca",
+// the server's pool is empty or older than the file). judge() includes them; selftest
+// --scrape-config and --service-monitor add them to each target.
+std::vector<Check> rotation_checks(const SelftestRun& run, const TlsFacts& tls);
+
 struct SelftestOptions {
   std::int64_t now_unix = 0;  // certificate validity is judged at this instant
   ExpiryPolicy expiry;        // inspect's thresholds for each certificate's status
+  // Bounds the parse of the body (ExpositionLimits::out_of_time; the cli's holds --timeout).
+  std::function<bool()> out_of_time;
 };
 
 struct SelftestReport {

@@ -60,14 +60,14 @@ enum class ServeRefusal {
   none,      // it starts (over TLS, or plain HTTP without TLS variables, as knative does)
   errors,    // a finding is an error: what the component would refuse at startup
   disabled,  // the configuration turns the metrics endpoint off
-  // every error is promtls serve's own refusal of a credential file the component itself would
-  // load (a key writable by others, core/credential_rules.hpp): serve's loader refuses it
+  // every error says that serve's loader cannot load a credential file (missing, unreadable, not
+  // PEM, a key that does not match or that others may write: core::credential_load_failure)
   credentials,
 };
 
-// credentials when every error finding of `evaluation` is one of serve's own credential
-// refusals; errors when any other finding is an error (warnings never refuse); else disabled
-// when the configuration is not enabled; else none.
+// credentials when every error finding of `evaluation` is a credential_load_failure(); errors
+// when any other finding is an error (warnings never refuse); else disabled when the
+// configuration is not enabled; else none.
 ServeRefusal serve_refusal(const Evaluation& evaluation);
 
 // ExitCode::cannot_run for credentials (serve cannot load them, as for a reload), check_failed

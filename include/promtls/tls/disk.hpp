@@ -4,7 +4,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "promtls/core/fs.hpp"
 
@@ -38,5 +40,22 @@ core::FileSystem& real_file_system();
 // RealFileSystem::max_file_bytes(). False with `error` ("read /dev/stdin: ...", or too_large)
 // on failure.
 bool read_stdin(std::string& bytes, core::FsError& error);
+
+// For the streamed readers (inspect's Kubernetes Lists): reads at most `head_bytes` of standard
+// input into `bytes`. When there is more and its first non-blank byte is '{' (JSON), returns
+// with `streaming` true: the rest is for read_some(STDIN_FILENO, ...). Otherwise reads the rest
+// as read_stdin() does, with its limit and errors.
+bool read_stdin_head(std::string& bytes, std::size_t head_bytes, bool& streaming,
+                     core::FsError& error);
+
+// Opens `path` for reading in pieces, as RealFileSystem::read_file() does (regular files only, a
+// FIFO or device is refused without blocking; `stat` filled when given): the descriptor, which
+// the caller closes, or -1 with `error`.
+int open_regular_file(const std::string& path, core::FsError& error,
+                      core::FileStat* stat = nullptr);
+
+// Reads up to `capacity` bytes of `fd`, retrying EINTR: how many, 0 at its end, and 0 with `err`
+// set to the errno when a read fails.
+std::size_t read_some(int fd, char* buffer, std::size_t capacity, int& err);
 
 }  // namespace promtls::tls

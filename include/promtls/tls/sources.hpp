@@ -168,4 +168,15 @@ std::vector<std::shared_ptr<const SourceFile>> load_sources_cached(
 LoadResult load_bytes(std::string_view bytes, const std::string& source,
                       const SourceOptions& options = {});
 
+// Kubernetes JSON from bytes already read, the way load_sources() reads a JSON file or standard
+// input larger than 8 MiB (or than --max-file-size): streamed, a List's items one at a time, each
+// at most `max_item_bytes` long (a longer one is a too_large error), `chunk_bytes` of input at a
+// time. The same results as load_bytes() for the same JSON; for malformed JSON, the error (line,
+// column, items before it) after every earlier item's results, where load_bytes() gives the
+// error alone. For tests, which compare the two.
+LoadResult load_json_streamed(std::string_view bytes, const std::string& source,
+                              const SourceOptions& options = {},
+                              std::size_t chunk_bytes = std::size_t{1} << 20,
+                              std::uint64_t max_item_bytes = core::kDefaultMaxFileBytes);
+
 }  // namespace promtls::tls
