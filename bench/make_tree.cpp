@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
   X509* ca = make_cert(ca_key, ca_key, nullptr, "promtls bench CA", 1, 3650);
   for (long i = 0; i < n; ++i) {
     EVP_PKEY* key = ::EVP_EC_gen("P-256");
-    X509* cert = make_cert(key, ca_key, ca, prefix + std::to_string(i) + ".bench.test", i + 2,
-                           30 + i % 700);
+    X509* cert =
+        make_cert(key, ca_key, ca, prefix + std::to_string(i) + ".bench.test", i + 2, 30 + i % 700);
     const std::filesystem::path sub = dir / ("d" + std::to_string(i / 100));
     std::filesystem::create_directories(sub);
     const std::string file = (sub / ("cert-" + std::to_string(i) + ".pem")).string();
