@@ -142,3 +142,44 @@ TEST_CASE("serve keeps serving while hostile files land in its watched directory
 }
 
 }  // namespace promtls::test
+
+namespace promtls::test {
+
+TEST_CASE(
+    "SIGTERM during a long source read exits 0 at the drain timeout and says it abandoned it") {
+  // A PKCS#12 just under the iteration cap takes seconds of key derivation per password. SIGTERM
+  // while the watcher is inside it must not wait for it: serve leaves the read behind after the
+  // drain timeout (here 0: the watcher's minimum moment), logs sources_abandoned and exits 0
+  // without running exit-time cleanup under the read.
+  using namespace std::chrono_literals;
+  namespace fs = std::filesystem;
+  ServePki pki;
+  const fs::path watched = pki.dir.path() / "watched";
+  fs::create_directory(watched);
+  Key key(KeyKind::ec_p256);
+  CertSpec spec;
+  spec.cn = "slow";
+  spec.not_before = k2020;
+  spec.not_after = k2099;
+  pki.dir.write("watched/slow.p12",
+                pkcs12_with_key_bag_iterations(pki.ca.leaf(spec, key), 4'900'000), 0644);
+  std::vector<std::string> args = pki.tls_args("require");
+  args.insert(args.end(), {"--watch", watched.string(), "--drain-timeout", "0"});
+  Serve s = start_serve(args, pki.log_path("serve.log"));
+  // serve listens before its sources are loaded; the first load is inside slow.p12 now.
+  REQUIRE(s.process->wait_for_log("event=listening", 10000));
+  std::this_thread::sleep_for(100ms);
+  const auto term = std::chrono::steady_clock::now();
+  s.process->signal(SIGTERM);
+  const std::optional<int> code = s.process->wait(5000);
+  const auto took = std::chrono::steady_clock::now() - term;
+  const std::string log = s.process->log();
+  INFO(log);
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(log.find("event=sources_abandoned") != std::string::npos);
+  CHECK(log.find("event=sources_loaded") == std::string::npos);
+  CHECK(took < 1500ms);  // 200 ms for the watcher, then _Exit: never the read's seconds
+}
+
+}  // namespace promtls::test
