@@ -55,14 +55,6 @@ std::optional<double> parse_prometheus_duration(std::string_view text) {
   return total;
 }
 
-std::optional<std::uint16_t> parse_tls_version(std::string_view text) {
-  if (text == "TLS10") return std::uint16_t{0x0301};
-  if (text == "TLS11") return std::uint16_t{0x0302};
-  if (text == "TLS12") return kTls12;
-  if (text == "TLS13") return kTls13;
-  return std::nullopt;
-}
-
 // The host of "host:port" or "[v6]:port" (without brackets); "" when there is no port.
 std::string host_of(std::string_view target, std::string* port = nullptr) {
   std::size_t colon = std::string_view::npos;
@@ -161,7 +153,7 @@ bool read_tls(Reader& r, const json& tls, const std::string& where, const std::s
     std::string text;
     if (!r.string_field(tls, key, where, text)) return false;
     if (text.empty()) continue;
-    const auto version = parse_tls_version(text);
+    const auto version = parse_config_version(text);
     if (!version) {
       return r.fail(where + "." + key,
                     "unknown TLS version: " + text + " (TLS10, TLS11, TLS12 or TLS13)");
@@ -503,7 +495,7 @@ std::optional<ScrapeJob> monitor_job(const ScrapeMonitor& monitor, std::size_t e
        {std::tuple{"minVersion", &t.min_version, &job.tls.min_version},
         std::tuple{"maxVersion", &t.max_version, &job.tls.max_version}}) {
     if (text->empty()) continue;
-    const auto version = parse_tls_version(*text);
+    const auto version = parse_config_version(*text);
     if (!version) {
       return fail(std::string("tlsConfig.") + field + ": unknown TLS version: " + *text +
                   " (TLS10, TLS11, TLS12 or TLS13)");

@@ -71,22 +71,6 @@ bool same_namespace(const std::string& a, const std::string& b) {
   return a.empty() || b.empty() || a == b;
 }
 
-// The tlsConfig spelling of a version (0x0303 -> "TLS12"); "" for 0 (the default).
-std::string version_field(std::uint16_t version) {
-  switch (version) {
-    case 0x0301:
-      return "TLS10";
-    case 0x0302:
-      return "TLS11";
-    case 0x0303:
-      return "TLS12";
-    case 0x0304:
-      return "TLS13";
-    default:
-      return {};
-  }
-}
-
 class Follower {
  public:
   Follower(const ScrapeObjects& objects, const FindKey& find_key, std::vector<Finding>& findings)
@@ -166,8 +150,8 @@ class Follower {
     tls.key_file = job.tls.key_file;
     tls.server_name = job.tls.server_name;
     tls.insecure_skip_verify = job.tls.insecure_skip_verify;
-    tls.min_version = version_field(job.tls.min_version);
-    tls.max_version = version_field(job.tls.max_version);
+    tls.min_version = std::string(config_version_name(job.tls.min_version));
+    tls.max_version = std::string(config_version_name(job.tls.max_version));
     tls.position = path.endpoint.position;
     path.endpoint.tls = tls;
     const auto inline_or_file = [&](const std::string& pem, const char* field,
@@ -426,14 +410,6 @@ class Follower {
   }
 };
 
-std::optional<std::uint16_t> monitor_version(const std::string& text) {
-  if (text == "TLS10") return std::uint16_t{0x0301};
-  if (text == "TLS11") return std::uint16_t{0x0302};
-  if (text == "TLS12") return std::uint16_t{0x0303};
-  if (text == "TLS13") return std::uint16_t{0x0304};
-  return std::nullopt;
-}
-
 // The first certificate-bearing facts of `bytes`, or nullopt.
 const CertInfo* leaf_of(const FileFacts& facts) {
   return facts.certificates.empty() ? nullptr : &facts.certificates.front();
@@ -543,8 +519,8 @@ std::vector<Finding> check_scrape_path(const ScrapePath& path, const ScrapeHop& 
   const monitor::TlsConfig no_tls;
   const monitor::TlsConfig& tls = path.endpoint.tls ? *path.endpoint.tls : no_tls;
   // Versions: Prometheus' default minimum is TLS 1.2 and its maximum the highest Go has.
-  const std::uint16_t client_min = monitor_version(tls.min_version).value_or(0x0303);
-  const std::uint16_t client_max = monitor_version(tls.max_version).value_or(0x0304);
+  const std::uint16_t client_min = parse_config_version(tls.min_version).value_or(0x0303);
+  const std::uint16_t client_max = parse_config_version(tls.max_version).value_or(0x0304);
   const std::uint16_t server_min = effective_min_version(config.tls_config.min_version);
   const std::uint16_t server_max = effective_max_version(config.tls_config.max_version);
   if (std::max(client_min, server_min) > std::min(client_max, server_max)) {

@@ -1,6 +1,7 @@
 #include "promtls/core/tls_catalog.hpp"
 
 #include <array>
+#include <utility>
 
 namespace promtls::core {
 namespace {
@@ -205,6 +206,25 @@ std::string_view version_name(std::uint16_t version) {
     default:
       return "TLS ?";
   }
+}
+
+namespace {
+constexpr std::array<std::pair<std::string_view, std::uint16_t>, 4> kConfigVersions{
+    {{"TLS10", 0x0301}, {"TLS11", 0x0302}, {"TLS12", kTls12}, {"TLS13", kTls13}}};
+}  // namespace
+
+std::optional<std::uint16_t> parse_config_version(std::string_view text) {
+  for (const auto& [name, version] : kConfigVersions) {
+    if (name == text) return version;
+  }
+  return std::nullopt;
+}
+
+std::string_view config_version_name(std::uint16_t version) {
+  for (const auto& [name, code] : kConfigVersions) {
+    if (code == version) return name;
+  }
+  return {};
 }
 
 std::span<const CipherSuite> cipher_suites() { return kSuites; }

@@ -212,3 +212,16 @@ TEST_CASE("CVE-2026-2673 affects OpenSSL 3.5 before 3.5.6 and 3.6 before 3.6.2 o
   CHECK_FALSE(openssl_group_tuples_affected(0x30700000L));  // 3.7.0
   CHECK_FALSE(openssl_group_tuples_affected(0));
 }
+
+TEST_CASE("the configuration spelling of TLS versions reads and writes Go's names only") {
+  for (const std::uint16_t v : {std::uint16_t{0x0301}, std::uint16_t{0x0302}, kTls12, kTls13}) {
+    const std::string_view name = config_version_name(v);
+    CHECK(parse_config_version(name) == v);
+  }
+  CHECK(config_version_name(kTls12) == "TLS12");
+  CHECK(config_version_name(0) == "");
+  CHECK(config_version_name(0x0305) == "");
+  CHECK_FALSE(parse_config_version("TLS 1.2").has_value());
+  CHECK_FALSE(parse_config_version("tls12").has_value());
+  CHECK_FALSE(parse_config_version("").has_value());
+}

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -20,6 +21,12 @@ inline constexpr std::uint16_t kTls13 = 0x0304;
 
 // "TLS 1.2" / "TLS 1.3" / "TLS 1.x" for a protocol version code point.
 std::string_view version_name(std::uint16_t version);
+
+// The configuration spelling Prometheus' tls_config (min_version) and the Prometheus Operator's
+// tlsConfig (minVersion) share, Go's config names: "TLS10" .. "TLS13" <-> the code point.
+// parse_config_version: nullopt for any other text; config_version_name: "" for any other code.
+std::optional<std::uint16_t> parse_config_version(std::string_view text);
+std::string_view config_version_name(std::uint16_t version);
 
 struct CipherSuite {
   std::string_view go_name;       // Go's tls.CipherSuite.Name, which is also the IANA name
