@@ -207,6 +207,28 @@ TEST_CASE("a ServiceMonitor that matches its endpoint in every way has no scrape
   CHECK(r.exit_code == 0);
 }
 
+namespace {
+
+// The scenes of the incidents both the monitor and the static-job tables check: each differs
+// from the correct scene in one field.
+struct Incidents {
+  Scene wrong_name, wrong_ca, no_client, foreign, no_eku, expired, http, versions, port, named_port;
+  Incidents() {
+    wrong_name.server_name = "metrics.example";
+    wrong_ca.monitor_ca = pki().other_ca.cert.pem();
+    no_client.client_cert = "";
+    foreign.client_cert = pki().foreign_client_pem;
+    no_eku.client_cert = pki().no_eku_client_pem;
+    expired.client_cert = pki().expired_client_pem;
+    http.scheme = "http";
+    versions.max_version = "TLS12";
+    port.target_port = "8080";
+    named_port.target_port = "https";
+  }
+};
+
+}  // namespace
+
 TEST_CASE("each scrape-path incident is its own finding, citing the monitor's line") {
   struct Case {
     std::string name;
@@ -214,26 +236,10 @@ TEST_CASE("each scrape-path incident is its own finding, citing the monitor's li
     std::string code;
     std::string says;  // in the message: Prometheus' words
   };
-  Scene wrong_name;
-  wrong_name.server_name = "metrics.example";
-  Scene wrong_ca;
-  wrong_ca.monitor_ca = pki().other_ca.cert.pem();
-  Scene no_client;
-  no_client.client_cert = "";
-  Scene foreign;
-  foreign.client_cert = pki().foreign_client_pem;
-  Scene no_eku;
-  no_eku.client_cert = pki().no_eku_client_pem;
-  Scene expired;
-  expired.client_cert = pki().expired_client_pem;
-  Scene http;
-  http.scheme = "http";
-  Scene versions;
-  versions.max_version = "TLS12";
-  Scene port;
-  port.target_port = "8080";
-  Scene named_port;
-  named_port.target_port = "https";
+  const Incidents in;
+  const Scene &wrong_name = in.wrong_name, &wrong_ca = in.wrong_ca, &no_client = in.no_client,
+              &foreign = in.foreign, &no_eku = in.no_eku, &expired = in.expired, &http = in.http,
+              &versions = in.versions, &port = in.port, &named_port = in.named_port;
   Scene no_ip_sans;
   no_ip_sans.server_name = "";
   no_ip_sans.server_cert = pki().dns_only_server_pem;
@@ -512,26 +518,10 @@ TEST_CASE("each scrape-path incident of a static job is its own finding, citing 
     std::string hint;  // in the hint: prometheus.yml's field
     std::string target = "app.mon.svc:9090";
   };
-  Scene wrong_name;
-  wrong_name.server_name = "metrics.example";
-  Scene wrong_ca;
-  wrong_ca.monitor_ca = pki().other_ca.cert.pem();
-  Scene no_client;
-  no_client.client_cert = "";
-  Scene foreign;
-  foreign.client_cert = pki().foreign_client_pem;
-  Scene no_eku;
-  no_eku.client_cert = pki().no_eku_client_pem;
-  Scene expired;
-  expired.client_cert = pki().expired_client_pem;
-  Scene http;
-  http.scheme = "http";
-  Scene versions;
-  versions.max_version = "TLS12";
-  Scene port;
-  port.target_port = "8080";
-  Scene named_port;
-  named_port.target_port = "https";
+  const Incidents in;
+  const Scene &wrong_name = in.wrong_name, &wrong_ca = in.wrong_ca, &no_client = in.no_client,
+              &foreign = in.foreign, &no_eku = in.no_eku, &expired = in.expired, &http = in.http,
+              &versions = in.versions, &port = in.port, &named_port = in.named_port;
   Scene host;
   host.server_name = "";
   const std::vector<Case> cases = {
