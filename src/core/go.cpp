@@ -359,4 +359,35 @@ KeyExchange key_exchange(Version version, const std::optional<std::vector<std::u
   return out;
 }
 
+std::string_view status_text(int code) {
+  struct Phrase {
+    int code;
+    std::string_view text;
+  };
+  static constexpr Phrase kPhrases[] = {
+      {200, "OK"},
+      {301, "Moved Permanently"},
+      {302, "Found"},
+      {400, "Bad Request"},
+      {401, "Unauthorized"},
+      {403, "Forbidden"},
+      {404, "Not Found"},
+      {405, "Method Not Allowed"},
+      {406, "Not Acceptable"},
+      {408, "Request Timeout"},
+      {413, "Request Entity Too Large"},
+      {421, "Misdirected Request"},
+      {429, "Too Many Requests"},
+      {431, "Request Header Fields Too Large"},
+      {500, "Internal Server Error"},
+      {502, "Bad Gateway"},
+      {503, "Service Unavailable"},
+      {504, "Gateway Timeout"},
+  };
+  for (const Phrase& p : kPhrases) {
+    if (p.code == code) return p.text;
+  }
+  return {};
+}
+
 }  // namespace promtls::core::go

@@ -236,47 +236,8 @@ bool read_job(Reader& r, const json& j, const std::string& where, const std::str
   return true;
 }
 
-// http.StatusText for the codes a metrics endpoint answers with.
-std::string_view status_text(int code) {
-  switch (code) {
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Request Entity Too Large";
-    case 421:
-      return "Misdirected Request";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
-}
+// http.StatusText (the one table of reason phrases, go.hpp).
+using go::status_text;
 
 // What Go's net/http says when the exchange ended before a response.
 std::string transport_error(const std::string& why) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <climits>
 
+#include "promtls/core/go.hpp"
 #include "server_core.hpp"
 
 namespace promtls::net::detail {
@@ -434,25 +435,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     respond(r);
   }
 
-  static std::string_view reason_phrase(unsigned status) {
-    switch (status) {
-      case 200:
-        return "OK";
-      case 400:
-        return "Bad Request";
-      case 404:
-        return "Not Found";
-      case 405:
-        return "Method Not Allowed";
-      case 431:
-        return "Request Header Fields Too Large";
-      case 503:
-        return "Service Unavailable";
-      default:
-        return "Unknown";
-    }
-  }
-
   void respond(const Response& r) {
     ++server_.counters().requests[std::to_string(r.status)];
     keep_alive_ = r.keep_alive;
@@ -463,7 +445,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     out_ += r.http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     out_ += std::to_string(r.status);
     out_ += ' ';
-    out_ += reason_phrase(r.status);
+    // Go's words (the one table, core/go.hpp); serve answers only with codes it names.
+    const std::string_view reason = core::go::status_text(static_cast<int>(r.status));
+    out_ += reason.empty() ? std::string_view("Unknown") : reason;
     out_ += "\r\nContent-Type: ";
     out_ += r.content_type;
     out_ += "\r\nContent-Length: ";

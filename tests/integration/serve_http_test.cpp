@@ -63,6 +63,20 @@ TEST_CASE("the probe listener serves only health and readiness over plain HTTP")
   CHECK(parse_response(get(s.port, "/healthz")).status == 0);
 }
 
+TEST_CASE("serve's status lines carry Go's reason phrases") {
+  ServePki pki;
+  Serve s = start_serve({"--max-header-bytes", "2048"}, pki.log_path("serve.log"));
+  const auto status_line = [](const std::string& response) {
+    return response.substr(0, response.find("\r\n"));
+  };
+  CHECK(status_line(get(s.port, "/healthz")) == "HTTP/1.1 200 OK");
+  CHECK(status_line(get(s.port, "/nope")) == "HTTP/1.1 404 Not Found");
+  CHECK(status_line(get(s.port, "/metrics", "POST")) == "HTTP/1.1 405 Method Not Allowed");
+  const std::string big = "X-Big: " + std::string(4096, 'a') + "\r\n";
+  CHECK(status_line(get(s.port, "/metrics", "GET", big)) ==
+        "HTTP/1.1 431 Request Header Fields Too Large");
+}
+
 TEST_CASE("an oversized request header is refused with 431") {
   ServePki pki;
   Serve s = start_serve({"--max-header-bytes", "2048"}, pki.log_path("serve.log"));

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
@@ -157,8 +158,18 @@ Cert issue(const CertSpec& spec, const Key& subject_key, const Cert* issuer,
   X509_NAME_add_entry_by_txt(name, "CN", cn_type,
                              reinterpret_cast<const unsigned char*>(spec.cn.data()),
                              static_cast<int>(spec.cn.size()), -1, 0);
-  X509_set_subject_name(cert, name);
+  // X509_set_subject_name copies the Name through its DER, and OpenSSL will not encode (nor
+  // decode: d2i_X509 refuses the certificate) a UTF8String that is not UTF-8, so such a subject
+  // cannot be built here: say so rather than issue a certificate with an empty subject.
+  const int subject_set = X509_set_subject_name(cert, name);
   X509_NAME_free(name);
+  if (subject_set != 1) {
+    X509_free(cert);
+    ERR_clear_error();
+    throw std::runtime_error("OpenSSL cannot encode the subject CN as a " +
+                             (spec.cn_string_type.empty() ? "UTF8String" : spec.cn_string_type) +
+                             " (a UTF8String must be UTF-8)");
+  }
   X509* issuer_x509 = issuer != nullptr ? static_cast<X509*>(issuer->native()) : cert;
   X509_set_issuer_name(cert, X509_get_subject_name(issuer_x509));
   ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(spec.not_before));

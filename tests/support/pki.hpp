@@ -49,8 +49,9 @@ struct CertSpec {
   std::uint64_t serial = 0;                                     // 0: derived from the CN
   std::optional<std::string> organization;
   // The CN as exactly these bytes in an ASN.1 string of `cn_string_type` (hostile certificates,
-  // issue 18): "T61String" (which OpenSSL reads as Latin-1), "UTF8String" (bytes that need not be
-  // UTF-8), "BMPString"; empty: a UTF8String of `cn` as usual. Subject only.
+  // issue 18): "T61String" (which OpenSSL reads as Latin-1), "UTF8String", "BMPString"; empty: a
+  // UTF8String of `cn` as usual. Subject only. A UTF8String that is not UTF-8 throws: OpenSSL
+  // neither encodes nor decodes such a Name (d2i_X509 refuses the whole certificate).
   std::string cn_string_type;
 };
 

@@ -88,3 +88,17 @@ TEST_CASE("Go 1.26 adds the SecP hybrids, and releases before 1.24 have no ML-KE
   CHECK_FALSE(go::parse_version("2.0"));
   CHECK_FALSE(go::parse_version("1.x"));
 }
+
+TEST_CASE("go::status_text says Go's reason phrases, and nothing for a code it does not name") {
+  CHECK(go::status_text(200) == "OK");
+  CHECK(go::status_text(404) == "Not Found");
+  CHECK(go::status_text(405) == "Method Not Allowed");
+  CHECK(go::status_text(431) == "Request Header Fields Too Large");
+  CHECK(go::status_text(503) == "Service Unavailable");
+  // Go keeps RFC 7231's word where RFC 9110 says "Content Too Large".
+  CHECK(go::status_text(413) == "Request Entity Too Large");
+  CHECK(go::status_text(302) == "Found");
+  CHECK(go::status_text(299).empty());
+  CHECK(go::status_text(0).empty());
+  CHECK(go::status_text(-1).empty());
+}

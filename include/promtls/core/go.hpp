@@ -90,4 +90,11 @@ struct KeyExchange {
 KeyExchange key_exchange(Version version, const std::optional<std::vector<std::uint16_t>>& curves,
                          std::uint16_t max_version, std::string_view godebug);
 
+// net/http.StatusText: Go's reason phrase for `code` ("Not Found"; 413 is Go's "Request Entity
+// Too Large", not RFC 9110's "Content Too Large"), for the codes a metrics endpoint answers with
+// and a scrape meets; "" for the others. The one table of reason phrases: promtls serve writes
+// its status lines with it, selftest's prediction of Prometheus' error ("server returned HTTP
+// status 404 Not Found") reads it.
+std::string_view status_text(int code);
+
 }  // namespace promtls::core::go
