@@ -2,7 +2,9 @@
 # inspect over 10,000 certificates in a directory tree (issue 4's speed target): median wall and
 # CPU time of `promtls inspect -r` (text, prometheus, json) against the baseline loop
 # (bench/pem_loop.cpp: read every file, PEM_read_bio_X509 on it) and against running
-# `openssl x509 -noout -enddate` once per file. Needs hyperfine.
+# `openssl x509 -noout -enddate` once per file (skipped above 20,000 certificates: minutes of
+# process starts); then each command's peak RSS (/usr/bin/time -f %M, median of `runs` runs).
+# Needs hyperfine. Issue 17 runs it with 100,000: `bash bench/inspect.sh 3 100000`.
 # Usage: bash bench/inspect.sh [runs] [certificates]   (defaults 10 and 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,23 +29,47 @@ hyperfine -N -i --warmup 2 --runs "$runs" --export-json "$work/main.json" \
   -n "promtls inspect -r -o prometheus" "$bin inspect -r $work/tree $at -o prometheus --fail-on expired" \
   -n "promtls inspect -r -o json" "$bin inspect -r $work/tree $at -o json --fail-on expired" \
   >/dev/null
-# 10,000 openssl processes take minutes on a loaded machine: one run.
-hyperfine -i --warmup 0 --runs 1 --export-json "$work/openssl.json" \
-  -n "openssl x509 -enddate per file" \
-  "find $work/tree -name '*.pem' -exec openssl x509 -noout -enddate -in {} \\; >/dev/null" >/dev/null
+# 10,000 openssl processes take minutes on a loaded machine: one run; none above 20,000.
+exports=("$work/main.json")
+if [ "$count" -le 20000 ]; then
+  hyperfine -i --warmup 0 --runs 1 --export-json "$work/openssl.json" \
+    -n "openssl x509 -enddate per file" \
+    "find $work/tree -name '*.pem' -exec openssl x509 -noout -enddate -in {} \\; >/dev/null" \
+    >/dev/null
+  exports+=("$work/openssl.json")
+fi
 
-python3 - "$work/main.json" "$work/openssl.json" "$count" <<'PY'
+# Peak RSS (KiB) of each command, median of `runs` runs, output to /dev/null as above.
+rss() {
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1
+  done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+{
+  echo "baseline PEM_read_bio_X509 loop	$(rss ./build/bench/promtls_bench_pem_loop "$work/tree")"
+  echo "promtls inspect -r (text)	$(rss "$bin" inspect -r "$work/tree" $at --fail-on expired)"
+  echo "promtls inspect -r -o prometheus	$(rss "$bin" inspect -r "$work/tree" $at -o prometheus \
+    --fail-on expired)"
+  echo "promtls inspect -r -o json	$(rss "$bin" inspect -r "$work/tree" $at -o json --fail-on expired)"
+} >"$work/rss.tsv"
+
+python3 - "$count" "$work/rss.tsv" "${exports[@]}" <<'PY'
 import json, statistics, sys
+rss = dict(line.rstrip("\n").split("\t") for line in open(sys.argv[2]))
 rows = []
-for path in sys.argv[1:3]:
+for path in sys.argv[3:]:
     for r in json.load(open(path))["results"]:
         # hyperfine 1.15 exports the mean user and system time only.
         rows.append((r["command"], statistics.median(r["times"]), r["user"] + r["system"],
                      len(r["times"])))
 base = rows[0]
-print(f"{sys.argv[3]} certificates; median wall time, mean CPU time; ratios to the baseline loop\n")
-print("| command | runs | median wall ms | mean CPU ms (user+sys) | wall ratio | CPU ratio |")
-print("|---|---|---|---|---|---|")
+print(f"{sys.argv[1]} certificates; median wall time, mean CPU time, median peak RSS; ratios to "
+      "the baseline loop\n")
+print("| command | runs | median wall ms | mean CPU ms (user+sys) | wall ratio | CPU ratio | "
+      "peak RSS MiB |")
+print("|---|---|---|---|---|---|---|")
 for name, wall, cpu, n in rows:
-    print(f"| {name} | {n} | {wall*1000:.0f} | {cpu*1000:.0f} | {wall/base[1]:.3f} | {cpu/base[2]:.3f} |")
+    mib = f"{int(rss[name]) / 1024:.0f}" if name in rss else "-"
+    print(f"| {name} | {n} | {wall*1000:.0f} | {cpu*1000:.0f} | {wall/base[1]:.3f} | "
+          f"{cpu/base[2]:.3f} | {mib} |")
 PY

@@ -859,6 +859,14 @@ class JsonStream {
       null();
     }
   }
+  // null for "" (an absent error or reason).
+  void text_or_null(const std::string& s) {
+    if (s.empty()) {
+      null();
+    } else {
+      string(s);
+    }
+  }
   void integer(std::int64_t v) {
     char digits[24];
     const auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), v);
@@ -931,20 +939,10 @@ class JsonStream {
 
 void write_location(JsonStream& j, const CertLocation& l) {
   j.begin_object();
-  const auto add = [&j](const char* name, const std::string& value) {
-    if (!value.empty()) j.key(name).string(value);
-  };
-  // location_fields()'s order, then the Certificate's name (not a label).
-  add("filepath", l.filepath);
-  add("embedded_kind", l.embedded_kind);
-  add("embedded_key", l.embedded_key);
-  add("secret_namespace", l.secret_namespace);
-  add("secret_name", l.secret_name);
-  add("secret_key", l.secret_key);
-  add("configmap_namespace", l.configmap_namespace);
-  add("configmap_name", l.configmap_name);
-  add("configmap_key", l.configmap_key);
-  add("certificate_name", l.certificate_name);
+  visit_location_fields(
+      l, [&j](const char* name, const std::string& value) { j.key(name).string(value); });
+  // Not a label.
+  if (!l.certificate_name.empty()) j.key("certificate_name").string(l.certificate_name);
   j.end_object();
 }
 
@@ -1000,12 +998,7 @@ void write_certificate(JsonStream& j, const InspectReport& report, std::size_t i
   j.key("status").string(to_string(ic.judgement.status));
   if (ic.from_endpoint) {
     j.key("verified").boolean(ic.verified);
-    j.key("verify_error");
-    if (ic.verify_error.empty()) {
-      j.null();
-    } else {
-      j.string(ic.verify_error);
-    }
+    j.key("verify_error").text_or_null(ic.verify_error);
     j.key("verification")
         .string(ic.verified          ? "verified"
                 : ic.verify_required ? "unverified"
@@ -1103,17 +1096,12 @@ void write_inspect_json(const InspectReport& report, const InspectVerdict& verdi
     j.key("source").string(l.source);
     j.key("kind").string(l.kind);
     j.key("package").string(license_package_label(l));
-    j.key("expiry");
+    j.key("expiry").string_or_null(l.expiry_unix ? std::optional(format_rfc3339(*l.expiry_unix))
+                                                 : std::nullopt);
     if (l.expiry_unix) {
-      j.string(format_rfc3339(*l.expiry_unix));
+      j.key("expiry_unix").integer(*l.expiry_unix);
     } else {
-      j.null();
-    }
-    j.key("expiry_unix");
-    if (l.expiry_unix) {
-      j.integer(*l.expiry_unix);
-    } else {
-      j.null();
+      j.key("expiry_unix").null();
     }
     j.key("grace_period_days").integer(l.grace_period_days);
     j.key("status").string(to_string(il.status));
@@ -1146,12 +1134,7 @@ void write_inspect_json(const InspectReport& report, const InspectVerdict& verdi
 
   // add_verdict_json()'s members.
   j.key("exit_code").integer(to_int(verdict.code));
-  j.key("exit_reason");
-  if (verdict.summary.empty()) {
-    j.null();
-  } else {
-    j.string(verdict.summary);
-  }
+  j.key("exit_reason").text_or_null(verdict.summary);
   j.key("fail_on").string(to_string(verdict.fail_on));
   j.key("failed").begin_array();
   for (const InspectFailure& f : verdict.failed) {
@@ -1160,12 +1143,7 @@ void write_inspect_json(const InspectReport& report, const InspectVerdict& verdi
     j.key("source").string(f.source);
     j.key("index").unsigned_integer(f.index);
     j.key("status").string(f.status);
-    j.key("reason");
-    if (f.reason.empty()) {
-      j.null();
-    } else {
-      j.string(f.reason);
-    }
+    j.key("reason").text_or_null(f.reason);
     j.end_object();
   }
   j.end_array();

@@ -83,18 +83,8 @@ std::vector<std::pair<std::string, std::string>> certificate_labels(const Locate
 
 std::vector<std::pair<std::string, std::string>> location_fields(const CertLocation& l) {
   std::vector<std::pair<std::string, std::string>> out;
-  const auto add = [&](const char* name, const std::string& value) {
-    if (!value.empty()) out.emplace_back(name, value);
-  };
-  add("filepath", l.filepath);
-  add("embedded_kind", l.embedded_kind);
-  add("embedded_key", l.embedded_key);
-  add("secret_namespace", l.secret_namespace);
-  add("secret_name", l.secret_name);
-  add("secret_key", l.secret_key);
-  add("configmap_namespace", l.configmap_namespace);
-  add("configmap_name", l.configmap_name);
-  add("configmap_key", l.configmap_key);
+  visit_location_fields(
+      l, [&out](const char* name, const std::string& value) { out.emplace_back(name, value); });
   return out;
 }
 

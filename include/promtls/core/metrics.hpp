@@ -61,6 +61,24 @@ struct CertLocation {
 // secret_*, configmap_*), in that order: one list for the metric labels and the JSON report.
 std::vector<std::pair<std::string, std::string>> location_fields(const CertLocation& location);
 
+// Calls visit(name, value) for each field location_fields() holds, in its order, without
+// copying them.
+template <typename Visit>
+void visit_location_fields(const CertLocation& l, Visit&& visit) {
+  const auto add = [&visit](const char* name, const std::string& value) {
+    if (!value.empty()) visit(name, value);
+  };
+  add("filepath", l.filepath);
+  add("embedded_kind", l.embedded_kind);
+  add("embedded_key", l.embedded_key);
+  add("secret_namespace", l.secret_namespace);
+  add("secret_name", l.secret_name);
+  add("secret_key", l.secret_key);
+  add("configmap_namespace", l.configmap_namespace);
+  add("configmap_name", l.configmap_name);
+  add("configmap_key", l.configmap_key);
+}
+
 struct LocatedCert {
   CertInfo cert;
   CertLocation location;
