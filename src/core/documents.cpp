@@ -553,11 +553,17 @@ std::string describe(const SyntaxError& error) {
          std::to_string(std::max<std::size_t>(error.position.column, 1)) + ": " + error.message;
 }
 
+namespace {
+bool starts_like_json(std::string_view bytes) {
+  const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (bytes[first] == '{' || bytes[first] == '[');
+}
+}  // namespace
+
 std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions& options) {
   std::vector<Document> out;
-  const std::size_t first = bytes.find_first_not_of(" \t\r\n");
-  if (!options.positions && first != std::string_view::npos &&
-      (bytes[first] == '{' || bytes[first] == '[')) {
+  const bool json = starts_like_json(bytes);
+  if (!options.positions && json) {
     JsonTree tree;
     if (nlohmann::json::sax_parse(bytes, &tree)) {
       if (!tree.root.is_null()) out.push_back(Document{1, std::move(tree.root), std::nullopt});
@@ -573,8 +579,7 @@ std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions
   // Valid JSON that libyaml refuses: YAML 1.1 has no surrogate-pair escapes ("\ud83d\ude00") and
   // no raw DEL in a string, JSON has both, and Kubernetes reads JSON as JSON. Such a stream is
   // read as JSON, without positions.
-  if (options.positions && first_error(out) != nullptr && first != std::string_view::npos &&
-      (bytes[first] == '{' || bytes[first] == '[')) {
+  if (options.positions && json && first_error(out) != nullptr) {
     JsonTree tree;
     if (nlohmann::json::sax_parse(bytes, &tree)) {
       out.clear();
@@ -582,6 +587,27 @@ std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions
     }
   }
   return out;
+}
+
+void for_each_document(std::string_view bytes,
+                       const std::function<void(Document&, const DocumentSource&)>& each,
+                       const ParseOptions& options) {
+  if (starts_like_json(bytes)) {
+    // Whether it is read as JSON depends on the whole stream (parse_documents()).
+    std::vector<Document> documents = parse_documents(bytes, options);
+    for (Document& doc : documents) each(doc, DocumentSource{bytes, 0, false});
+    return;
+  }
+  // Every chunk is read alone, as parse_documents() reads a stream that is not JSON.
+  for (const Chunk& chunk : split_documents(bytes)) {
+    Document doc = parse_chunk(chunk);
+    if (!doc.error && doc.root.is_null()) continue;  // an empty document (comments only)
+    each(doc, DocumentSource{chunk.text, chunk.first_line, true});
+  }
+}
+
+Document parse_again(const DocumentSource& source) {
+  return parse_chunk(Chunk{source.first_line, source.text});
 }
 
 const SyntaxError* first_error(const std::vector<Document>& documents) {
