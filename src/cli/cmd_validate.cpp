@@ -201,7 +201,7 @@ ExitCode run(const ValidateOptions& o) {
   } else if (o.output == "sarif") {
     core::write_sarif_json(run, PROMTLS_VERSION, std::cout);
   } else {
-    std::cout << core::render_run_text(run, core::TextStyle{stdout_wants_color()});
+    core::write_run_text(run, core::TextStyle{stdout_wants_color()}, std::cout);
   }
   return core::exit_code(run);
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 
 namespace promtls::core {
 namespace {
@@ -381,21 +382,33 @@ CodeEffect code_effect(std::string_view code) {
 }
 
 std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
+  std::ostringstream out;
+  write_run_text(run, style, out);
+  return std::move(out).str();
+}
+
+void write_run_text(const ValidateRun& run, const TextStyle& style, std::ostream& os) {
   if (run.targets.size() == 1 && !run.targets.front().location && run.findings.empty()) {
-    return render_validate_text(run.targets.front().evaluation, run.strict, style);
+    os << render_validate_text(run.targets.front().evaluation, run.strict, style);
+    return;
   }
+  // Written a target at a time: `out` holds what is not written yet.
   std::string out;
+  bool wrote = false;
   for (const Finding& f : run.findings) {
     out += finding_line(f) + "\n";
     if (!f.hint.empty()) out += "  hint: " + f.hint + "\n";
   }
   std::size_t invalid = 0;
   for (const TargetReport& t : run.targets) {
-    out += (out.empty() ? "== " : "\n== ") + t.name;
+    out += (out.empty() && !wrote ? "== " : "\n== ") + t.name;
     if (t.location) out += " (" + t.location->file + ":" + std::to_string(t.location->line) + ")";
     out += " [" + std::string(to_string(t.evaluation.config.profile)) + "]\n";
     out += render_validate_text(t.evaluation, run.strict, target_style(t, style));
     if (target_fails(t, run.strict)) ++invalid;
+    os << out;
+    wrote = true;
+    out.clear();
   }
   const auto run_counts = count(run.findings);
   out += "\n" + std::string(run_fails(run) ? "INVALID" : "valid") + ": " +
@@ -418,7 +431,7 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
            " of the input: the errors above)";
   }
   out += "\n";
-  return out;
+  os << out;
 }
 
 namespace {

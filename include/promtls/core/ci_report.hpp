@@ -45,6 +45,8 @@ CodeEffect code_effect(std::string_view code);
 // Text: a header line per target, its findings and verdict (render_validate_text), then a
 // summary line. A single environment target renders exactly as render_validate_text.
 std::string render_run_text(const ValidateRun& run, const TextStyle& style);
+// render_run_text(run, style) written to `out` one target at a time.
+void write_run_text(const ValidateRun& run, const TextStyle& style, std::ostream& out);
 
 // {schema: "promtls/validate-manifests/v1", valid, summary: {targets, invalid, errors,
 // warnings}, findings: [...run-level...], targets: [{target, file, line, container,
