@@ -2,9 +2,9 @@
 // (manifests, Kubernetes objects, kubeconfigs, license objects), and the one rule for YAML
 // scalars. Kubernetes objects on top of these trees are in kube.hpp.
 //
-// parse_documents() is the only function that knows the parser (libyaml; a bounded or
-// streaming parser can replace it behind this signature). It performs no I/O, never throws for
-// bad input, and is reentrant; results are plain values. Thread-safe.
+// parse_documents(), for_each_document() and parse_again() are the only functions that know the
+// parser (libyaml; another parser can replace it behind these signatures). It performs no I/O,
+// never throws for bad input, and is reentrant; results are plain values. Thread-safe.
 #pragma once
 
 #include <cstddef>
