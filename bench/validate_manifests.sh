@@ -133,23 +133,28 @@ fi
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/results.json" \
   -n "promtls validate --manifest (text)" \
   "$bin validate --manifest $work/stream.yaml --profile auto" \
+  -n "promtls validate --manifest -o json" \
+  "$bin validate --manifest $work/stream.yaml --profile auto -o json" \
   -n "promtls validate --manifest -o sarif" \
   "$bin validate --manifest $work/stream.yaml --profile auto -o sarif" \
   "${before[@]}" \
   -n "PyYAML CSafeLoader, parse only" "$pyyaml" \
   >/dev/null
 
-# Peak RSS (GNU time's maximum resident set size), the median of 5 runs each.
+# Peak RSS (GNU time's maximum resident set size), the median of 3 runs each, in the same run
+# as the times.
 peak() {
-  for _ in 1 2 3 4 5; do
+  for _ in 1 2 3; do
     /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1
-  done | sort -n | sed -n 3p
+  done | sort -n | sed -n 2p
 }
-echo "peak RSS KiB: promtls $(peak "$bin" validate --manifest "$work/stream.yaml" --profile auto)"
+echo "peak RSS KiB: promtls text $(peak "$bin" validate --manifest "$work/stream.yaml" --profile auto)"
+echo "peak RSS KiB: promtls -o json $(peak "$bin" validate --manifest "$work/stream.yaml" --profile auto -o json)"
 if [ -n "${PROMTLS_BEFORE_BIN:-}" ]; then
-  echo "peak RSS KiB: before $(peak "$PROMTLS_BEFORE_BIN" validate --manifest "$work/stream.yaml" --profile auto)"
+  echo "peak RSS KiB: before text $(peak "$PROMTLS_BEFORE_BIN" validate --manifest "$work/stream.yaml" --profile auto)"
+  echo "peak RSS KiB: before -o json $(peak "$PROMTLS_BEFORE_BIN" validate --manifest "$work/stream.yaml" --profile auto -o json)"
 fi
-echo "peak RSS KiB: PyYAML $(peak /usr/bin/python3 -c 'import sys,yaml; list(yaml.load_all(open(sys.argv[1]), Loader=yaml.CSafeLoader))' "$work/stream.yaml")"
+echo "peak RSS KiB: PyYAML CSafeLoader $(peak /usr/bin/python3 -c 'import sys,yaml; list(yaml.load_all(open(sys.argv[1]), Loader=yaml.CSafeLoader))' "$work/stream.yaml")"
 
 python3 - "$work/results.json" <<'PY'
 import json, sys

@@ -189,17 +189,19 @@ ExitCode run(const ValidateOptions& o) {
 
   if (o.output == "json") {
     // One profile of the environment: the validate document; more targets: the run's.
-    std::cout << (manifests || run.targets.size() > 1
-                      ? dump(core::run_json(run))
-                      : dump(core::validate_json(run.targets.front().evaluation, o.strict)));
+    if (manifests || run.targets.size() > 1) {
+      core::write_run_json(run, std::cout);
+    } else {
+      std::cout << dump(core::validate_json(run.targets.front().evaluation, o.strict));
+    }
   } else if (o.output == "github") {
     std::cout << core::render_github(run);
   } else if (o.output == "junit") {
     std::cout << core::render_junit(run);
   } else if (o.output == "sarif") {
-    std::cout << dump(core::sarif_json(run, PROMTLS_VERSION));
+    core::write_sarif_json(run, PROMTLS_VERSION, std::cout);
   } else {
-    std::cout << core::render_run_text(run, core::TextStyle{stdout_wants_color()});
+    core::write_run_text(run, core::TextStyle{stdout_wants_color()}, std::cout);
   }
   return core::exit_code(run);
 }

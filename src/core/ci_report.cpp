@@ -4,8 +4,11 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <ostream>
+#include <sstream>
 
 namespace promtls::core {
 namespace {
@@ -379,21 +382,33 @@ CodeEffect code_effect(std::string_view code) {
 }
 
 std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
+  std::ostringstream out;
+  write_run_text(run, style, out);
+  return std::move(out).str();
+}
+
+void write_run_text(const ValidateRun& run, const TextStyle& style, std::ostream& os) {
   if (run.targets.size() == 1 && !run.targets.front().location && run.findings.empty()) {
-    return render_validate_text(run.targets.front().evaluation, run.strict, style);
+    os << render_validate_text(run.targets.front().evaluation, run.strict, style);
+    return;
   }
+  // Written a target at a time: `out` holds what is not written yet.
   std::string out;
+  bool wrote = false;
   for (const Finding& f : run.findings) {
     out += finding_line(f) + "\n";
     if (!f.hint.empty()) out += "  hint: " + f.hint + "\n";
   }
   std::size_t invalid = 0;
   for (const TargetReport& t : run.targets) {
-    out += (out.empty() ? "== " : "\n== ") + t.name;
+    out += (out.empty() && !wrote ? "== " : "\n== ") + t.name;
     if (t.location) out += " (" + t.location->file + ":" + std::to_string(t.location->line) + ")";
     out += " [" + std::string(to_string(t.evaluation.config.profile)) + "]\n";
     out += render_validate_text(t.evaluation, run.strict, target_style(t, style));
     if (target_fails(t, run.strict)) ++invalid;
+    os << out;
+    wrote = true;
+    out.clear();
   }
   const auto run_counts = count(run.findings);
   out += "\n" + std::string(run_fails(run) ? "INVALID" : "valid") + ": " +
@@ -416,29 +431,73 @@ std::string render_run_text(const ValidateRun& run, const TextStyle& style) {
            " of the input: the errors above)";
   }
   out += "\n";
-  return out;
+  os << out;
 }
 
-nlohmann::ordered_json run_json(const ValidateRun& run) {
-  nlohmann::ordered_json targets = nlohmann::ordered_json::array();
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string dump_json(const ojson& j) {
+  return j.dump(2, ' ', false, ojson::error_handler_t::replace);
+}
+
+// Writes `skeleton` as dump_json() would after its array at `array` had received `count`
+// elements element(0), element(1), ...: each element is built, written and freed in turn. The
+// array is the last value of every object and array around it (the placeholder written last).
+void write_streamed(ojson skeleton, const ojson::json_pointer& array, std::size_t count,
+                    const std::function<ojson(std::size_t)>& element, std::ostream& out) {
+  if (count == 0) {
+    skeleton[array] = ojson::array();
+    out << dump_json(skeleton) << '\n';
+    return;
+  }
+  skeleton[array] = ojson::array({0});
+  const std::string text = dump_json(skeleton);
+  // dump(2) indents an element of the array by two spaces per level: one per step of the
+  // pointer, and one for the element.
+  const std::string where = array.to_string();
+  const auto steps = static_cast<std::size_t>(std::count(where.begin(), where.end(), '/'));
+  const std::string pad(2 * (steps + 1), ' ');
+  const std::string placeholder = "\n" + pad + "0\n";
+  const std::size_t at = text.rfind(placeholder);
+  out << std::string_view(text).substr(0, at);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::string item = dump_json(element(i));
+    std::string indented;
+    indented.reserve(item.size() + item.size() / 8);
+    for (const char c : item) {
+      indented += c;
+      if (c == '\n') indented += pad;
+    }
+    out << (i == 0 ? "\n" : ",\n") << pad << indented;
+  }
+  out << std::string_view(text).substr(at + placeholder.size() - 1) << '\n';
+}
+
+ojson target_entry(const TargetReport& t, bool strict) {
+  ojson j = validate_json(t.evaluation, strict, target_style(t));
+  ojson entry = {{"target", t.name}};
+  entry["file"] = t.location ? ojson(t.location->file) : nullptr;
+  entry["line"] = t.location ? ojson(t.location->line) : nullptr;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() != "schema") entry[it.key()] = it.value();
+  }
+  return entry;
+}
+
+// run_json() without its targets' entries (an empty array).
+ojson run_skeleton(const ValidateRun& run) {
   std::size_t invalid = 0;
   FindingCounts totals = count(run.findings);
   for (const TargetReport& t : run.targets) {
-    nlohmann::ordered_json j = validate_json(t.evaluation, run.strict, target_style(t));
-    nlohmann::ordered_json entry = {{"target", t.name}};
-    entry["file"] = t.location ? nlohmann::ordered_json(t.location->file) : nullptr;
-    entry["line"] = t.location ? nlohmann::ordered_json(t.location->line) : nullptr;
-    for (auto it = j.begin(); it != j.end(); ++it) {
-      if (it.key() != "schema") entry[it.key()] = it.value();
-    }
     if (target_fails(t, run.strict)) ++invalid;
     const auto c = count(t.evaluation.findings);
     totals.errors += c.errors;
     totals.warnings += c.warnings;
     totals.infos += c.infos;
-    targets.push_back(std::move(entry));
   }
-  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  ojson findings = ojson::array();
   for (const Finding& f : run.findings) findings.push_back(finding_json(f));
   return {{"schema", "promtls/validate-manifests/v1"},
           {"valid", !run_fails(run)},
@@ -449,7 +508,21 @@ nlohmann::ordered_json run_json(const ValidateRun& run) {
             {"warnings", totals.warnings},
             {"infos", totals.infos}}},
           {"findings", std::move(findings)},
-          {"targets", std::move(targets)}};
+          {"targets", ojson::array()}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json run_json(const ValidateRun& run) {
+  ojson j = run_skeleton(run);
+  for (const TargetReport& t : run.targets) j["targets"].push_back(target_entry(t, run.strict));
+  return j;
+}
+
+void write_run_json(const ValidateRun& run, std::ostream& out) {
+  write_streamed(
+      run_skeleton(run), ojson::json_pointer("/targets"), run.targets.size(),
+      [&](std::size_t i) { return target_entry(run.targets[i], run.strict); }, out);
 }
 
 std::string render_github(const ValidateRun& run) {
@@ -557,28 +630,33 @@ std::string render_junit(const ValidateRun& run) {
   return out;
 }
 
-nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_version) {
-  using json = nlohmann::ordered_json;
-  std::vector<std::string> rule_ids;
-  std::map<std::string, Severity> rule_level;
-  json results = json::array();
-  const auto add = [&](const Finding& f, const TargetReport* t) {
-    auto it = std::find(rule_ids.begin(), rule_ids.end(), f.code);
-    if (it == rule_ids.end()) {
-      rule_ids.push_back(f.code);
-      it = rule_ids.end() - 1;
-      rule_level[f.code] = f.severity;
-    } else {
-      rule_level[f.code] = std::max(rule_level[f.code], f.severity);
+namespace {
+
+// SARIF's results, one per finding (the run's, then each target's), and its rules, one per code
+// in order of first appearance.
+class SarifResults {
+ public:
+  explicit SarifResults(const ValidateRun& run) {
+    for (const Finding& f : run.findings) add(f, nullptr);
+    for (const TargetReport& t : run.targets) {
+      for (const Finding& f : t.evaluation.findings) add(f, &t);
     }
+  }
+
+  std::size_t size() const { return results_.size(); }
+
+  ojson result(std::size_t i) const {
+    const Finding& f = *results_[i].first;
+    const TargetReport* t = results_[i].second;
+    const auto it = std::find(rule_ids_.begin(), rule_ids_.end(), f.code);
     // The hint is a sentence of its own after the message's.
     std::string text = sentence(f.message);
     if (!f.hint.empty()) text += " Hint: " + sentence(f.hint);
-    json r = {{"ruleId", f.code},
-              {"ruleIndex", static_cast<std::size_t>(it - rule_ids.begin())},
-              {"level", sarif_level(f.severity)},
-              {"message", {{"text", text}}}};
-    json location = json::object();
+    ojson r = {{"ruleId", f.code},
+               {"ruleIndex", static_cast<std::size_t>(it - rule_ids_.begin())},
+               {"level", sarif_level(f.severity)},
+               {"message", {{"text", text}}}};
+    ojson location = ojson::object();
     if (has_position(f)) {
       location["physicalLocation"] = {{"artifactLocation", {{"uri", file_uri(f.origin->file)}}},
                                       {"region", {{"startLine", f.origin->line}}}};
@@ -586,37 +664,69 @@ nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_
     const std::string logical = t != nullptr ? t->name
                                 : f.origin   ? f.origin->to_string()
                                              : std::string("promtls validate");
-    location["logicalLocations"] = json::array(
+    location["logicalLocations"] = ojson::array(
         {{{"name", logical}, {"kind", t != nullptr && t->location ? "resource" : "module"}}});
-    r["locations"] = json::array({location});
-    json props = {{"variables", f.variables}};
+    r["locations"] = ojson::array({location});
+    ojson props = {{"variables", f.variables}};
     if (f.origin) props["source"] = f.origin->to_string();
     r["properties"] = std::move(props);
-    results.push_back(std::move(r));
-  };
-  for (const Finding& f : run.findings) add(f, nullptr);
-  for (const TargetReport& t : run.targets) {
-    for (const Finding& f : t.evaluation.findings) add(f, &t);
+    return r;
   }
-  json rules = json::array();
-  for (const std::string& id : rule_ids) {
-    rules.push_back({{"id", id},
-                     {"name", rule_name(id)},
-                     {"shortDescription", {{"text", describe_code(id)}}},
-                     {"fullDescription", {{"text", describe_code(id)}}},
-                     {"defaultConfiguration", {{"level", sarif_level(rule_level[id])}}}});
+
+  // The document without its results (an empty array).
+  ojson skeleton(std::string_view tool_version) const {
+    ojson rules = ojson::array();
+    for (const std::string& id : rule_ids_) {
+      rules.push_back({{"id", id},
+                       {"name", rule_name(id)},
+                       {"shortDescription", {{"text", describe_code(id)}}},
+                       {"fullDescription", {{"text", describe_code(id)}}},
+                       {"defaultConfiguration", {{"level", sarif_level(rule_level_.at(id))}}}});
+    }
+    ojson driver = {{"name", "promtls"},
+                    {"version", tool_version},
+                    {"semanticVersion", tool_version},
+                    {"rules", std::move(rules)}};
+    ojson invocation = {{"executionSuccessful", true}};
+    return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+            {"version", "2.1.0"},
+            {"runs", ojson::array({{{"tool", {{"driver", std::move(driver)}}},
+                                    {"invocations", ojson::array({invocation})},
+                                    {"columnKind", "unicodeCodePoints"},
+                                    {"results", ojson::array()}}})}};
   }
-  json driver = {{"name", "promtls"},
-                 {"version", tool_version},
-                 {"semanticVersion", tool_version},
-                 {"rules", std::move(rules)}};
-  json invocation = {{"executionSuccessful", true}};
-  return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-          {"version", "2.1.0"},
-          {"runs", json::array({{{"tool", {{"driver", std::move(driver)}}},
-                                 {"invocations", json::array({invocation})},
-                                 {"columnKind", "unicodeCodePoints"},
-                                 {"results", std::move(results)}}})}};
+
+ private:
+  void add(const Finding& f, const TargetReport* t) {
+    if (std::find(rule_ids_.begin(), rule_ids_.end(), f.code) == rule_ids_.end()) {
+      rule_ids_.push_back(f.code);
+      rule_level_[f.code] = f.severity;
+    } else {
+      rule_level_[f.code] = std::max(rule_level_[f.code], f.severity);
+    }
+    results_.emplace_back(&f, t);
+  }
+
+  std::vector<std::string> rule_ids_;
+  std::map<std::string, Severity> rule_level_;
+  std::vector<std::pair<const Finding*, const TargetReport*>> results_;
+};
+
+}  // namespace
+
+nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_version) {
+  const SarifResults results(run);
+  ojson j = results.skeleton(tool_version);
+  ojson& list = j["runs"][0]["results"];
+  for (std::size_t i = 0; i < results.size(); ++i) list.push_back(results.result(i));
+  return j;
+}
+
+void write_sarif_json(const ValidateRun& run, std::string_view tool_version, std::ostream& out) {
+  const SarifResults results(run);
+  write_streamed(
+      results.skeleton(tool_version), ojson::json_pointer("/runs/0/results"), results.size(),
+      [&](std::size_t i) { return results.result(i); }, out);
 }
 
 }  // namespace promtls::core

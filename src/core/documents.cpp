@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <variant>
 
+#include "json_tree.hpp"
+
 namespace promtls::core {
 namespace {
 
@@ -314,28 +316,28 @@ std::variant<Node, BuildError> build_tree(const Chunk& chunk) {
 // it gives up, and the stream is read by libyaml instead (which reports it).
 class JsonTree final : public nlohmann::json_sax<nlohmann::json> {
  public:
-  Node root;
+  Node root() { return builder_.done() ? builder_.take() : Node(); }
 
-  bool null() override { return add(Node::null_at(at_)); }
+  bool null() override { return add(Node::null_at(kAt)); }
   bool boolean(bool value) override {
-    return add(Node::scalar_at(at_, value ? "true" : "false", true));
+    return add(Node::scalar_at(kAt, value ? "true" : "false", true));
   }
   bool number_integer(number_integer_t value) override {
-    return add(Node::scalar_at(at_, std::to_string(value), true));
+    return add(Node::scalar_at(kAt, std::to_string(value), true));
   }
   bool number_unsigned(number_unsigned_t value) override {
-    return add(Node::scalar_at(at_, std::to_string(value), true));
+    return add(Node::scalar_at(kAt, std::to_string(value), true));
   }
   bool number_float(number_float_t, const string_t& text) override {
-    return add(Node::scalar_at(at_, text, true));
+    return add(Node::scalar_at(kAt, text, true));
   }
   bool string(string_t& value) override {
-    return add(Node::scalar_at(at_, std::move(value), false));
+    return add(Node::scalar_at(kAt, std::move(value), false));
   }
   bool binary(binary_t&) override { return false; }
   bool start_object(std::size_t) override { return open(Node::Kind::mapping); }
   bool key(string_t& value) override {
-    frames_.back().key = std::move(value);
+    builder_.key(std::move(value));
     return true;
   }
   bool end_object() override { return close(); }
@@ -346,43 +348,22 @@ class JsonTree final : public nlohmann::json_sax<nlohmann::json> {
   }
 
  private:
-  struct Frame {
-    Node::Kind kind;
-    std::vector<Node> items;
-    std::vector<Node::Entry> entries;
-    std::string key;
-  };
+  static constexpr Position kAt = detail::JsonTreeBuilder::kNowhere;
   bool add(Node node) {
-    if (frames_.empty()) {
-      root = std::move(node);
-      return true;
-    }
-    Frame& top = frames_.back();
-    if (top.kind == Node::Kind::sequence) {
-      top.items.push_back(std::move(node));
-    } else {
-      Node::Entry entry;
-      entry.key = std::move(top.key);
-      entry.key_position = at_;
-      entry.value = std::move(node);
-      top.entries.push_back(std::move(entry));
-    }
+    builder_.value(std::move(node));
     return true;
   }
   bool open(Node::Kind kind) {
-    if (frames_.size() >= kMaxDepth) return false;
-    frames_.push_back(Frame{kind, {}, {}, {}});
+    if (builder_.depth() >= kMaxDepth) return false;
+    builder_.open(kind);
     return true;
   }
   bool close() {
-    Frame top = std::move(frames_.back());
-    frames_.pop_back();
-    return add(top.kind == Node::Kind::sequence ? Node::sequence_at(at_, std::move(top.items))
-                                                : Node::mapping_at(at_, std::move(top.entries)));
+    builder_.close();
+    return true;
   }
 
-  Position at_{1, 0};
-  std::vector<Frame> frames_;
+  detail::JsonTreeBuilder builder_;
 };
 
 std::size_t lines_in(std::string_view text) {
@@ -553,14 +534,21 @@ std::string describe(const SyntaxError& error) {
          std::to_string(std::max<std::size_t>(error.position.column, 1)) + ": " + error.message;
 }
 
+namespace {
+bool starts_like_json(std::string_view bytes) {
+  const std::size_t first = bytes.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (bytes[first] == '{' || bytes[first] == '[');
+}
+}  // namespace
+
 std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions& options) {
   std::vector<Document> out;
-  const std::size_t first = bytes.find_first_not_of(" \t\r\n");
-  if (!options.positions && first != std::string_view::npos &&
-      (bytes[first] == '{' || bytes[first] == '[')) {
+  const bool json = starts_like_json(bytes);
+  if (!options.positions && json) {
     JsonTree tree;
     if (nlohmann::json::sax_parse(bytes, &tree)) {
-      if (!tree.root.is_null()) out.push_back(Document{1, std::move(tree.root), std::nullopt});
+      Node root = tree.root();
+      if (!root.is_null()) out.push_back(Document{1, std::move(root), std::nullopt});
       return out;
     }
     // Not JSON after all (a flow mapping is YAML too, and so are several documents): as YAML.
@@ -573,15 +561,36 @@ std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions
   // Valid JSON that libyaml refuses: YAML 1.1 has no surrogate-pair escapes ("\ud83d\ude00") and
   // no raw DEL in a string, JSON has both, and Kubernetes reads JSON as JSON. Such a stream is
   // read as JSON, without positions.
-  if (options.positions && first_error(out) != nullptr && first != std::string_view::npos &&
-      (bytes[first] == '{' || bytes[first] == '[')) {
+  if (options.positions && json && first_error(out) != nullptr) {
     JsonTree tree;
     if (nlohmann::json::sax_parse(bytes, &tree)) {
       out.clear();
-      if (!tree.root.is_null()) out.push_back(Document{1, std::move(tree.root), std::nullopt});
+      Node root = tree.root();
+      if (!root.is_null()) out.push_back(Document{1, std::move(root), std::nullopt});
     }
   }
   return out;
+}
+
+void for_each_document(std::string_view bytes,
+                       const std::function<void(Document&, const DocumentSource&)>& each,
+                       const ParseOptions& options) {
+  if (starts_like_json(bytes)) {
+    // Whether it is read as JSON depends on the whole stream (parse_documents()).
+    std::vector<Document> documents = parse_documents(bytes, options);
+    for (Document& doc : documents) each(doc, DocumentSource{bytes, 0, false});
+    return;
+  }
+  // Every chunk is read alone, as parse_documents() reads a stream that is not JSON.
+  for (const Chunk& chunk : split_documents(bytes)) {
+    Document doc = parse_chunk(chunk);
+    if (!doc.error && doc.root.is_null()) continue;  // an empty document (comments only)
+    each(doc, DocumentSource{chunk.text, chunk.first_line, true});
+  }
+}
+
+Document parse_again(const DocumentSource& source) {
+  return parse_chunk(Chunk{source.first_line, source.text});
 }
 
 const SyntaxError* first_error(const std::vector<Document>& documents) {

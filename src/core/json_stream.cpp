@@ -1,6 +1,6 @@
 // The streaming JSON reader (json_stream.hpp): nlohmann's SAX parser over a refilled buffer.
-// The trees are the ones documents.cpp builds from the same events when it reads JSON without
-// positions (every node at {1, 0}; numbers as written, booleans "true"/"false" plain, strings
+// The trees are built by the builder documents.cpp uses when it reads JSON without positions
+// (json_tree.hpp: every node at {1, 0}; numbers as written, booleans "true"/"false" plain, strings
 // quoted), so a reader cannot tell a streamed item from the same item of a whole document.
 #include "promtls/core/json_stream.hpp"
 
@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "json_tree.hpp"
 
 namespace promtls::core {
 namespace {
@@ -155,64 +157,7 @@ class Cursor {
   Refill* refill_;
 };
 
-// One tree from events, with an explicit stack.
-class TreeBuilder {
- public:
-  void value(Node node) {
-    if (frames_.empty()) {
-      root_ = std::move(node);
-      has_root_ = true;
-      return;
-    }
-    Frame& top = frames_.back();
-    if (top.kind == Node::Kind::sequence) {
-      top.items.push_back(std::move(node));
-      return;
-    }
-    Node::Entry entry;
-    entry.key = std::move(top.key);
-    entry.key_position = kNowhere;
-    entry.value = std::move(node);
-    top.entries.push_back(std::move(entry));
-  }
-  void key(std::string key) { frames_.back().key = std::move(key); }
-  void open(Node::Kind kind) { frames_.push_back(Frame{kind, {}, {}, {}}); }
-  void close() {
-    Frame top = std::move(frames_.back());
-    frames_.pop_back();
-    value(top.kind == Node::Kind::sequence ? Node::sequence_at(kNowhere, std::move(top.items))
-                                           : Node::mapping_at(kNowhere, std::move(top.entries)));
-  }
-  std::size_t depth() const { return frames_.size(); }
-  // The key being filled in the outermost mapping, when the two outermost frames are mappings.
-  const std::string* outer_key() const {
-    return frames_.size() == 2 && frames_[0].kind == Node::Kind::mapping &&
-                   frames_[1].kind == Node::Kind::mapping
-               ? &frames_[0].key
-               : nullptr;
-  }
-  bool done() const { return has_root_ && frames_.empty(); }
-  Node take() {
-    has_root_ = false;
-    return std::move(root_);
-  }
-  void clear() {
-    frames_.clear();
-    root_ = Node();
-    has_root_ = false;
-  }
-
- private:
-  struct Frame {
-    Node::Kind kind;
-    std::vector<Node> items;
-    std::vector<Node::Entry> entries;
-    std::string key;
-  };
-  std::vector<Frame> frames_;
-  Node root_;
-  bool has_root_ = false;
-};
+using TreeBuilder = detail::JsonTreeBuilder;
 
 // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error while parsing
 // value - invalid literal; last read: 'x'" -> {1, 5}, "syntax error while parsing value - invalid

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
+#include <iterator>
+#include <memory>
 #include <utility>
 
 #include "promtls/core/documents.hpp"
@@ -85,33 +88,22 @@ class Reader {
   ManifestSet out;
 
   void read(std::span<const ManifestInput> inputs, std::span<const DirectorySecret> directories) {
-    // Documents are parsed once; ConfigMaps are collected before containers are resolved, so
-    // that envFrom finds a ConfigMap that comes later in the input.
-    std::vector<std::vector<Document>> streams;
-    streams.reserve(inputs.size());
-    for (const ManifestInput& input : inputs) {
-      streams.push_back(parse_documents(input.text));
-      for (const Document& doc : streams.back()) {
-        ++out.documents;
-        if (doc.error) {
-          syntax_finding(*doc.error, input);
-          continue;
-        }
-        duplicate_keys(doc.root, input, out.findings);
-        // A Prometheus configuration file among the manifests (prometheus.yml in a tree).
-        if (doc.root.is_mapping() && doc.root.find("scrape_configs") != nullptr &&
-            doc.root.find("kind") == nullptr) {
-          prometheus_config(doc.root, input, {}, {}, 0);
-        }
-      }
-    }
-    std::vector<std::pair<kube::Object, const ManifestInput*>> objects;
+    // Documents are read one at a time and freed (for_each_document()). A workload is evaluated
+    // when it arrives, against the ConfigMaps and Secrets read so far; a lookup that found nothing
+    // is remembered, and the workload is read again at the end when the whole input set has what
+    // it missed. The findings come in the order of a reader that holds every document: those of
+    // the documents themselves, then those of their ConfigMaps and Secrets, then the monitors'.
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-      for (kube::Object& object : kube::objects(streams[i])) {
-        objects.emplace_back(std::move(object), &inputs[i]);
-      }
+      const ManifestInput& input = inputs[i];
+      for_each_document(input.text, [&](Document& doc, const DocumentSource& source) {
+        document(doc, source, i, input);
+      });
     }
-    for (const auto& [object, input] : objects) collect_key_values(object, *input);
+    out.findings.insert(out.findings.end(), std::make_move_iterator(later_findings_.begin()),
+                        std::make_move_iterator(later_findings_.end()));
+    later_findings_.clear();
+    jobs_.insert(jobs_.end(), std::make_move_iterator(later_jobs_.begin()),
+                 std::make_move_iterator(later_jobs_.end()));
     // After the manifests' own: a Secret of the input wins over a directory of the same name.
     for (const DirectorySecret& d : directories) {
       ConfigMap cm{"Secret", {}, d.name, {}};
@@ -122,19 +114,37 @@ class Reader {
       cm.kind = "ConfigMap";
       config_maps_.push_back(std::move(cm));
     }
+    ScrapeObjects scrape = std::move(scrape_);
+    scrape.jobs = std::move(jobs_);
+    // Monitors and jobs reach pods: then every workload's tree is needed again.
+    const bool follow = !scrape.monitors.empty() || !scrape.jobs.empty();
+    std::deque<std::vector<Document>> trees;  // alive until follow_monitors() returns
     std::vector<PodSpec> pods;
     std::vector<std::size_t> first_targets;
-    ScrapeObjects scrape;
-    scrape.jobs = std::move(jobs_);
-    for (const auto& [object, input] : objects) {
-      if (auto pod = kube::pod_template(object)) {
-        pods.push_back(PodSpec{std::move(*pod), input});
-        first_targets.push_back(out.targets.size());
-        for (const kube::Container& c : pods.back().pod.containers) container(pods.back(), c);
-      } else if (auto m = monitor::monitor(object)) {
-        scrape.monitors.push_back({std::move(*m), input->name});
-      } else if (auto service = monitor::service(object)) {
-        scrape.services.push_back({std::move(*service), input->name});
+    for (Workload& w : workloads_) {
+      const bool redo = std::any_of(w.misses.begin(), w.misses.end(), [&](const Miss& m) {
+        return (m.secret ? find_secret(m.ns, m.name) : find_config_map(m.ns, m.name)) != nullptr;
+      });
+      if (!redo && !follow) continue;
+      const std::vector<Document>* documents = w.held;
+      if (documents == nullptr) {
+        trees.emplace_back();
+        trees.back().push_back(parse_again(w.source));
+        documents = &trees.back();
+      }
+      std::vector<kube::Object> objects = kube::objects(*documents);
+      auto pod = kube::pod_template(objects.at(w.object));
+      if (!pod) continue;  // cannot happen: the same tree
+      PodSpec spec{std::move(*pod), &inputs[w.input]};
+      if (redo) {
+        std::size_t next = w.first_target;
+        for (const kube::Container& c : spec.pod.containers) {
+          out.targets.at(next++) = container(spec, c);
+        }
+      }
+      if (follow) {
+        pods.push_back(std::move(spec));
+        first_targets.push_back(w.first_target);
       }
     }
     for (std::size_t i = 0; i < pods.size(); ++i) {
@@ -159,6 +169,77 @@ class Reader {
   }
 
  private:
+  // A Secret or ConfigMap a workload looked up and did not find (yet).
+  struct Miss {
+    bool secret = false;
+    std::string ns, name;
+  };
+  // A workload read: where to read it again, and which targets it gave.
+  struct Workload {
+    std::size_t input = 0;
+    DocumentSource source;
+    const std::vector<Document>* held = nullptr;  // its document when kept (not alone)
+    std::size_t object = 0;                       // among kube::objects() of the document
+    std::size_t first_target = 0;
+    std::vector<Miss> misses;
+  };
+
+  // One document as it arrives: its own findings, its ConfigMaps and Secrets, its workloads
+  // (evaluated now), its monitors and Services (kept, with the tree they point into).
+  void document(Document& doc, const DocumentSource& source, std::size_t index,
+                const ManifestInput& input) {
+    ++out.documents;
+    if (doc.error) {
+      syntax_finding(*doc.error, input);
+      return;
+    }
+    duplicate_keys(doc.root, input, out.findings);
+    // A Prometheus configuration file among the manifests (prometheus.yml in a tree).
+    if (doc.root.is_mapping() && doc.root.find("scrape_configs") != nullptr &&
+        doc.root.find("kind") == nullptr) {
+      prometheus_config(doc.root, input, {}, {}, 0);
+    }
+    auto documents = std::make_unique<std::vector<Document>>();
+    documents->push_back(std::move(doc));
+    const std::vector<kube::Object> objects = kube::objects(*documents);
+    std::swap(out.findings, later_findings_);
+    std::swap(jobs_, later_jobs_);
+    for (const kube::Object& object : objects) collect_key_values(object, input);
+    std::swap(out.findings, later_findings_);
+    std::swap(jobs_, later_jobs_);
+    bool keep = false;
+    for (std::size_t k = 0; k < objects.size(); ++k) {
+      const kube::Object& object = objects[k];
+      if (auto pod = kube::pod_template(object)) {
+        const PodSpec spec{std::move(*pod), &input};
+        Workload w{index, source, nullptr, k, out.targets.size(), {}};
+        misses_ = &w.misses;
+        for (const kube::Container& c : spec.pod.containers)
+          out.targets.push_back(container(spec, c));
+        misses_ = nullptr;
+        if (!source.alone) {
+          w.held = documents.get();
+          keep = true;
+        }
+        workloads_.push_back(std::move(w));
+      } else if (auto m = monitor::monitor(object)) {
+        scrape_.monitors.push_back({std::move(*m), input.name});
+        keep = true;
+      } else if (auto service = monitor::service(object)) {
+        scrape_.services.push_back({std::move(*service), input.name});
+        keep = true;
+      }
+    }
+    if (keep) held_.push_back(std::move(documents));
+  }
+
+  std::vector<std::unique_ptr<std::vector<Document>>> held_;  // trees still pointed into
+  std::vector<Workload> workloads_;
+  std::vector<Miss>* misses_ = nullptr;           // where lookups that fail are recorded
+  ScrapeObjects scrape_;                          // monitors and Services, as they arrive
+  std::vector<Finding> later_findings_;           // of ConfigMaps and Secrets
+  std::vector<ScrapeObjects::JobAt> later_jobs_;  // of ConfigMaps' and Secrets' configurations
+
   std::vector<ConfigMap> config_maps_;
   std::vector<ConfigMap> secrets_;
   std::vector<ScrapeObjects::JobAt> jobs_;  // of every Prometheus configuration read
@@ -386,13 +467,18 @@ class Reader {
     return nullptr;
   }
   const ConfigMap* find_secret(const std::string& ns, const std::string& name) const {
-    return find_in(secrets_, ns, name);
+    return found(find_in(secrets_, ns, name), true, ns, name);
   }
   const ConfigMap* find_config_map(const std::string& ns, const std::string& name) const {
-    return find_in(config_maps_, ns, name);
+    return found(find_in(config_maps_, ns, name), false, ns, name);
+  }
+  const ConfigMap* found(const ConfigMap* object, bool secret, const std::string& ns,
+                         const std::string& name) const {
+    if (object == nullptr && misses_ != nullptr) misses_->push_back(Miss{secret, ns, name});
+    return object;
   }
 
-  void container(const PodSpec& spec, const kube::Container& c) {
+  ManifestTarget container(const PodSpec& spec, const kube::Container& c) {
     const kube::Object& owner = spec.pod.owner;
     ManifestTarget t;
     t.file = spec.input->name;
@@ -469,7 +555,7 @@ class Reader {
       set(t, e.name, expand(t, value != nullptr ? value->scalar_or() : std::string()),
           origin_at(e.position.line));
     }
-    out.targets.push_back(std::move(t));
+    return t;
   }
 
   static void set(ManifestTarget& t, const std::string& name, std::string value, Origin origin) {

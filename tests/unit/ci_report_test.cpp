@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "promtls/core/manifest.hpp"
 
@@ -169,4 +170,30 @@ TEST_CASE("text output for a manifest says its files are in the pod, not skipped
         std::string::npos);
   CHECK(out.rfind("== Pod p, container c (m.yaml:3) [knative]\n", 0) == 0);
   CHECK(out.find("valid: 1 container checked, 0 invalid\n") != std::string::npos);
+}
+
+TEST_CASE("ci_report: the JSON and SARIF writers print what dump(2) prints of the documents") {
+  using json = nlohmann::ordered_json;
+  const auto dump = [](const json& j) {
+    return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  };
+  ValidateRun empty;
+  ValidateRun two = sample();
+  two.targets.push_back(two.targets.front());
+  two.targets.back().name = "invalid UTF-8 \xff, \"quoted\"";
+  two.targets.back().evaluation.findings.clear();  // empty arrays stay "[]"
+  two.findings.push_back(finding("manifest-syntax", Severity::error, "not valid YAML",
+                                 Origin{Origin::Kind::manifest, "a.yaml", 3, {}}));
+  for (const ValidateRun* run : {&empty, &two}) {
+    std::ostringstream json_out;
+    write_run_json(*run, json_out);
+    CHECK(json_out.str() == dump(run_json(*run)));
+    std::ostringstream sarif_out;
+    write_sarif_json(*run, "1.2.3", sarif_out);
+    CHECK(sarif_out.str() == dump(sarif_json(*run, "1.2.3")));
+  }
+  std::ostringstream out;
+  write_run_json(two, out);
+  const json parsed = json::parse(out.str());
+  CHECK(parsed["targets"].size() == 2);
 }

@@ -115,3 +115,50 @@ TEST_CASE("JSON that YAML 1.1 cannot hold is read as JSON, with or without posit
   REQUIRE(bad.size() == 1);
   CHECK(bad[0].error);
 }
+
+namespace {
+// The same tree: kinds, positions, texts and keys, all the way down.
+bool same_tree(const Node& a, const Node& b) {
+  if (a.kind() != b.kind() || !(a.position() == b.position()) || a.text() != b.text() ||
+      a.plain() != b.plain() || a.items().size() != b.items().size() ||
+      a.entries().size() != b.entries().size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.items().size(); ++i) {
+    if (!same_tree(a.items()[i], b.items()[i])) return false;
+  }
+  for (std::size_t i = 0; i < a.entries().size(); ++i) {
+    const Node::Entry& x = a.entries()[i];
+    const Node::Entry& y = b.entries()[i];
+    if (x.key != y.key || !(x.key_position == y.key_position) || !same_tree(x.value, y.value)) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("documents: for_each_document hands over what parse_documents returns, one at a time") {
+  const std::string stream = GENERATE(
+      std::string(
+          "a: 1\n---\n# only a comment\n---\nb: [x, {c: d}]\n...\n---\nbad: [\n---\ne: f\n"),
+      std::string("{\"kind\": \"List\", \"items\": [{\"a\": 1}]}\n"),
+      std::string("  [1, 2]\n---\n[3]\n"), std::string("{\"s\": \"\\ud83d\\ude00\"}\n"),
+      std::string(""), std::string("---\n---\n"));
+  const std::vector<Document> whole = parse_documents(stream);
+  std::size_t n = 0;
+  for_each_document(stream, [&](Document& doc, const DocumentSource& source) {
+    REQUIRE(n < whole.size());
+    const Document& expected = whole[n++];
+    CHECK(doc.first_line == expected.first_line);
+    CHECK(doc.error.has_value() == expected.error.has_value());
+    if (doc.error && expected.error) CHECK(describe(*doc.error) == describe(*expected.error));
+    CHECK(same_tree(doc.root, expected.root));
+    if (source.alone) {
+      const Document again = parse_again(source);
+      CHECK(again.first_line == doc.first_line);
+      CHECK(same_tree(again.root, doc.root));
+    }
+  });
+  CHECK(n == whole.size());
+}

@@ -460,3 +460,34 @@ TEST_CASE("manifest: a Secret volume of the input lets the certificate checks ru
   CHECK(a.upstream.accepts);
   CHECK(find_finding(a.findings, "secret-files-checked") == nullptr);
 }
+
+TEST_CASE("manifest: a ConfigMap or Secret after its workload resolves as one before it") {
+  // Workloads are evaluated as they arrive and read again when a later object has what they
+  // looked up: both orders give the same environment and mounted files.
+  const std::string workload_doc =
+      "kind: Deployment\nmetadata: {name: d, namespace: mon}\nspec:\n  template:\n    spec:\n"
+      "      volumes: [{name: tls, secret: {secretName: tls}}]\n"
+      "      containers:\n      - name: c\n        volumeMounts: [{name: tls, mountPath: /tls}]\n"
+      "        env:\n        - name: METRICS_PROMETHEUS_PORT\n          valueFrom:\n"
+      "            configMapKeyRef: {name: m, key: port}\n"
+      "      - name: other\n        env: [{name: METRICS_PROMETHEUS_HOST, value: \"::1\"}]\n";
+  const std::string objects =
+      "kind: ConfigMap\nmetadata: {name: m, namespace: mon}\ndata: {port: \"9091\"}\n---\n"
+      "kind: Secret\nmetadata: {name: tls, namespace: mon}\nstringData: {tls.crt: pem}\n";
+  const auto before = parse(objects + "---\n" + workload_doc);
+  const auto after = parse(workload_doc + "---\n" + objects + "---\n" + workload_doc);
+  REQUIRE(before.targets.size() == 2);
+  REQUIRE(after.targets.size() == 4);
+  for (const ManifestTarget* t : {&before.targets[0], &after.targets[0], &after.targets[2]}) {
+    CHECK(t->env.get("METRICS_PROMETHEUS_PORT") == "9091");
+    CHECK(t->unresolved.empty());
+    CHECK(t->secret_mount_paths == std::vector<std::string>{"/tls"});
+    REQUIRE(t->secret_files.size() == 1);
+    CHECK(t->secret_files[0].path == "/tls/tls.crt");
+    CHECK(t->secret_files[0].bytes == "pem");
+  }
+  CHECK(after.targets[1].container == "other");
+  CHECK(after.targets[1].env.get("METRICS_PROMETHEUS_HOST") == "::1");
+  CHECK(after.targets[0].line < after.targets[1].line);
+  CHECK(after.documents == 4);
+}

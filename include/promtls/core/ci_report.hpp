@@ -6,6 +6,7 @@
 // (report.hpp); run_json() is the document for manifests ("promtls/validate-manifests/v1").
 #pragma once
 
+#include <iosfwd>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -44,11 +45,16 @@ CodeEffect code_effect(std::string_view code);
 // Text: a header line per target, its findings and verdict (render_validate_text), then a
 // summary line. A single environment target renders exactly as render_validate_text.
 std::string render_run_text(const ValidateRun& run, const TextStyle& style);
+// render_run_text(run, style) written to `out` one target at a time.
+void write_run_text(const ValidateRun& run, const TextStyle& style, std::ostream& out);
 
 // {schema: "promtls/validate-manifests/v1", valid, summary: {targets, invalid, errors,
 // warnings}, findings: [...run-level...], targets: [{target, file, line, container,
 // init_container, profile, valid, upstream, findings, config}]}.
 nlohmann::ordered_json run_json(const ValidateRun& run);
+// run_json(run) as dump(2) prints it (invalid UTF-8 replaced), and a newline, written to `out`
+// one target's entry at a time: memory holds one entry, not the document.
+void write_run_json(const ValidateRun& run, std::ostream& out);
 
 // GitHub Actions workflow commands: "::error file=F,line=L,title=T::message" for every error
 // ("::warning" for every warning), without file and line when the finding has no file position;
@@ -66,5 +72,8 @@ std::string render_junit(const ValidateRun& run);
 // with a physical location when the finding has a file position (a relative reference, or a
 // file: URI for an absolute path) and a logical location naming the target.
 nlohmann::ordered_json sarif_json(const ValidateRun& run, std::string_view tool_version);
+// sarif_json(run, tool_version) as dump(2) prints it (invalid UTF-8 replaced), and a newline,
+// written to `out` one result at a time.
+void write_sarif_json(const ValidateRun& run, std::string_view tool_version, std::ostream& out);
 
 }  // namespace promtls::core

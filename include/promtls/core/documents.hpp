@@ -2,12 +2,13 @@
 // (manifests, Kubernetes objects, kubeconfigs, license objects), and the one rule for YAML
 // scalars. Kubernetes objects on top of these trees are in kube.hpp.
 //
-// parse_documents() is the only function that knows the parser (libyaml; a bounded or
-// streaming parser can replace it behind this signature). It performs no I/O, never throws for
-// bad input, and is reentrant; results are plain values. Thread-safe.
+// parse_documents(), for_each_document() and parse_again() are the only functions that know the
+// parser (libyaml; another parser can replace it behind these signatures). It performs no I/O,
+// never throws for bad input, and is reentrant; results are plain values. Thread-safe.
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -130,6 +131,26 @@ struct ParseOptions {
 // parse leaves the others readable. Documents that are empty or only comments (or `null`) are
 // left out. JSON is read as the YAML it is.
 std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions& options = {});
+
+// Where one document of a stream lies, so that it can be read again alone (parse_again()).
+struct DocumentSource {
+  std::string_view text;       // the document's bytes within the stream
+  std::size_t first_line = 0;  // how many lines of the stream come before them
+  // False: the document was read with the whole stream (a stream that starts with { or [ may be
+  // JSON), and cannot be read again alone.
+  bool alone = true;
+};
+
+// The documents of parse_documents(bytes, options), in order, handed to `each` one at a time:
+// each tree is freed when `each` returns (unless `each` moves it away), so that a long stream
+// needs the memory of its largest document, not of all. A stream that starts with { or [ is read
+// whole first (it may be one JSON document), and its documents say so (DocumentSource::alone).
+void for_each_document(std::string_view bytes,
+                       const std::function<void(Document&, const DocumentSource&)>& each,
+                       const ParseOptions& options = {});
+
+// The document for_each_document() handed over with `source` (alone), read again: the same tree.
+Document parse_again(const DocumentSource& source);
 
 // The first error of the stream, or nullptr.
 const SyntaxError* first_error(const std::vector<Document>& documents);

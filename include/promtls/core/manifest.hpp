@@ -2,18 +2,19 @@
 // in a set of YAML or JSON streams, with the environment Kubernetes would give it.
 //
 // parse_manifests() takes the bytes of each input (the cli reads files and stdin) and performs
-// no I/O. It never throws for bad input: a document that does not parse becomes an error finding
-// naming file:line, and the other documents are still read; a mapping that repeats a key is an
-// error finding citing both lines (the API server's strict decoding refuses it). Pod templates:
-// a Pod's or a Knative Revision's spec, and spec.template.spec or
-// spec.jobTemplate.spec.template.spec of any other object when it holds containers (the built-in
-// workloads, Knative Service and Configuration, and CRDs shaped like them), also inside List
-// objects. Environment: envFrom first (configMapRef and secretRef resolved from a ConfigMap or
-// Secret of the same input set; Secret data is base64-decoded, stringData merged over it), then
-// env in order, later entries overriding earlier ones as the kubelet does; $(VAR) references in
-// values are expanded as the kubelet does. Values from valueFrom that promtls cannot see
-// (fieldRef, resourceFieldRef, a key reference to an absent ConfigMap or Secret) are "set but
-// unknown".
+// no I/O. It reads one document at a time (for_each_document()), keeping what the checks across
+// documents need, not the trees; the result is the same as if every document were held. It never
+// throws for bad input: a document that does not parse becomes an error finding naming file:line,
+// and the other documents are still read; a mapping that repeats a key is an error finding citing
+// both lines (the API server's strict decoding refuses it). Pod templates: a Pod's or a Knative
+// Revision's spec, and spec.template.spec or spec.jobTemplate.spec.template.spec of any other
+// object when it holds containers (the built-in workloads, Knative Service and Configuration, and
+// CRDs shaped like them), also inside List objects. Environment: envFrom first (configMapRef and
+// secretRef resolved from a ConfigMap or Secret of the same input set; Secret data is
+// base64-decoded, stringData merged over it), then env in order, later entries overriding earlier
+// ones as the kubelet does; $(VAR) references in values are expanded as the kubelet does. Values
+// from valueFrom that promtls cannot see (fieldRef, resourceFieldRef, a key reference to an absent
+// ConfigMap or Secret) are "set but unknown".
 //
 // evaluate_manifest_target() validates one container with file and clock checks off (the files
 // live in the pod), except that a credential path outside every volumeMount is a warning; and
