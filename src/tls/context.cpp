@@ -12,6 +12,7 @@
 #include "promtls/core/tls_catalog.hpp"
 #include "promtls/tls/disk.hpp"
 #include "promtls/tls/pem.hpp"
+#include "verify_cache.hpp"
 
 namespace promtls::tls {
 namespace {
@@ -330,6 +331,9 @@ std::shared_ptr<const ServerContext> ServerContext::build(const core::TlsConfig&
       int mode = SSL_VERIFY_PEER;
       if (config.client_auth == core::ClientAuth::require) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
       ::SSL_CTX_set_verify(c, mode, nullptr);
+      // Successful verifications are remembered by chain digest for this context only, so a
+      // CA reload (a new context) starts empty; expiry is checked at every use.
+      install_verify_cache(c);
       break;
     }
   }
