@@ -200,6 +200,7 @@ struct NameFacts {
   std::string text;
   std::string cn;
   std::vector<std::pair<std::string, std::string>> attributes;
+  bool repaired = false;  // rebuilt by repaired_name(): compares by DER only
 };
 
 std::string_view der_of(const ASN1_TYPE* any) {
@@ -209,9 +210,42 @@ std::string_view der_of(const ASN1_TYPE* any) {
           static_cast<std::size_t>(::ASN1_STRING_length(s))};
 }
 
+// A Name OpenSSL refuses to decode because a value is not what its string type says (a
+// UTF8String that is not UTF-8: d2i_X509_NAME converts every value to its canonical form and
+// fails), rebuilt from the raw entries with each value as utf8_text() gives it: the summary
+// reader reads such a Name the same way, so every output reports the certificate alike.
+NamePtr repaired_name(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  auto* rdns = reinterpret_cast<STACK_OF(STACK_OF_X509_NAME_ENTRY)*>(
+      ASN1_item_d2i(nullptr, &p, static_cast<long>(der.size()), ASN1_ITEM_rptr(PROMTLS_NAME)));
+  if (rdns == nullptr) return nullptr;
+  NamePtr name(::X509_NAME_new());
+  bool ok = name != nullptr;
+  for (int i = 0; ok && i < sk_STACK_OF_X509_NAME_ENTRY_num(rdns); ++i) {
+    const STACK_OF(X509_NAME_ENTRY)* rdn = sk_STACK_OF_X509_NAME_ENTRY_value(rdns, i);
+    for (int j = 0; ok && j < sk_X509_NAME_ENTRY_num(rdn); ++j) {
+      const X509_NAME_ENTRY* entry = sk_X509_NAME_ENTRY_value(rdn, j);
+      const std::string text = detail::utf8_text(::X509_NAME_ENTRY_get_data(entry));
+      // The first entry of an RDN opens a new set; the others join the last one.
+      ok = ::X509_NAME_add_entry_by_OBJ(name.get(), ::X509_NAME_ENTRY_get_object(entry),
+                                        MBSTRING_UTF8,
+                                        reinterpret_cast<const unsigned char*>(text.data()),
+                                        static_cast<int>(text.size()), -1, j == 0 ? 0 : -1) == 1;
+    }
+  }
+  ASN1_item_free(reinterpret_cast<ASN1_VALUE*>(rdns), ASN1_ITEM_rptr(PROMTLS_NAME));
+  if (!ok) return nullptr;
+  return name;
+}
+
 bool decode_name(std::string_view der, NameFacts& out, bool full = true) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   out.name.reset(::d2i_X509_NAME(nullptr, &p, static_cast<long>(der.size())));
+  if (!out.name) {
+    ::ERR_clear_error();
+    out.name = repaired_name(der);
+    out.repaired = out.name != nullptr;
+  }
   if (!out.name) return false;
   if (full) out.text = detail::name_text(out.name.get());
   out.cn = detail::common_name(out.name.get());
@@ -461,7 +495,8 @@ bool read_certificate_fast(std::string_view der, core::CertInfo& info, std::size
     return true;
   }
   info.self_signed =
-      subject_der == issuer_der || ::X509_NAME_cmp(subject.name.get(), issuer->name.get()) == 0;
+      subject_der == issuer_der || (!subject.repaired && !issuer->repaired &&
+                                    ::X509_NAME_cmp(subject.name.get(), issuer->name.get()) == 0);
 
   const PROMTLS_SPKI* spki = tbs->key;
   unsigned char digest[SHA256_DIGEST_LENGTH];

@@ -9,6 +9,7 @@
 
 #include "pki.hpp"
 #include "run.hpp"
+#include "trees.hpp"
 
 using namespace promtls::test;
 using nlohmann::json;
@@ -102,9 +103,26 @@ std::string shell_quote(const std::string& s) {
   return out + "'";
 }
 
-// A bundle of a good certificate and two whose strings are not UTF-8 as written: a T61String
-// CN in Latin-1 ("café") and a DNS SAN (an IA5String, 7-bit by definition) with a byte past
-// 0x7f. A UTF8String CN that is not UTF-8 cannot be built: OpenSSL refuses to encode it.
+// A UTF8String CN whose bytes are not UTF-8. OpenSSL refuses to encode such a Name (and
+// d2i_X509 refuses the certificate), so it is issued with a placeholder CN of the same length
+// whose bytes are then replaced in the DER: the signature no longer verifies, which inspect
+// does not check.
+std::string invalid_utf8_cn_pem(const Authority& ca, const Key& key) {
+  CertSpec spec;
+  spec.cn = "badQQQQend";
+  std::string der = ca.leaf(spec, key).der();
+  const auto at = der.find("QQQQ");
+  REQUIRE(at != std::string::npos);
+  der.replace(at, 4, "\xff\xfe\xc3(");
+  std::string b64 = base64(der);
+  std::string pem = "-----BEGIN CERTIFICATE-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+  return pem + "-----END CERTIFICATE-----\n";
+}
+
+// A bundle of a good certificate and three whose strings are not UTF-8 as written: a T61String
+// CN in Latin-1 ("café"), a UTF8String CN with bytes that are not UTF-8, and a DNS SAN (an
+// IA5String, 7-bit by definition) with a byte past 0x7f.
 std::string hostile_bundle(const TempDir& dir) {
   const Authority ca = Authority::make("bundle-ca");
   const Key key(KeyKind::ec_p256);
@@ -122,9 +140,13 @@ std::string hostile_bundle(const TempDir& dir) {
   CertSpec san;
   san.cn = "san";
   san.dns = {"h\xe9.example", "ok.example"};
-  return dir.write("bundle.pem",
-                   ca.leaf(good, key).pem() + ca.leaf(t61, key).pem() + ca.leaf(san, key).pem());
+  return dir.write("bundle.pem", ca.leaf(good, key).pem() + ca.leaf(t61, key).pem() +
+                                     invalid_utf8_cn_pem(ca, key) + ca.leaf(san, key).pem());
 }
+
+// Each byte that is not part of a UTF-8 sequence is one U+FFFD: ff, fe, and c3 (which a '('
+// cannot continue).
+constexpr const char* kRepairedCn = "bad\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd(end";
 
 }  // namespace
 
@@ -136,7 +158,8 @@ TEST_CASE("certificate strings that are not UTF-8 are reported as valid UTF-8, n
   CHECK(r.exit_code == 0);
   REQUIRE(valid_utf8(r.out));
   const json report = json::parse(r.out);
-  REQUIRE(report["certificates"].size() == 3);
+  REQUIRE(report["certificates"].size() == 4);
+  CHECK(report["errors"].empty());
   std::set<std::string> subjects;
   std::set<std::string> dns;
   for (const json& c : report["certificates"]) {
@@ -145,6 +168,8 @@ TEST_CASE("certificate strings that are not UTF-8 are reported as valid UTF-8, n
   }
   CHECK(subjects.count("CN=good") == 1);
   CHECK(subjects.count("CN=caf\xc3\xa9") == 1);  // Latin-1 é as UTF-8
+  // The JSON reader rebuilds the Name OpenSSL refuses instead of losing the certificate.
+  CHECK(subjects.count(std::string("CN=") + kRepairedCn) == 1);
   CHECK(subjects.count("CN=san") == 1);
   CHECK(dns.count("DNS:h\xef\xbf\xbd.example") == 1);
   CHECK(dns.count("DNS:ok.example") == 1);
@@ -153,6 +178,7 @@ TEST_CASE("certificate strings that are not UTF-8 are reported as valid UTF-8, n
   CHECK(r.exit_code == 0);
   CHECK(valid_utf8(r.out));
   CHECK(r.out.find("caf\xc3\xa9") != std::string::npos);
+  CHECK(r.out.find(kRepairedCn) != std::string::npos);
   CHECK(r.out.find("good") != std::string::npos);
 
   r = run_promtls({"inspect", bundle, kAt, "-o", "prometheus"});
@@ -160,6 +186,7 @@ TEST_CASE("certificate strings that are not UTF-8 are reported as valid UTF-8, n
   CHECK(valid_utf8(r.out));
   CHECK(r.out.find("subject_CN=\"caf\xc3\xa9\"") != std::string::npos);
   CHECK(r.out.find("subject_CN=\"good\"") != std::string::npos);
+  CHECK(r.out.find(std::string("subject_CN=\"") + kRepairedCn + "\"") != std::string::npos);
   const auto check = run({"/bin/sh", "-c",
                           shell_quote(promtls_binary()) + " inspect " + shell_quote(bundle) + " " +
                               kAt + " -o prometheus | promtool check metrics"},
