@@ -426,9 +426,11 @@ void register_inspect(CLI::App& app, ExitCode& exit_code) {
                   "never cut), table (kubeadm's view: certificates, then CAs), json, prometheus")
       ->check(CLI::IsMember({"text", "wide", "table", "json", "prometheus"}))
       ->capture_default_str();
-  sub->add_flag("--no-dedupe", o->no_dedupe,
-                "one row per place a certificate was found (default: once per distinct "
-                "certificate, by SHA-256 fingerprint; prometheus always has one series per file)");
+  sub->add_flag(
+      "--no-dedupe", o->no_dedupe,
+      "one row per place a certificate was found (default: once per distinct "
+      "certificate, by SHA-256 fingerprint; json always has one entry per place, prometheus "
+      "one series per file)");
   sub->add_option("--output-file", o->output_file,
                   "write the report to FILE atomically (temporary file in the same directory, "
                   "fsync, rename; mode 0644), as node_exporter's textfile collector needs")

@@ -370,6 +370,17 @@ void append_footer(std::string& out, const InspectReport& report,
     out += "\nErrors:\n";
     for (const InspectError& e : report.errors) out += "  " + e.message + "\n";
   }
+  // With nothing to report, what was passed over says why (the first few of them).
+  if (rows.empty() && report.licenses.empty() && !report.skipped.empty()) {
+    constexpr std::size_t kListed = 20;
+    out += "\nSkipped:\n";
+    for (std::size_t i = 0; i < report.skipped.size() && i < kListed; ++i) {
+      out += "  " + report.skipped[i].source + " (" + report.skipped[i].kind + ")\n";
+    }
+    if (report.skipped.size() > kListed) {
+      out += "  ... " + std::to_string(report.skipped.size() - kListed) + " more (-o json)\n";
+    }
+  }
   std::map<CertStatus, std::size_t> counts;
   for (const std::size_t i : rows) ++counts[report.certificates[i].judgement.status];
   const auto plural = [](std::size_t n, const char* word) {

@@ -319,7 +319,15 @@ class Collector {
       return;
     }
     root_ = p;
+    const std::size_t before = slots_.size() + pending_.errors.size() + pending_.skipped.size();
     walker_.walk(p);
+    // A directory named on the command line with no file in it (a volume not mounted, a
+    // wrong path in a mounted tree) is reported, not passed over. A watched directory may
+    // stay empty until its files appear.
+    if (cache_ == nullptr &&
+        slots_.size() + pending_.errors.size() + pending_.skipped.size() == before) {
+      pending_.skipped.push_back({p, "empty_directory"});
+    }
   }
 
   void finish() {

@@ -222,6 +222,32 @@ TEST_CASE("an unreadable input exits 3 and the other inputs are still reported")
   CHECK(report["errors"][1]["reason"] == "bad_pem");
 }
 
+TEST_CASE(
+    "a named directory with no file in it is reported as skipped, an empty subdirectory "
+    "is not") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "unmounted");
+  std::filesystem::create_directories(dir.path() / "only-dirs/a/b");
+  const std::string unmounted = (dir.path() / "unmounted").string();
+  const std::string only_dirs = (dir.path() / "only-dirs").string();
+  auto r = run_promtls({"inspect", unmounted, only_dirs, kAt});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);  // nothing failed to read; the listing says why nothing is reported
+  CHECK(r.out.find("Skipped:\n  " + unmounted + " (empty_directory)\n  " + only_dirs +
+                   " (empty_directory)\n") != std::string::npos);
+  CHECK(r.out.find("0 certificates, 2 skipped;") != std::string::npos);
+  r = run_promtls({"inspect", unmounted, kAt, "-o", "json"});
+  const json report = json::parse(r.out);
+  REQUIRE(report["skipped"].size() == 1);
+  CHECK(report["skipped"][0] == json({{"source", unmounted}, {"kind", "empty_directory"}}));
+
+  // kubeadm's tree has an empty manifests/ on a worker: a walked empty directory is normal.
+  Tree t;
+  std::filesystem::create_directories(t.dir.path() / "certs/manifests");
+  r = run_promtls({"inspect", t.path("certs"), kAt, "-o", "json"});
+  CHECK(json::parse(r.out)["skipped"].empty());
+}
+
 TEST_CASE("inspect usage errors exit 2") {
   CHECK(run_promtls({"inspect"}).exit_code == 2);
   CHECK(run_promtls({"inspect", "x.pem", "--fail-on", "fatal"}).exit_code == 2);

@@ -221,8 +221,18 @@ TEST_CASE("an empty report's JSON and text still say what was skipped") {
   r.now_unix = kNow;
   r.skipped = {{"/d/key.pem", "private_key"}};
   CHECK(inspect_json(r)["summary"]["skipped"] == 1);
-  CHECK(render_inspect_text(r) ==
-        "\n0 certificates, 1 skipped; 0 licenses, 0 errors; judged at 2027-01-01T00:00:00Z\n");
+  CHECK(
+      render_inspect_text(r) ==
+      "\nSkipped:\n  /d/key.pem (private_key)\n\n0 certificates, 1 skipped; 0 licenses, 0 errors; "
+      "judged at 2027-01-01T00:00:00Z\n");
+  // Beside a certificate the skipped files are only counted.
+  r.certificates.push_back(cert("leaf", "/d/tls.crt", kNow + 400 * kDay, "EE"));
+  CHECK(render_inspect_text(r).find("Skipped:") == std::string::npos);
+  // A long list names the first 20 and says how many more.
+  r.certificates.clear();
+  for (int i = 0; i < 24; ++i) r.skipped.push_back({"/d/k" + std::to_string(i), "private_key"});
+  const std::string text = render_inspect_text(r);
+  CHECK(text.find("  /d/k18 (private_key)\n  ... 5 more (-o json)\n") != std::string::npos);
 }
 
 TEST_CASE("the per-source gauge is 0 for an input with an error at or under it") {
