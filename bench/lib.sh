@@ -1,11 +1,12 @@
-# Shared by the serve benchmarks (bench/serve.sh, bench/serve_hostile.sh); source it, do not run
-# it. Each function is described above it.
+# Shared by the serve benchmarks (bench/serve.sh, bench/serve_hostile.sh, bench/serve_watch.sh);
+# source it, do not run it. Each function is described above it.
 
 # A free TCP port on 127.0.0.1 (the OS picks it).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Waits up to 10 s for 127.0.0.1:PORT to accept a connection; fails otherwise.
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+# Waits up to WAIT_PORT_S seconds (default 10) for 127.0.0.1:PORT to accept a connection; fails
+# otherwise.
+wait_port() { for _ in $(seq $((${WAIT_PORT_S:-10} * 10))); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 
 # nginx_preamble WORK WORKER_CONNECTIONS: the start of an nginx.conf that keeps every file under
 # WORK (pid, error log, temp paths), one worker, no access log; it ends inside `http {`, so the
@@ -34,3 +35,33 @@ start_nginx() {
   nginx_pid=$!; pids+=("$nginx_pid")
   wait_port "$2"
 }
+
+# make_mtls_pki: in the current directory, an ECDSA P-256 CA (ca.crt, ca.key), a server
+# certificate for localhost and 127.0.0.1 (server.crt, server.key, serverAuth) and a client
+# certificate (client.crt, client.key, clientAuth), valid 30 days; keys mode 0600.
+make_mtls_pki() {
+  local ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+  # shellcheck disable=SC2086
+  openssl req -x509 $ec -keyout ca.key -out ca.crt -subj /CN=bench-ca -days 30 2>/dev/null
+  # shellcheck disable=SC2086
+  openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+  openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+    -extfile server.ext -out server.crt 2>/dev/null
+  # shellcheck disable=SC2086
+  openssl req $ec -keyout client.key -out client.csr -subj /CN=bench-client 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >client.ext
+  openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+    -extfile client.ext -out client.crt 2>/dev/null
+  chmod 600 ./*.key
+}
+
+# ticks PID: CPU clock ticks (utime+stime) of PID and its direct children; hz is ticks a second.
+ticks() {
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)

@@ -36,17 +36,7 @@ trap cleanup EXIT
 
 # --- PKI: ECDSA P-256 CA, server (localhost, 127.0.0.1), client ---
 cd "$work"
-ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-openssl req -x509 $ec -keyout ca.key -out ca.crt -subj /CN=bench-ca -days 30 2>/dev/null
-openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
-  -extfile server.ext -out server.crt 2>/dev/null
-openssl req $ec -keyout client.key -out client.csr -subj /CN=bench-client 2>/dev/null
-printf 'extendedKeyUsage=clientAuth\n' >client.ext
-openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
-  -extfile client.ext -out client.crt 2>/dev/null
-chmod 600 ./*.key
+make_mtls_pki
 g++ -O2 -o serve_load "$here/serve_load.cpp" -lssl -lcrypto -lpthread
 
 # --- servers ---
@@ -107,15 +97,6 @@ CONF
 start_nginx "$work" "$p_nginx"
 pid_nginx=$nginx_pid
 
-# CPU ticks (utime+stime) of a process and its direct children.
-ticks() {
-  local total=0 p
-  for p in $1 $(pgrep -P "$1" || true); do
-    total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
-  done
-  echo "$total"
-}
-hz=$(getconf CLK_TCK)
 
 # measure NAME PID PORT MODE N [GROUPS] -> prints microseconds of server CPU per request (median
 # of RUNS); with GROUPS, checks that every run negotiated the (single) group given.

@@ -32,14 +32,13 @@ cleanup() {
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+WAIT_PORT_S=30  # loading 100,000 certificates takes a while
 wait_log() {  # wait_log FILE PATTERN COUNT
   for _ in $(seq 1200); do [ "$(grep -c "$2" "$1" || true)" -ge "$3" ] && return 0; sleep 0.1; done
   echo "$1: no $3 x $2" >&2; return 1
 }
-ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
 median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }
 
 cd "$work"
@@ -136,17 +135,7 @@ curl -sf "http://127.0.0.1:$port/metrics" -o "$work/body.txt"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # --- scrape CPU at $SMALL certificates, mTLS, against nginx ---
-ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-openssl req -x509 $ec -keyout ca.key -out ca.crt -subj /CN=bench-ca -days 30 2>/dev/null
-openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
-  -extfile server.ext -out server.crt 2>/dev/null
-openssl req $ec -keyout client.key -out client.csr -subj /CN=bench-client 2>/dev/null
-printf 'extendedKeyUsage=clientAuth\n' >client.ext
-openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
-  -extfile client.ext -out client.crt 2>/dev/null
-chmod 600 ./*.key
+make_mtls_pki
 p_promtls=$(free_port)
 METRICS_PROMETHEUS_TLS_CERT=$work/server.crt METRICS_PROMETHEUS_TLS_KEY=$work/server.key \
 METRICS_PROMETHEUS_TLS_CLIENT_AUTH=require METRICS_PROMETHEUS_TLS_CLIENT_CA_FILE=$work/ca.crt \
@@ -155,19 +144,10 @@ pid_promtls=$!; pids+=("$pid_promtls")
 wait_port "$p_promtls"; wait_log "$work/tls.log" sources_loaded 1
 mkdir -p www; chmod 711 "$work"; chmod 755 www
 cp "$work/body.txt" www/metrics; gzip -6 -k www/metrics; chmod 644 www/metrics www/metrics.gz
-p_nginx=$(free_port); mkdir -p nginx-tmp
-cat >nginx.conf <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx-tmp/body;
-  proxy_temp_path $work/nginx-tmp/proxy;
-  fastcgi_temp_path $work/nginx-tmp/fastcgi;
-  uwsgi_temp_path $work/nginx-tmp/uwsgi;
-  scgi_temp_path $work/nginx-tmp/scgi;
+p_nginx=$(free_port)
+{
+  nginx_preamble "$work" 1024
+  cat <<CONF
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:$p_nginx ssl;
@@ -181,17 +161,16 @@ http {
   }
 }
 CONF
-/usr/sbin/nginx -p "$work" -c "$work/nginx.conf" -g 'daemon off;' 2>>"$work/nginx-error.log" &
-pid_nginx=$!; pids+=("$pid_nginx")
-wait_port "$p_nginx"
-ticks_all() { local t=0 p; for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(ticks "$p"))); done; echo "$t"; }
+} >nginx.conf
+start_nginx "$work" "$p_nginx"
+pid_nginx=$nginx_pid
 scrape_cpu() {  # scrape_cpu PID PORT ENCODING -> µs of server CPU per scrape (median of RUNS)
   local r t0 t1 out vals=()
   BENCH_ACCEPT_ENCODING=$3 ./serve_load "$2" keepalive 10 1 /metrics ca.crt client.crt client.key >/dev/null
   for r in $(seq "$RUNS"); do
-    t0=$(ticks_all "$1")
+    t0=$(ticks "$1")
     out=$(BENCH_ACCEPT_ENCODING=$3 ./serve_load "$2" keepalive "$SCRAPES" 1 /metrics ca.crt client.crt client.key)
-    t1=$(ticks_all "$1")
+    t1=$(ticks "$1")
     case $out in *failed=0*) ;; *) echo "scrape $2 $3: $out" >&2; return 1 ;; esac
     vals+=("$(python3 -c "print(round(($t1-$t0)/$hz/$SCRAPES*1e6))")")
   done
