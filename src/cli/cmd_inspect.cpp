@@ -105,35 +105,47 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   so.detail = o.output == "json"                                ? tls::CertDetail::full
               : o.output == "prometheus" || o.output == "table" ? tls::CertDetail::summary
                                                                 : tls::CertDetail::table;
-  tls::LoadResult loaded = tls::load_sources(o.sources, so);
-  std::map<std::size_t, core::TigeraCheck> checks;
+  // Each certificate becomes its report entry as it is read (issue 17: a large tree's results
+  // are never held twice), in load order; the index within a source counts in that order.
+  const std::size_t first = report.certificates.size();
+  tls::CertificateSink sink;
+  sink.files = [&](std::size_t files) { report.certificates.reserve(first + files); };
+  sink.certificate = [&](core::LocatedCert&& located) {
+    core::InspectedCert& ic = report.certificates.emplace_back();
+    ic.located = std::move(located);
+    ic.source = core::describe_location(ic.located.location);
+    const std::size_t at = report.certificates.size() - 1;
+    if (at > first && report.certificates[at - 1].source == ic.source) {
+      ic.index = report.certificates[at - 1].index + 1;
+    }
+    ic.judgement = core::judge_certificate(ic.located.cert, policy, report.now_unix);
+  };
+  tls::LoadResult loaded = tls::load_sources(o.sources, so, sink);
   for (const tls::TigeraSecret& s : loaded.tigera_secrets) {
-    if (s.cert_index < loaded.certificates.size()) {
-      checks[s.cert_index] = core::check_tigera(s.metadata, loaded.certificates[s.cert_index].cert);
+    if (first + s.cert_index < report.certificates.size()) {
+      core::InspectedCert& ic = report.certificates[first + s.cert_index];
+      ic.tigera = core::check_tigera(s.metadata, ic.located.cert);
     }
   }
-  // Build the report in expiry order (stable: bundle order among equals), so sorting it later
-  // moves nothing; the index within a source is counted in load order first.
-  const std::size_t n = loaded.certificates.size();
-  std::vector<std::size_t> source_index(n);
-  std::vector<std::string> sources(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    sources[i] = core::describe_location(loaded.certificates[i].location);
-    source_index[i] = i > 0 && sources[i] == sources[i - 1] ? source_index[i - 1] + 1 : 0;
-  }
+  // Expiry order (stable: bundle order among equals), so sorting the report later moves
+  // nothing: the permutation is found on indices and applied in place, one cycle at a time.
+  const std::size_t n = report.certificates.size() - first;
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return loaded.certificates[a].cert.not_after_unix < loaded.certificates[b].cert.not_after_unix;
+    return report.certificates[first + a].located.cert.not_after_unix <
+           report.certificates[first + b].located.cert.not_after_unix;
   });
-  report.certificates.reserve(report.certificates.size() + n);
-  for (const std::size_t i : order) {
-    core::InspectedCert& ic = report.certificates.emplace_back();
-    ic.located = std::move(loaded.certificates[i]);
-    ic.source = std::move(sources[i]);
-    ic.index = source_index[i];
-    ic.judgement = core::judge_certificate(ic.located.cert, policy, report.now_unix);
-    if (auto it = checks.find(i); it != checks.end()) ic.tigera = it->second;
+  // Position i takes the entry at order[i]; following each cycle once with swaps.
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t current = i;
+    while (order[current] != i) {
+      const std::size_t from = order[current];
+      std::swap(report.certificates[first + current], report.certificates[first + from]);
+      order[current] = current;
+      current = from;
+    }
+    order[current] = current;
   }
   for (tls::SourceError& e : loaded.errors) {
     report.errors.push_back({std::move(e.source), std::move(e.reason), std::move(e.message)});

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "detail/openssl.hpp"
@@ -175,11 +177,8 @@ core::WalkOptions walk_options(const SourceOptions& options) {
   return walk;
 }
 
-void append(LoadResult& out, LoadResult&& more) {
-  const std::size_t offset = out.certificates.size();
-  out.certificates.insert(out.certificates.end(),
-                          std::make_move_iterator(more.certificates.begin()),
-                          std::make_move_iterator(more.certificates.end()));
+// Everything but the certificates; `offset` is the number of certificates before `more`'s.
+void append_rest(LoadResult& out, LoadResult&& more, std::size_t offset) {
   out.errors.insert(out.errors.end(), std::make_move_iterator(more.errors.begin()),
                     std::make_move_iterator(more.errors.end()));
   out.skipped.insert(out.skipped.end(), std::make_move_iterator(more.skipped.begin()),
@@ -191,6 +190,14 @@ void append(LoadResult& out, LoadResult&& more) {
     if (s.cert_index != static_cast<std::size_t>(-1)) s.cert_index += offset;
     out.tigera_secrets.push_back(std::move(s));
   }
+}
+
+void append(LoadResult& out, LoadResult&& more) {
+  const std::size_t offset = out.certificates.size();
+  out.certificates.insert(out.certificates.end(),
+                          std::make_move_iterator(more.certificates.begin()),
+                          std::make_move_iterator(more.certificates.end()));
+  append_rest(out, std::move(more), offset);
 }
 
 // A skipped kind for people: "a private key".
@@ -289,10 +296,12 @@ LoadResult load_file(std::string_view bytes, const std::string& source,
 // independent per file), and appends every result in collection order.
 class Collector {
  public:
-  Collector(const SourceOptions& options, LoadResult& out, LoadCache* cache = nullptr)
+  Collector(const SourceOptions& options, LoadResult& out, LoadCache* cache = nullptr,
+            const CertificateSink* sink = nullptr)
       : options_(options),
         out_(out),
         cache_(cache),
+        sink_(sink),
         walker_(files_of(options), walk_options(options),
                 core::WalkVisitor{
                     [this](const std::string& path, const core::FileStat& st) {
@@ -333,44 +342,49 @@ class Collector {
   void finish() {
     flush_pending();
     core::FileSystem& files = files_of(options_);
+    const std::size_t n = slots_.size();
+    // With a sink the calling thread hands each slot over once it and those before it are done,
+    // while the workers read on; `ready` says which are done.
+    std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[n]);
+    for (std::size_t i = 0; i < n; ++i) ready[i].store(slots_[i].done, std::memory_order_relaxed);
+    std::mutex ready_mutex;
+    std::condition_variable ready_changed;
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
-      for (std::size_t i = next++; i < slots_.size(); i = next++) {
+      for (std::size_t i = next++; i < n; i = next++) {
         Slot& slot = slots_[i];
         if (slot.done) continue;
-        if (options_.cancel != nullptr && options_.cancel->load()) break;
-        thread_local std::string bytes;  // reused: no fresh pages per file
-        if (cache_ != nullptr) {
-          load_cached(slot, files, bytes);
-          slot.done = true;
-          continue;
-        }
-        try {
-          core::FsError error;
-          if (slot.size > stream_above() && &files == &real_file_system() &&
-              detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
-            // A large Kubernetes List, one item at a time (issue 17).
-          } else if (files.read_file(slot.path, bytes, error)) {
-            slot.result = load_file(bytes, slot.path, options_, slot.walked);
-          } else if (error.reason() == "too_large" && &files == &real_file_system() &&
-                     detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
-            // A walked file comes without its size (no stat per entry): a List over the
-            // whole-file bound is still read one item at a time.
-          } else {
-            slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
-          }
-        } catch (const std::exception& e) {
-          // A worker thread must never end the process (std::terminate), and one file never
-          // loses the others: the file's error instead.
-          slot.result = {};
-          slot.result.errors.push_back(
-              {slot.path, "internal_error", slot.path + ": reading failed: " + e.what()});
-        }
+        if (sink_ == nullptr && options_.cancel != nullptr && options_.cancel->load()) break;
+        read_slot(slot, files);
         slot.done = true;
+        if (sink_ != nullptr) {
+          ready[i].store(true, std::memory_order_release);
+          const std::lock_guard lock(ready_mutex);
+          ready_changed.notify_one();
+        }
       }
     };
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t threads = slots_.size() < 256 ? 1 : std::min<std::size_t>(cores, 8);
+    const std::size_t threads = n < 256 ? 1 : std::min<std::size_t>(cores, 8);
+    if (sink_ != nullptr) {
+      if (sink_->files) sink_->files(n);
+      std::vector<std::thread> pool;
+      if (threads > 1) {
+        for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+      } else {
+        work();
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!ready[i].load(std::memory_order_acquire)) {
+          std::unique_lock lock(ready_mutex);
+          ready_changed.wait(lock, [&] { return ready[i].load(std::memory_order_acquire); });
+        }
+        hand_over(slots_[i]);
+      }
+      for (std::thread& t : pool) t.join();
+      slots_.clear();
+      return;
+    }
     std::vector<std::thread> pool;
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
     work();
@@ -409,6 +423,47 @@ class Collector {
     out.walked = walked;
     out.stated = stated;
     return out;
+  }
+
+  // Reads one slot's file (worker threads).
+  void read_slot(Slot& slot, core::FileSystem& files) {
+    thread_local std::string bytes;  // reused: no fresh pages per file
+    if (cache_ != nullptr) {
+      load_cached(slot, files, bytes);
+      return;
+    }
+    try {
+      core::FsError error;
+      if (slot.size > stream_above() && &files == &real_file_system() &&
+          detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
+        // A large Kubernetes List, one item at a time (issue 17).
+      } else if (files.read_file(slot.path, bytes, error)) {
+        slot.result = load_file(bytes, slot.path, options_, slot.walked);
+      } else if (error.reason() == "too_large" && &files == &real_file_system() &&
+                 detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
+        // A walked file comes without its size (no stat per entry): a List over the
+        // whole-file bound is still read one item at a time.
+      } else {
+        slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
+      }
+    } catch (const std::exception& e) {
+      // A worker thread must never end the process (std::terminate), and one file never
+      // loses the others: the file's error instead.
+      slot.result = {};
+      slot.result.errors.push_back(
+          {slot.path, "internal_error", slot.path + ": reading failed: " + e.what()});
+    }
+  }
+
+  // A done slot's certificates to the sink, the rest to the result; its memory is freed at once.
+  void hand_over(Slot& slot) {
+    const std::size_t offset = handed_over_;
+    for (core::LocatedCert& c : slot.result.certificates) {
+      sink_->certificate(std::move(c));
+      ++handed_over_;
+    }
+    append_rest(out_, std::move(slot.result), offset);
+    slot.result = {};
   }
 
   // A file system that notes every file read but `self` (a kubeconfig's file references).
@@ -562,6 +617,8 @@ class Collector {
   const SourceOptions& options_;
   LoadResult& out_;
   LoadCache* cache_;
+  const CertificateSink* sink_;
+  std::size_t handed_over_ = 0;           // certificates given to sink_
   std::vector<std::string> directories_;  // cached loads: every directory listed
   LoadResult pending_;
   std::string root_;  // the path being walked
@@ -604,6 +661,15 @@ std::vector<std::shared_ptr<const SourceFile>> load_sources_cached(
 LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options) {
   LoadResult out;
   Collector collector(options, out);
+  for (const std::string& p : paths) collector.path(p);
+  collector.finish();
+  return out;
+}
+
+LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options,
+                        const CertificateSink& sink) {
+  LoadResult out;
+  Collector collector(options, out, nullptr, &sink);
   for (const std::string& p : paths) collector.path(p);
   collector.finish();
   return out;

@@ -407,3 +407,73 @@ TEST_CASE("a load asked to stop reads no further file") {
   cancel = false;
   CHECK(tls::load_sources({"/pki"}, options).certificates.size() == 2);
 }
+
+TEST_CASE(
+    "a load handed to a sink gives the same certificates, order, errors and Tigera indices "
+    "as a collected one") {
+  const Pki pki;
+  TempDir dir;
+  // Over 256 files, so the workers read in parallel while the sink is fed; among them bundles,
+  // a Secret list with Tigera annotations, a key (skipped), garbage (an error) and a directory
+  // walked on its own later.
+  for (int i = 0; i < 300; ++i) {
+    CertSpec spec;
+    spec.cn = "leaf-" + std::to_string(i);
+    spec.not_after = 1830297600 - i * 86400;
+    std::string pem = pki.ca.leaf(spec, pki.key).pem();
+    if (i % 50 == 7) pem += pki.ca.cert.pem();
+    dir.write("tree/d" + std::to_string(i / 100) + "/c" + std::to_string(i) + ".pem", pem);
+  }
+  dir.write("tree/d1/tls.key", pki.key.private_pem());
+  dir.write("tree/d2/garbage.pem",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  const std::string secrets = R"({"apiVersion":"v1","kind":"List","items":[
+    {"apiVersion":"v1","kind":"Secret","metadata":{"name":"a","namespace":"calico-system",
+       "annotations":{"certificates.operator.tigera.io/issuer":"src-test-ca"}},
+     "data":{"ca.crt":")" + b64(pki.ca.cert.pem()) +
+                              R"(","tls.crt":")" + b64(pki.leaf.pem()) + R"("}}]})";
+  dir.write("tree/d1/secrets.json", secrets);
+  dir.write("other/one.pem", pki.leaf.pem());
+  const std::vector<std::string> paths = {(dir.path() / "tree").string(),
+                                          (dir.path() / "missing").string(),
+                                          (dir.path() / "other").string()};
+  tls::SourceOptions options;
+  options.recursive = true;
+  const tls::LoadResult collected = tls::load_sources(paths, options);
+
+  std::vector<core::LocatedCert> handed;
+  std::size_t hint = 0;
+  int hints = 0;
+  tls::CertificateSink sink;
+  sink.files = [&](std::size_t files) {
+    hint = files;
+    ++hints;
+    CHECK(handed.empty());  // before the first certificate
+  };
+  sink.certificate = [&](core::LocatedCert&& c) { handed.push_back(std::move(c)); };
+  const tls::LoadResult streamed = tls::load_sources(paths, options, sink);
+
+  CHECK(streamed.certificates.empty());
+  CHECK(hints == 1);
+  CHECK(hint >= 303);  // every file and the walk's error slot
+  REQUIRE(handed.size() == collected.certificates.size());
+  CHECK(handed.size() == 300 + 6 + 2 + 1);  // leaves, bundled CAs, the Secret's two, other/
+  for (std::size_t i = 0; i < handed.size(); ++i) {
+    INFO(i);
+    CHECK(handed[i].cert.sha256_fingerprint == collected.certificates[i].cert.sha256_fingerprint);
+    CHECK(handed[i].location.filepath == collected.certificates[i].location.filepath);
+    CHECK(handed[i].location.secret_key == collected.certificates[i].location.secret_key);
+  }
+  REQUIRE(streamed.errors.size() == collected.errors.size());
+  CHECK(streamed.errors.size() == 2);  // garbage.pem and the missing path
+  for (std::size_t i = 0; i < streamed.errors.size(); ++i) {
+    CHECK(streamed.errors[i].source == collected.errors[i].source);
+    CHECK(streamed.errors[i].reason == collected.errors[i].reason);
+  }
+  REQUIRE(streamed.skipped.size() == collected.skipped.size());
+  CHECK(streamed.skipped.size() == 1);
+  REQUIRE(streamed.tigera_secrets.size() == 1);
+  REQUIRE(collected.tigera_secrets.size() == 1);
+  CHECK(streamed.tigera_secrets[0].cert_index == collected.tigera_secrets[0].cert_index);
+  CHECK(handed[streamed.tigera_secrets[0].cert_index].location.secret_key == "tls.crt");
+}

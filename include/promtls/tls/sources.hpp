@@ -40,6 +40,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -115,6 +116,19 @@ struct LoadResult {
 
 // Loads every certificate from `paths` (files, directories, globs, "-" for stdin).
 LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options);
+
+// The same load with the certificates handed to a sink in the same order instead of collected
+// in LoadResult::certificates (which stays empty), each file's as soon as it and every file
+// before it are read, so a large tree's results are never held twice (issue 17). `files` is
+// called once, before the first certificate, with the number of files to read (a capacity
+// hint). TigeraSecret::cert_index counts the certificates handed over. Both are called on the
+// calling thread; `options.cancel` is not honoured.
+struct CertificateSink {
+  std::function<void(std::size_t files)> files;
+  std::function<void(core::LocatedCert&&)> certificate;
+};
+LoadResult load_sources(const std::vector<std::string>& paths, const SourceOptions& options,
+                        const CertificateSink& sink);
 
 // serve's watcher: a load that reads only what changed since the last one.
 //
