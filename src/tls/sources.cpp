@@ -391,23 +391,34 @@ class Collector {
     for (std::thread& t : pool) t.join();
     if (cache_ != nullptr) return;
     std::size_t total = 0;
-    for (const Slot& slot : slots_) total += slot.result.certificates.size();
+    for (const Slot& slot : slots_) {
+      if (slot.result) total += slot.result->certificates.size();
+    }
     out_.certificates.reserve(out_.certificates.size() + total);
-    for (Slot& slot : slots_) append(out_, std::move(slot.result));
+    for (Slot& slot : slots_) {
+      if (slot.result) append(out_, std::move(*slot.result));
+    }
     slots_.clear();
   }
 
  private:
+  // One per file of the walk (100,000 at a time in a large tree): the results and what only
+  // cached loads need are allocated when there are any.
+  struct Links {
+    std::string target;               // the real directory of a link
+    std::vector<std::string> others;  // other files it read
+  };
   struct Slot {
     std::string path;
-    LoadResult result;  // walk errors and excluded files, or the file's results
+    // Walk errors and excluded files, or the file's results; null until read, and again once
+    // handed over.
+    std::unique_ptr<LoadResult> result;
     bool done = false;
     bool walked = false;
     bool stated = false;                     // the walker stat()ed it: perhaps a link
     std::uint64_t size = 0;                  // as the walker saw it (0: not known)
     std::shared_ptr<const SourceFile> file;  // cached loads: the file's piece
-    std::string link_target;                 // cached loads: the real directory of a link
-    std::vector<std::string> others;         // cached loads: other files it read
+    std::unique_ptr<Links> links;            // cached loads: links met reading it, if any
   };
 
   static std::uint64_t stream_above() {
@@ -418,7 +429,7 @@ class Collector {
                    bool stated = false) {
     Slot out;
     out.path = std::move(path);
-    out.result = std::move(result);
+    if (done) out.result = std::make_unique<LoadResult>(std::move(result));
     out.done = done;
     out.walked = walked;
     out.stated = stated;
@@ -432,38 +443,41 @@ class Collector {
       load_cached(slot, files, bytes);
       return;
     }
+    slot.result = std::make_unique<LoadResult>();
+    LoadResult& result = *slot.result;
     try {
       core::FsError error;
       if (slot.size > stream_above() && &files == &real_file_system() &&
-          detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
+          detail::stream_file(slot.path, options_, slot.walked, result)) {
         // A large Kubernetes List, one item at a time (issue 17).
       } else if (files.read_file(slot.path, bytes, error)) {
-        slot.result = load_file(bytes, slot.path, options_, slot.walked);
+        result = load_file(bytes, slot.path, options_, slot.walked);
       } else if (error.reason() == "too_large" && &files == &real_file_system() &&
-                 detail::stream_file(slot.path, options_, slot.walked, slot.result)) {
+                 detail::stream_file(slot.path, options_, slot.walked, result)) {
         // A walked file comes without its size (no stat per entry): a List over the
         // whole-file bound is still read one item at a time.
       } else {
-        slot.result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
+        result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
       }
     } catch (const std::exception& e) {
       // A worker thread must never end the process (std::terminate), and one file never
       // loses the others: the file's error instead.
-      slot.result = {};
-      slot.result.errors.push_back(
+      result = {};
+      result.errors.push_back(
           {slot.path, "internal_error", slot.path + ": reading failed: " + e.what()});
     }
   }
 
   // A done slot's certificates to the sink, the rest to the result; its memory is freed at once.
   void hand_over(Slot& slot) {
+    if (!slot.result) return;
     const std::size_t offset = handed_over_;
-    for (core::LocatedCert& c : slot.result.certificates) {
+    for (core::LocatedCert& c : slot.result->certificates) {
       sink_->certificate(std::move(c));
       ++handed_over_;
     }
-    append_rest(out_, std::move(slot.result), offset);
-    slot.result = {};
+    append_rest(out_, std::move(*slot.result), offset);
+    slot.result.reset();
   }
 
   // A file system that notes every file read but `self` (a kubeconfig's file references).
@@ -508,7 +522,8 @@ class Collector {
         core::FileStat lst;
         core::FsError ignored;
         if (files.stat(slot.path, lst, ignored, false) && lst.type == core::FileType::symlink) {
-          slot.link_target = parent_of(files.real_path(slot.path));
+          if (!slot.links) slot.links = std::make_unique<Links>();
+          slot.links->target = parent_of(files.real_path(slot.path));
         }
       }
       core::FileStat st;
@@ -536,7 +551,10 @@ class Collector {
         file->result.errors.push_back({slot.path, std::string(error.reason()), error.message()});
       }
       file->depends_on_others = !recording.others.empty();
-      slot.others = std::move(recording.others);
+      if (!recording.others.empty()) {
+        if (!slot.links) slot.links = std::make_unique<Links>();
+        slot.links->others = std::move(recording.others);
+      }
       slot.file = std::move(file);
     } catch (const std::exception& e) {
       auto file = std::make_shared<SourceFile>();
@@ -564,7 +582,7 @@ class Collector {
         // Walk errors, excluded files, standard input: never cached.
         auto piece = std::make_shared<SourceFile>();
         piece->path = slot.path == "-" ? "-" : "";
-        piece->result = std::move(slot.result);
+        if (slot.result) piece->result = std::move(*slot.result);
         out.push_back(std::move(piece));
         continue;
       }
@@ -576,8 +594,12 @@ class Collector {
       }
       it->second.file = slot.file;
       it->second.generation = generation;
-      if (!slot.link_target.empty()) cache.link_targets.push_back(std::move(slot.link_target));
-      for (std::string& other : slot.others) cache.link_targets.push_back(std::move(other));
+      if (slot.links) {
+        if (!slot.links->target.empty())
+          cache.link_targets.push_back(std::move(slot.links->target));
+        for (std::string& other : slot.links->others)
+          cache.link_targets.push_back(std::move(other));
+      }
       out.push_back(std::move(slot.file));
     }
     std::erase_if(cache.files, [generation](const auto& entry) {
