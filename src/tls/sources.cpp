@@ -344,24 +344,31 @@ class Collector {
     core::FileSystem& files = files_of(options_);
     const std::size_t n = slots_.size();
     // With a sink the calling thread hands each slot over once it and those before it are done,
-    // while the workers read on; `ready` says which are done.
+    // reading files itself while the next one to hand over is not; `ready` says which are done.
     std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[n]);
     for (std::size_t i = 0; i < n; ++i) ready[i].store(slots_[i].done, std::memory_order_relaxed);
     std::mutex ready_mutex;
     std::condition_variable ready_changed;
+    std::atomic<bool> consumer_waiting{false};
     std::atomic<std::size_t> next{0};
+    const auto read_one = [&](std::size_t i) {
+      Slot& slot = slots_[i];
+      if (slot.done) return;
+      read_slot(slot, files);
+      slot.done = true;
+      if (sink_ == nullptr) return;
+      // Sequentially consistent with the consumer's flag-then-check: either this sees it
+      // waiting and wakes it, or its check sees the slot done.
+      ready[i].store(true);
+      if (consumer_waiting.load()) {
+        const std::lock_guard lock(ready_mutex);
+        ready_changed.notify_one();
+      }
+    };
     const auto work = [&] {
       for (std::size_t i = next++; i < n; i = next++) {
-        Slot& slot = slots_[i];
-        if (slot.done) continue;
         if (sink_ == nullptr && options_.cancel != nullptr && options_.cancel->load()) break;
-        read_slot(slot, files);
-        slot.done = true;
-        if (sink_ != nullptr) {
-          ready[i].store(true, std::memory_order_release);
-          const std::lock_guard lock(ready_mutex);
-          ready_changed.notify_one();
-        }
+        read_one(i);
       }
     };
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -369,15 +376,19 @@ class Collector {
     if (sink_ != nullptr) {
       if (sink_->files) sink_->files(n);
       std::vector<std::thread> pool;
-      if (threads > 1) {
-        for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
-      } else {
-        work();
-      }
+      for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
       for (std::size_t i = 0; i < n; ++i) {
-        if (!ready[i].load(std::memory_order_acquire)) {
+        while (!ready[i].load()) {
+          // Another thread is reading it: read one more meanwhile, and wait only when none
+          // is left (a wake-up per file would cost more than the file).
+          if (const std::size_t j = next++; j < n) {
+            read_one(j);
+            continue;
+          }
           std::unique_lock lock(ready_mutex);
-          ready_changed.wait(lock, [&] { return ready[i].load(std::memory_order_acquire); });
+          consumer_waiting.store(true);
+          ready_changed.wait(lock, [&] { return ready[i].load(); });
+          consumer_waiting.store(false);
         }
         hand_over(slots_[i]);
       }
