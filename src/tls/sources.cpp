@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -192,14 +193,6 @@ void append_rest(LoadResult& out, LoadResult&& more, std::size_t offset) {
   }
 }
 
-void append(LoadResult& out, LoadResult&& more) {
-  const std::size_t offset = out.certificates.size();
-  out.certificates.insert(out.certificates.end(),
-                          std::make_move_iterator(more.certificates.begin()),
-                          std::make_move_iterator(more.certificates.end()));
-  append_rest(out, std::move(more), offset);
-}
-
 // A skipped kind for people: "a private key".
 std::string described(std::string_view kind) {
   if (kind == "private_key") return "a private key";
@@ -339,24 +332,48 @@ class Collector {
     }
   }
 
+  // Reads every slot, in parallel for large trees. A cached load keeps the results in the
+  // slots for pieces(); any other load hands them over in order as they are done, to the sink or
+  // into the result's certificates.
   void finish() {
     flush_pending();
     core::FileSystem& files = files_of(options_);
     const std::size_t n = slots_.size();
-    // With a sink the calling thread hands each slot over once it and those before it are done,
-    // reading files itself while the next one to hand over is not; `ready` says which are done.
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t threads = n < 256 ? 1 : std::min<std::size_t>(cores, 8);
+    const auto cancelled = [this] { return options_.cancel != nullptr && options_.cancel->load(); };
+    std::atomic<std::size_t> next{0};
+    if (cache_ != nullptr) {
+      const auto work = [&] {
+        for (std::size_t i = next++; i < n && !cancelled(); i = next++) {
+          if (!slots_[i].done) read_slot(slots_[i], files);
+          slots_[i].done = true;
+        }
+      };
+      std::vector<std::thread> pool;
+      for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+      work();
+      for (std::thread& t : pool) t.join();
+      return;
+    }
+    CertificateSink collect;
+    if (sink_ == nullptr) {
+      collect.files = [this](std::size_t count) { out_.certificates.reserve(count); };
+      collect.certificate = [this](core::LocatedCert&& c) {
+        out_.certificates.push_back(std::move(c));
+      };
+    }
+    const CertificateSink& sink = sink_ != nullptr ? *sink_ : collect;
+    // The calling thread hands each slot over once it and those before it are done, reading
+    // files itself while the next one is not; `ready` says which are done.
     std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[n]);
     for (std::size_t i = 0; i < n; ++i) ready[i].store(slots_[i].done, std::memory_order_relaxed);
     std::mutex ready_mutex;
     std::condition_variable ready_changed;
     std::atomic<bool> consumer_waiting{false};
-    std::atomic<std::size_t> next{0};
     const auto read_one = [&](std::size_t i) {
-      Slot& slot = slots_[i];
-      if (slot.done) return;
-      read_slot(slot, files);
-      slot.done = true;
-      if (sink_ == nullptr) return;
+      read_slot(slots_[i], files);
+      slots_[i].done = true;
       // Sequentially consistent with the consumer's flag-then-check: either this sees it
       // waiting and wakes it, or its check sees the slot done.
       ready[i].store(true);
@@ -366,48 +383,36 @@ class Collector {
       }
     };
     const auto work = [&] {
-      for (std::size_t i = next++; i < n; i = next++) {
-        if (sink_ == nullptr && options_.cancel != nullptr && options_.cancel->load()) break;
-        read_one(i);
+      for (std::size_t i = next++; i < n && !cancelled(); i = next++) {
+        if (!ready[i].load()) read_one(i);
       }
     };
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t threads = n < 256 ? 1 : std::min<std::size_t>(cores, 8);
-    if (sink_ != nullptr) {
-      if (sink_->files) sink_->files(n);
-      std::vector<std::thread> pool;
-      for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-      for (std::size_t i = 0; i < n; ++i) {
-        while (!ready[i].load()) {
-          // Another thread is reading it: read one more meanwhile, and wait only when none
-          // is left (a wake-up per file would cost more than the file).
-          if (const std::size_t j = next++; j < n) {
-            read_one(j);
-            continue;
-          }
-          std::unique_lock lock(ready_mutex);
-          consumer_waiting.store(true);
-          ready_changed.wait(lock, [&] { return ready[i].load(); });
-          consumer_waiting.store(false);
-        }
-        hand_over(slots_[i]);
-      }
-      for (std::thread& t : pool) t.join();
-      slots_.clear();
-      return;
-    }
+    if (sink.files) sink.files(n);
     std::vector<std::thread> pool;
     for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (std::thread& t : pool) t.join();
-    if (cache_ != nullptr) return;
-    std::size_t total = 0;
-    for (const Slot& slot : slots_) {
-      if (slot.result) total += slot.result->certificates.size();
+    std::size_t i = 0;
+    for (; i < n; ++i) {
+      while (!ready[i].load() && !cancelled()) {
+        // Another thread is reading it: read one more meanwhile, and wait only when none is
+        // left (a wake-up per file would cost more than the file). A stop asked for while
+        // waiting is seen within 50 ms.
+        if (const std::size_t j = next++; j < n) {
+          if (!ready[j].load()) read_one(j);
+          continue;
+        }
+        std::unique_lock lock(ready_mutex);
+        consumer_waiting.store(true);
+        ready_changed.wait_for(lock, std::chrono::milliseconds(50),
+                               [&] { return ready[i].load(); });
+        consumer_waiting.store(false);
+      }
+      if (!ready[i].load()) break;  // stopped
+      hand_over(slots_[i], sink);
     }
-    out_.certificates.reserve(out_.certificates.size() + total);
-    for (Slot& slot : slots_) {
-      if (slot.result) append(out_, std::move(*slot.result));
+    for (std::thread& t : pool) t.join();
+    // Stopped: what was read before the stop, in order.
+    for (; i < n; ++i) {
+      if (slots_[i].done) hand_over(slots_[i], sink);
     }
     slots_.clear();
   }
@@ -480,11 +485,11 @@ class Collector {
   }
 
   // A done slot's certificates to the sink, the rest to the result; its memory is freed at once.
-  void hand_over(Slot& slot) {
+  void hand_over(Slot& slot, const CertificateSink& sink) {
     if (!slot.result) return;
     const std::size_t offset = handed_over_;
     for (core::LocatedCert& c : slot.result->certificates) {
-      sink_->certificate(std::move(c));
+      sink.certificate(std::move(c));
       ++handed_over_;
     }
     append_rest(out_, std::move(*slot.result), offset);
