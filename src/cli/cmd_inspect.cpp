@@ -105,48 +105,33 @@ void add_files(const InspectOptions& o, const core::ExpiryPolicy& policy,
   so.detail = o.output == "json"                                ? tls::CertDetail::full
               : o.output == "prometheus" || o.output == "table" ? tls::CertDetail::summary
                                                                 : tls::CertDetail::table;
-  // Each certificate becomes its report entry as it is read (issue 17: a large tree's results
-  // are never held twice), in load order; the index within a source counts in that order.
+  // Each certificate becomes its compact report entry as it is read (issue 17: a large tree's
+  // results are never held twice), in load order; the index within a source counts in that
+  // order.
   const std::size_t first = report.certificates.size();
+  core::CertificateList& certs = report.certificates;
+  core::InspectedCert entry;
   tls::CertificateSink sink;
-  sink.files = [&](std::size_t files) { report.certificates.reserve(first + files); };
+  sink.files = [&](std::size_t files) { certs.reserve(first + files); };
   sink.certificate = [&](core::LocatedCert&& located) {
-    core::InspectedCert& ic = report.certificates.emplace_back();
-    ic.located = std::move(located);
-    ic.source = core::describe_location(ic.located.location);
-    const std::size_t at = report.certificates.size() - 1;
-    if (at > first && report.certificates[at - 1].source == ic.source) {
-      ic.index = report.certificates[at - 1].index + 1;
-    }
-    ic.judgement = core::judge_certificate(ic.located.cert, policy, report.now_unix);
+    entry.located = std::move(located);
+    entry.source = core::describe_location(entry.located.location);
+    const std::size_t at = certs.size();
+    entry.index = at > first && certs.source(at - 1) == entry.source ? certs.index(at - 1) + 1 : 0;
+    entry.judgement = core::judge_certificate(entry.located.cert, policy, report.now_unix);
+    certs.push_back(entry);
   };
   tls::LoadResult loaded = tls::load_sources(o.sources, so, sink);
   for (const tls::TigeraSecret& s : loaded.tigera_secrets) {
-    if (first + s.cert_index < report.certificates.size()) {
-      core::InspectedCert& ic = report.certificates[first + s.cert_index];
-      ic.tigera = core::check_tigera(s.metadata, ic.located.cert);
+    if (first + s.cert_index < certs.size()) {
+      certs.read(first + s.cert_index, entry);
+      entry.tigera = core::check_tigera(s.metadata, entry.located.cert);
+      certs.set(first + s.cert_index, entry);
     }
   }
-  // Expiry order (stable: bundle order among equals), so sorting the report later moves
-  // nothing: the permutation is found on indices and applied in place, one cycle at a time.
-  const std::size_t n = report.certificates.size() - first;
-  std::vector<std::size_t> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return report.certificates[first + a].located.cert.not_after_unix <
-           report.certificates[first + b].located.cert.not_after_unix;
-  });
-  // Position i takes the entry at order[i]; following each cycle once with swaps.
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t current = i;
-    while (order[current] != i) {
-      const std::size_t from = order[current];
-      std::swap(report.certificates[first + current], report.certificates[first + from]);
-      order[current] = current;
-      current = from;
-    }
-    order[current] = current;
-  }
+  // Expiry order (stable: bundle order among equals), so sorting the whole report later finds
+  // it in order.
+  certs.sort_by_not_after(first);
   for (tls::SourceError& e : loaded.errors) {
     report.errors.push_back({std::move(e.source), std::move(e.reason), std::move(e.message)});
   }
@@ -324,12 +309,7 @@ ExitCode run(const InspectOptions& o) {
   const core::ExpiryPolicy policy = resolve_thresholds(o.thresholds);
   const core::FailOn fail_on = *core::parse_fail_on(o.fail_on);
 
-  // The report lives until the process exits: freeing tens of thousands of certificates one by
-  // one just before exit is measurable work with no benefit (compilers skip it the same way).
-  // A global keeps it reachable, so leak checkers do not flag it.
-  static core::InspectReport* kept = nullptr;
-  kept = new core::InspectReport();
-  core::InspectReport& report = *kept;
+  core::InspectReport report;
   report.now_unix = resolve_now(o.at);
   add_files(o, policy, report);
   add_endpoints(o, policy, report);

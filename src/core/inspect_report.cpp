@@ -92,23 +92,7 @@ std::string describe_location(const CertLocation& l) {
 }
 
 void sort_by_expiry(InspectReport& report) {
-  const auto by_expiry = [](const InspectedCert& a, const InspectedCert& b) {
-    return a.located.cert.not_after_unix < b.located.cert.not_after_unix;
-  };
-  // Already in order (the CLI adds them sorted): nothing to move. Otherwise sort indices, then
-  // move each certificate once (they are large).
-  if (!std::is_sorted(report.certificates.begin(), report.certificates.end(), by_expiry)) {
-    std::vector<std::size_t> order(report.certificates.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return report.certificates[a].located.cert.not_after_unix <
-             report.certificates[b].located.cert.not_after_unix;
-    });
-    std::vector<InspectedCert> sorted;
-    sorted.reserve(order.size());
-    for (const std::size_t i : order) sorted.push_back(std::move(report.certificates[i]));
-    report.certificates = std::move(sorted);
-  }
+  report.certificates.sort_by_not_after();
   std::stable_sort(report.licenses.begin(), report.licenses.end(),
                    [](const InspectedLicense& a, const InspectedLicense& b) {
                      if (!a.license.expiry_unix) return false;
@@ -122,7 +106,7 @@ std::vector<std::size_t> first_of_each_certificate(const InspectReport& report) 
   std::unordered_map<std::string_view, std::size_t> seen;
   seen.reserve(report.certificates.size());
   for (std::size_t i = 0; i < first.size(); ++i) {
-    const std::string& fingerprint = report.certificates[i].located.cert.sha256_fingerprint;
+    const std::string_view fingerprint = report.certificates.sha256_fingerprint(i);
     first[i] = fingerprint.empty() ? i : seen.emplace(fingerprint, i).first->second;
   }
   return first;
@@ -166,8 +150,9 @@ json inspect_json(const InspectReport& report, const RenderOptions& /*options*/)
     cert_summary[std::string(to_string(s))] = 0;
   }
   json certs = json::array();
+  InspectedCert ic;
   for (std::size_t i = 0; i < report.certificates.size(); ++i) {
-    const InspectedCert& ic = report.certificates[i];
+    report.certificates.read(i, ic);
     cert_summary["total"] = cert_summary["total"].get<std::size_t>() + 1;
     json& count = cert_summary[std::string(to_string(ic.judgement.status))];
     count = count.get<std::size_t>() + 1;
@@ -175,7 +160,9 @@ json inspect_json(const InspectReport& report, const RenderOptions& /*options*/)
     json key = {{"type", c.key.type}, {"bits", c.key.bits}};
     if (!c.key.curve.empty()) key["curve"] = c.key.curve;
     json paths = json::array();
-    for (const std::size_t at : places[first[i]]) paths.push_back(report.certificates[at].source);
+    for (const std::size_t at : places[first[i]]) {
+      paths.push_back(std::string(report.certificates.source(at)));
+    }
     json cert = {
         {"source", ic.source},
         {"index", ic.index},
@@ -279,8 +266,9 @@ std::vector<RowText> row_texts(const InspectReport& report, const std::vector<st
   for (const std::size_t f : first) ++places[f];
   std::vector<RowText> out;
   out.reserve(rows.size());
+  InspectedCert ic;
   for (const std::size_t i : rows) {
-    const InspectedCert& ic = report.certificates[i];
+    report.certificates.read(i, ic);
     RowText& t = out.emplace_back();
     t.subject = display_subject(ic.located.cert);
     t.source = ic.source;
@@ -319,7 +307,11 @@ void append_footer(std::string& out, const InspectReport& report,
   // Notes about every place, merged duplicates too: an annotation is the Secret's, not the
   // certificate's.
   std::string notes;
-  for (const InspectedCert& ic : report.certificates) {
+  InspectedCert ic;
+  for (std::size_t i = 0; i < report.certificates.size(); ++i) {
+    const CertificateList& certs = report.certificates;
+    if (!certs.endpoint_leaf(i) && !certs.tigera_disagrees(i)) continue;
+    certs.read(i, ic);
     const CertInfo& c = ic.located.cert;
     const std::string who = display_subject(c) + " (" + ic.source + ")";
     if (ic.from_endpoint && ic.index == 0) {
@@ -382,7 +374,7 @@ void append_footer(std::string& out, const InspectReport& report,
     }
   }
   std::map<CertStatus, std::size_t> counts;
-  for (const std::size_t i : rows) ++counts[report.certificates[i].judgement.status];
+  for (const std::size_t i : rows) ++counts[report.certificates.status(i)];
   const auto plural = [](std::size_t n, const char* word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
   };
@@ -446,17 +438,18 @@ std::string render_inspect_text(const InspectReport& report, const RenderOptions
     const auto [sw, pw] = share(room, subject_width, source_width, 22);
     out += pad("STATUS", 13) + " " + rpad("DAYS", 5) + "  " + pad("NOT AFTER", 10) + "  " +
            pad("SUBJECT", sw) + " SOURCE\n";
+    const CertificateList& certs = report.certificates;
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      const InspectedCert& ic = report.certificates[rows[r]];
+      const std::size_t i = rows[r];
       // Appended in place: this loop runs once per certificate of a large tree.
-      std::string_view status = to_string(ic.judgement.status);
+      std::string_view status = to_string(certs.status(i));
       out += status;
       out.append(13 - std::min<std::size_t>(13, status.size()) + 1, ' ');
-      const std::string days = std::to_string(ic.judgement.days_left);
+      const std::string days = std::to_string(certs.days_left(i));
       out.append(days.size() < 5 ? 5 - days.size() : 0, ' ');
       out += days;
       out += "  ";
-      out += date_only(ic.located.cert.not_after_unix);
+      out += date_only(certs.not_after_unix(i));
       out += "  ";
       append_cell(out, texts[r].subject, sw, false, false);
       out += ' ';
@@ -475,13 +468,14 @@ std::string render_inspect_table(const InspectReport& report, const RenderOption
   std::vector<std::size_t> leaves;
   std::vector<std::size_t> authorities;
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    (report.certificates[rows[r]].located.cert.is_ca ? authorities : leaves).push_back(r);
+    (report.certificates.is_ca(rows[r]) ? authorities : leaves).push_back(r);
   }
   std::string out;
   constexpr std::size_t kExpires = 22;   // "Dec 30, 2024 23:36 UTC"
   constexpr std::size_t kResidual = 13;  // "RESIDUAL TIME"
-  const auto residual = [&](const InspectedCert& ic) {
-    const std::int64_t left = ic.located.cert.not_after_unix - report.now_unix;
+  InspectedCert ic;
+  const auto residual = [&](std::int64_t not_after_unix) {
+    const std::int64_t left = not_after_unix - report.now_unix;
     return left < 0 ? std::string("expired") : short_human_duration(left);
   };
   const auto section = [&](const std::vector<std::size_t>& which, bool cas) {
@@ -494,8 +488,8 @@ std::string render_inspect_table(const InspectReport& report, const RenderOption
       name_width = std::max(name_width, texts[r].subject.size());
       source_width = std::max(source_width, texts[r].source.size());
       if (!cas) {
-        issuer_width =
-            std::max(issuer_width, report.certificates[rows[r]].located.cert.issuer_cn.size());
+        report.certificates.read(rows[r], ic);
+        issuer_width = std::max(issuer_width, ic.located.cert.issuer_cn.size());
       }
     }
     // Three spaces between columns, as kubeadm prints them.
@@ -507,10 +501,10 @@ std::string render_inspect_table(const InspectReport& report, const RenderOption
            pad("RESIDUAL TIME", kResidual) + "   " +
            (cas ? "" : pad("CERTIFICATE AUTHORITY", issuer_width) + "   ") + "SOURCE\n";
     for (const std::size_t r : which) {
-      const InspectedCert& ic = report.certificates[rows[r]];
+      report.certificates.read(rows[r], ic);
       append_cell(out, texts[r].subject, nw, false, false);
       out += "   " + pad(kubeadm_time(ic.located.cert.not_after_unix), kExpires) + "   " +
-             pad(residual(ic), kResidual) + "   ";
+             pad(residual(ic.located.cert.not_after_unix), kResidual) + "   ";
       if (!cas) {
         const std::string& issuer = ic.located.cert.issuer_cn;
         out += pad(issuer.empty() ? "-" : issuer, issuer_width) + "   ";
@@ -583,21 +577,39 @@ MetricFamily source_up_family(const InspectReport& report) {
 }  // namespace
 
 void write_inspect_exposition(const InspectReport& report, std::ostream& out) {
-  // The labels of each certificate whose series is not a duplicate, in report order (the first
-  // of equal series wins, as in inspect_families()).
-  std::vector<Labels> labels;
-  std::vector<const CertInfo*> certs;
-  const auto less = [&labels](std::size_t a, std::size_t b) { return labels[a] < labels[b]; };
-  std::set<std::size_t, decltype(less)> seen(less);
+  // The label text of each certificate whose series is not a duplicate, in report order (the
+  // first of equal series wins, as in inspect_families()), written once for the three gauges:
+  // the texts of all kept series one after the other in `texts`, found again by a hash of each.
+  struct Kept {
+    std::size_t offset = 0;
+    std::size_t size = 0;
+    std::int64_t not_before_unix = 0;
+    std::int64_t not_after_unix = 0;
+  };
+  std::string texts;
+  std::vector<Kept> kept;
+  kept.reserve(report.certificates.size());
+  std::unordered_multimap<std::size_t, std::size_t> by_hash;  // hash of a text -> its kept index
+  by_hash.reserve(report.certificates.size());
+  const auto text_of = [&texts](const Kept& k) {
+    return std::string_view(texts).substr(k.offset, k.size);
+  };
   for (const InspectedCert& ic : report.certificates) {
-    labels.push_back(certificate_labels(ic.located));
-    if (seen.insert(labels.size() - 1).second) {
-      certs.push_back(&ic.located.cert);
-    } else {
-      labels.pop_back();
+    const std::size_t offset = texts.size();
+    ExpositionWriter::label_text(texts, certificate_labels(ic.located));
+    const Kept k{offset, texts.size() - offset, ic.located.cert.not_before_unix,
+                 ic.located.cert.not_after_unix};
+    const std::size_t hash = std::hash<std::string_view>()(text_of(k));
+    const auto [from, to] = by_hash.equal_range(hash);
+    if (std::any_of(from, to,
+                    [&](const auto& e) { return text_of(kept[e.second]) == text_of(k); })) {
+      texts.resize(offset);
+      continue;
     }
+    by_hash.emplace(hash, kept.size());
+    kept.push_back(k);
   }
-  seen.clear();
+  by_hash = {};
 
   constexpr std::size_t kChunk = 64 * 1024;
   std::string buffer;
@@ -610,17 +622,17 @@ void write_inspect_exposition(const InspectReport& report, std::ostream& out) {
   // certificate_families()'s order and values.
   const auto gauge = [&](const MetricSpec& spec, auto value_of) {
     writer.header(spec);
-    for (std::size_t i = 0; i < certs.size(); ++i) {
-      writer.sample(spec.name, labels[i], value_of(*certs[i]));
+    for (const Kept& k : kept) {
+      writer.sample_text(spec.name, text_of(k), value_of(k));
       flush(kChunk);
     }
   };
   gauge(metric::kX509CertExpired,
-        [&report](const CertInfo& c) { return c.not_after_unix < report.now_unix ? 1.0 : 0.0; });
+        [&report](const Kept& k) { return k.not_after_unix < report.now_unix ? 1.0 : 0.0; });
   gauge(metric::kX509CertNotAfter,
-        [](const CertInfo& c) { return static_cast<double>(c.not_after_unix); });
+        [](const Kept& k) { return static_cast<double>(k.not_after_unix); });
   gauge(metric::kX509CertNotBefore,
-        [](const CertInfo& c) { return static_cast<double>(c.not_before_unix); });
+        [](const Kept& k) { return static_cast<double>(k.not_before_unix); });
 
   std::vector<License> licenses;
   for (const InspectedLicense& il : report.licenses) licenses.push_back(il.license);
@@ -658,17 +670,21 @@ InspectVerdict inspect_verdict(const InspectReport& report, FailOn fail_on) {
   std::size_t certs = 0;
   std::size_t licenses = 0;
   std::size_t endpoints = 0;
-  for (const InspectedCert& ic : report.certificates) {
-    const std::string status(to_string(ic.judgement.status));
-    if (reaches(ic.judgement.status, fail_on)) {
-      v.failed.push_back({"certificate", ic.source, ic.index, status, ""});
+  const CertificateList& list = report.certificates;
+  InspectedCert ic;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const CertStatus status = list.status(i);
+    if (reaches(status, fail_on)) {
+      v.failed.push_back({"certificate", std::string(list.source(i)), list.index(i),
+                          std::string(to_string(status)), ""});
       ++certs;
-    } else if (fail_on == FailOn::warning && ic.tigera && !ic.tigera->agrees()) {
-      v.failed.push_back({"certificate", ic.source, ic.index, "warning",
+    } else if (fail_on == FailOn::warning && list.tigera_disagrees(i)) {
+      v.failed.push_back({"certificate", std::string(list.source(i)), list.index(i), "warning",
                           "its Tigera annotations disagree with the certificate"});
       ++certs;
     }
-    if (ic.from_endpoint && ic.index == 0 && !ic.verified && ic.verify_required) {
+    if (list.endpoint_unverified(i)) {
+      list.read(i, ic);
       v.failed.push_back({"endpoint", ic.source, 0, "unverified", ic.verify_error});
       ++endpoints;
     }
@@ -974,9 +990,8 @@ void write_sans(JsonStream& j, const CertInfo& c) {
   j.end_array();
 }
 
-void write_certificate(JsonStream& j, const InspectReport& report, std::size_t i,
+void write_certificate(JsonStream& j, const InspectedCert& ic, const CertificateList& certs,
                        const std::vector<std::size_t>& places) {
-  const InspectedCert& ic = report.certificates[i];
   const CertInfo& c = ic.located.cert;
   j.begin_object();
   j.key("source").string(ic.source);
@@ -984,7 +999,7 @@ void write_certificate(JsonStream& j, const InspectReport& report, std::size_t i
   j.key("location");
   write_location(j, ic.located.location);
   j.key("paths").begin_array();
-  for (const std::size_t at : places) j.element().string(report.certificates[at].source);
+  for (const std::size_t at : places) j.element().string(certs.source(at));
   j.end_array();
   j.key("subject").string(c.subject);
   j.key("issuer").string(c.issuer);
@@ -1050,8 +1065,8 @@ void write_inspect_json(const InspectReport& report, const InspectVerdict& verdi
     }
     counts.emplace_back(name, 1);
   };
-  for (const InspectedCert& ic : report.certificates) {
-    count(cert_counts, to_string(ic.judgement.status));
+  for (std::size_t i = 0; i < report.certificates.size(); ++i) {
+    count(cert_counts, to_string(report.certificates.status(i)));
   }
   std::vector<std::pair<std::string_view, std::size_t>> license_counts;
   for (const LicenseStatus s : kLicenseStatuses) license_counts.emplace_back(to_string(s), 0);
@@ -1092,11 +1107,13 @@ void write_inspect_json(const InspectReport& report, const InspectVerdict& verdi
 
   j.key("certificates").begin_array();
   std::vector<std::size_t> places;
+  InspectedCert ic;  // each certificate decoded into the same strings
   for (std::size_t i = 0; i < n; ++i) {
     places.clear();
     for (std::size_t at = first[i]; at < n; at = next[at]) places.push_back(at);
+    report.certificates.read(i, ic);
     j.element();
-    write_certificate(j, report, i, places);
+    write_certificate(j, ic, report.certificates, places);
   }
   j.end_array();
 

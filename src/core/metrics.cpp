@@ -163,21 +163,33 @@ void ExpositionWriter::header(std::string_view name, std::string_view help, std:
   out_ += '\n';
 }
 
+void ExpositionWriter::label_text(std::string& out, const Labels& labels) {
+  if (labels.empty()) return;
+  out += '{';
+  bool first = true;
+  for (const auto& [k, v] : labels) {
+    if (!first) out += ',';
+    first = false;
+    out += k;
+    out += "=\"";
+    escape_into(out, v, true);
+    out += '"';
+  }
+  out += '}';
+}
+
 void ExpositionWriter::sample(std::string_view name, const Labels& labels, double value) {
   out_ += name;
-  if (!labels.empty()) {
-    out_ += '{';
-    bool first = true;
-    for (const auto& [k, v] : labels) {
-      if (!first) out_ += ',';
-      first = false;
-      out_ += k;
-      out_ += "=\"";
-      escape_into(out_, v, true);
-      out_ += '"';
-    }
-    out_ += '}';
-  }
+  label_text(out_, labels);
+  out_ += ' ';
+  out_ += format_value(value, format_);
+  out_ += '\n';
+}
+
+void ExpositionWriter::sample_text(std::string_view name, std::string_view label_text,
+                                   double value) {
+  out_ += name;
+  out_ += label_text;
   out_ += ' ';
   out_ += format_value(value, format_);
   out_ += '\n';

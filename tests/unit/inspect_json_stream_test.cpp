@@ -39,14 +39,15 @@ InspectReport loaded_report(const std::vector<std::string>& paths, bool recursiv
   }
   const ExpiryPolicy policy;
   for (std::size_t i = 0; i < loaded.certificates.size(); ++i) {
-    InspectedCert& ic = report.certificates.emplace_back();
+    InspectedCert ic;
     ic.located = loaded.certificates[i];
     ic.source = describe_location(ic.located.location);
-    ic.index = i > 0 && ic.source == report.certificates[i - 1].source
-                   ? report.certificates[i - 1].index + 1
+    ic.index = i > 0 && ic.source == report.certificates.source(i - 1)
+                   ? report.certificates.index(i - 1) + 1
                    : 0;
     ic.judgement = judge_certificate(ic.located.cert, policy, kNow);
     if (auto it = checks.find(i); it != checks.end()) ic.tigera = it->second;
+    report.certificates.push_back(ic);
   }
   for (const tls::SourceError& e : loaded.errors) {
     report.errors.push_back({e.source, e.reason, e.message});
@@ -220,8 +221,9 @@ TEST_CASE("streamed JSON is the DOM's dump for endpoints, licenses, errors and o
   odd.located.location.certificate_name = "cert-manager-name";
   odd.tigera = TigeraCheck{hostile, std::nullopt, false, true};
   r.certificates.push_back(odd);
-  r.certificates.push_back(hand_made("dup", "/etc/a.pem", kNow + 5 * kDay, "CC"));
-  r.certificates.back().index = 1;
+  InspectedCert second = hand_made("dup", "/etc/a.pem", kNow + 5 * kDay, "CC");
+  second.index = 1;
+  r.certificates.push_back(second);
   r.certificates.push_back(hand_made("dup", "/etc/b.pem", kNow + 5 * kDay, "CC"));
   r.certificates.push_back(hand_made("nofp", "/etc/c.pem", kNow + 20 * kDay, ""));
   r.certificates.push_back(hand_made("nofp", "/etc/d.pem", kNow + 20 * kDay, ""));

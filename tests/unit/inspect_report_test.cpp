@@ -88,10 +88,12 @@ TEST_CASE("certificates without a fingerprint are never merged") {
 
 TEST_CASE("text without a width never cuts a path or a subject") {
   InspectReport r = sample();
-  r.certificates[1].located.cert.subject_cn = std::string(60, 's');
+  InspectedCert longer = r.certificates.at(1);
+  longer.located.cert.subject_cn = std::string(60, 's');
+  r.certificates.set(1, longer);
   const std::string text = render_inspect_text(r);
   CHECK(text.find("..") == std::string::npos);
-  CHECK(text.find(r.certificates[0].source) != std::string::npos);
+  CHECK(text.find(r.certificates.at(0).source) != std::string::npos);
   CHECK(text.find(std::string(60, 's')) != std::string::npos);
   // The columns stay aligned: every SOURCE starts where the header's does.
   const std::size_t column = text.find("SOURCE");
@@ -101,7 +103,9 @@ TEST_CASE("text without a width never cuts a path or a subject") {
 
 TEST_CASE("text with a width fits it, cutting the subject's end and the source's start") {
   InspectReport r = sample();
-  r.certificates[1].located.cert.subject_cn = std::string(60, 's');
+  InspectedCert longer = r.certificates.at(1);
+  longer.located.cert.subject_cn = std::string(60, 's');
+  r.certificates.set(1, longer);
   RenderOptions options;
   options.width = 80;
   const std::string text = render_inspect_text(r, options);
@@ -127,8 +131,9 @@ TEST_CASE("a subject without a CN is named by its O and OU, else its whole DN") 
   CHECK(display_subject(CertInfo{}) == "(empty subject)");
   InspectReport r;
   r.now_unix = kNow;
-  r.certificates.push_back(cert("", "/o.pem", kNow + kDay, "DD"));
-  r.certificates[0].located.cert.subject_attributes = {{"O", "system:masters"}};
+  InspectedCert org = cert("", "/o.pem", kNow + kDay, "DD");
+  org.located.cert.subject_attributes = {{"O", "system:masters"}};
+  r.certificates.push_back(org);
   CHECK(render_inspect_text(r).find("O=system:masters") != std::string::npos);
   CHECK(render_inspect_text(r).find("(empty subject)") == std::string::npos);
 }

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "promtls/core/cert_policy.hpp"
@@ -44,6 +46,110 @@ struct InspectedCert {
   bool hostname_match = false;  // the leaf matches the name checked (--servername or the host)
 };
 
+// The report's certificates, each kept as one compact record: its fields encoded one after the
+// other in large shared blocks, with what sorting, counting and the exit code need beside it.
+// An InspectedCert is ~1.1 KB before its strings, mostly empty ones; 100,000 of them were most
+// of inspect's memory (issue 17). Entries are copied in whole and read back whole (read(), at(),
+// iteration); they are not changed in place (set() replaces one).
+//
+// Not thread-safe for changes; a const list may be read from several threads, each with its own
+// InspectedCert or iterator. string_views it returns stay valid until the list changes.
+class CertificateList {
+ public:
+  class const_iterator;
+
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  void reserve(std::size_t n) { entries_.reserve(n); }
+  void clear();
+
+  // Appends a copy of `cert`.
+  void push_back(const InspectedCert& cert);
+  // Replaces entry i with `cert`.
+  void set(std::size_t i, const InspectedCert& cert);
+
+  // Entry i, decoded into `into` (whose strings' storage is reused): every field as given.
+  void read(std::size_t i, InspectedCert& into) const;
+  // Entry i, decoded. Const, so that assigning to a field of the copy does not compile.
+  const InspectedCert at(std::size_t i) const;
+  const InspectedCert back() const { return at(size() - 1); }
+
+  // Fields of entry i without decoding it.
+  std::int64_t not_after_unix(std::size_t i) const { return entries_[i].not_after_unix; }
+  CertStatus status(std::size_t i) const { return entries_[i].status; }
+  std::int64_t days_left(std::size_t i) const { return entries_[i].days_left; }
+  std::size_t index(std::size_t i) const { return entries_[i].index; }
+  bool is_ca(std::size_t i) const { return (entries_[i].flags & kIsCa) != 0; }
+  // An endpoint's leaf (from_endpoint, index 0), which gets a verification note and may fail
+  // the run; `endpoint_unverified`: one whose chain did not verify although it must.
+  bool endpoint_leaf(std::size_t i) const { return (entries_[i].flags & kEndpointLeaf) != 0; }
+  bool endpoint_unverified(std::size_t i) const {
+    return (entries_[i].flags & kEndpointUnverified) != 0;
+  }
+  // Its Tigera annotations were checked and disagree with it.
+  bool tigera_disagrees(std::size_t i) const { return (entries_[i].flags & kTigeraDisagrees) != 0; }
+  std::string_view source(std::size_t i) const;
+  std::string_view sha256_fingerprint(std::size_t i) const;
+
+  // Stable sort of entries [from, size()) by not_after, soonest first.
+  void sort_by_not_after(std::size_t from = 0);
+
+  const_iterator begin() const;
+  const_iterator end() const;
+
+  // Decodes each entry in order into one InspectedCert it holds: a reference from * is valid
+  // until the iterator moves.
+  class const_iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = InspectedCert;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const InspectedCert*;
+    using reference = const InspectedCert&;
+
+    const_iterator(const CertificateList* list, std::size_t i) : list_(list), i_(i) {}
+    reference operator*() const;
+    pointer operator->() const { return &**this; }
+    const_iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const const_iterator& other) const { return i_ == other.i_; }
+    bool operator!=(const const_iterator& other) const { return i_ != other.i_; }
+
+   private:
+    const CertificateList* list_;
+    std::size_t i_;
+    mutable InspectedCert current_;
+    mutable std::size_t decoded_ = static_cast<std::size_t>(-1);
+  };
+
+ private:
+  static constexpr std::uint8_t kIsCa = 1;
+  static constexpr std::uint8_t kEndpointLeaf = 2;
+  static constexpr std::uint8_t kEndpointUnverified = 4;
+  static constexpr std::uint8_t kTigeraDisagrees = 8;
+
+  struct Entry {
+    std::int64_t not_after_unix = 0;
+    std::int64_t days_left = 0;
+    std::size_t index = 0;     // InspectedCert::index
+    std::uint32_t block = 0;   // which of blocks_
+    std::uint32_t offset = 0;  // where in it the encoded fields start
+    CertStatus status = CertStatus::ok;
+    std::uint8_t flags = 0;
+  };
+
+  Entry encode(const InspectedCert& cert);
+  const char* data(const Entry& e) const { return blocks_[e.block].data() + e.offset; }
+
+  std::vector<Entry> entries_;
+  // Each block is filled up to the capacity it was given and never grows past it, so encoded
+  // entries never move while the list is appended to.
+  std::vector<std::string> blocks_;
+  std::string scratch_;  // the entry being encoded
+};
+
 struct InspectedLicense {
   License license;
   LicenseStatus status = LicenseStatus::valid;
@@ -63,7 +169,7 @@ struct InspectSkipped {
 
 struct InspectReport {
   std::int64_t now_unix = 0;
-  std::vector<InspectedCert> certificates;
+  CertificateList certificates;
   std::vector<InspectedLicense> licenses;
   std::vector<InspectError> errors;
   std::vector<InspectSkipped> skipped;

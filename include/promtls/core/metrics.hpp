@@ -116,6 +116,10 @@ class ExpositionWriter {
   void header(const MetricSpec& spec) { header(spec.name, spec.help, to_string(spec.type)); }
   // "name{labels} value"; no braces without labels.
   void sample(std::string_view name, const Labels& labels, double value);
+  // The same with the labels already written by label_text().
+  void sample_text(std::string_view name, std::string_view label_text, double value);
+  // Appends "{k="v",...}" as sample() writes it (values escaped), or nothing without labels.
+  static void label_text(std::string& out, const Labels& labels);
   // The header, then every sample of `family`.
   void family(const MetricFamily& family);
 
