@@ -1,6 +1,20 @@
 # Shared by the serve benchmarks (bench/serve.sh, bench/serve_hostile.sh, bench/serve_watch.sh);
 # source it, do not run it. Each function is described above it.
 
+# bench_work PREFIX: a new work directory in $work (/tmp/PREFIX-XXXXXX) and an empty $pids for
+# the servers the benchmark starts; at exit each of them is killed and waited for, and $work is
+# removed unless KEEP_WORK is set.
+bench_work() {
+  work=$(mktemp -d "/tmp/$1-XXXXXX")
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
+}
+
 # A free TCP port on 127.0.0.1 (the OS picks it).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

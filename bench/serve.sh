@@ -22,17 +22,9 @@ KEEP_N=${KEEP_N:-20000}
 CONC=${CONC:-4}
 RUNS=${RUNS:-3}
 MODE=${MODE:-all}
-work=$(mktemp -d /tmp/promtls-bench-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
+bench_work promtls-bench
 
 # --- PKI: ECDSA P-256 CA, server (localhost, 127.0.0.1), client ---
 cd "$work"

@@ -19,18 +19,10 @@ IDLE=${IDLE:-2000}
 FLOOD=${FLOOD:-600}
 HS_FLOOD=${HS_FLOOD:-3}
 RUNS=${RUNS:-3}
-work=$(mktemp -d /tmp/promtls-hostile-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)"
-
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
+bench_work promtls-hostile
+ulimit -n "$(ulimit -Hn)"
 
 cd "$work"
 # issue NAME SUBJECT EXT: a P-256 key and a certificate signed by the CA (self-signed for "ca").

@@ -24,16 +24,9 @@ SCRAPES=${SCRAPES:-200}
 RUNS=${RUNS:-3}
 BIG=${BIG:-100000}
 SMALL=${SMALL:-10000}
-work=$(mktemp -d /tmp/promtls-bench-watch-XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
+bench_work promtls-bench-watch
 WAIT_PORT_S=30  # loading 100,000 certificates takes a while
 wait_log() {  # wait_log FILE PATTERN COUNT
   for _ in $(seq 1200); do [ "$(grep -c "$2" "$1" || true)" -ge "$3" ] && return 0; sleep 0.1; done
