@@ -13,10 +13,12 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <variant>
 
 #include "json_tree.hpp"
+#include "promtls/core/json_stream.hpp"
 
 namespace promtls::core {
 namespace {
@@ -113,6 +115,8 @@ class TreeBuilder {
 
   bool done() const { return have_root_; }
   Node take_root() { return std::move(root_); }
+  // Raises the node bound (a stream's builder, as more of it is read).
+  void allow(std::size_t budget) { budget_ = std::max(budget_, budget); }
 
  private:
   struct Frame {
@@ -396,6 +400,222 @@ Document parse_chunk(const Chunk& chunk) {
   return doc;
 }
 
+// stream_yaml(): libyaml pulls the input through a read handler; the events of each item of the
+// top-level mapping's first "items" sequence go to a tree builder of their own, handed over and
+// freed when the item ends; every other event goes to the top level's builder, which is given
+// an empty "items" sequence in their place.
+class YamlStream {
+ public:
+  YamlStream(const JsonInput& input, const JsonStreamEvents& events,
+             const JsonStreamOptions& options, JsonStreamResult& result)
+      : input_(input),
+        events_(events),
+        limit_(options.max_item_bytes),
+        token_bytes_(std::max<std::uint64_t>(options.max_item_bytes, 64ull << 20)),
+        result_(result),
+        top_(0, node_budget(0)) {}
+
+  void run() {
+    yaml_parser_t parser{};
+    if (yaml_parser_initialize(&parser) == 0) {
+      fail({"the YAML parser ran out of memory", std::nullopt, false});
+      return;
+    }
+    yaml_parser_set_input(&parser, &YamlStream::read, this);
+    int documents = 0;
+    while (!result_.error) {
+      Event event;
+      const bool parsed = yaml_parser_parse(&parser, &event.value) != 0;
+      if (overflow_) {  // the input was cut short: what libyaml made of it is not the input
+        result_.too_large = true;
+        fail({"a single value longer than " + std::to_string(token_bytes_) + " bytes", std::nullopt,
+              false});
+        break;
+      }
+      if (!parsed) {
+        if (parser.error == YAML_READER_ERROR && parser.problem != nullptr) {
+          fail({std::string(parser.problem) + " (at byte " + std::to_string(parser.problem_offset) +
+                    ")",
+                std::nullopt, false});
+        } else {
+          fail(parser_error(parser, {}));
+        }
+        break;
+      }
+      at_event_ = delivered_;
+      const yaml_event_t& e = event.value;
+      if (e.type == YAML_STREAM_END_EVENT) break;
+      if (e.type == YAML_DOCUMENT_START_EVENT && ++documents > 1) {
+        result_.several_documents = true;
+        fail({"a second document (\"---\"): only a single document is read as a stream",
+              e.start_mark, true});
+        break;
+      }
+      if (e.type == YAML_STREAM_START_EVENT || e.type == YAML_DOCUMENT_START_EVENT ||
+          e.type == YAML_DOCUMENT_END_EVENT) {
+        continue;
+      }
+      on_event(e);
+    }
+    yaml_parser_delete(&parser);
+    if (top_.done()) result_.top = top_.take_root();
+  }
+
+ private:
+  struct Level {
+    bool mapping = false;
+    bool key_next = true;  // in a mapping: the next node is a key
+    std::string key;       // in a mapping: the last key read (scalar keys only)
+  };
+
+  static int read(void* self, unsigned char* buffer, std::size_t size, std::size_t* size_read) {
+    auto& s = *static_cast<YamlStream*>(self);
+    // libyaml holds a token whole while it scans it: one that long ends the stream.
+    if (s.delivered_ - s.at_event_ > s.token_bytes_) {
+      s.overflow_ = true;
+      *size_read = 0;
+      return 1;
+    }
+    const std::size_t n = s.input_(reinterpret_cast<char*>(buffer), size);
+    s.delivered_ += n;
+    *size_read = n;
+    return 1;
+  }
+
+  void fail(const BuildError& error) {
+    SyntaxError out;
+    out.message = error.message;
+    out.from_parser = error.from_parser && error.mark.has_value();
+    if (error.mark) {
+      out.line = error.mark->line + 1;
+      out.position = {error.mark->line + 1, error.mark->column + 1};
+    }
+    result_.error = std::move(out);
+  }
+
+  void on_event(const yaml_event_t& e) {
+    const bool opens = e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT;
+    const bool closes = e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT;
+    const bool is_key =
+        !closes && !stack_.empty() && stack_.back().mapping && stack_.back().key_next;
+    if (is_key && e.type == YAML_SCALAR_EVENT) {
+      stack_.back().key.assign(reinterpret_cast<const char*>(e.data.scalar.value),
+                               e.data.scalar.length);
+    }
+    // The top level's first "items" sequence begins: its items are streamed.
+    if (!streaming_ && !result_.streamed_items && stack_.size() == 1 && stack_[0].mapping &&
+        !is_key && stack_[0].key == "items" && e.type == YAML_SEQUENCE_START_EVENT) {
+      streaming_ = true;
+      result_.streamed_items = true;
+      feed(top_, e);
+      stack_.push_back({});
+      return;
+    }
+    if (streaming_ && stack_.size() == 2 && closes) {  // the end of the items
+      streaming_ = false;
+      stack_.pop_back();
+      feed(top_, e);
+      completed();
+      return;
+    }
+    if (streaming_) {
+      item_event(e, opens, closes, is_key);
+    } else {
+      if (e.end_mark.index - streamed_chars_ > limit_) {
+        result_.too_large = true;
+        fail({"more than " + std::to_string(limit_) + " bytes outside the items", std::nullopt,
+              false});
+        return;
+      }
+      feed(top_, e);
+    }
+    if (opens) {
+      stack_.push_back({e.type == YAML_MAPPING_START_EVENT, true, {}});
+    } else {
+      if (closes) stack_.pop_back();
+      completed();
+    }
+  }
+
+  // One event of an item (the items sequence is stack_[1]; an item's events come at depth 2 and
+  // deeper).
+  void item_event(const yaml_event_t& e, bool opens, bool closes, bool is_key) {
+    if (stack_.size() == 2 && !closes) {  // an item begins
+      item_ = std::make_unique<TreeBuilder>(0, node_budget(0));
+      item_begin_ = e.start_mark.index;
+      skipping_ = false;
+    }
+    const std::uint64_t length = e.end_mark.index - item_begin_;
+    if (!skipping_ && length > limit_) {
+      skipping_ = true;
+      item_.reset();
+    }
+    if (!skipping_) {
+      // A string value no reader would decode (Helm's release records): handed over as "".
+      if (e.type == YAML_SCALAR_EVENT && !is_key && stack_.size() == 4 && stack_[2].mapping &&
+          stack_[3].mapping && events_.drop && droppable(e)) {
+        yaml_event_t empty = e;
+        empty.data.scalar.length = 0;
+        empty.data.scalar.style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;  // "", as JSON's reader gives
+        feed(*item_, empty);
+      } else {
+        feed(*item_, e);
+      }
+    }
+    // The item ends with this event: a scalar or alias item, or the close of its container.
+    const bool ends = (stack_.size() == 2 && !opens) || (stack_.size() == 3 && closes);
+    if (!ends || result_.error) return;
+    streamed_chars_ += e.end_mark.index - item_begin_;
+    if (skipping_) {
+      if (events_.oversized) events_.oversized(result_.items, e.end_mark.index - item_begin_);
+    } else if (item_ && item_->done()) {
+      Node node = item_->take_root();
+      if (events_.item) events_.item(result_.items, node);
+    }
+    item_.reset();
+    ++result_.items;
+  }
+
+  // A value offered to events_.drop: an untagged string (what JSON's reader offers), two levels
+  // into an item.
+  bool droppable(const yaml_event_t& e) const {
+    const auto& scalar = e.data.scalar;
+    const std::string_view text(reinterpret_cast<const char*>(scalar.value), scalar.length);
+    if (scalar.tag != nullptr) return false;
+    if (scalar.style == YAML_PLAIN_SCALAR_STYLE && plain_scalar_type(text) != ScalarType::string) {
+      return false;
+    }
+    return events_.drop(stack_[2].key, stack_[3].key, text);
+  }
+
+  void feed(TreeBuilder& builder, const yaml_event_t& e) {
+    // Aliases are bounded by what was read so far (README, development).
+    builder.allow(node_budget(static_cast<std::size_t>(delivered_)));
+    if (auto error = builder.event(e)) fail(*error);
+  }
+
+  // A node ended at the current level: in a mapping, a key or a value.
+  void completed() {
+    if (!stack_.empty() && stack_.back().mapping) stack_.back().key_next = !stack_.back().key_next;
+  }
+
+  const JsonInput& input_;
+  const JsonStreamEvents& events_;
+  std::uint64_t limit_;
+  std::uint64_t token_bytes_;
+  JsonStreamResult& result_;
+  TreeBuilder top_;
+  std::unique_ptr<TreeBuilder> item_;
+  std::vector<Level> stack_;
+  bool streaming_ = false;
+  bool skipping_ = false;
+  bool overflow_ = false;
+  std::uint64_t delivered_ = 0;  // bytes handed to libyaml
+  std::uint64_t at_event_ = 0;   // delivered_ at the last event
+  std::uint64_t item_begin_ = 0;
+  std::uint64_t streamed_chars_ = 0;  // of the items, which the top level's bound leaves out
+};
+
 std::optional<std::string> decode(std::string_view text, bool url) {
   std::string out;
   out.reserve(text.size() * 3 / 4);
@@ -591,6 +811,13 @@ void for_each_document(std::string_view bytes,
 
 Document parse_again(const DocumentSource& source) {
   return parse_chunk(Chunk{source.first_line, source.text});
+}
+
+JsonStreamResult stream_yaml(const JsonInput& input, const JsonStreamEvents& events,
+                             const JsonStreamOptions& options) {
+  JsonStreamResult result;
+  YamlStream(input, events, options, result).run();
+  return result;
 }
 
 const SyntaxError* first_error(const std::vector<Document>& documents) {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "detail/io.hpp"
+#include "sources_detail.hpp"
 
 namespace promtls::tls {
 namespace {
@@ -184,7 +185,7 @@ bool read_stdin_head(std::string& bytes, std::size_t head_bytes, bool& streaming
     return false;
   }
   const std::size_t first = bytes.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && bytes[first] == '{') {
+  if (first != std::string::npos && (bytes[first] == '{' || detail::yaml_list_head(bytes))) {
     streaming = true;
     return true;
   }

@@ -284,9 +284,9 @@ bool load_documents(std::string_view bytes, const std::string& source, core::Fil
   return load_objects(core::kube::objects(docs), source, fs, out, options);
 }
 
-bool load_json_stream(const core::JsonInput& input, const std::string& source,
-                      const SourceOptions& options, bool walked, std::uint64_t max_item_bytes,
-                      LoadResult& out, std::size_t buffer_bytes) {
+StreamEnd load_json_stream(const core::JsonInput& input, const std::string& source,
+                           const SourceOptions& options, bool walked, std::uint64_t max_item_bytes,
+                           LoadResult& out, std::size_t buffer_bytes, StreamFormat format) {
   core::FileSystem& fs = options.files != nullptr ? *options.files : real_file_system();
   // Each item's results go to `items` at once, and its tree is freed; they are the document's
   // results when the top level turns out to be a List (kubectl writes "kind" after "items").
@@ -313,17 +313,21 @@ bool load_json_stream(const core::JsonInput& input, const std::string& source,
             text.find_first_not_of('=', pad) == std::string_view::npos) &&
            !may_hold_certificate(text);
   };
-  core::JsonStreamResult result = core::stream_json(
-      input, events, {.buffer_bytes = buffer_bytes, .max_item_bytes = max_item_bytes});
+  const core::JsonStreamOptions stream{.buffer_bytes = buffer_bytes,
+                                       .max_item_bytes = max_item_bytes};
+  core::JsonStreamResult result = format == StreamFormat::yaml
+                                      ? core::stream_yaml(input, events, stream)
+                                      : core::stream_json(input, events, stream);
   const std::string kind = result.top["kind"].scalar_or();
   const bool list = result.streamed_items && result.top.is_mapping() && kind.ends_with("List");
+  if (result.several_documents) return StreamEnd::several_documents;
   if (result.error) {
     out = std::move(items);  // every item before the error
     out.errors.push_back({source, result.too_large ? "too_large" : "decode_failed",
                           source + ": " + core::describe(*result.error) + " (after " +
                               std::to_string(result.items) +
                               (result.items == 1 ? " item)" : " items)")});
-    return false;
+    return StreamEnd::malformed;
   }
   const auto named = [&](const char* key) {
     return !result.top[key].string().value_or("").empty();
@@ -346,7 +350,7 @@ bool load_json_stream(const core::JsonInput& input, const std::string& source,
     out.errors.push_back({source, "no_certificate_found",
                           source + ": no Secret, ConfigMap or kubeconfig in the documents"});
   }
-  return true;
+  return StreamEnd::read;
 }
 
 bool stream_file(const std::string& path, const SourceOptions& options, bool walked,
@@ -360,22 +364,36 @@ bool stream_file(const std::string& path, const SourceOptions& options, bool wal
   const ssize_t peeked = ::pread(fd, head, sizeof head, 0);
   const std::string_view start(head, peeked > 0 ? static_cast<std::size_t>(peeked) : 0);
   const std::size_t first = start.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || start[first] != '{') {
+  if (first == std::string_view::npos) {
     ::close(fd);
     return false;
   }
+  const StreamFormat format = start[first] == '{' ? StreamFormat::json : StreamFormat::yaml;
+  if (format == StreamFormat::yaml && !looks_like_documents(start)) {
+    ::close(fd);
+    return false;  // no Kubernetes YAML: the whole-file reader says what it is
+  }
   const std::uint64_t limit = RealFileSystem::max_file_bytes();
   LoadResult streamed;
-  const bool parsed = load_json_stream(
+  const StreamEnd end = load_json_stream(
       [&](char* buffer, std::size_t capacity) { return read_some(fd, buffer, capacity, err); },
-      path, options, walked, limit, streamed);
+      path, options, walked, limit, streamed, std::size_t{1} << 20, format);
   ::close(fd);
-  if (err != 0) {
+  if (end == StreamEnd::several_documents) {
+    if (st.size <= limit) return false;  // the whole-file reader reads every document
+    error = {EFBIG, "read", path, "too_large",
+             "a YAML stream of several documents larger than " + bytes_text(limit) +
+                 "; not read (--max-file-size raises the limit; a single List is read an item "
+                 "at a time at any size)"};
+    streamed = {};
+    streamed.errors.push_back({path, std::string(error.reason()), error.message()});
+  } else if (err != 0) {
     error = {err, "read", path};
     streamed.errors.push_back({path, std::string(error.reason()), error.message()});
-  } else if (!parsed && st.size <= limit) {
-    // Not JSON, but maybe YAML that begins with '{' (a flow mapping, several documents): the
-    // whole-file reader decides, when it may read the file.
+  } else if (end == StreamEnd::malformed && st.size <= limit) {
+    // Not JSON, but maybe YAML that begins with '{' (a flow mapping, several documents), or YAML
+    // the stream does not take (an alias to another item's anchor): the whole-file reader
+    // decides, when it may read the file.
     std::string bytes;
     if (real_file_system().read_file(path, bytes, error) &&
         core::first_error(core::parse_documents(bytes, {.positions = false})) == nullptr) {
@@ -386,11 +404,28 @@ bool stream_file(const std::string& path, const SourceOptions& options, bool wal
   return true;
 }
 
+bool yaml_list_head(std::string_view head) {
+  bool items = false;
+  for (std::size_t at = 0, line = 0; at < head.size(); ++line) {
+    std::size_t eol = head.find('\n', at);
+    if (eol == std::string_view::npos) eol = head.size();
+    const std::string_view text = head.substr(at, eol - at);
+    // A marker after the first line starts another document, which a stream cannot go back for.
+    if (line > 0 && (text.starts_with("---") || text.starts_with("..."))) return false;
+    items = items || text == "items:" || text == "items:\r" || text.starts_with("items: ");
+    at = eol + 1;
+  }
+  return items;
+}
+
 LoadResult stream_stdin(std::string head, const SourceOptions& options) {
   std::size_t served = 0;
   int err = 0;
   LoadResult out;
-  load_json_stream(
+  const std::size_t first = head.find_first_not_of(" \t\r\n");
+  const StreamFormat format =
+      first != std::string::npos && head[first] == '{' ? StreamFormat::json : StreamFormat::yaml;
+  const StreamEnd end = load_json_stream(
       [&](char* buffer, std::size_t capacity) -> std::size_t {
         if (served < head.size()) {
           const std::size_t n = std::min(capacity, head.size() - served);
@@ -401,7 +436,14 @@ LoadResult stream_stdin(std::string head, const SourceOptions& options) {
         }
         return read_some(STDIN_FILENO, buffer, capacity, err);
       },
-      "-", options, false, RealFileSystem::max_file_bytes(), out);
+      "-", options, false, RealFileSystem::max_file_bytes(), out, std::size_t{1} << 20, format);
+  if (end == StreamEnd::several_documents) {
+    out = {};
+    out.errors.push_back({"-", "too_large",
+                          "-: a second document (\"---\") after the first 8 MiB of standard "
+                          "input, which is read as a stream of one document; not read (pass it "
+                          "as a file, which is read whole up to --max-file-size)"});
+  }
   if (err != 0) {
     const core::FsError error{err, "read", "/dev/stdin"};
     out.errors.push_back({"-", "read_failed", error.message()});

@@ -36,14 +36,18 @@ bool has_pem_certificate(std::string_view bytes) {
   return false;
 }
 
-// Kubernetes objects: JSON, or YAML whose top level names a kind or apiVersion.
+// Kubernetes objects: JSON, or YAML whose top level names a kind or apiVersion (the key plain or
+// quoted, as YAML writers that quote every string write it).
 bool looks_like_documents(std::string_view bytes) {
   const std::size_t first = bytes.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return false;
   if (bytes[first] == '{' || bytes[first] == '[') return true;
-  for (const std::string_view key : {"kind:", "apiVersion:", "clusters:", "users:"}) {
-    if (bytes.substr(first, key.size()) == key) return true;
-    if (bytes.find("\n" + std::string(key)) != std::string_view::npos) return true;
+  for (const std::string_view name : {"kind", "apiVersion", "clusters", "users"}) {
+    for (const std::string_view quote : {"", "\"", "'"}) {
+      const std::string key = std::string(quote) + std::string(name) + std::string(quote) + ":";
+      if (bytes.substr(first, key.size()) == key) return true;
+      if (bytes.find("\n" + key) != std::string_view::npos) return true;
+    }
   }
   return false;
 }
@@ -219,10 +223,14 @@ LoadResult load_file(std::string_view bytes, const std::string& source,
   };
   // PEM first (the common case, and a PEM file may well contain "kind:" in a comment), then
   // Kubernetes objects, then the binary formats.
+  std::size_t bad = 0;
+  std::vector<core::CertInfo> certs;
   if (detail::has_pem_certificate(bytes) && !detail::looks_like_documents(bytes)) {
-    std::size_t bad = 0;
-    std::vector<core::CertInfo> certs =
-        read_pem_certificates_fast(bytes, nullptr, &bad, options.detail);
+    certs = read_pem_certificates_fast(bytes, nullptr, &bad, options.detail);
+  }
+  // A marker that begins no block (one inside a quoted string) is not PEM: the readers below
+  // decide, and one of them reports the file.
+  if (!certs.empty() || bad > 0) {
     if (bad > 0) {
       out.errors.push_back(
           {source, "bad_pem",
@@ -671,20 +679,42 @@ LoadResult load_bytes(std::string_view bytes, const std::string& source,
   return load_file(bytes, source, options, false);
 }
 
-LoadResult load_json_streamed(std::string_view bytes, const std::string& source,
-                              const SourceOptions& options, std::size_t chunk_bytes,
-                              std::uint64_t max_item_bytes) {
+namespace {
+
+LoadResult load_streamed(std::string_view bytes, const std::string& source,
+                         const SourceOptions& options, std::size_t chunk_bytes,
+                         std::uint64_t max_item_bytes, detail::StreamFormat format) {
   LoadResult out;
   std::size_t at = 0;
-  detail::load_json_stream(
+  const detail::StreamEnd end = detail::load_json_stream(
       [&](char* buffer, std::size_t capacity) {
         const std::size_t n = std::min({capacity, chunk_bytes, bytes.size() - at});
         std::memcpy(buffer, bytes.data() + at, n);
         at += n;
         return n;
       },
-      source, options, false, max_item_bytes, out, chunk_bytes);
+      source, options, false, max_item_bytes, out, chunk_bytes, format);
+  if (end == detail::StreamEnd::several_documents) {
+    out = {};
+    out.errors.push_back({source, "too_large", source + ": several documents; not streamed"});
+  }
   return out;
+}
+
+}  // namespace
+
+LoadResult load_json_streamed(std::string_view bytes, const std::string& source,
+                              const SourceOptions& options, std::size_t chunk_bytes,
+                              std::uint64_t max_item_bytes) {
+  return load_streamed(bytes, source, options, chunk_bytes, max_item_bytes,
+                       detail::StreamFormat::json);
+}
+
+LoadResult load_yaml_streamed(std::string_view bytes, const std::string& source,
+                              const SourceOptions& options, std::size_t chunk_bytes,
+                              std::uint64_t max_item_bytes) {
+  return load_streamed(bytes, source, options, chunk_bytes, max_item_bytes,
+                       detail::StreamFormat::yaml);
 }
 
 std::vector<std::shared_ptr<const SourceFile>> load_sources_cached(

@@ -67,23 +67,34 @@ bool kubernetes_objects(std::string_view bytes);
 bool load_documents(std::string_view bytes, const std::string& source, core::FileSystem& fs,
                     LoadResult& out, const SourceOptions& options = {});
 
-// Kubernetes JSON read as a stream (core/json_stream.hpp): the items of a List one at a time,
-// each at most `max_item_bytes` long (a longer one is a too_large error, the others are read),
-// with the results load_file() gives for the same bytes read whole (`walked` as there). False
-// when the JSON is malformed: `out` then holds every earlier item's results and the error, with
-// its line, column and the number of items before it.
-bool load_json_stream(const core::JsonInput& input, const std::string& source,
-                      const SourceOptions& options, bool walked, std::uint64_t max_item_bytes,
-                      LoadResult& out, std::size_t buffer_bytes = std::size_t{1} << 20);
+enum class StreamFormat { json, yaml };
 
-// Files and standard input larger than this (or than --max-file-size, when that is smaller)
-// whose first byte is '{' are streamed.
+// How a stream ended: read (perhaps with errors of its items), malformed (`out` holds every
+// earlier item's results and the error), or, for YAML, at a second document (`out` untouched:
+// only the whole-stream reader reads several documents).
+enum class StreamEnd { read, malformed, several_documents };
+
+// Kubernetes JSON or YAML read as a stream (core/json_stream.hpp): the items of a List one at a
+// time, each at most `max_item_bytes` long (a longer one is a too_large error, the others are
+// read), with the results load_file() gives for the same bytes read whole (`walked` as there).
+// Malformed input: the error, with its line, column and the number of items before it.
+StreamEnd load_json_stream(const core::JsonInput& input, const std::string& source,
+                           const SourceOptions& options, bool walked, std::uint64_t max_item_bytes,
+                           LoadResult& out, std::size_t buffer_bytes = std::size_t{1} << 20,
+                           StreamFormat format = StreamFormat::json);
+
+// Files and standard input larger than this (or than --max-file-size, when that is smaller) are
+// streamed: JSON whose first byte is '{', and YAML (a file; standard input when its first
+// 8 MiB look like one List: an "items:" line and no document marker after the first line).
 inline constexpr std::uint64_t kStreamBytes = 8ull << 20;
 
+// Whether `head`, the start of standard input, is streamed as YAML (kStreamBytes).
+bool yaml_list_head(std::string_view head);
+
 // A regular file of the real file system read through load_json_stream(), the limit being
-// RealFileSystem::max_file_bytes(). False, with `out` untouched, when the file does not begin
-// with '{', cannot be opened, or is malformed JSON that parse_documents() reads whole (YAML that
-// begins with a flow mapping): the whole-file reader then reads it.
+// RealFileSystem::max_file_bytes(). False, with `out` untouched, when the file cannot be opened,
+// is malformed JSON that parse_documents() reads whole (YAML that begins with a flow mapping), or
+// is YAML of several documents within the limit: the whole-file reader then reads it.
 bool stream_file(const std::string& path, const SourceOptions& options, bool walked,
                  LoadResult& out);
 // Standard input, of which `head` was read (read_stdin_head(), disk.hpp).

@@ -1,6 +1,7 @@
 // inspect on Kubernetes Lists larger than the streaming threshold (8 MiB), from a file and from
 // standard input (issue 17): the same report as the whole-document reader, malformed JSON in the
 // middle, and --max-file-size bounding each element rather than the file.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -38,6 +39,22 @@ struct Fixture {
     return R"({"apiVersion": "v1", "data": {"release": "SDRzSUFBQUFBQUFD)" +
            std::string(bytes, 'Q') + R"("}, "kind": "Secret", "metadata": {"name": "sh.helm.)" +
            std::to_string(i) + R"("}, "type": "helm.sh/release.v1"})";
+  }
+  // The same List as `kubectl get secrets -A -o yaml` prints it, with `tail` (lines) after the
+  // last item.
+  std::string yaml_list(const std::string& tail = "") const {
+    std::string out = "apiVersion: v1\nitems:\n";
+    for (int i = 0; i < 12; ++i) {
+      const std::string n = std::to_string(i);
+      out += "- apiVersion: v1\n  data:\n    ca.crt: " + base64(ca.cert.pem()) +
+             "\n    tls.crt: " + base64(leaf.pem()) +
+             "\n  kind: Secret\n  metadata:\n    name: tls-" + n +
+             "\n    namespace: ns\n  type: kubernetes.io/tls\n";
+      out += "- apiVersion: v1\n  data:\n    release: SDRzSUFBQUFBQUFD" +
+             std::string(800 * 1024, 'Q') + "\n  kind: Secret\n  metadata:\n    name: sh.helm." +
+             n + "\n  type: helm.sh/release.v1\n";
+    }
+    return out + tail + "kind: List\nmetadata:\n  resourceVersion: \"\"\n";
   }
   // A List of tls Secrets and helm Secrets, over 8 MiB, with `tail` before its end.
   std::string list(const std::string& tail = "") const {
@@ -147,4 +164,87 @@ TEST_CASE("a walked List over --max-file-size is streamed, not refused") {
   const json report = json::parse(r.out);
   CHECK(report["certificates"].size() == 24);
   CHECK(report["errors"].empty());
+}
+
+TEST_CASE("a YAML List over 8 MiB reads the same from a file, from standard input and as JSON") {
+  const Fixture f;
+  const std::string yaml = f.dir.write("secrets.yaml", f.yaml_list());
+  REQUIRE(f.yaml_list().size() > (8u << 20));
+  const json from_json = json::parse(
+      run_promtls({"inspect", f.dir.write("secrets.json", f.list()), kAt, "-o", "json"}).out);
+  for (const bool stdin : {false, true}) {
+    INFO((stdin ? "stdin" : "file"));
+    const RunResult r = stdin ? from_stdin(yaml, {kAt, "-o", "json"})
+                              : run_promtls({"inspect", yaml, kAt, "-o", "json"});
+    CHECK(r.exit_code == 0);
+    const json report = json::parse(r.out);
+    REQUIRE(report["certificates"].size() == 24);
+    CHECK(report["errors"].empty());
+    for (std::size_t i = 0; i < 24; ++i) {
+      CHECK(report["certificates"][i]["sha256_fingerprint"] ==
+            from_json["certificates"][i]["sha256_fingerprint"]);
+      CHECK(report["certificates"][i]["location"]["secret_name"] ==
+            from_json["certificates"][i]["location"]["secret_name"]);
+    }
+  }
+}
+
+TEST_CASE("malformed YAML in the middle of a large YAML List exits 3 after every earlier item") {
+  const Fixture f;
+  const std::string yaml = f.yaml_list("- {kind: Secret, data: {a: ]}}\n");
+  const std::string broken = f.dir.write("broken.yaml", yaml);
+  const std::size_t line =
+      static_cast<std::size_t>(std::count(
+          yaml.begin(), yaml.begin() + static_cast<std::ptrdiff_t>(yaml.find("- {kind: Secret")),
+          '\n')) +
+      1;
+  for (const bool stdin : {false, true}) {
+    INFO((stdin ? "stdin" : "file"));
+    const RunResult r = stdin ? from_stdin(broken, {kAt, "-o", "json"})
+                              : run_promtls({"inspect", broken, kAt, "-o", "json"});
+    CHECK(r.exit_code == 3);
+    const json report = json::parse(r.out);
+    CHECK(report["certificates"].size() == 24);
+    REQUIRE(report["errors"].size() == 1);
+    const std::string message = report["errors"][0]["message"];
+    CHECK(message.find(": line " + std::to_string(line) + ", column ") != std::string::npos);
+    CHECK(message.ends_with("(after 24 items)"));
+  }
+}
+
+TEST_CASE("a YAML stream of several documents over 8 MiB is read whole, or refused by name") {
+  const Fixture f;
+  const std::string two = f.yaml_list() + "---\n" + f.yaml_list();
+  const std::string path = f.dir.write("two.yaml", two);
+  const RunResult whole = run_promtls({"inspect", path, kAt, "-o", "json"});
+  CHECK(whole.exit_code == 0);
+  CHECK(json::parse(whole.out)["certificates"].size() == 48);
+  // Standard input cannot be read twice: a "---" after the first 8 MiB, which were streamed as
+  // one List, is refused by name; one within them is read whole.
+  const RunResult late = from_stdin(path, {kAt, "-o", "json"});
+  CHECK(late.exit_code == 3);
+  const json late_report = json::parse(late.out);
+  REQUIRE(late_report["errors"].size() == 1);
+  CHECK(late_report["errors"][0]["message"].get<std::string>().find(
+            "a second document (\"---\") after the first 8 MiB of standard input") !=
+        std::string::npos);
+  const std::string early = f.dir.write(
+      "early.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\n" + f.yaml_list());
+  const RunResult in = from_stdin(early, {kAt, "-o", "json"});
+  CHECK(in.exit_code == 0);
+  CHECK(json::parse(in.out)["certificates"].size() == 24);
+  // Over the whole-file bound: a single List would stream, several documents cannot.
+  const RunResult big =
+      run_promtls({"inspect", path, kAt, "-o", "json", "--max-file-size", "4MiB"});
+  CHECK(big.exit_code == 3);
+  const json report = json::parse(big.out);
+  REQUIRE(report["errors"].size() == 1);
+  CHECK(report["errors"][0]["reason"] == "too_large");
+  CHECK(report["errors"][0]["message"].get<std::string>().find(
+            "a YAML stream of several documents larger than 4 MiB") != std::string::npos);
+  // A single YAML List under the same bound streams, each item within it.
+  const RunResult one = run_promtls({"inspect", f.dir.write("one.yaml", f.yaml_list()), kAt, "-o",
+                                     "json", "--max-file-size", "4MiB"});
+  CHECK(one.exit_code == 0);
+  CHECK(json::parse(one.out)["certificates"].size() == 24);
 }

@@ -324,3 +324,272 @@ TEST_CASE("values the reader drops are handed over empty, and only plain ASCII o
         "{\"data\": {\"release\": \"\",\n\"esc\": \"a\\nb\",\n\"keep\": \"QUJD\",\n\"n\": 5},\n"
         "\"release\": \"top\"}");
 }
+
+namespace {
+
+// A document tree as kubectl -o yaml writes it: block mappings and sequences, a mapping in a
+// sequence begun on the dash's line, two spaces per level; scalars and empty containers as JSON
+// writes them (JSON's escapes are YAML's).
+void yaml_entries(const core::Node& map, std::size_t indent, bool first_inline, std::string& out);
+
+void yaml_value(const core::Node& v, std::size_t indent, std::string& out) {
+  const bool block =
+      (v.is_mapping() && !v.entries().empty()) || (v.is_sequence() && !v.items().empty());
+  if (!block) {
+    out += " " + to_json(v) + "\n";
+    return;
+  }
+  out += "\n";
+  if (v.is_mapping()) {
+    yaml_entries(v, indent + 2, false, out);
+    return;
+  }
+  for (const core::Node& item : v.items()) {
+    out += std::string(indent, ' ') + "-";
+    if (item.is_mapping() && !item.entries().empty()) {
+      out += " ";
+      yaml_entries(item, indent + 2, true, out);
+    } else {
+      yaml_value(item, indent, out);
+    }
+  }
+}
+
+void yaml_entries(const core::Node& map, std::size_t indent, bool first_inline, std::string& out) {
+  bool first = true;
+  for (const core::Node::Entry& e : map.entries()) {
+    if (!(first && first_inline)) out += std::string(indent, ' ');
+    first = false;
+    out += quoted(e.key) + ":";
+    yaml_value(e.value, indent, out);
+  }
+}
+
+std::string to_yaml(const std::string& json) {
+  const std::vector<core::Document> docs = core::parse_documents(json);
+  REQUIRE(docs.size() == 1);
+  REQUIRE_FALSE(docs[0].error);
+  const core::Node& root = docs[0].root;
+  if (!root.is_mapping() || root.entries().empty()) return to_json(root) + "\n";
+  std::string out;
+  yaml_entries(root, 0, false, out);
+  return out;
+}
+
+void check_same_yaml(const std::string& yaml, const std::string& source) {
+  const std::string whole = facts(tls::load_bytes(yaml, source));
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+    INFO(source << ", read " << chunk << " bytes at a time:\n" << yaml);
+    CHECK(facts(tls::load_yaml_streamed(yaml, source, {}, chunk)) == whole);
+  }
+}
+
+std::vector<std::string> yaml_items(const std::string& yaml, core::JsonStreamResult& r,
+                                    std::size_t buffer_bytes = 3) {
+  std::vector<std::string> seen;
+  std::size_t at = 0;
+  r = core::stream_yaml(
+      [&](char* buffer, std::size_t capacity) {
+        const std::size_t n = std::min<std::size_t>({capacity, buffer_bytes, yaml.size() - at});
+        std::copy_n(yaml.data() + at, n, buffer);
+        at += n;
+        return n;
+      },
+      {.item =
+           [&](std::size_t index, core::Node& item) {
+             seen.push_back(std::to_string(index) + "@" + std::to_string(item.position().line) +
+                            ":" + to_json(item));
+           },
+       .oversized = nullptr,
+       .drop = nullptr},
+      {.buffer_bytes = buffer_bytes, .max_item_bytes = UINT64_MAX});
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("a streamed YAML List gives what the whole-document reader gives, item by item") {
+  const Pki pki;
+  const std::vector<std::string> items = kubernetes_items(pki);
+  const std::string all = to_yaml(list_of(items));
+  CHECK(all.find("\n- \"apiVersion\": \"v1\"\n") != std::string::npos);  // kubectl's layout
+  const std::string whole = facts(tls::load_bytes(all, "all.yaml"));
+  CHECK(whole.find("cert stream.example") != std::string::npos);
+  CHECK(whole.find("bad_pem") != std::string::npos);
+  check_same_yaml(all, "all.yaml");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    check_same_yaml(to_yaml(list_of({items[i]})), "item" + std::to_string(i) + ".yaml");
+    // Kubernetes objects; what is no mapping is never streamed (stream_file()).
+    if (items[i].front() == '{') {
+      check_same_yaml(to_yaml(items[i]), "object" + std::to_string(i) + ".yaml");
+    }
+  }
+  check_same_yaml(to_yaml(list_of({})), "empty.yaml");
+  check_same_yaml(to_yaml(list_of(items, "Secret")), "secret.yaml");
+}
+
+TEST_CASE(
+    "every Kubernetes object of the kubeadm, kubelet and Secret volume trees streams the "
+    "same as YAML") {
+  std::vector<std::string> items;
+  for (const Tree& tree : {kubeadm_control_plane(Variant::all_fine), kubelet_pki(Variant::all_fine),
+                           secret_volume(Variant::all_fine)}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(tree.dir->path())) {
+      if (!entry.is_regular_file()) continue;
+      std::ifstream in(entry.path());
+      const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+      if (bytes.find("apiVersion") == std::string::npos) continue;
+      for (const core::Document& doc : core::parse_documents(bytes)) {
+        if (doc.error || !doc.root.is_mapping()) continue;
+        items.push_back(to_json(doc.root));
+        // The file itself, as written, alone: its kubeconfig references resolve beside it.
+        if (bytes.find("\n---") == std::string::npos) check_same_yaml(bytes, entry.path().string());
+      }
+    }
+    check_same_yaml(to_yaml(list_of(items)), tree.root + "/all.yaml");
+  }
+  CHECK(items.size() >= 8);
+}
+
+TEST_CASE("malformed YAML in the middle of a List reports its position and every earlier item") {
+  const Pki pki;
+  const std::string good =
+      secret("ok", "kubernetes.io/tls", R"("tls.crt": ")" + b64(pki.leaf.pem()) + "\"");
+  std::string yaml = to_yaml(list_of({good, good, good}));
+  const std::string broken = "- {kind: Secret, data: {a: \"s3cret\" \"b\"}}\n";
+  yaml.insert(yaml.find("\"kind\": \"List\""), broken);
+  const std::size_t line =
+      static_cast<std::size_t>(std::count(
+          yaml.begin(), yaml.begin() + static_cast<std::ptrdiff_t>(yaml.find(broken)), '\n')) +
+      1;
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{4096}}) {
+    const tls::LoadResult r = tls::load_yaml_streamed(yaml, "broken.yaml", {}, chunk);
+    CHECK(r.certificates.size() == 3);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].reason == "decode_failed");
+    CHECK(
+        r.errors[0].message.starts_with("broken.yaml: line " + std::to_string(line) + ", column "));
+    CHECK(r.errors[0].message.ends_with(" (after 3 items)"));
+    CHECK(r.errors[0].message.find("s3cret") == std::string::npos);
+  }
+  const tls::LoadResult whole = tls::load_bytes(yaml, "broken.yaml");
+  CHECK(whole.certificates.empty());
+  REQUIRE(whole.errors.size() == 1);
+  CHECK(whole.errors[0].message.find("line " + std::to_string(line)) != std::string::npos);
+}
+
+TEST_CASE("a YAML List element over the size bound is a too_large error and the others are read") {
+  const Pki pki;
+  const std::string good =
+      secret("ok", "kubernetes.io/tls", R"("tls.crt": ")" + b64(pki.leaf.pem()) + "\"");
+  const std::string big = secret("big", "Opaque", R"("blob": ")" + std::string(20000, 'A') + "\"");
+  const std::string yaml = to_yaml(list_of({good, big, good}));
+  const tls::LoadResult r = tls::load_yaml_streamed(yaml, "big.yaml", {}, 512, 8192);
+  CHECK(r.certificates.size() == 2);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].reason == "too_large");
+  CHECK(r.errors[0].message.starts_with("big.yaml: items[1]: at least "));
+  CHECK(facts(tls::load_yaml_streamed(yaml, "big.yaml", {}, 512, 1u << 20)) ==
+        facts(tls::load_bytes(yaml, "big.yaml")));
+  // A top level that is not a List is bounded as a whole.
+  const tls::LoadResult one = tls::load_yaml_streamed(to_yaml(big), "one.yaml", {}, 512, 8192);
+  REQUIRE(one.errors.size() == 1);
+  CHECK(one.errors[0].reason == "too_large");
+  CHECK(one.errors[0].message.find("outside the items") != std::string::npos);
+}
+
+TEST_CASE("the YAML stream reader hands over items with their lines and keeps the top level") {
+  const std::string yaml =
+      "apiVersion: v1\n"
+      "metadata: {items: [9]}\n"  // not the top level's: kept
+      "items:\n"
+      "- a: 1\n"
+      "  b: &x [q]\n"
+      "  c: *x\n"
+      "- 2\n"
+      "- [3]\n"
+      "- {}\n"
+      "kind: List\n"
+      "x:\n"
+      "  y: [true, null]\n";
+  core::JsonStreamResult r;
+  const std::vector<std::string> seen = yaml_items(yaml, r);
+  CHECK_FALSE(r.error);
+  CHECK(r.streamed_items);
+  CHECK(r.items == 4);
+  CHECK(seen == std::vector<std::string>{"0@4:{\"a\": 1,\n\"b\": [\"q\"],\n\"c\": [\"q\"]}",
+                                         "1@7:2", "2@8:[3]", "3@9:{}"});
+  CHECK(r.top["kind"].text() == "List");
+  CHECK(r.top["items"].is_sequence());
+  CHECK(r.top["items"].items().empty());
+  CHECK(to_json(r.top["metadata"]) == R"({"items": [9]})");
+  CHECK(to_json(r.top["x"]) == R"({"y": [true,null]})");
+  CHECK(r.top["x"].position().line == 12);  // where the mapping's first key is
+
+  SECTION("a second document ends the stream and says so") {
+    core::JsonStreamResult two;
+    yaml_items(yaml + "---\nkind: Secret\n", two);
+    CHECK(two.several_documents);
+    REQUIRE(two.error);
+    CHECK(two.error->line == 13);
+  }
+  SECTION("an alias to another item's anchor is an error, which the whole reader then decides") {
+    core::JsonStreamResult r2;
+    yaml_items("items:\n- &a {k: 1}\n- *a\n", r2);
+    REQUIRE(r2.error);
+    CHECK(r2.error->message.find("refers to no finished anchor") != std::string::npos);
+    CHECK(r2.items == 1);
+  }
+  SECTION("a long string is one token the reader bounds") {
+    core::JsonStreamResult r3;
+    std::size_t at = 0;
+    const std::string text = "items:\n- " + std::string(200u << 20, 'x') + "\n";
+    r3 = core::stream_yaml(
+        [&](char* buffer, std::size_t capacity) {
+          const std::size_t n = std::min(capacity, text.size() - at);
+          std::copy_n(text.data() + at, n, buffer);
+          at += n;
+          return n;
+        },
+        {}, {.buffer_bytes = 1u << 20, .max_item_bytes = 1u << 20});
+    CHECK(r3.too_large);
+    REQUIRE(r3.error);
+    CHECK(at < text.size());  // it stopped reading
+  }
+}
+
+TEST_CASE("values the YAML reader drops are handed over empty") {
+  const std::string yaml =
+      "items:\n"
+      "- data:\n"
+      "    release: SDRzSUFB\n"
+      "    keep: QUJD\n"
+      "    n: 5\n"
+      "  release: top\n"
+      "kind: List\n";
+  std::vector<std::string> offered;
+  std::vector<std::string> seen;
+  std::size_t at = 0;
+  const core::JsonStreamResult r = core::stream_yaml(
+      [&](char* buffer, std::size_t capacity) {
+        const std::size_t n = std::min<std::size_t>({capacity, 2, yaml.size() - at});
+        std::copy_n(yaml.data() + at, n, buffer);
+        at += n;
+        return n;
+      },
+      {.item = [&](std::size_t, core::Node& item) { seen.push_back(to_json(item)); },
+       .oversized = nullptr,
+       .drop =
+           [&](std::string_view field, std::string_view key, std::string_view text) {
+             offered.push_back(std::string(field) + "." + std::string(key) + "=" +
+                               std::string(text));
+             return key == "release";
+           }},
+      {.buffer_bytes = 2, .max_item_bytes = UINT64_MAX});
+  CHECK_FALSE(r.error);
+  // Strings only: `5` is an integer.
+  CHECK(offered == std::vector<std::string>{"data.release=SDRzSUFB", "data.keep=QUJD"});
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] ==
+        "{\"data\": {\"release\": \"\",\n\"keep\": \"QUJD\",\n\"n\": 5},\n\"release\": \"top\"}");
+}

@@ -477,3 +477,38 @@ TEST_CASE(
   CHECK(streamed.tigera_secrets[0].cert_index == collected.tigera_secrets[0].cert_index);
   CHECK(handed[streamed.tigera_secrets[0].cert_index].location.secret_key == "tls.crt");
 }
+
+TEST_CASE("a YAML Secret whose keys are quoted, as some writers quote every string, is read") {
+  const Pki pki;
+  for (const std::string q : {"\"", "'"}) {
+    const std::string yaml = q + "apiVersion" + q + ": " + q + "v1" + q + "\n" + q + "kind" + q +
+                             ": " + q + "Secret" + q + "\n" + q + "metadata" + q + ":\n  " + q +
+                             "name" + q + ": " + q + "web" + q + "\n" + q + "data" + q + ":\n  " +
+                             q + "tls.crt" + q + ": " + q + b64(pki.leaf.pem()) + q + "\n";
+    INFO(yaml);
+    const auto result = tls::load_bytes(yaml, "quoted.yaml");
+    REQUIRE(result.certificates.size() == 1);
+    CHECK(result.certificates[0].location.secret_name == "web");
+    CHECK(result.errors.empty());
+  }
+}
+
+TEST_CASE("a PEM marker that begins no block (inside a quoted string) is not taken for PEM") {
+  const Pki pki;
+  // A Secret written as YAML with quoted keys and its PEM in stringData, escapes and all: the
+  // marker is in the file, but no PEM block parses. Before, the file gave nothing at all.
+  std::string pem = pki.leaf.pem();
+  for (std::size_t at = pem.find('\n'); at != std::string::npos; at = pem.find('\n', at + 2)) {
+    pem.replace(at, 1, "\\n");
+  }
+  const std::string yaml = "\"kind\": \"Secret\"\n\"apiVersion\": \"v1\"\n\"metadata\":\n"
+                           "  \"name\": \"sd\"\n\"stringData\":\n  \"tls.crt\": \"" +
+                           pem + "\"\n";
+  const auto result = tls::load_bytes(yaml, "string-data.yaml");
+  REQUIRE(result.certificates.size() == 1);
+  CHECK(result.certificates[0].location.secret_key == "tls.crt");
+  // Text with a marker and nothing else a reader knows is an error, never silence.
+  const auto odd = tls::load_bytes("note: \"-----BEGIN CERTIFICATE-----\\nAAAA\"\n", "odd.txt");
+  CHECK(odd.certificates.empty());
+  REQUIRE(odd.errors.size() == 1);
+}

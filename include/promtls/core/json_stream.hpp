@@ -57,10 +57,22 @@ struct JsonStreamResult {
   // The error is that a single value, or the top level outside its items, is longer than
   // max_item_bytes.
   bool too_large = false;
+  // stream_yaml() only: the error is that a second document began ("---").
+  bool several_documents = false;
 };
 
 // Reads one JSON value from `input` (RFC 8259, with nothing but whitespace after it).
 JsonStreamResult stream_json(const JsonInput& input, const JsonStreamEvents& events,
+                             const JsonStreamOptions& options = {});
+
+// The same for YAML (`kubectl get ... -o yaml`), with libyaml (documents.cpp): one document,
+// whose top-level mapping's first "items" sequence is handed over an item at a time, with
+// positions (absolute lines and columns, as parse_documents() gives them); `top` keeps the
+// streamed "items" as an empty sequence. Lengths are counted
+// in characters, as libyaml's marks count them. An alias in an item refers only to anchors of
+// that item. A second document ends the stream with an error and `several_documents` (the
+// whole-stream reader handles those).
+JsonStreamResult stream_yaml(const JsonInput& input, const JsonStreamEvents& events,
                              const JsonStreamOptions& options = {});
 
 }  // namespace promtls::core

@@ -193,4 +193,12 @@ LoadResult load_json_streamed(std::string_view bytes, const std::string& source,
                               std::size_t chunk_bytes = std::size_t{1} << 20,
                               std::uint64_t max_item_bytes = core::kDefaultMaxFileBytes);
 
+// The same for Kubernetes YAML (a single document; `kubectl get ... -o yaml`). Several documents
+// are not streamed: the result is then a too_large error (load_sources() reads such a file whole
+// when it may).
+LoadResult load_yaml_streamed(std::string_view bytes, const std::string& source,
+                              const SourceOptions& options = {},
+                              std::size_t chunk_bytes = std::size_t{1} << 20,
+                              std::uint64_t max_item_bytes = core::kDefaultMaxFileBytes);
+
 }  // namespace promtls::tls
