@@ -6,7 +6,10 @@
 # `[.items[] | select(.type == "kubernetes.io/tls")]` on the same file in the same run, each
 # `runs` times interleaved; prints medians of wall time, user CPU and peak RSS
 # (/usr/bin/time -v), and promtls/jq ratios.
-# Usage: bash bench/inspect_secrets.sh [runs] [tls] [helm]   (defaults 3 5000 15000)
+# FORMAT=yaml writes the same List as `kubectl get secrets -A -o yaml` prints it (PyYAML's
+# CSafeDumper, block style) and compares against PyYAML's CSafeLoader running the same filter
+# (jq reads no YAML).
+# Usage: [FORMAT=yaml] bash bench/inspect_secrets.sh [runs] [tls] [helm]   (defaults 3 5000 15000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -28,6 +31,24 @@ n=$("$bin" inspect "$work/secrets.json" $at -o prometheus | grep -c '^x509_cert_
 [ "$n" = "$((tls * 2))" ] || { echo "promtls saw $n certificates" >&2; exit 1; }
 m=$(jq '[.items[] | select(.type == "kubernetes.io/tls")] | length' "$work/secrets.json")
 [ "$m" = "$tls" ]
+input=$work/secrets.json
+peer=(jq '[.items[] | select(.type == "kubernetes.io/tls")]' "$input")
+if [ "${FORMAT:-json}" = yaml ]; then
+  input=$work/secrets.yaml
+  python3 - "$work/secrets.json" "$input" <<'PY'
+import json, sys, yaml
+with open(sys.argv[2], "w") as out:
+    yaml.dump(json.load(open(sys.argv[1])), out, Dumper=yaml.CSafeDumper,
+              default_flow_style=False, width=1 << 30)
+PY
+  rm "$work/secrets.json"
+  ls -l "$input" >&2
+  n=$("$bin" inspect "$input" $at -o prometheus | grep -c '^x509_cert_not_after{' || true)
+  [ "$n" = "$((tls * 2))" ] || { echo "promtls saw $n certificates in the YAML" >&2; exit 1; }
+  peer=(python3 -c 'import sys, yaml
+items = yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)["items"]
+print(len([i for i in items if i["type"] == "kubernetes.io/tls"]))' "$input")
+fi
 
 measure() {  # name, then the command: appends "name wall user rss_kb" to $work/rows
   local name=$1
@@ -45,20 +66,21 @@ PY
 }
 : >"$work/rows"
 for _ in $(seq "$runs"); do
-  measure "jq" jq '[.items[] | select(.type == "kubernetes.io/tls")]' "$work/secrets.json"
-  measure "promtls file" "$bin" inspect "$work/secrets.json" $at
-  measure "promtls stdin" sh -c "exec \"$bin\" inspect - $at < \"$work/secrets.json\""
+  measure "peer" "${peer[@]}"
+  measure "promtls file" "$bin" inspect "$input" $at
+  measure "promtls stdin" sh -c "exec \"$bin\" inspect - $at < \"$input\""
 done
-python3 - "$work/rows" "$runs" <<'PY'
+python3 - "$work/rows" "$runs" "${FORMAT:-json}" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     name, wall, user, rss = line.split()
     rows.setdefault(name, []).append((float(wall), float(user), int(rss)))
 med = {k: [statistics.median(x[i] for x in v) for i in range(3)] for k, v in rows.items()}
-print(f"medians of {sys.argv[2]} runs")
-print(f"{'command':16} {'wall s':>8} {'user s':>8} {'peak RSS MiB':>13} {'wall / jq':>10}")
-for name in ("jq", "promtls_file", "promtls_stdin"):
+peer = "jq" if sys.argv[3] == "json" else "PyYAML CSafeLoader"
+print(f"medians of {sys.argv[2]} runs, {sys.argv[3]} input, peer {peer}")
+print(f"{'command':16} {'wall s':>8} {'user s':>8} {'peak RSS MiB':>13} {'wall / peer':>12}")
+for name in ("peer", "promtls_file", "promtls_stdin"):
     wall, user, rss = med[name]
-    print(f"{name:16} {wall:8.2f} {user:8.2f} {rss / 1024:13.1f} {wall / med['jq'][0]:10.2f}")
+    print(f"{name:16} {wall:8.2f} {user:8.2f} {rss / 1024:13.1f} {wall / med['peer'][0]:12.2f}")
 PY

@@ -501,6 +501,8 @@ class YamlStream {
     if (is_key && e.type == YAML_SCALAR_EVENT) {
       stack_.back().key.assign(reinterpret_cast<const char*>(e.data.scalar.value),
                                e.data.scalar.length);
+    } else if (is_key) {
+      stack_.back().key.clear();  // a key that is no scalar (or an alias): no name
     }
     // The top level's first "items" sequence begins: its items are streamed.
     if (!streaming_ && !result_.streamed_items && stack_.size() == 1 && stack_[0].mapping &&

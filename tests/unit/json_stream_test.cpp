@@ -540,6 +540,17 @@ TEST_CASE("the YAML stream reader hands over items with their lines and keeps th
     CHECK(r2.error->message.find("refers to no finished anchor") != std::string::npos);
     CHECK(r2.items == 1);
   }
+  SECTION("only a scalar key named items begins the items") {
+    core::JsonStreamResult r4;
+    const std::vector<std::string> none = yaml_items("items: 1\n? [complex]\n: [a, b]\n", r4);
+    CHECK_FALSE(r4.error);
+    CHECK_FALSE(r4.streamed_items);
+    CHECK(none.empty());
+    core::JsonStreamResult r5;
+    const std::vector<std::string> later = yaml_items("items: 1\nitems: [a]\n", r5);
+    CHECK(r5.streamed_items);  // the first "items" that is a sequence
+    CHECK(later == std::vector<std::string>{"0@2:\"a\""});
+  }
   SECTION("a long string is one token the reader bounds") {
     core::JsonStreamResult r3;
     std::size_t at = 0;

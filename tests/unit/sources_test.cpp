@@ -501,9 +501,10 @@ TEST_CASE("a PEM marker that begins no block (inside a quoted string) is not tak
   for (std::size_t at = pem.find('\n'); at != std::string::npos; at = pem.find('\n', at + 2)) {
     pem.replace(at, 1, "\\n");
   }
-  const std::string yaml = "\"kind\": \"Secret\"\n\"apiVersion\": \"v1\"\n\"metadata\":\n"
-                           "  \"name\": \"sd\"\n\"stringData\":\n  \"tls.crt\": \"" +
-                           pem + "\"\n";
+  const std::string yaml =
+      "\"kind\": \"Secret\"\n\"apiVersion\": \"v1\"\n\"metadata\":\n"
+      "  \"name\": \"sd\"\n\"stringData\":\n  \"tls.crt\": \"" +
+      pem + "\"\n";
   const auto result = tls::load_bytes(yaml, "string-data.yaml");
   REQUIRE(result.certificates.size() == 1);
   CHECK(result.certificates[0].location.secret_key == "tls.crt");
