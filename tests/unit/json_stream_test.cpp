@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "kube_text.hpp"
 #include "pki.hpp"
 #include "promtls/core/documents.hpp"
 #include "promtls/tls/sources.hpp"
@@ -48,36 +49,6 @@ std::string facts(const tls::LoadResult& r) {
     out << "status " << s.name << " " << s.conditions.size() << "\n";
   }
   return out.str();
-}
-
-// A document tree as JSON text (YAML fixtures turned into what kubectl -o json prints).
-std::string to_json(const core::Node& node) {
-  switch (node.kind()) {
-    case core::Node::Kind::null:
-      return "null";
-    case core::Node::Kind::scalar: {
-      if (!node.plain()) return quoted(node.text());
-      if (node.type() == core::ScalarType::null) return "null";
-      if (const auto b = node.boolean()) return *b ? "true" : "false";
-      const bool number =
-          node.type() == core::ScalarType::integer || node.type() == core::ScalarType::floating;
-      return number && nlohmann::json::accept(node.text()) ? node.text() : quoted(node.text());
-    }
-    case core::Node::Kind::sequence: {
-      std::string out = "[";
-      for (const core::Node& item : node.items())
-        out += (out.size() > 1 ? "," : "") + to_json(item);
-      return out + "]";
-    }
-    case core::Node::Kind::mapping: {
-      std::string out = "{";
-      for (const core::Node::Entry& e : node.entries()) {
-        out += (out.size() > 1 ? ",\n" : "") + quoted(e.key) + ": " + to_json(e.value);
-      }
-      return out + "}";
-    }
-  }
-  return "null";
 }
 
 std::string list_of(const std::vector<std::string>& items, const std::string& kind = "List") {
@@ -327,53 +298,11 @@ TEST_CASE("values the reader drops are handed over empty, and only plain ASCII o
 
 namespace {
 
-// A document tree as kubectl -o yaml writes it: block mappings and sequences, a mapping in a
-// sequence begun on the dash's line, two spaces per level; scalars and empty containers as JSON
-// writes them (JSON's escapes are YAML's).
-void yaml_entries(const core::Node& map, std::size_t indent, bool first_inline, std::string& out);
-
-void yaml_value(const core::Node& v, std::size_t indent, std::string& out) {
-  const bool block =
-      (v.is_mapping() && !v.entries().empty()) || (v.is_sequence() && !v.items().empty());
-  if (!block) {
-    out += " " + to_json(v) + "\n";
-    return;
-  }
-  out += "\n";
-  if (v.is_mapping()) {
-    yaml_entries(v, indent + 2, false, out);
-    return;
-  }
-  for (const core::Node& item : v.items()) {
-    out += std::string(indent, ' ') + "-";
-    if (item.is_mapping() && !item.entries().empty()) {
-      out += " ";
-      yaml_entries(item, indent + 2, true, out);
-    } else {
-      yaml_value(item, indent, out);
-    }
-  }
-}
-
-void yaml_entries(const core::Node& map, std::size_t indent, bool first_inline, std::string& out) {
-  bool first = true;
-  for (const core::Node::Entry& e : map.entries()) {
-    if (!(first && first_inline)) out += std::string(indent, ' ');
-    first = false;
-    out += quoted(e.key) + ":";
-    yaml_value(e.value, indent, out);
-  }
-}
-
 std::string to_yaml(const std::string& json) {
   const std::vector<core::Document> docs = core::parse_documents(json);
   REQUIRE(docs.size() == 1);
   REQUIRE_FALSE(docs[0].error);
-  const core::Node& root = docs[0].root;
-  if (!root.is_mapping() || root.entries().empty()) return to_json(root) + "\n";
-  std::string out;
-  yaml_entries(root, 0, false, out);
-  return out;
+  return to_kubectl_yaml(docs[0].root);
 }
 
 void check_same_yaml(const std::string& yaml, const std::string& source) {
@@ -412,7 +341,7 @@ TEST_CASE("a streamed YAML List gives what the whole-document reader gives, item
   const Pki pki;
   const std::vector<std::string> items = kubernetes_items(pki);
   const std::string all = to_yaml(list_of(items));
-  CHECK(all.find("\n- \"apiVersion\": \"v1\"\n") != std::string::npos);  // kubectl's layout
+  CHECK(all.find("\n- apiVersion: \"v1\"\n") != std::string::npos);  // kubectl's layout
   const std::string whole = facts(tls::load_bytes(all, "all.yaml"));
   CHECK(whole.find("cert stream.example") != std::string::npos);
   CHECK(whole.find("bad_pem") != std::string::npos);
