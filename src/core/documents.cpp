@@ -412,8 +412,9 @@ class YamlStream {
         events_(events),
         limit_(options.max_item_bytes),
         token_bytes_(std::max<std::uint64_t>(options.max_item_bytes, 64ull << 20)),
+        first_line_(options.first_line),
         result_(result),
-        top_(0, node_budget(0)) {}
+        top_(options.first_line, node_budget(0)) {}
 
   void run() {
     yaml_parser_t parser{};
@@ -487,8 +488,8 @@ class YamlStream {
     out.message = error.message;
     out.from_parser = error.from_parser && error.mark.has_value();
     if (error.mark) {
-      out.line = error.mark->line + 1;
-      out.position = {error.mark->line + 1, error.mark->column + 1};
+      out.line = first_line_ + error.mark->line + 1;
+      out.position = {out.line, error.mark->column + 1};
     }
     result_.error = std::move(out);
   }
@@ -543,7 +544,7 @@ class YamlStream {
   // deeper).
   void item_event(const yaml_event_t& e, bool opens, bool closes, bool is_key) {
     if (stack_.size() == 2 && !closes) {  // an item begins
-      item_ = std::make_unique<TreeBuilder>(0, node_budget(0));
+      item_ = std::make_unique<TreeBuilder>(first_line_, node_budget(0));
       item_begin_ = e.start_mark.index;
       skipping_ = false;
     }
@@ -605,6 +606,7 @@ class YamlStream {
   const JsonStreamEvents& events_;
   std::uint64_t limit_;
   std::uint64_t token_bytes_;
+  std::size_t first_line_;
   JsonStreamResult& result_;
   TreeBuilder top_;
   std::unique_ptr<TreeBuilder> item_;
@@ -797,7 +799,19 @@ std::vector<Document> parse_documents(std::string_view bytes, const ParseOptions
 void for_each_document(std::string_view bytes,
                        const std::function<void(Document&, const DocumentSource&)>& each,
                        const ParseOptions& options) {
+  for_each_document(bytes, each, SIZE_MAX, nullptr, options);
+}
+
+void for_each_document(std::string_view bytes,
+                       const std::function<void(Document&, const DocumentSource&)>& each,
+                       std::size_t large_bytes,
+                       const std::function<bool(const DocumentSource&)>& large,
+                       const ParseOptions& options) {
+  const auto read_large = [&](const DocumentSource& source) {
+    return large && source.text.size() > large_bytes && large(source);
+  };
   if (starts_like_json(bytes)) {
+    if (read_large(DocumentSource{bytes, 0, false})) return;
     // Whether it is read as JSON depends on the whole stream (parse_documents()).
     std::vector<Document> documents = parse_documents(bytes, options);
     for (Document& doc : documents) each(doc, DocumentSource{bytes, 0, false});
@@ -805,9 +819,11 @@ void for_each_document(std::string_view bytes,
   }
   // Every chunk is read alone, as parse_documents() reads a stream that is not JSON.
   for (const Chunk& chunk : split_documents(bytes)) {
+    const DocumentSource source{chunk.text, chunk.first_line, true};
+    if (read_large(source)) continue;
     Document doc = parse_chunk(chunk);
     if (!doc.error && doc.root.is_null()) continue;  // an empty document (comments only)
-    each(doc, DocumentSource{chunk.text, chunk.first_line, true});
+    each(doc, source);
   }
 }
 

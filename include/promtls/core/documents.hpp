@@ -149,6 +149,17 @@ void for_each_document(std::string_view bytes,
                        const std::function<void(Document&, const DocumentSource&)>& each,
                        const ParseOptions& options = {});
 
+// for_each_document() with a reader of its own for large documents: each document longer than
+// `large_bytes` (when the stream starts with { or [: the whole stream, not alone) is first
+// offered to `large`, before it is parsed. `large` returns true when it has read the document
+// itself (`each` is then not called for it), false to have it parsed and handed to `each` as
+// usual.
+void for_each_document(std::string_view bytes,
+                       const std::function<void(Document&, const DocumentSource&)>& each,
+                       std::size_t large_bytes,
+                       const std::function<bool(const DocumentSource&)>& large,
+                       const ParseOptions& options = {});
+
 // The document for_each_document() handed over with `source` (alone), read again: the same tree.
 Document parse_again(const DocumentSource& source);
 

@@ -29,6 +29,9 @@ struct JsonStreamOptions {
   // this or 64 MiB, whichever is more (JsonStreamResult::too_large: the parser holds a token
   // whole, so one over the bound ends the stream).
   std::uint64_t max_item_bytes = UINT64_MAX;
+  // stream_yaml(): how many lines of a larger stream come before the input (a document of it):
+  // positions count from there, as parse_documents() gives them.
+  std::size_t first_line = 0;
 };
 
 struct JsonStreamEvents {
