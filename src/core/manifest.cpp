@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "promtls/core/documents.hpp"
+#include "promtls/core/json_stream.hpp"
 #include "promtls/core/kube.hpp"
 #include "promtls/core/monitor.hpp"
 #include "promtls/core/scrape_config.hpp"
@@ -87,17 +88,26 @@ class Reader {
  public:
   ManifestSet out;
 
+  explicit Reader(const ManifestReadOptions& options) : options_(options) {}
+
   void read(std::span<const ManifestInput> inputs, std::span<const DirectorySecret> directories) {
-    // Documents are read one at a time and freed (for_each_document()). A workload is evaluated
-    // when it arrives, against the ConfigMaps and Secrets read so far; a lookup that found nothing
-    // is remembered, and the workload is read again at the end when the whole input set has what
-    // it missed. The findings come in the order of a reader that holds every document: those of
-    // the documents themselves, then those of their ConfigMaps and Secrets, then the monitors'.
+    // Documents are read one at a time and freed (for_each_document()); a List document larger
+    // than options_.stream_lists_over is read an item at a time (list_items()). A workload is
+    // evaluated when it arrives, against the ConfigMaps and Secrets read so far; a lookup that
+    // found nothing is remembered, and the workload is read again at the end when the whole input
+    // set has what it missed. The findings come in the order of a reader that holds every
+    // document: those of the documents themselves, then those of their ConfigMaps and Secrets,
+    // then the monitors'.
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const ManifestInput& input = inputs[i];
-      for_each_document(input.text, [&](Document& doc, const DocumentSource& source) {
-        document(doc, source, i, input);
-      });
+      for_each_document(
+          input.text,
+          [&](Document& doc, const DocumentSource& source) {
+            ++out.documents;
+            document(doc, source, i, input, nullptr);
+          },
+          options_.stream_lists_over,
+          [&](const DocumentSource& source) { return list_items(source, i, input); });
     }
     out.findings.insert(out.findings.end(), std::make_move_iterator(later_findings_.begin()),
                         std::make_move_iterator(later_findings_.end()));
@@ -114,41 +124,37 @@ class Reader {
       cm.kind = "ConfigMap";
       config_maps_.push_back(std::move(cm));
     }
-    ScrapeObjects scrape = std::move(scrape_);
-    scrape.jobs = std::move(jobs_);
-    // Monitors and jobs reach pods: then every workload's tree is needed again.
-    const bool follow = !scrape.monitors.empty() || !scrape.jobs.empty();
-    std::deque<std::vector<Document>> trees;  // alive until follow_monitors() returns
-    std::vector<PodSpec> pods;
-    std::vector<std::size_t> first_targets;
+    // The workloads that missed what the whole input set has are read again: alone, from the
+    // tree kept, or (the items of a streamed List) in one more pass over their List.
     for (Workload& w : workloads_) {
-      const bool redo = std::any_of(w.misses.begin(), w.misses.end(), [&](const Miss& m) {
+      w.redo = std::any_of(w.misses.begin(), w.misses.end(), [&](const Miss& m) {
         return (m.secret ? find_secret(m.ns, m.name) : find_config_map(m.ns, m.name)) != nullptr;
       });
-      if (!redo && !follow) continue;
-      const std::vector<Document>* documents = w.held;
-      if (documents == nullptr) {
-        trees.emplace_back();
-        trees.back().push_back(parse_again(w.source));
-        documents = &trees.back();
-      }
-      std::vector<kube::Object> objects = kube::objects(*documents);
-      auto pod = kube::pod_template(objects.at(w.object));
-      if (!pod) continue;  // cannot happen: the same tree
-      PodSpec spec{std::move(*pod), &inputs[w.input]};
-      if (redo) {
-        std::size_t next = w.first_target;
-        for (const kube::Container& c : spec.pod.containers) {
-          out.targets.at(next++) = container(spec, c);
+    }
+    for (std::size_t i = 0; i < workloads_.size();) {
+      const Workload& w = workloads_[i];
+      if (!w.redo) {
+        ++i;
+      } else if (w.list_item) {
+        std::size_t end = i + 1;
+        while (end < workloads_.size() && workloads_[end].list_item &&
+               workloads_[end].source.text.data() == w.source.text.data()) {
+          ++end;
         }
-      }
-      if (follow) {
-        pods.push_back(std::move(spec));
-        first_targets.push_back(w.first_target);
+        redo_list(i, end, inputs);
+        i = end;
+      } else {
+        std::vector<Document> tree;
+        if (w.held == nullptr) tree.push_back(parse_again(w.source));
+        const std::vector<kube::Object> objects = kube::objects(w.held ? *w.held : tree);
+        redo(w, objects.at(w.object), inputs);
+        ++i;
       }
     }
-    for (std::size_t i = 0; i < pods.size(); ++i) {
-      scrape.pods.push_back({&pods[i].pod, pods[i].input->name, first_targets[i]});
+    ScrapeObjects scrape = std::move(scrape_);
+    scrape.jobs = std::move(jobs_);
+    for (const Workload& w : workloads_) {
+      scrape.pods.push_back({&w.reach->pod, inputs[w.input].name, w.first_target});
     }
     const FindKey find_key = [this](bool secret, const std::string& ns, const std::string& name,
                                     const std::string& key,
@@ -174,28 +180,66 @@ class Reader {
     bool secret = false;
     std::string ns, name;
   };
+  // What a monitor needs of a pod template (scrape_path.cpp): its owner's names and position,
+  // its labels, and its containers' names and ports; no pointer into the tree, which is freed.
+  struct Reach {
+    kube::PodTemplate pod;
+    Node labels;
+  };
   // A workload read: where to read it again, and which targets it gave.
   struct Workload {
     std::size_t input = 0;
     DocumentSource source;
     const std::vector<Document>* held = nullptr;  // its document when kept (not alone)
-    std::size_t object = 0;                       // among kube::objects() of the document
+    bool list_item = false;  // an item of a streamed List (source): read again by redo_list()
+    std::size_t object = 0;  // among kube::objects() of the document (of the List's items)
     std::size_t first_target = 0;
     std::vector<Miss> misses;
+    bool redo = false;
+    std::unique_ptr<Reach> reach;
+  };
+  // Where the items of a streamed List go: their objects are counted across the List.
+  struct ListItems {
+    std::size_t objects = 0;
+  };
+  // How much every list held before a streamed List began (list_items() undoes it).
+  struct Mark {
+    std::size_t targets, findings, workloads, monitors, services, later_findings, later_jobs, jobs,
+        config_maps, secrets, held;
   };
 
-  // One document as it arrives: its own findings, its ConfigMaps and Secrets, its workloads
-  // (evaluated now), its monitors and Services (kept, with the tree they point into).
+  static std::unique_ptr<Reach> reach_of(const kube::PodTemplate& pod) {
+    auto reach = std::make_unique<Reach>();
+    reach->pod.owner = pod.owner;
+    reach->pod.owner.node = nullptr;
+    for (const kube::Container& c : pod.containers) {
+      kube::Container slim;
+      slim.name = c.name;
+      slim.init = c.init;
+      slim.index = c.index;
+      slim.position = c.position;
+      slim.ports = c.ports;
+      reach->pod.containers.push_back(std::move(slim));
+    }
+    if (pod.labels != nullptr) {
+      reach->labels = *pod.labels;
+      reach->pod.labels = &reach->labels;
+    }
+    return reach;
+  }
+
+  // One document as it arrives (or one item of a streamed List, `list` set): its own findings,
+  // its ConfigMaps and Secrets, its workloads (evaluated now), its monitors and Services (kept,
+  // with the tree they point into).
   void document(Document& doc, const DocumentSource& source, std::size_t index,
-                const ManifestInput& input) {
-    ++out.documents;
+                const ManifestInput& input, ListItems* list) {
     if (doc.error) {
       syntax_finding(*doc.error, input);
       return;
     }
     duplicate_keys(doc.root, input, out.findings);
     // A Prometheus configuration file among the manifests (prometheus.yml in a tree).
-    if (doc.root.is_mapping() && doc.root.find("scrape_configs") != nullptr &&
+    if (list == nullptr && doc.root.is_mapping() && doc.root.find("scrape_configs") != nullptr &&
         doc.root.find("kind") == nullptr) {
       prometheus_config(doc.root, input, {}, {}, 0);
     }
@@ -208,16 +252,20 @@ class Reader {
     std::swap(out.findings, later_findings_);
     std::swap(jobs_, later_jobs_);
     bool keep = false;
+    const std::size_t first_object = list ? list->objects : 0;
     for (std::size_t k = 0; k < objects.size(); ++k) {
       const kube::Object& object = objects[k];
       if (auto pod = kube::pod_template(object)) {
         const PodSpec spec{std::move(*pod), &input};
-        Workload w{index, source, nullptr, k, out.targets.size(), {}};
+        Workload w{
+            index, source, nullptr,           list != nullptr, first_object + k, out.targets.size(),
+            {},    false,  reach_of(spec.pod)};
         misses_ = &w.misses;
         for (const kube::Container& c : spec.pod.containers)
           out.targets.push_back(container(spec, c));
         misses_ = nullptr;
-        if (!source.alone) {
+        // A document that cannot be read again alone is kept while it may have to be.
+        if (!source.alone && list == nullptr && !w.misses.empty()) {
           w.held = documents.get();
           keep = true;
         }
@@ -230,9 +278,127 @@ class Reader {
         keep = true;
       }
     }
+    if (list != nullptr) list->objects += objects.size();
     if (keep) held_.push_back(std::move(documents));
   }
 
+  // The items of a List document read an item at a time (stream_yaml(), with the positions the
+  // whole document would give), each as document() reads a document. The result is the same as
+  // reading the List whole, which is done instead (after undoing what its items did) when the
+  // document turns out not to be a List, or does not parse as a stream (a syntax error, an alias
+  // to an anchor of another item). Duplicate keys of the List's own mapping are reported where
+  // the whole reader reports them: those before its items first.
+  bool list_items(const DocumentSource& source, std::size_t index, const ManifestInput& input) {
+    const Mark mark = mark_now();
+    ListItems list;
+    JsonStreamEvents events;
+    events.item = [&](std::size_t, Node& item) {
+      Document doc{source.first_line + 1, std::move(item), std::nullopt};
+      document(doc, source, index, input, &list);
+    };
+    JsonStreamResult result = stream_list(source, events);
+    if (result.error || !result.streamed_items || !result.top.is_mapping() ||
+        !result.top["kind"].scalar_or().ends_with("List") || !result.top["items"].is_sequence()) {
+      undo(mark);
+      return false;
+    }
+    ++out.documents;
+    ++out.streamed_lists;
+    std::vector<Node::Entry> before;
+    for (const Node::Entry& entry : result.top.entries()) {
+      if (entry.key_is_scalar && entry.key == "items") break;
+      before.push_back(entry);
+    }
+    std::vector<Finding> leading;
+    duplicate_keys(Node::mapping_at(result.top.position(), std::move(before)), input, leading);
+    std::vector<Finding> all;
+    duplicate_keys(result.top, input, all);
+    out.findings.insert(
+        out.findings.begin() + static_cast<std::ptrdiff_t>(mark.findings),
+        std::make_move_iterator(all.begin()),
+        std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(leading.size())));
+    out.findings.insert(
+        out.findings.end(),
+        std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(leading.size())),
+        std::make_move_iterator(all.end()));
+    return true;
+  }
+
+  static JsonStreamResult stream_list(const DocumentSource& source,
+                                      const JsonStreamEvents& events) {
+    std::string_view rest = source.text;
+    const JsonInput input = [&rest](char* buffer, std::size_t capacity) {
+      const std::size_t n = std::min(capacity, rest.size());
+      std::copy_n(rest.data(), n, buffer);
+      rest.remove_prefix(n);
+      return n;
+    };
+    JsonStreamOptions options;
+    options.first_line = source.first_line;
+    return stream_yaml(input, events, options);
+  }
+
+  // Workloads [begin, end) of one streamed List, read again in one more pass over it.
+  void redo_list(std::size_t begin, std::size_t end, std::span<const ManifestInput> inputs) {
+    const DocumentSource source = workloads_[begin].source;
+    std::size_t objects = 0;
+    std::size_t next = begin;
+    JsonStreamEvents events;
+    events.item = [&](std::size_t, Node& item) {
+      std::vector<Document> tree;
+      tree.push_back(Document{source.first_line + 1, std::move(item), std::nullopt});
+      const std::vector<kube::Object> found = kube::objects(tree);
+      for (; next < end && workloads_[next].object < objects + found.size(); ++next) {
+        const Workload& w = workloads_[next];
+        if (w.redo) redo(w, found.at(w.object - objects), inputs);
+      }
+      objects += found.size();
+    };
+    stream_list(source, events);
+  }
+
+  // The targets of workload `w` evaluated again, from `object`, its object read again.
+  void redo(const Workload& w, const kube::Object& object, std::span<const ManifestInput> inputs) {
+    auto pod = kube::pod_template(object);
+    if (!pod) return;  // cannot happen: the same tree
+    const PodSpec spec{std::move(*pod), &inputs[w.input]};
+    std::size_t next = w.first_target;
+    for (const kube::Container& c : spec.pod.containers)
+      out.targets.at(next++) = container(spec, c);
+  }
+
+  Mark mark_now() const {
+    return {out.targets.size(),
+            out.findings.size(),
+            workloads_.size(),
+            scrape_.monitors.size(),
+            scrape_.services.size(),
+            later_findings_.size(),
+            later_jobs_.size(),
+            jobs_.size(),
+            config_maps_.size(),
+            secrets_.size(),
+            held_.size()};
+  }
+  template <typename T>
+  static void truncate(std::vector<T>& v, std::size_t n) {
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(n), v.end());
+  }
+  void undo(const Mark& m) {
+    truncate(out.targets, m.targets);
+    truncate(out.findings, m.findings);
+    truncate(workloads_, m.workloads);
+    truncate(scrape_.monitors, m.monitors);
+    truncate(scrape_.services, m.services);
+    truncate(later_findings_, m.later_findings);
+    truncate(later_jobs_, m.later_jobs);
+    truncate(jobs_, m.jobs);
+    truncate(config_maps_, m.config_maps);
+    truncate(secrets_, m.secrets);
+    truncate(held_, m.held);
+  }
+
+  const ManifestReadOptions& options_;
   std::vector<std::unique_ptr<std::vector<Document>>> held_;  // trees still pointed into
   std::vector<Workload> workloads_;
   std::vector<Miss>* misses_ = nullptr;           // where lookups that fail are recorded
@@ -673,8 +839,9 @@ Origin ManifestTarget::origin() const {
 }
 
 ManifestSet parse_manifests(std::span<const ManifestInput> inputs,
-                            std::span<const DirectorySecret> directories) {
-  Reader reader;
+                            std::span<const DirectorySecret> directories,
+                            const ManifestReadOptions& options) {
+  Reader reader(options);
   reader.read(inputs, directories);
   return std::move(reader.out);
 }

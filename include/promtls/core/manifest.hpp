@@ -1,12 +1,15 @@
 // Kubernetes manifests as validate inputs: every container and init container of the workloads
 // in a set of YAML or JSON streams, with the environment Kubernetes would give it.
 //
-// parse_manifests() takes the bytes of each input (the cli reads files and stdin) and performs
-// no I/O. It reads one document at a time (for_each_document()), keeping what the checks across
-// documents need, not the trees; the result is the same as if every document were held. It never
-// throws for bad input: a document that does not parse becomes an error finding naming file:line,
-// and the other documents are still read; a mapping that repeats a key is an error finding citing
-// both lines (the API server's strict decoding refuses it). Pod templates: a Pod's or a Knative
+// parse_manifests() takes the bytes of each input (the cli reads files and stdin) and performs no
+// I/O. It reads one document at a time (for_each_document()), keeping what the checks across
+// documents need, not the trees; the result is the same as if every document were held. A List
+// (`kubectl get -o yaml|json`) over ManifestReadOptions::stream_lists_over bytes is read an item at
+// a time (stream_yaml()), with the positions and findings reading it whole gives; one that does not
+// stream (not a List, a syntax error, an alias across items) is read whole instead. It never throws
+// for bad input: a document that does not parse becomes an error finding naming file:line, and the
+// other documents are still read; a mapping that repeats a key is an error finding citing both
+// lines (the API server's strict decoding refuses it). Pod templates: a Pod's or a Knative
 // Revision's spec, and spec.template.spec or spec.jobTemplate.spec.template.spec of any other
 // object when it holds containers (the built-in workloads, Knative Service and Configuration, and
 // CRDs shaped like them), also inside List objects. Environment: envFrom first (configMapRef and
@@ -89,6 +92,7 @@ struct ManifestSet {
   std::vector<ManifestTarget> targets;  // in input, document and container order
   std::vector<Finding> findings;        // not about one container: syntax errors and the like
   std::size_t documents = 0;            // documents read (parsed or not)
+  std::size_t streamed_lists = 0;       // of them, Lists read an item at a time
   // Every ServiceMonitor and PodMonitor endpoint, followed to the containers it reaches
   // (scrape_path.hpp); validate_manifests() judges them.
   std::vector<ScrapePath> scrape_paths;
@@ -103,9 +107,16 @@ struct DirectorySecret {
   std::vector<std::pair<std::string, std::string>> files;  // key -> bytes
 };
 
+struct ManifestReadOptions {
+  // A List document (`kubectl get ... -o yaml|json`) longer than this is read an item at a time,
+  // so that memory follows its largest item, not the List; the result is the same.
+  std::size_t stream_lists_over = std::size_t{1} << 20;
+};
+
 // Reads every input. See the header comment for what is recognised.
 ManifestSet parse_manifests(std::span<const ManifestInput> inputs,
-                            std::span<const DirectorySecret> directories = {});
+                            std::span<const DirectorySecret> directories = {},
+                            const ManifestReadOptions& options = {});
 
 // Validates one container under `profile` (nullopt: --profile auto, decided per container by
 // choose_profile() below and reported by profile_findings(); of two profiles, the first). Findings
