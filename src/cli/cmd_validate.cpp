@@ -71,6 +71,8 @@ std::string environment_help() {
       "spec.template.spec or spec.jobTemplate.spec.template.spec holds containers (YAML or\n"
       "JSON, multi-document, List objects; a directory is read with its subdirectories, a\n"
       "kustomize or helm output tree, for its *.yaml, *.yml and *.json; - reads stdin).\n"
+      "A List over 1 MiB (kubectl get -o yaml|json) is read an item at a time, with the\n"
+      "same findings; a List cut off still has the items before the break checked.\n"
       "ConfigMaps and Secrets among the inputs resolve envFrom and valueFrom.\n"
       "ServiceMonitors and PodMonitors among them are followed to the containers they\n"
       "scrape (selector, Service, port, pod labels) and judged as Prometheus would see\n"

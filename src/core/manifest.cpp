@@ -234,6 +234,7 @@ class Reader {
   void document(Document& doc, const DocumentSource& source, std::size_t index,
                 const ManifestInput& input, ListItems* list) {
     if (doc.error) {
+      if (list == nullptr) recover_items(source, index, input);
       syntax_finding(*doc.error, input);
       return;
     }
@@ -322,6 +323,19 @@ class Reader {
         std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(leading.size())),
         std::make_move_iterator(all.end()));
     return true;
+  }
+
+  // The items a document that does not parse holds before its syntax error, read as a streamed
+  // List's are: `kubectl get -o json` cut off mid-way still has its earlier containers checked.
+  // (Its kind may come after the items, so any top-level "items" counts.)
+  void recover_items(const DocumentSource& source, std::size_t index, const ManifestInput& input) {
+    ListItems list;
+    JsonStreamEvents events;
+    events.item = [&](std::size_t, Node& item) {
+      Document doc{source.first_line + 1, std::move(item), std::nullopt};
+      document(doc, source, index, input, &list);
+    };
+    stream_list(source, events);
   }
 
   static JsonStreamResult stream_list(const DocumentSource& source,

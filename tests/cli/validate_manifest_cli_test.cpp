@@ -2,6 +2,7 @@
 // runs them; the JUnit and SARIF outputs are checked with real validators
 // (tests/data/check_ci_output.py: the JUnit XML schema with python3-lxml, the SARIF 2.1.0 schema
 // with ajv and Microsoft's SARIF Multitool, as scripts/install-validators.sh installs them).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -413,4 +414,122 @@ TEST_CASE("validate --manifest reads a kustomize tree and a Knative Service as a
   r = run_promtls({"validate", "--manifest", root + "/overlays", "--allow-empty", "-o", "json"});
   CHECK(r.exit_code == 0);
   CHECK(json::parse(r.out)["valid"] == true);
+}
+
+namespace {
+
+// What `kubectl get deployments -A -o yaml` (`json`) prints for a cluster of 2,000 Deployments,
+// 1.3 MB (4.5 MB) with one bad TLS version in app-1234: over the 1 MiB above which validate reads
+// a List an item at a time.
+std::string cluster_deployments(bool as_json) {
+  std::string out =
+      as_json ? "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n" : "apiVersion: v1\nitems:\n";
+  for (int i = 0; i < 2000; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string min = i == 1234 ? "1.5" : "1.3";
+    if (as_json) {
+      out +=
+          std::string(i == 0 ? "" : ",\n") +
+          "        {\n            \"apiVersion\": \"apps/v1\",\n"
+          "            \"kind\": \"Deployment\",\n            \"metadata\": {\n"
+          "                \"name\": \"app-" +
+          n +
+          "\",\n                \"namespace\": \"mon\"\n            },\n"
+          "            \"spec\": {\n                \"template\": {\n"
+          "                    \"spec\": {\n                        \"containers\": [\n"
+          "                            {\n                                \"env\": [\n"
+          "                                    {\"name\": \"METRICS_PROMETHEUS_PORT\", "
+          "\"value\": \"9090\"},\n"
+          "                                    {\"name\": \"METRICS_PROMETHEUS_TLS_CERT\", "
+          "\"value\": \"/tls/tls.crt\"},\n"
+          "                                    {\"name\": \"METRICS_PROMETHEUS_TLS_KEY\", "
+          "\"value\": \"/tls/tls.key\"},\n"
+          "                                    {\"name\": \"METRICS_PROMETHEUS_TLS_MIN_VERSION\","
+          " \"value\": \"" +
+          min +
+          "\"}\n                                ],\n"
+          "                                \"image\": \"example.com/app:" +
+          n +
+          "\",\n                                \"name\": \"app\",\n"
+          "                                \"resources\": {},\n"
+          "                                \"terminationMessagePath\": "
+          "\"/dev/termination-log\"\n                            }\n"
+          "                        ],\n                        \"dnsPolicy\": \"ClusterFirst\",\n"
+          "                        \"restartPolicy\": \"Always\"\n                    }\n"
+          "                }\n            }\n        }";
+    } else {
+      out +=
+          "- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: app-" + n +
+          "\n    namespace: mon\n  spec:\n    template:\n      spec:\n        containers:\n"
+          "        - env:\n          - name: METRICS_PROMETHEUS_PORT\n            value: \"9090\"\n"
+          "          - name: METRICS_PROMETHEUS_TLS_CERT\n            value: /tls/tls.crt\n"
+          "          - name: METRICS_PROMETHEUS_TLS_KEY\n            value: /tls/tls.key\n"
+          "          - name: METRICS_PROMETHEUS_TLS_MIN_VERSION\n            value: \"" +
+          min + "\"\n          image: example.com/app:" + n +
+          "\n          name: app\n          resources: {}\n"
+          "          terminationMessagePath: /dev/termination-log\n"
+          "          terminationMessagePolicy: File\n        dnsPolicy: ClusterFirst\n"
+          "        restartPolicy: Always\n        schedulerName: default-scheduler\n"
+          "        securityContext: {}\n        terminationGracePeriodSeconds: 30\n";
+    }
+  }
+  return out + (as_json ? "\n    ],\n    \"kind\": \"List\",\n    \"metadata\": {\n"
+                          "        \"resourceVersion\": \"\"\n    }\n}\n"
+                        : "kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+}
+
+std::size_t line_of(const std::string& text, std::size_t at) {
+  return 1 + static_cast<std::size_t>(
+                 std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+}
+
+}  // namespace
+
+TEST_CASE("validate reads kubectl's 2,000-Deployment List, YAML and JSON, from a file and stdin") {
+  TempDir dir;
+  for (const bool as_json : {false, true}) {
+    const std::string text = cluster_deployments(as_json);
+    REQUIRE(text.size() > (std::size_t{1} << 20));
+    const std::string file = dir.write(as_json ? "deployments.json" : "deployments.yaml", text);
+    // The line of the bad value, as kubectl printed it.
+    const std::size_t bad = line_of(text, text.find("\"1.5\"", text.find("app-1234")));
+    for (const bool from_stdin : {false, true}) {
+      INFO((as_json ? "json" : "yaml") << (from_stdin ? " from stdin" : " from a file"));
+      const RunResult r = from_stdin
+                              ? sh(promtls_binary() + " validate --manifest - -o json < " + file)
+                              : run_promtls({"validate", "--manifest", file, "-o", "json"});
+      INFO(r.err);
+      CHECK(r.exit_code == 1);
+      CHECK(r.err.empty());
+      const json j = json::parse(r.out);
+      CHECK(j["summary"]["targets"] == 2000);
+      CHECK(j["summary"]["invalid"] == 1);
+      const json& t = j["targets"][1234];
+      CHECK(t["target"] == "Deployment mon/app-1234, container app");
+      CHECK(t["file"] == (from_stdin ? "-" : file));
+      REQUIRE(t["findings"].size() >= 1);
+      bool found = false;
+      for (const json& f : t["findings"]) {
+        if (f["code"] != "tls-version-invalid") continue;
+        found = true;
+        CHECK(f["line"] == bad);
+      }
+      CHECK(found);
+    }
+  }
+}
+
+TEST_CASE(
+    "validate on kubectl's JSON List cut off mid-way checks the items before the cut and "
+    "names the line where it breaks") {
+  TempDir dir;
+  std::string text = cluster_deployments(true);
+  text.resize(text.find("\"app-1300\""));
+  const std::string file = dir.write("cut.json", text);
+  const RunResult r = sh(promtls_binary() + " validate --manifest - < " + file);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("INVALID: 1300 containers checked, 1 invalid, 1 input error") !=
+        std::string::npos);
+  CHECK(r.out.find("error manifest-syntax: not valid YAML or JSON: ") != std::string::npos);
+  CHECK(r.out.find("(-:" + std::to_string(line_of(text, text.size())) + ")") != std::string::npos);
 }

@@ -386,7 +386,7 @@ TEST_CASE("malformed YAML in the middle of a List reports its position and every
       secret("ok", "kubernetes.io/tls", R"("tls.crt": ")" + b64(pki.leaf.pem()) + "\"");
   std::string yaml = to_yaml(list_of({good, good, good}));
   const std::string broken = "- {kind: Secret, data: {a: \"s3cret\" \"b\"}}\n";
-  yaml.insert(yaml.find("\"kind\": \"List\""), broken);
+  yaml.insert(yaml.find("kind: \"List\""), broken);
   const std::size_t line =
       static_cast<std::size_t>(std::count(
           yaml.begin(), yaml.begin() + static_cast<std::ptrdiff_t>(yaml.find(broken)), '\n')) +

@@ -326,7 +326,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "manifest stream: documents that cannot be streamed are read whole, with the same result") {
+    "manifest stream: documents that cannot be streamed are read whole, with the same result; a "
+    "List that does not parse still has the items before its error read") {
   SECTION("an alias to an anchor of another item") {
     std::string text = as_yaml_list(release());
     const std::string image = "image: \"registry.example.com/app:1.0\"";
@@ -349,11 +350,18 @@ TEST_CASE(
   }
   SECTION("a syntax error in the middle of the List") {
     std::string text = as_yaml_list(release());
-    const std::string at = "  kind: Pod\n";
+    const std::string at = "  kind: \"Pod\"\n";
     const std::size_t where = text.find(at);
+    REQUIRE(where != std::string::npos);
     text.insert(where + at.size(), "  metadata: [unclosed\n");
     const ManifestSet set = both(text, 0);
-    REQUIRE(set.findings.size() >= 1);
+    // The items before the broken one are still read: the Deployment, with the ConfigMap and
+    // Secrets that come after it.
+    REQUIRE(set.targets.size() == 1);
+    CHECK(set.targets[0].label() == "Deployment mon/app, container app");
+    CHECK(set.targets[0].env.get("METRICS_PROMETHEUS_TLS_MIN_VERSION") == "1.3");
+    CHECK(set.targets[0].secret_files.size() == 3);
+    CHECK(set.scrape_paths.size() == 2);
     bool syntax = false;
     for (const Finding& f : set.findings) {
       if (f.code != "manifest-syntax") continue;
@@ -365,8 +373,10 @@ TEST_CASE(
   }
   SECTION("JSON that breaks off in the middle of the items") {
     std::string text = as_json_list(release());
-    text.resize(text.size() / 2);
+    text.resize(text.find("\"name\": \"lone\""));  // in the Pod, after six whole items
     const ManifestSet set = both(text, 0);
+    CHECK(set.targets.size() == 1);
+    CHECK(set.scrape_paths.size() == 2);
     bool syntax = false;
     for (const Finding& f : set.findings) syntax = syntax || f.code == "manifest-syntax";
     CHECK(syntax);

@@ -8,16 +8,17 @@
 // a time (stream_yaml()), with the positions and findings reading it whole gives; one that does not
 // stream (not a List, a syntax error, an alias across items) is read whole instead. It never throws
 // for bad input: a document that does not parse becomes an error finding naming file:line, and the
-// other documents are still read; a mapping that repeats a key is an error finding citing both
-// lines (the API server's strict decoding refuses it). Pod templates: a Pod's or a Knative
-// Revision's spec, and spec.template.spec or spec.jobTemplate.spec.template.spec of any other
-// object when it holds containers (the built-in workloads, Knative Service and Configuration, and
-// CRDs shaped like them), also inside List objects. Environment: envFrom first (configMapRef and
-// secretRef resolved from a ConfigMap or Secret of the same input set; Secret data is
-// base64-decoded, stringData merged over it), then env in order, later entries overriding earlier
-// ones as the kubelet does; $(VAR) references in values are expanded as the kubelet does. Values
-// from valueFrom that promtls cannot see (fieldRef, resourceFieldRef, a key reference to an absent
-// ConfigMap or Secret) are "set but unknown".
+// other documents are still read, as are the items of a List (`kubectl get` cut off) before the
+// error; a mapping that repeats a key is an error finding citing both lines (the API server's
+// strict decoding refuses it). Pod templates: a Pod's or a Knative Revision's spec, and
+// spec.template.spec or spec.jobTemplate.spec.template.spec of any other object when it holds
+// containers (the built-in workloads, Knative Service and Configuration, and CRDs shaped like
+// them), also inside List objects. Environment: envFrom first (configMapRef and secretRef resolved
+// from a ConfigMap or Secret of the same input set; Secret data is base64-decoded, stringData
+// merged over it), then env in order, later entries overriding earlier ones as the kubelet does;
+// $(VAR) references in values are expanded as the kubelet does. Values from valueFrom that promtls
+// cannot see (fieldRef, resourceFieldRef, a key reference to an absent ConfigMap or Secret) are
+// "set but unknown".
 //
 // evaluate_manifest_target() validates one container with file and clock checks off (the files
 // live in the pod), except that a credential path outside every volumeMount is a warning; and
