@@ -7,7 +7,11 @@
 # (issue 17). Needs a built tree (cmake --preset default), hyperfine and GNU time.
 # PROMTLS_BEFORE_BIN=path adds another promtls binary (say, one built from an older commit) to
 # the same run, for before-and-after numbers.
-# Usage: bash bench/validate_manifests.sh [runs] [documents]   (defaults 30 and 1000)
+# FORMAT=list gives the same objects as one List the way `kubectl get -o yaml` prints it,
+# FORMAT=json the way `kubectl get -o json` does (then Python's json.load is a second peer):
+# validate reads a List over 1 MiB an item at a time.
+# Usage: [FORMAT=stream|list|json] bash bench/validate_manifests.sh [runs] [documents]
+#        (defaults 30 and 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-30}
@@ -118,13 +122,36 @@ spec:
 print("---\n".join(out), end="")
 PY
 
+format=${FORMAT:-stream}
+case "$format" in
+  stream) ;;
+  list | json)
+    python3 - "$format" "$work/stream.yaml" > "$work/list" <<'PY'
+import json, sys, yaml
+items = list(yaml.load_all(open(sys.argv[2]), Loader=yaml.CSafeLoader))
+doc = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
+if sys.argv[1] == "json":
+    print(json.dumps(doc, indent=4))
+else:
+    print(yaml.dump(doc, Dumper=yaml.CSafeDumper, default_flow_style=False, sort_keys=False), end="")
+PY
+    mv "$work/list" "$work/stream.yaml"
+    ;;
+  *) echo "FORMAT must be stream, list or json" >&2; exit 2 ;;
+esac
+
 # The stream must be valid (exit 0): a benchmark of an early exit would measure nothing.
 "$bin" validate --manifest "$work/stream.yaml" --profile auto >/dev/null
 targets=$("$bin" validate --manifest "$work/stream.yaml" --profile auto -o json |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["targets"])')
-echo "stream: $docs documents, $(wc -c <"$work/stream.yaml") bytes, $targets containers"
+echo "input ($format): $docs objects, $(wc -c <"$work/stream.yaml") bytes, $targets containers"
 
 pyyaml="/usr/bin/python3 -c 'import sys,yaml; list(yaml.load_all(open(sys.argv[1]), Loader=yaml.CSafeLoader))' $work/stream.yaml"
+json_peer=()
+if [ "$format" = json ]; then
+  json_peer=(-n "Python json.load, parse only"
+             "/usr/bin/python3 -c 'import sys,json; json.load(open(sys.argv[1]))' $work/stream.yaml")
+fi
 before=()
 if [ -n "${PROMTLS_BEFORE_BIN:-}" ]; then
   before=(-n "before: promtls validate --manifest (text)"
@@ -138,6 +165,7 @@ hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/results.json" \
   -n "promtls validate --manifest -o sarif" \
   "$bin validate --manifest $work/stream.yaml --profile auto -o sarif" \
   "${before[@]}" \
+  "${json_peer[@]}" \
   -n "PyYAML CSafeLoader, parse only" "$pyyaml" \
   >/dev/null
 
@@ -153,6 +181,9 @@ echo "peak RSS KiB: promtls -o json $(peak "$bin" validate --manifest "$work/str
 if [ -n "${PROMTLS_BEFORE_BIN:-}" ]; then
   echo "peak RSS KiB: before text $(peak "$PROMTLS_BEFORE_BIN" validate --manifest "$work/stream.yaml" --profile auto)"
   echo "peak RSS KiB: before -o json $(peak "$PROMTLS_BEFORE_BIN" validate --manifest "$work/stream.yaml" --profile auto -o json)"
+fi
+if [ "$format" = json ]; then
+  echo "peak RSS KiB: Python json.load $(peak /usr/bin/python3 -c 'import sys,json; json.load(open(sys.argv[1]))' "$work/stream.yaml")"
 fi
 echo "peak RSS KiB: PyYAML CSafeLoader $(peak /usr/bin/python3 -c 'import sys,yaml; list(yaml.load_all(open(sys.argv[1]), Loader=yaml.CSafeLoader))' "$work/stream.yaml")"
 

@@ -151,9 +151,12 @@ core::ValidateRun run_manifests(const ValidateOptions& o, const core::EvaluateOp
         "comes from the manifests)",
         ExitCode::usage);
   }
-  const std::vector<core::ManifestInput> inputs = read_manifests(o.manifests);
+  std::vector<core::ManifestInput> inputs = read_manifests(o.manifests);
   const std::vector<core::DirectorySecret> secrets = read_secret_dirs(o.secret_dirs);
   core::ManifestSet set = core::parse_manifests(inputs, secrets);
+  // The set holds copies of what it cites: the text (20 MB for a 10,000-object kubectl -o json
+  // List) is freed before the containers are evaluated.
+  inputs = {};
   const std::optional<core::Profile> profile = chosen_profile(o.profile);
   return core::validate_manifests(std::move(set), profile, o.container, options, o.strict,
                                   o.allow_empty, o.offline ? nullptr : &tls::describe_credentials,
