@@ -462,15 +462,20 @@ void write_streamed(ojson skeleton, const ojson::json_pointer& array, std::size_
   const std::string placeholder = "\n" + pad + "0\n";
   const std::size_t at = text.rfind(placeholder);
   out << std::string_view(text).substr(0, at);
+  // One buffer for every element: its line breaks are copied a line at a time with the pad.
+  std::string indented;
   for (std::size_t i = 0; i < count; ++i) {
-    std::string item = dump_json(element(i));
-    std::string indented;
-    indented.reserve(item.size() + item.size() / 8);
-    for (const char c : item) {
-      indented += c;
-      if (c == '\n') indented += pad;
+    const std::string item = dump_json(element(i));
+    indented.assign(i == 0 ? "\n" : ",\n");
+    indented += pad;
+    std::size_t from = 0;
+    for (std::size_t nl = item.find('\n'); nl != std::string::npos; nl = item.find('\n', from)) {
+      indented.append(item, from, nl + 1 - from);
+      indented += pad;
+      from = nl + 1;
     }
-    out << (i == 0 ? "\n" : ",\n") << pad << indented;
+    indented.append(item, from);
+    out << indented;
   }
   out << std::string_view(text).substr(at + placeholder.size() - 1) << '\n';
 }
@@ -481,7 +486,7 @@ ojson target_entry(const TargetReport& t, bool strict) {
   entry["file"] = t.location ? ojson(t.location->file) : nullptr;
   entry["line"] = t.location ? ojson(t.location->line) : nullptr;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() != "schema") entry[it.key()] = it.value();
+    if (it.key() != "schema") entry[it.key()] = std::move(it.value());
   }
   return entry;
 }
