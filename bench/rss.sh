@@ -7,21 +7,28 @@
 #   idle       right after start-up
 #   scraped    after one mTLS scrape (a handshake, client-chain verification, one /metrics)
 #   conns      after CONNS concurrent keep-alive connections (bench/serve_load.cpp; 0 skips)
-# Stops everything it starts.
+# Then the same three points for nginx's worker (nginx-light: one worker, the same certificates,
+# ssl_verify_client on, a static copy of promtls' /metrics body), the peer issue 17 compares with,
+# and its master's; NGINX=0 skips them. Stops everything it starts.
 # Usage: bench/rss.sh [PROMTLS_BINARY]   (default build/src/cli/promtls)
-# Env: CONNS (default 64), SETTLE (seconds to wait after start, default 1.5), KEEP_WORK=1.
+# Env: CONNS (default 64), SETTLE (seconds to wait after start, default 1.5), NGINX (default 1
+# when /usr/sbin/nginx exists), KEEP_WORK=1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 promtls=$(realpath "${1:-$here/../build/src/cli/promtls}")
 CONNS=${CONNS:-64}
 SETTLE=${SETTLE:-1.5}
+NGINX=${NGINX:-$([ -x /usr/sbin/nginx ] && echo 1 || echo 0)}
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 work=$(mktemp -d /tmp/promtls-rss-XXXXXX)
 pid=
+pids=()
 cleanup() {
-  if [ -n "$pid" ]; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
+  for p in $pid "${pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -48,24 +55,66 @@ done
 [ -n "$port" ] || { echo "promtls serve did not start:" >&2; cat log >&2; exit 1; }
 sleep "$SETTLE"
 
-# report LABEL: VmHWM, VmRSS, threads, and Rss (kB) per mapping source, largest first.
+# report LABEL [PID]: VmHWM, VmRSS, threads, and Rss (kB) per mapping source, largest first, of
+# PID (default: promtls).
 report() {
-  echo "== $1: $(awk '/^(VmHWM|VmRSS|Threads):/ {printf "%s %s %s  ", $1, $2, $3}' "/proc/$pid/status")"
+  local p=${2:-$pid}
+  echo "== $1: $(awk '/^(VmHWM|VmRSS|Threads):/ {printf "%s %s %s  ", $1, $2, $3}' "/proc/$p/status")"
   awk '
     /^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "") ? "[anon]" : $6; for (i = 7; i <= NF; i++) name = name " " $i; next }
     /^Rss:/ { rss[name] += $2; total += $2 }
     END {
       for (n in rss) if (rss[n] > 0) printf "%8d kB  %s\n", rss[n], n
       printf "%8d kB  total\n", total
-    }' "/proc/$pid/smaps" | sort -k1,1nr
+    }' "/proc/$p/smaps" | sort -k1,1nr
 }
 
 report idle
+mkdir -p www
 curl -sf --cacert ca.crt --cert c.crt --key c.key --resolve "localhost:$port:127.0.0.1" \
-  "https://localhost:$port/metrics" -o /dev/null
+  "https://localhost:$port/metrics" -o www/metrics
 report scraped
 if [ "$CONNS" -gt 0 ]; then
   g++ -O2 -o serve_load "$here/serve_load.cpp" -lssl -lcrypto -lpthread
   ./serve_load "$port" keepalive $((CONNS * 100)) "$CONNS" /metrics ca.crt c.crt c.key
   report "$CONNS keep-alive connections"
 fi
+[ "$NGINX" = 1 ] || exit 0
+
+chmod 711 "$work"; chmod 755 www; chmod 644 www/metrics
+p_nginx=$(free_port)
+{ nginx_preamble "$work" 1024; cat <<CONF
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$p_nginx ssl;
+    ssl_certificate $work/s.crt;
+    ssl_certificate_key $work/s.key;
+    ssl_client_certificate $work/ca.crt;
+    ssl_verify_client on;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_tickets off;
+    location = /metrics { root $work/www; default_type "text/plain; version=0.0.4"; }
+  }
+}
+CONF
+} >nginx.conf
+start_nginx "$work" "$p_nginx"
+worker=
+for _ in $(seq 50); do
+  worker=$(pgrep -P "$nginx_pid" | head -1)
+  [ -n "$worker" ] && break
+  sleep 0.1
+done
+[ -n "$worker" ] || { echo "nginx started no worker" >&2; exit 1; }
+sleep "$SETTLE"
+report "nginx worker idle" "$worker"
+curl -sf --cacert ca.crt --cert c.crt --key c.key --resolve "localhost:$p_nginx:127.0.0.1" \
+  "https://localhost:$p_nginx/metrics" -o /dev/null
+report "nginx worker scraped" "$worker"
+if [ "$CONNS" -gt 0 ]; then
+  ./serve_load "$p_nginx" keepalive $((CONNS * 100)) "$CONNS" /metrics ca.crt c.crt c.key
+  report "nginx worker, $CONNS keep-alive connections" "$worker"
+fi
+# The master read the configuration, initialised OpenSSL and loaded the certificates before it
+# forked the worker: the worker shares those pages but has mapped only those it touched since.
+report "nginx master" "$nginx_pid"

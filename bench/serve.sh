@@ -13,7 +13,9 @@
 # Usage: bench/serve.sh [PROMTLS_BINARY]   (default build/src/cli/promtls)
 # Env: FRESH_N (default 2000), KEEP_N (default 20000; node_exporter gets a tenth, its scrapes
 # cost milliseconds), CONC (default 4), RUNS (default 3), KEEP_WORK=1 keeps the work directory,
-# MODE (all or kex), KEX_GROUPS.
+# MODE (all or kex), KEX_GROUPS, BENCH_CLIENT_CHAIN=leaf (the load client presents its certificate
+# alone, as Prometheus does, instead of OpenSSL's default of adding the CA it trusts; see
+# bench/serve_load.cpp).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 promtls=${1:-$here/../build/src/cli/promtls}
@@ -90,29 +92,35 @@ start_nginx "$work" "$p_nginx"
 pid_nginx=$nginx_pid
 
 
-# measure NAME PID PORT MODE N [GROUPS] -> prints microseconds of server CPU per request (median
-# of RUNS); with GROUPS, checks that every run negotiated the (single) group given.
+# measure_run NAME PID PORT MODE N [GROUPS] -> prints microseconds of server CPU per request over
+# one run of N requests; with GROUPS, checks that the run negotiated the (single) group given.
+measure_run() {
+  local name=$1 pid=$2 port=$3 mode=$4 n=$5 groups=${6:-} t0 t1 out
+  t0=$(ticks "$pid")
+  out=$("$work/serve_load" "$port" "$mode" "$n" "$CONC" /metrics ca.crt client.crt client.key \
+    ${groups:+"$groups"})
+  t1=$(ticks "$pid")
+  case $out in *failed=0*) ;; *) echo "$name $mode: $out" >&2; return 1 ;; esac
+  if [ "$mode" = resume ]; then
+    case $out in *resumed=$((n - CONC))\ *) ;; *) echo "$name resume: $out (expected $((n - CONC)) resumed)" >&2; return 1 ;; esac
+  fi
+  if [ -n "$groups" ]; then
+    # OpenSSL names X25519 "x25519": compared ignoring case.
+    case ${out,,} in *" group=${groups,,}") ;; *) echo "$name $groups: $out" >&2; return 1 ;; esac
+  fi
+  python3 -c "print(round(($t1-$t0)/$hz/$n*1e6, 1))"
+}
+# warm PORT MODE [GROUPS]: 100 requests that are not measured.
+warm() {
+  "$work/serve_load" "$1" "$2" 100 "$CONC" /metrics ca.crt client.crt client.key ${3:+"$3"} >/dev/null
+}
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+# measure NAME PID PORT MODE N [GROUPS] -> the median of RUNS measure_run results, after warm.
 measure() {
-  local name=$1 pid=$2 port=$3 mode=$4 n=$5 groups=${6:-} r vals=()
-  local load=("$work/serve_load" "$port" "$mode")
-  local rest=(/metrics ca.crt client.crt client.key ${groups:+"$groups"})
-  "${load[@]}" 100 "$CONC" "${rest[@]}" >/dev/null
-  for r in $(seq "$RUNS"); do
-    local t0 t1 out
-    t0=$(ticks "$pid")
-    out=$("${load[@]}" "$n" "$CONC" "${rest[@]}")
-    t1=$(ticks "$pid")
-    case $out in *failed=0*) ;; *) echo "$name $mode: $out" >&2; return 1 ;; esac
-    if [ "$mode" = resume ]; then
-      case $out in *resumed=$((n - CONC))\ *) ;; *) echo "$name resume: $out (expected $((n - CONC)) resumed)" >&2; return 1 ;; esac
-    fi
-    if [ -n "$groups" ]; then
-      # OpenSSL names X25519 "x25519": compared ignoring case.
-      case ${out,,} in *" group=${groups,,}") ;; *) echo "$name $groups: $out" >&2; return 1 ;; esac
-    fi
-    vals+=("$(python3 -c "print(round(($t1-$t0)/$hz/$n*1e6, 1))")")
-  done
-  printf '%s\n' "${vals[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+  local r vals=()
+  warm "$3" "$4" "${6:-}"
+  for r in $(seq "$RUNS"); do vals+=("$(measure_run "$@")"); done
+  median "${vals[@]}"
 }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
@@ -125,14 +133,23 @@ if [ "$MODE" = kex ]; then
   fi
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "system: $(. /etc/os-release && echo "$PRETTY_NAME")   openssl: $(openssl version)   nginx: $(/usr/sbin/nginx -v 2>&1 | cut -d/ -f2)   promtls: $("$promtls" --version 2>&1 | head -1)"
-  echo "FRESH_N=$FRESH_N CONC=$CONC RUNS=$RUNS (median); fresh mTLS handshake (TLS 1.3, ECDSA P-256 certificates) + scrape, server CPU µs/req"
+  echo "FRESH_N=$FRESH_N CONC=$CONC RUNS=$RUNS client chain: ${BENCH_CLIENT_CHAIN:-OpenSSL default}; fresh mTLS handshake (TLS 1.3, ECDSA P-256 certificates) + scrape, server CPU µs/req"
+  echo "Each run measures promtls, then nginx, so both see the same moment of a noisy machine;"
+  echo "the last column is the median of the runs' own ratios (min-max in brackets)."
   echo
-  echo "| group | promtls | nginx | promtls/nginx |"
+  echo "| group | promtls (median) | nginx (median) | promtls/nginx, median of runs |"
   echo "|---|---|---|---|"
   for g in $KEX_GROUPS; do
-    a=$(measure promtls "$pid_promtls" "$p_promtls" fresh "$FRESH_N" "$g")
-    b=$(measure nginx "$pid_nginx" "$p_nginx" fresh "$FRESH_N" "$g")
-    echo "| $g | $a | $b | $(ratio "$a" "$b") |"
+    warm "$p_promtls" fresh "$g"
+    warm "$p_nginx" fresh "$g"
+    as=() bs=() rs=()
+    for r in $(seq "$RUNS"); do
+      a=$(measure_run promtls "$pid_promtls" "$p_promtls" fresh "$FRESH_N" "$g")
+      b=$(measure_run nginx "$pid_nginx" "$p_nginx" fresh "$FRESH_N" "$g")
+      as+=("$a"); bs+=("$b"); rs+=("$(ratio "$a" "$b")")
+    done
+    sorted=$(printf '%s\n' "${rs[@]}" | sort -n)
+    echo "| $g | $(median "${as[@]}") | $(median "${bs[@]}") | $(median "${rs[@]}") ($(echo "$sorted" | head -1)-$(echo "$sorted" | tail -1)) |"
   done
   exit 0
 fi

@@ -6,6 +6,10 @@
 // (SSL_CTX_set1_groups_list: "X25519MLKEM768" offers and shares only the hybrid). Built by
 // serve.sh with: g++ -O2 serve_load.cpp -lssl -lcrypto. (wrk cannot present client
 // certificates.) BENCH_ACCEPT_ENCODING=gzip sends "Accept-Encoding: gzip" (bench/serve_watch.sh).
+// BENCH_CLIENT_CHAIN=leaf presents the client certificate alone, as Go's crypto/tls (Prometheus)
+// presents what its certificate file holds; by default OpenSSL completes the client's chain from
+// its trust store, so a client certificate issued by the CA file is sent with that CA, and the
+// server parses two certificates per handshake instead of one.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -91,6 +95,10 @@ int main(int argc, char** argv) {
   SSL_CTX_use_certificate_chain_file(ctx, argv[7]);
   SSL_CTX_use_PrivateKey_file(ctx, argv[8], SSL_FILETYPE_PEM);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);  // a fresh handshake every time
+  if (const char* chain = std::getenv("BENCH_CLIENT_CHAIN");
+      chain != nullptr && std::strcmp(chain, "leaf") == 0) {
+    SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
+  }
   if (argc == 10 && SSL_CTX_set1_groups_list(ctx, argv[9]) != 1) {
     std::fprintf(stderr, "serve_load: the TLS library does not take the groups %s\n", argv[9]);
     return 2;
