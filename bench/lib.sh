@@ -41,6 +41,29 @@ http {
 CONF
 }
 
+# nginx_metrics_conf WORK PORT CERT KEY CA [LOCATION_EXTRA]: a whole nginx.conf (nginx_preamble,
+# 1024 connections) with one mutual-TLS server on 127.0.0.1:PORT (ssl_verify_client on against
+# CA, TLS 1.2 and 1.3, no session tickets, unlimited keep-alive requests) that serves
+# WORK/www/metrics as the exposition at /metrics; LOCATION_EXTRA goes into that location
+# (bench/serve_watch.sh: "gzip_static on;").
+nginx_metrics_conf() {
+  nginx_preamble "$1" 1024
+  cat <<CONF
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$2 ssl;
+    ssl_certificate $3;
+    ssl_certificate_key $4;
+    ssl_client_certificate $5;
+    ssl_verify_client on;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_tickets off;
+    location = /metrics { root $1/www; default_type "text/plain; version=0.0.4";${6:+ $6} }
+  }
+}
+CONF
+}
+
 # start_nginx WORK PORT: runs nginx in the foreground of a background job with WORK/nginx.conf,
 # appends its pid to the caller's `pids` array, sets nginx_pid and waits for PORT to open.
 start_nginx() {

@@ -73,21 +73,7 @@ fi
 chmod 644 www/metrics
 
 p_nginx=$(free_port)
-{ nginx_preamble "$work" 1024; cat <<CONF
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$p_nginx ssl;
-    ssl_certificate $work/server.crt;
-    ssl_certificate_key $work/server.key;
-    ssl_client_certificate $work/ca.crt;
-    ssl_verify_client on;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_session_tickets off;
-    location = /metrics { root $work/www; default_type "text/plain; version=0.0.4"; }
-  }
-}
-CONF
-} >nginx.conf
+nginx_metrics_conf "$work" "$p_nginx" "$work/server.crt" "$work/server.key" "$work/ca.crt" >nginx.conf
 start_nginx "$work" "$p_nginx"
 pid_nginx=$nginx_pid
 
