@@ -399,9 +399,13 @@ void PathWalker::directory(const std::string& dir, const FileStat& st) {
     const bool hb = hidden(b.name);
     return ha != hb ? !ha : a.name < b.name;
   });
+  // Kubernetes' atomic writer (header): behind "..data" only the current payload is read.
+  const bool atomic_volume = std::any_of(entries.begin(), entries.end(),
+                                         [](const DirEntry& e) { return e.name == "..data"; });
   const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
   std::vector<std::string> subdirs;
   for (const DirEntry& e : entries) {
+    if (atomic_volume && hidden(e.name) && e.name != "..data") continue;
     std::string p = prefix + e.name;
     const bool descend = options_.recursive || hidden(e.name);
     if (e.type == FileType::regular) {

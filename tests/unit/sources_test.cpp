@@ -190,6 +190,53 @@ TEST_CASE("a Kubernetes Secret volume reports each certificate once under its vi
   }
 }
 
+// The kubelet's atomic writer between its steps: the next payload written and linked as
+// ..data_tmp, then ..data renamed onto it while the old payload is still there (it is removed
+// last, and is left behind when the kubelet stops in between).
+TEST_CASE("a Secret volume in the middle of a swap reports only what ..data holds") {
+  const auto pem = [](const char* cn) { return Authority::make(cn).cert.pem(); };
+  TempDir dir;
+  const fs::path vol = dir.path() / "vol";
+  dir.write("vol/..2026_11_23_10_00_00.1/tls.crt", pem("old-tls"));
+  dir.write("vol/..2026_11_23_10_00_00.1/extra.crt", pem("old-extra"));
+  dir.write("vol/..2026_11_24_10_00_00.2/tls.crt", pem("new-tls"));
+  dir.write("vol/..2026_11_24_10_00_00.2/extra.crt", pem("new-extra"));
+  fs::create_directory_symlink("..2026_11_23_10_00_00.1", vol / "..data");
+  fs::create_directory_symlink("..2026_11_24_10_00_00.2", vol / "..data_tmp");
+  fs::create_symlink("..data/tls.crt", vol / "tls.crt");
+  // What load_sources() reads, checked to be what serve's cached loads read too.
+  tls::LoadCache cache;
+  const auto read = [&](bool recursive) {
+    tls::SourceOptions options;
+    options.recursive = recursive;
+    const auto result = tls::load_sources({vol.string()}, options);
+    CHECK(result.errors.empty());
+    std::vector<std::string> out;
+    for (const auto& c : result.certificates) {
+      out.push_back(c.location.filepath.substr(vol.string().size()) + " " + c.cert.subject_cn);
+    }
+    std::vector<std::string> cached;
+    for (const auto& file : tls::load_sources_cached({vol.string()}, options, cache)) {
+      for (const auto& c : file->result.certificates) {
+        cached.push_back(c.location.filepath.substr(vol.string().size()) + " " + c.cert.subject_cn);
+      }
+    }
+    CHECK(cached == out);
+    return out;
+  };
+  for (const bool recursive : {false, true}) {
+    // Before the rename: the old payload only; a file without a visible name under ..data.
+    CHECK(read(recursive) ==
+          std::vector<std::string>{"/tls.crt old-tls", "/..data/extra.crt old-extra"});
+  }
+  fs::rename(vol / "..data_tmp", vol / "..data");
+  for (const bool recursive : {false, true}) {
+    // After it, the old payload not yet removed: only the new one.
+    CHECK(read(recursive) ==
+          std::vector<std::string>{"/tls.crt new-tls", "/..data/extra.crt new-extra"});
+  }
+}
+
 TEST_CASE("globs expand, symlink loops end and broken links are reported") {
   const Pki pki;
   TempDir dir;

@@ -23,7 +23,11 @@
 //     "..<timestamp>" directories behind a "..data" link, and the visible names link through it.
 //     Entries whose name starts with ".." are visited after the others, and such directories are
 //     descended even without `recursive`, so a volume reports each file once under its visible
-//     name. Other hidden files (".name") are ordinary files.
+//     name. In a directory that has a "..data" entry, "..data" is the only one of them
+//     descended: the other "..<timestamp>" directories (and a "..data_tmp" link) are the payload
+//     being replaced or the one being written during a swap, never the volume's content, and a
+//     file without a visible name is reported as "..data/name", a name that survives swaps.
+//     Other hidden files (".name") are ordinary files.
 //   - Other subdirectories are descended only when `recursive`.
 //   - A path that does not exist and holds a glob character (* ? [) is expanded
 //     (FileSystem::glob, below); its matches are walked in sorted order; no match is a
