@@ -383,6 +383,52 @@ void PathWalker::visit_file(const std::string& path, const FileStat& st, bool wa
   visitor_.file(path, st);
 }
 
+namespace {
+
+// The prefix of a dated file of client-go's certificate store, "<prefix>-YYYY-MM-DD-HH-MM-SS.pem"
+// (time.Format("2006-01-02-15-04-05")); empty for any other name.
+std::string_view dated_prefix(std::string_view name) {
+  constexpr std::string_view kStamp = "-0000-00-00-00-00-00.pem";
+  if (name.size() <= kStamp.size()) return {};
+  const std::string_view tail = name.substr(name.size() - kStamp.size());
+  for (std::size_t i = 0; i < kStamp.size(); ++i) {
+    const bool ok = kStamp[i] == '0' ? std::isdigit(static_cast<unsigned char>(tail[i])) != 0
+                                     : tail[i] == kStamp[i];
+    if (!ok) return {};
+  }
+  return name.substr(0, name.size() - kStamp.size());
+}
+
+constexpr std::string_view kCurrentSuffix = "-current.pem";
+
+}  // namespace
+
+// client-go's certificate stores among `entries` (header): each "<prefix>-current.pem" link
+// whose target's last component is a dated file of the same prefix (an absolute target names
+// the node's path, which a container may have mounted elsewhere).
+PathWalker::CertStores PathWalker::cert_stores(const std::string& prefix,
+                                               const std::vector<DirEntry>& entries) {
+  CertStores out;
+  for (const DirEntry& e : entries) {
+    if (e.type != FileType::symlink && e.type != FileType::unknown) continue;
+    if (e.name.size() <= kCurrentSuffix.size() || !e.name.ends_with(kCurrentSuffix)) continue;
+    const std::optional<std::string> target = fs_.read_link(prefix + e.name);
+    if (!target) continue;
+    const std::string_view name = std::string_view(*target).substr(target->rfind('/') + 1);
+    const std::string_view store =
+        std::string_view(e.name).substr(0, e.name.size() - kCurrentSuffix.size());
+    if (dated_prefix(name) != store) continue;
+    out.current.emplace(std::string(store), std::string(name));
+    // A link that dangles to a file this directory has was written for another mount point.
+    FileStat st;
+    FsError ignored;
+    const bool here = std::any_of(entries.begin(), entries.end(),
+                                  [&](const DirEntry& d) { return d.name == name; });
+    if (here && !fs_.stat(prefix + e.name, st, ignored)) out.dangling.insert(e.name);
+  }
+  return out;
+}
+
 void PathWalker::directory(const std::string& dir, const FileStat& st) {
   if (!seen_dirs_.insert(Id{st.dev, st.ino}).second) return;  // a link loop
   if (visitor_.directory) visitor_.directory(dir);
@@ -403,10 +449,26 @@ void PathWalker::directory(const std::string& dir, const FileStat& st) {
   const bool atomic_volume = std::any_of(entries.begin(), entries.end(),
                                          [](const DirEntry& e) { return e.name == "..data"; });
   const std::string prefix = dir.ends_with('/') ? dir : dir + "/";
+  const CertStores stores = cert_stores(prefix, entries);
   std::vector<std::string> subdirs;
   for (const DirEntry& e : entries) {
     if (atomic_volume && hidden(e.name) && e.name != "..data") continue;
     std::string p = prefix + e.name;
+    if (!stores.current.empty()) {
+      // A certificate store's dated files: the superseded ones are passed over, the current one
+      // is read through its link unless that dangles (then the link is what is passed over).
+      const auto it = stores.current.find(dated_prefix(e.name));
+      if (it != stores.current.end()) {
+        if (e.name != it->second) {
+          if (visitor_.skipped) visitor_.skipped(p, "superseded");
+          continue;
+        }
+        if (stores.dangling.count(std::string(it->first) + std::string(kCurrentSuffix)) == 0) {
+          continue;
+        }
+      }
+      if (stores.dangling.count(e.name) != 0) continue;
+    }
     const bool descend = options_.recursive || hidden(e.name);
     if (e.type == FileType::regular) {
       // A regular file lives on its directory's device: no stat needed to identify it.

@@ -125,6 +125,20 @@ std::string RealFileSystem::real_path(const std::string& path) {
   return out;
 }
 
+std::optional<std::string> RealFileSystem::read_link(const std::string& path) {
+  std::string target(256, '\0');
+  for (;;) {
+    const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) return std::nullopt;
+    if (static_cast<std::size_t>(n) < target.size()) {
+      target.resize(static_cast<std::size_t>(n));
+      return target;
+    }
+    if (target.size() >= 65536) return std::nullopt;  // longer than PATH_MAX allows
+    target.resize(target.size() * 2);
+  }
+}
+
 bool RealFileSystem::stat(const std::string& path, core::FileStat& out, core::FsError& error,
                           bool follow) {
   struct stat st {};

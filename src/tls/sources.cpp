@@ -321,6 +321,9 @@ class Collector {
                     },
                     [this](const std::string& path) {
                       if (cache_ != nullptr) directories_.push_back(path);
+                    },
+                    [this](const std::string& path, std::string_view kind) {
+                      pending_.skipped.push_back({path, std::string(kind)});
                     }}) {}
 
   void path(const std::string& p) {

@@ -387,8 +387,9 @@ TEST_CASE("inspect in the image reads the mounted Secret volume and the live end
 }
 
 // A node's certificate trees as kubeadm and the kubelet leave them: certificates 0644, keys 0600,
-// the kubelet's client certificate and key in one 0600 file behind a "current" link, all owned
-// by root.
+// the kubelet's client certificate and key in one 0600 file behind a "current" link that names
+// it by the node's absolute path (so it dangles where the container mounts the directory), the
+// rotation before it still there, all owned by root.
 struct NodeTrees {
   TempDir dir;
   fs::path pki = dir.path() / "etc-kubernetes-pki";
@@ -406,8 +407,9 @@ struct NodeTrees {
     write(pki / "apiserver.crt", leaf, 0644);
     write(pki / "etcd" / "ca.crt", ca, 0644);
     write(kubelet / "kubelet.crt", leaf, 0644);
+    write(kubelet / "kubelet-client-2025-12-02-16-00-00.pem", leaf + key, 0600);
     write(kubelet / "kubelet-client-2026-12-02-16-00-00.pem", leaf + key, 0600);
-    fs::create_symlink("kubelet-client-2026-12-02-16-00-00.pem",
+    fs::create_symlink("/var/lib/kubelet/pki/kubelet-client-2026-12-02-16-00-00.pem",
                        kubelet / "kubelet-client-current.pem");
     for (const fs::path& d : {pki, pki / "etcd", kubelet}) fs::permissions(d, fs::perms(0755));
   }
@@ -467,6 +469,10 @@ TEST_CASE("the node DaemonSet's serve, root without capabilities, exposes every 
     INFO(file);
     CHECK(sample_value(body, std::string("x509_cert_not_after{filepath=\"") + file + "\"}") > 0);
   }
+  // The superseded rotation is not read; the dangling link is no error.
+  CHECK(sample_value(body,
+                     "x509_cert_not_after{filepath=\"/host/var/lib/kubelet/pki/"
+                     "kubelet-client-2025-12-02-16-00-00.pem\"}") < 0);
   CHECK(sample_value(body, "promtls_source_errors_total") <= 0);
   const std::string status = slurp("/proc/" + std::to_string(container.pid()) + "/status");
   CHECK(std::regex_search(status, std::regex("\nCapEff:\\t0+\n")));

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,20 @@ class FakeFileSystem final : public core::FileSystem {
     if (n == nullptr) return false;
     out = facts(*n);
     return true;
+  }
+  std::optional<std::string> read_link(const std::string& path) override {
+    core::FsError ignored;
+    const std::size_t slash = path.rfind('/');
+    const Node* dir = slash == std::string::npos || slash == 0
+                          ? nullptr
+                          : resolve(path.substr(0, slash), true, ignored, "lstat");
+    std::string real = slash == 0 ? "" : path.substr(0, slash);
+    for (const auto& [p, node] : nodes) {
+      if (&node == dir) real = p;
+    }
+    const auto it = nodes.find(real + path.substr(slash));
+    if (it == nodes.end() || it->second.type != core::FileType::symlink) return std::nullopt;
+    return it->second.content;
   }
   bool list_directory(const std::string& path, std::vector<core::DirEntry>& out,
                       core::FsError& error) override {

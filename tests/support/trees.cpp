@@ -152,6 +152,11 @@ void build_kubelet(const TempDir& dir, Variant variant, const Authority& cluster
   dir.write(base + "pki/kubelet.key", serving_key.private_pem());
   const Key client_key(KeyKind::ec_p256);
   const Cert client = leaf(cluster_ca, client_key, "system:node:node1", false, "system:nodes");
+  // The rotation before, expired: the kubelet keeps every one (kubernetes/kubernetes#53027).
+  const Key previous_key(KeyKind::ec_p256);
+  const Cert previous = leaf(cluster_ca, previous_key, "system:node:node1", true, "system:nodes");
+  dir.write(base + "pki/kubelet-client-2025-11-30-10-00-00.pem",
+            previous.pem() + previous_key.private_pem());
   const std::string dated = "kubelet-client-2026-11-30-10-00-00.pem";
   if (variant != Variant::one_unreadable) {
     dir.write(base + "pki/" + dated, client.pem() + client_key.private_pem());

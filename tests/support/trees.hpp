@@ -46,9 +46,11 @@ Tree kubeadm_control_plane(Variant variant);
 // A kubelet's directory. Root: <dir>/var/lib/kubelet, holding config.yaml (a
 // KubeletConfiguration), kubeadm-flags.env, and pki/ with kubelet.crt and kubelet.key (the
 // self-signed serving pair), kubelet-client-2026-11-30-10-00-00.pem (client certificate and key
-// in one file) and kubelet-client-current.pem, a link to it. 2 certificates, 1 private key,
-// 1 env file, 1 Kubernetes object. one_expired: pki/kubelet.crt. one_unreadable: the dated
-// client file is gone, kubelet-client-current.pem dangles.
+// in one file), kubelet-client-current.pem, an absolute link to it as the kubelet writes it, and
+// kubelet-client-2025-11-30-10-00-00.pem, the rotation before, expired (superseded: not read).
+// 2 certificates, 1 private key, 1 env file, 1 Kubernetes object, 1 superseded rotation.
+// one_expired: pki/kubelet.crt. one_unreadable: the current dated client file is gone,
+// kubelet-client-current.pem dangles.
 Tree kubelet_pki(Variant variant);
 
 // A Secret volume as the kubelet's atomic writer lays it out. Root: <dir>/secret, holding

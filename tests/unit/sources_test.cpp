@@ -312,6 +312,95 @@ TEST_CASE("the walker visits a Secret volume's files once under their visible na
   CHECK(deep.errors == std::vector<std::string>{"/vol/broken.pem broken_symlink"});
 }
 
+// The kubelet's --cert-dir after rotations (client-go's certificate store): the dated files
+// accumulate and "<prefix>-current.pem" links to the newest, by the node's absolute path.
+TEST_CASE("the walker reads a kubelet certificate store's current rotation, not the older ones") {
+  const auto store = [](const std::string& dir, const std::string& link_base) {
+    FakeFileSystem fs;
+    for (const char* stamp :
+         {"2024-11-20-10-00-00", "2025-11-15-09-30-12", "2026-11-10-08-00-00"}) {
+      fs.file(dir + "/kubelet-client-" + stamp + ".pem", stamp);
+    }
+    fs.file(dir + "/kubelet-server-2026-01-01-00-00-00.pem", "s1");
+    fs.file(dir + "/kubelet-server-2026-07-01-00-00-00.pem", "s2");
+    fs.link(dir + "/kubelet-client-current.pem",
+            link_base + "kubelet-client-2026-11-10-08-00-00.pem");
+    fs.link(dir + "/kubelet-server-current.pem", "kubelet-server-2026-07-01-00-00-00.pem");
+    fs.file(dir + "/kubelet.crt", "k");
+    return fs;
+  };
+  struct Seen {
+    std::vector<std::string> files, errors, skipped;
+  };
+  const auto walk_store = [](FakeFileSystem& fs, const std::string& root) {
+    Seen out;
+    core::walk_paths(fs, {root}, core::WalkOptions{false},
+                     {[&](const std::string& p, const core::FileStat&) { out.files.push_back(p); },
+                      [&](const std::string& p, std::string_view reason, const std::string&) {
+                        out.errors.push_back(p + " " + std::string(reason));
+                      },
+                      nullptr, nullptr,
+                      [&](const std::string& p, std::string_view kind) {
+                        out.skipped.push_back(p + " " + std::string(kind));
+                      }});
+    return out;
+  };
+  const std::vector<std::string> superseded = {"kubelet-client-2024-11-20-10-00-00.pem superseded",
+                                               "kubelet-client-2025-11-15-09-30-12.pem superseded",
+                                               "kubelet-server-2026-01-01-00-00-00.pem superseded"};
+  const auto below = [](const std::string& root, std::vector<std::string> in) {
+    for (std::string& s : in) s = s.substr(root.size() + 1);
+    return in;
+  };
+  {
+    // On the node: the absolute link resolves; the current rotations under the links' names.
+    const std::string root = "/var/lib/kubelet/pki";
+    FakeFileSystem fs = store(root, root + "/");
+    const Seen seen = walk_store(fs, root);
+    CHECK(below(root, seen.files) == std::vector<std::string>{"kubelet-client-current.pem",
+                                                              "kubelet-server-current.pem",
+                                                              "kubelet.crt"});
+    CHECK(seen.errors.empty());
+    CHECK(below(root, seen.skipped) == superseded);
+    CHECK(std::count(fs.reads.begin(), fs.reads.end(), root + "/kubelet-client-current.pem") == 0);
+  }
+  {
+    // In a container that mounts the node's directory elsewhere the absolute link dangles:
+    // the file it names is read under its own name, and the link is no error.
+    const std::string root = "/host/var/lib/kubelet/pki";
+    FakeFileSystem fs = store(root, "/var/lib/kubelet/pki/");
+    const Seen seen = walk_store(fs, root);
+    CHECK(below(root, seen.files) ==
+          std::vector<std::string>{"kubelet-client-2026-11-10-08-00-00.pem",
+                                   "kubelet-server-current.pem", "kubelet.crt"});
+    CHECK(seen.errors.empty());
+    CHECK(below(root, seen.skipped) == superseded);
+  }
+  {
+    // A link to a rotation that is gone is a broken link; the older ones are still superseded.
+    const std::string root = "/pki";
+    FakeFileSystem fs = store(root, root + "/");
+    fs.nodes.erase(root + "/kubelet-client-2026-11-10-08-00-00.pem");
+    const Seen seen = walk_store(fs, root);
+    CHECK(below(root, seen.files) ==
+          std::vector<std::string>{"kubelet-server-current.pem", "kubelet.crt"});
+    CHECK(below(root, seen.errors) ==
+          std::vector<std::string>{"kubelet-client-current.pem broken_symlink"});
+    CHECK(below(root, seen.skipped) == superseded);
+  }
+  {
+    // No store without the link: a "-current.pem" that is a file, or none, leaves every dated
+    // file to be read.
+    FakeFileSystem fs;
+    fs.file("/pki/kubelet-client-2025-11-15-09-30-12.pem", "a");
+    fs.file("/pki/kubelet-client-2026-11-10-08-00-00.pem", "b");
+    fs.file("/pki/kubelet-client-current.pem", "b");
+    const Seen seen = walk_store(fs, "/pki");
+    CHECK(seen.files.size() == 3);
+    CHECK(seen.skipped.empty());
+  }
+}
+
 TEST_CASE("the walker visits a file once across paths and reports missing paths by reason") {
   FakeFileSystem fs = secret_volume("x");
   const Walked w = walk(fs, {"/vol/tls.crt", "/vol/..data/tls.crt", "/vol", "/nope"}, false);

@@ -178,11 +178,13 @@ TEST_CASE("a kubelet directory: the current client link read once, env and confi
   const Tree t = kubelet_pki(Variant::all_fine);
   const tls::LoadResult r = load(t, true);
   CHECK(errors(t, r).empty());
-  CHECK(found(t, r) ==
-        std::vector<std::string>{"pki/kubelet-client-2026-11-30-10-00-00.pem system:node:node1",
-                                 "pki/kubelet.crt node1@1790000000"});
+  // The current rotation under the link's name, the one before it passed over.
+  CHECK(found(t, r) == std::vector<std::string>{"pki/kubelet-client-current.pem system:node:node1",
+                                                "pki/kubelet.crt node1@1790000000"});
   CHECK(skipped(r) ==
-        std::map<std::string, int>{{"env_file", 1}, {"kubernetes_objects", 1}, {"private_key", 1}});
+        std::map<std::string, int>{
+            {"env_file", 1}, {"kubernetes_objects", 1}, {"private_key", 1}, {"superseded", 1}});
+  CHECK(expired(r) == 0);
   // Named, the link is read under its own name.
   const tls::LoadResult current = load(t, false, {t.path("pki/kubelet-client-current.pem")});
   REQUIRE(current.certificates.size() == 1);

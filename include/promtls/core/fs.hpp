@@ -28,6 +28,17 @@
 //     being replaced or the one being written during a swap, never the volume's content, and a
 //     file without a visible name is reported as "..data/name", a name that survives swaps.
 //     Other hidden files (".name") are ordinary files.
+//   - client-go's certificate store (the kubelet's --cert-dir, /var/lib/kubelet/pki) writes each
+//     rotation to "<prefix>-<YYYY-MM-DD-HH-MM-SS>.pem" and points "<prefix>-current.pem" at the
+//     newest (prefix kubelet-client or kubelet-server), and never deletes the older ones
+//     (kubernetes/kubernetes#53027): they expire where they lie. In a directory with such a link,
+//     the dated files it does not point to are superseded: not visited, each reported to
+//     WalkVisitor::skipped as "superseded". The one it points to is visited as
+//     "<prefix>-current.pem", a name that survives rotations; when the link dangles because it
+//     is absolute and the directory is mounted elsewhere (a container's hostPath of the
+//     node's /var/lib/kubelet/pki), under its own dated name, and the link is no broken_symlink.
+//     A link to a dated file that is missing is a broken_symlink, and the others are still
+//     superseded.
 //   - Other subdirectories are descended only when `recursive`.
 //   - A path that does not exist and holds a glob character (* ? [) is expanded
 //     (FileSystem::glob, below); its matches are walked in sorted order; no match is a
@@ -49,6 +60,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -140,6 +152,9 @@ class FileSystem {
   // The canonical absolute path of `path` (symbolic links resolved), for the walker's
   // outside-the-root rule. The default returns `path` unchanged (every link counts as inside).
   virtual std::string real_path(const std::string& path) { return path; }
+  // The target a symbolic link at `path` holds, as written (relative or absolute), without
+  // following it; nullopt when `path` is no link or cannot be read. The default: nullopt.
+  virtual std::optional<std::string> read_link(const std::string& /*path*/) { return {}; }
   // The entries of directory `path` except "." and "..", in no particular order.
   virtual bool list_directory(const std::string& path, std::vector<DirEntry>& out,
                               FsError& error) = 0;
@@ -176,24 +191,29 @@ struct WalkOptions {
 // failure: the path, the reason (FsError::reason(), or broken_symlink, walk_error for a
 // directory that cannot be listed) and the message for people; `excluded` (optional) each walked
 // file that include/exclude leaves out, once per file; `directory` (optional) each directory
-// listed, once, under the name the walk reached it by (serve's watcher watches these).
+// listed, once, under the name the walk reached it by (serve's watcher watches these);
+// `skipped` (optional) each walked file the walker itself passes over, with why ("superseded":
+// an older rotation of a certificate store, above).
 struct WalkVisitor {
   using File = std::function<void(const std::string& path, const FileStat& stat)>;
   using Error =
       std::function<void(const std::string& path, std::string_view reason, std::string message)>;
   using Excluded = std::function<void(const std::string& path)>;
   using Directory = std::function<void(const std::string& path)>;
+  using Skipped = std::function<void(const std::string& path, std::string_view kind)>;
   // A constructor, not an aggregate, so that WalkVisitor{file, error} stays complete.
   WalkVisitor(File on_file = nullptr, Error on_error = nullptr, Excluded on_excluded = nullptr,
-              Directory on_directory = nullptr)
+              Directory on_directory = nullptr, Skipped on_skipped = nullptr)
       : file(std::move(on_file)),
         error(std::move(on_error)),
         excluded(std::move(on_excluded)),
-        directory(std::move(on_directory)) {}
+        directory(std::move(on_directory)),
+        skipped(std::move(on_skipped)) {}
   File file;
   Error error;
   Excluded excluded;
   Directory directory;
+  Skipped skipped;
 };
 
 // The walker: walk() may be called for several paths, and a file is visited once across all of
@@ -212,6 +232,13 @@ class PathWalker {
   void walk_match(const std::string& path);
   void visit_file(const std::string& path, const FileStat& st, bool walked);
   void directory(const std::string& dir, const FileStat& st);
+  // client-go certificate stores in a listing: store prefix -> the dated file its
+  // "-current.pem" link names, and the links among them that dangle.
+  struct CertStores {
+    std::map<std::string, std::string, std::less<>> current;
+    std::set<std::string, std::less<>> dangling;
+  };
+  CertStores cert_stores(const std::string& prefix, const std::vector<DirEntry>& entries);
   bool broken_link(const std::string& path);
   bool selected(const std::string& path) const;
   // True (and reported) when `path` resolves outside the walked root.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "promtls/core/fs.hpp"
@@ -19,6 +20,7 @@ class RealFileSystem final : public core::FileSystem {
   bool read_file(const std::string& path, std::string& bytes, core::FsError& error,
                  core::FileStat* stat = nullptr) override;
   std::string real_path(const std::string& path) override;
+  std::optional<std::string> read_link(const std::string& path) override;
   bool stat(const std::string& path, core::FileStat& out, core::FsError& error,
             bool follow = true) override;
   bool list_directory(const std::string& path, std::vector<core::DirEntry>& out,

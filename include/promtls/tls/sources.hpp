@@ -29,7 +29,8 @@
 // "fine" for the cron job that runs inspect; --exclude names what is expected there. A PEM file
 // with a block of unknown type ("X509 CERTIFICATE", PGP armour) is no_certificate_found.
 // Files that --include/--exclude leave out are not read; each is a SkippedFile of kind
-// "excluded", so every file met is accounted for (read, skipped with its kind, or an error).
+// "excluded", so every file met is accounted for (read, skipped with its kind, or an error); so
+// are the kubelet's superseded rotations ("superseded", core/fs.hpp).
 //
 // Errors never stop the other sources: each becomes a SourceError naming the source and a short
 // reason; so does an exception while reading one file (internal_error): one file never loses the
@@ -103,7 +104,8 @@ struct TigeraSecret {
 struct SkippedFile {
   std::string source;
   std::string kind;  // stable snake_case: private_key, public_key, certificate_request, crl,
-                     // key_parameters, env_file, kubernetes_objects, excluded
+                     // key_parameters, env_file, kubernetes_objects, excluded, superseded (an
+                     // older rotation in the kubelet's certificate directory, core/fs.hpp)
 };
 
 struct LoadResult {
