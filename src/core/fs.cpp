@@ -510,8 +510,26 @@ void PathWalker::directory(const std::string& dir, const FileStat& st) {
   for (const std::string& sub : subdirs) {
     FileStat sst;
     FsError ignored;
-    if (fs_.stat(sub, sst, ignored) && sst.type == FileType::directory) directory(sub, sst);
+    if (!fs_.stat(sub, sst, ignored) || sst.type != FileType::directory) continue;
+    if (etcd_member(sub)) {
+      if (visitor_.skipped) visitor_.skipped(sub, "etcd_data");
+      continue;
+    }
+    directory(sub, sst);
   }
+}
+
+// etcd's data directory (header): "member", holding "snap" and "wal".
+bool PathWalker::etcd_member(const std::string& dir) {
+  if (!dir.ends_with("/member")) return false;
+  std::vector<DirEntry> entries;
+  FsError ignored;
+  if (!fs_.list_directory(dir, entries, ignored)) return false;  // the walk reports it
+  const auto has = [&](std::string_view name) {
+    return std::any_of(entries.begin(), entries.end(),
+                       [&](const DirEntry& e) { return e.name == name; });
+  };
+  return has("snap") && has("wal");
 }
 
 bool PathWalker::outside_root(const std::string& path) {

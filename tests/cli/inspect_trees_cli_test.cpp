@@ -84,6 +84,24 @@ TEST_CASE("inspect reports no error for a healthy tree's keys, manifests and env
   CHECK(report["certificates"].size() == 20);
 }
 
+TEST_CASE("inspect -r exits 0 on an upgraded control plane, etcd's backed-up data skipped") {
+  const Tree t = kubeadm_control_plane(Variant::all_fine);
+  add_kubeadm_upgrade_backups(t);
+  const RunResult r = run_promtls({"inspect", "-r", t.root, kAt});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  const json report = inspect_json({"-r", t.root});
+  CHECK(report["errors"].empty());
+  CHECK(report["certificates"].size() == 20);
+  std::vector<std::string> etcd;
+  for (const json& s : report["skipped"]) {
+    if (s["kind"] == "etcd_data") etcd.push_back(s["source"].get<std::string>());
+  }
+  CHECK(etcd == std::vector<std::string>{
+                    t.path("tmp/kubeadm-backup-etcd-2026-08-10-13-09-29/etcd/member"),
+                    t.path("tmp/kubeadm-backup-etcd-2026-11-02-09-41-07/etcd/member")});
+}
+
 TEST_CASE("inspect names the unreadable input of each tree") {
   const Tree kubelet = kubelet_pki(Variant::one_unreadable);
   json report = inspect_json({"-r", kubelet.root});

@@ -167,6 +167,23 @@ void build_kubelet(const TempDir& dir, Variant variant, const Authority& cluster
 
 }  // namespace
 
+void add_kubeadm_upgrade_backups(const Tree& t) {
+  const std::string tmp = "etc/kubernetes/tmp/";
+  std::string junk;
+  for (int i = 0; i < 65536; ++i) junk.push_back(static_cast<char>((i * 131) % 251));
+  for (const char* stamp : {"2026-08-10-13-09-29", "2026-11-02-09-41-07"}) {
+    const std::string etcd = tmp + "kubeadm-backup-etcd-" + stamp + "/etcd/member/";
+    t.dir->write(etcd + "snap/db", junk);
+    t.dir->write(etcd + "snap/0000000000000002-0000000000000a1b.snap", junk);
+    t.dir->write(etcd + "wal/0000000000000000-0000000000000000.wal", junk);
+    t.dir->write(etcd + "wal/0.tmp", junk);
+    t.dir->write(tmp + "kubeadm-backup-manifests-" + stamp + "/kube-apiserver.yaml",
+                 "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n"
+                 "  namespace: kube-system\nspec:\n  containers:\n  - name: kube-apiserver\n"
+                 "    image: registry.k8s.io/kube-apiserver:v1.34.2\n");
+  }
+}
+
 std::string base64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -43,6 +43,13 @@ struct Tree {
 // kubelet.conf's client certificate cannot be read (kubelet_pki()'s one_unreadable).
 Tree kubeadm_control_plane(Variant variant);
 
+// Adds to kubeadm_control_plane()'s tree what `kubeadm upgrade apply` leaves in
+// /etc/kubernetes/tmp and never removes (kubernetes/kubernetes#125357), for two upgrades:
+// tmp/kubeadm-backup-etcd-<date>/etcd/member/{snap/db, snap/*.snap, wal/*.wal, wal/0.tmp}
+// (binary junk standing for etcd's data, no certificate) and
+// tmp/kubeadm-backup-manifests-<date>/kube-apiserver.yaml (a static Pod).
+void add_kubeadm_upgrade_backups(const Tree& t);
+
 // A kubelet's directory. Root: <dir>/var/lib/kubelet, holding config.yaml (a
 // KubeletConfiguration), kubeadm-flags.env, and pki/ with kubelet.crt and kubelet.key (the
 // self-signed serving pair), kubelet-client-2026-11-30-10-00-00.pem (client certificate and key

@@ -401,6 +401,34 @@ TEST_CASE("the walker reads a kubelet certificate store's current rotation, not 
   }
 }
 
+TEST_CASE("the walker passes over etcd's data directory, and only that one") {
+  FakeFileSystem fs;
+  fs.file("/k/tmp/backup/etcd/member/snap/db", "junk");
+  fs.file("/k/tmp/backup/etcd/member/wal/0000000000000000-0000000000000000.wal", "junk");
+  fs.file("/k/team/member/ca.crt", "x");  // a directory called member that is not etcd's
+  fs.file("/k/snaponly/member/snap/ca.crt", "y");
+  std::vector<std::string> files, skipped;
+  core::walk_paths(
+      fs, {"/k"}, core::WalkOptions{true},
+      {[&](const std::string& p, const core::FileStat&) { files.push_back(p); },
+       [](const std::string&, std::string_view, const std::string&) {}, nullptr, nullptr,
+       [&](const std::string& p, std::string_view kind) {
+         skipped.push_back(p + " " + std::string(kind));
+       }});
+  CHECK(files ==
+        std::vector<std::string>{"/k/snaponly/member/snap/ca.crt", "/k/team/member/ca.crt"});
+  CHECK(skipped == std::vector<std::string>{"/k/tmp/backup/etcd/member etcd_data"});
+  // Without -r nothing below is walked, so nothing is passed over either.
+  skipped.clear();
+  files.clear();
+  core::walk_paths(
+      fs, {"/k/tmp/backup/etcd"}, core::WalkOptions{false},
+      {[&](const std::string& p, const core::FileStat&) { files.push_back(p); }, nullptr, nullptr,
+       nullptr, [&](const std::string& p, std::string_view) { skipped.push_back(p); }});
+  CHECK(files.empty());
+  CHECK(skipped.empty());
+}
+
 TEST_CASE("the walker visits a file once across paths and reports missing paths by reason") {
   FakeFileSystem fs = secret_volume("x");
   const Walked w = walk(fs, {"/vol/tls.crt", "/vol/..data/tls.crt", "/vol", "/nope"}, false);

@@ -105,6 +105,25 @@ TEST_CASE("a kubeadm control plane: twenty certificates, keys and manifests skip
   CHECK(flat.skipped.empty());
 }
 
+TEST_CASE("a kubeadm control plane after upgrades: the backups' etcd data passed over") {
+  const Tree t = kubeadm_control_plane(Variant::all_fine);
+  add_kubeadm_upgrade_backups(t);
+  const tls::LoadResult r = load(t, true);
+  CHECK(errors(t, r).empty());
+  CHECK(found(t, r) == concat(kKubeconfigs, kPki));
+  CHECK(skipped(r) ==
+        std::map<std::string, int>{
+            {"private_key", 11}, {"public_key", 1}, {"kubernetes_objects", 6}, {"etcd_data", 2}});
+  for (const tls::SkippedFile& s : r.skipped) {
+    if (s.kind == "etcd_data") CHECK(std::regex_match(s.source, std::regex(".*/etcd/member")));
+  }
+  // Named, etcd's directory is read like any other: its files are no certificates.
+  const tls::LoadResult named =
+      load(t, true, {t.path("tmp/kubeadm-backup-etcd-2026-08-10-13-09-29/etcd/member")});
+  CHECK(named.errors.size() == 4);
+  CHECK(named.skipped.empty());
+}
+
 TEST_CASE(
     "a kubeadm control plane with an expired apiserver certificate or a dangling kubelet "
     "client") {

@@ -39,7 +39,12 @@
 //     node's /var/lib/kubelet/pki), under its own dated name, and the link is no broken_symlink.
 //     A link to a dated file that is missing is a broken_symlink, and the others are still
 //     superseded.
-//   - Other subdirectories are descended only when `recursive`.
+//   - Other subdirectories are descended only when `recursive`, except etcd's data directory
+//     ("member", holding "snap" and "wal": its database, write-ahead log and snapshots, hundreds
+//     of megabytes that never hold a certificate), which is reported to WalkVisitor::skipped as
+//     "etcd_data" and not descended: kubeadm leaves a copy in /etc/kubernetes/tmp/
+//     kubeadm-backup-etcd-<date>/etcd at every upgrade (kubernetes/kubernetes#125357). A
+//     directory named as a path is walked whatever it is.
 //   - A path that does not exist and holds a glob character (* ? [) is expanded
 //     (FileSystem::glob, below); its matches are walked in sorted order; no match is a
 //     not_found error.
@@ -192,8 +197,9 @@ struct WalkOptions {
 // directory that cannot be listed) and the message for people; `excluded` (optional) each walked
 // file that include/exclude leaves out, once per file; `directory` (optional) each directory
 // listed, once, under the name the walk reached it by (serve's watcher watches these);
-// `skipped` (optional) each walked file the walker itself passes over, with why ("superseded":
-// an older rotation of a certificate store, above).
+// `skipped` (optional) each walked file or directory the walker itself passes over, with why
+// ("superseded": an older rotation of a certificate store; "etcd_data": etcd's data directory;
+// above).
 struct WalkVisitor {
   using File = std::function<void(const std::string& path, const FileStat& stat)>;
   using Error =
@@ -239,6 +245,7 @@ class PathWalker {
     std::set<std::string, std::less<>> dangling;
   };
   CertStores cert_stores(const std::string& prefix, const std::vector<DirEntry>& entries);
+  bool etcd_member(const std::string& dir);
   bool broken_link(const std::string& path);
   bool selected(const std::string& path) const;
   // True (and reported) when `path` resolves outside the walked root.

@@ -30,7 +30,8 @@
 // with a block of unknown type ("X509 CERTIFICATE", PGP armour) is no_certificate_found.
 // Files that --include/--exclude leave out are not read; each is a SkippedFile of kind
 // "excluded", so every file met is accounted for (read, skipped with its kind, or an error); so
-// are the kubelet's superseded rotations ("superseded", core/fs.hpp).
+// are the kubelet's superseded rotations ("superseded") and etcd's data directories
+// ("etcd_data"), core/fs.hpp.
 //
 // Errors never stop the other sources: each becomes a SourceError naming the source and a short
 // reason; so does an exception while reading one file (internal_error): one file never loses the
@@ -105,7 +106,8 @@ struct SkippedFile {
   std::string source;
   std::string kind;  // stable snake_case: private_key, public_key, certificate_request, crl,
                      // key_parameters, env_file, kubernetes_objects, excluded, superseded (an
-                     // older rotation in the kubelet's certificate directory, core/fs.hpp)
+                     // older rotation in the kubelet's certificate directory), etcd_data (etcd's
+                     // data directory, not descended; core/fs.hpp)
 };
 
 struct LoadResult {
