@@ -399,7 +399,12 @@ std::string_view dated_prefix(std::string_view name) {
   return name.substr(0, name.size() - kStamp.size());
 }
 
-constexpr std::string_view kCurrentSuffix = "-current.pem";
+// The prefix of a certificate store's "<prefix>-current.pem" link; empty for any other name.
+std::string_view current_prefix(std::string_view name) {
+  constexpr std::string_view kSuffix = "-current.pem";
+  if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) return {};
+  return name.substr(0, name.size() - kSuffix.size());
+}
 
 }  // namespace
 
@@ -411,20 +416,19 @@ PathWalker::CertStores PathWalker::cert_stores(const std::string& prefix,
   CertStores out;
   for (const DirEntry& e : entries) {
     if (e.type != FileType::symlink && e.type != FileType::unknown) continue;
-    if (e.name.size() <= kCurrentSuffix.size() || !e.name.ends_with(kCurrentSuffix)) continue;
+    const std::string_view store = current_prefix(e.name);
+    if (store.empty()) continue;
     const std::optional<std::string> target = fs_.read_link(prefix + e.name);
     if (!target) continue;
     const std::string_view name = std::string_view(*target).substr(target->rfind('/') + 1);
-    const std::string_view store =
-        std::string_view(e.name).substr(0, e.name.size() - kCurrentSuffix.size());
     if (dated_prefix(name) != store) continue;
-    out.current.emplace(std::string(store), std::string(name));
     // A link that dangles to a file this directory has was written for another mount point.
     FileStat st;
     FsError ignored;
     const bool here = std::any_of(entries.begin(), entries.end(),
                                   [&](const DirEntry& d) { return d.name == name; });
-    if (here && !fs_.stat(prefix + e.name, st, ignored)) out.dangling.insert(e.name);
+    out.emplace(std::string(store),
+                CertStore{std::string(name), here && !fs_.stat(prefix + e.name, st, ignored)});
   }
   return out;
 }
@@ -454,20 +458,19 @@ void PathWalker::directory(const std::string& dir, const FileStat& st) {
   for (const DirEntry& e : entries) {
     if (atomic_volume && hidden(e.name) && e.name != "..data") continue;
     std::string p = prefix + e.name;
-    if (!stores.current.empty()) {
+    if (!stores.empty()) {
       // A certificate store's dated files: the superseded ones are passed over, the current one
       // is read through its link unless that dangles (then the link is what is passed over).
-      const auto it = stores.current.find(dated_prefix(e.name));
-      if (it != stores.current.end()) {
-        if (e.name != it->second) {
+      if (const auto it = stores.find(dated_prefix(e.name)); it != stores.end()) {
+        if (e.name != it->second.current) {
           if (visitor_.skipped) visitor_.skipped(p, "superseded");
           continue;
         }
-        if (stores.dangling.count(std::string(it->first) + std::string(kCurrentSuffix)) == 0) {
-          continue;
-        }
+        if (!it->second.link_dangles) continue;
+      } else if (const auto link = stores.find(current_prefix(e.name));
+                 link != stores.end() && link->second.link_dangles) {
+        continue;
       }
-      if (stores.dangling.count(e.name) != 0) continue;
     }
     const bool descend = options_.recursive || hidden(e.name);
     if (e.type == FileType::regular) {

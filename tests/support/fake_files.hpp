@@ -85,17 +85,9 @@ class FakeFileSystem final : public core::FileSystem {
   }
   std::optional<std::string> read_link(const std::string& path) override {
     core::FsError ignored;
-    const std::size_t slash = path.rfind('/');
-    const Node* dir = slash == std::string::npos || slash == 0
-                          ? nullptr
-                          : resolve(path.substr(0, slash), true, ignored, "lstat");
-    std::string real = slash == 0 ? "" : path.substr(0, slash);
-    for (const auto& [p, node] : nodes) {
-      if (&node == dir) real = p;
-    }
-    const auto it = nodes.find(real + path.substr(slash));
-    if (it == nodes.end() || it->second.type != core::FileType::symlink) return std::nullopt;
-    return it->second.content;
+    const Node* n = resolve(path, false, ignored, "lstat");
+    if (n == nullptr || n->type != core::FileType::symlink) return std::nullopt;
+    return n->content;
   }
   bool list_directory(const std::string& path, std::vector<core::DirEntry>& out,
                       core::FsError& error) override {

@@ -238,12 +238,13 @@ class PathWalker {
   void walk_match(const std::string& path);
   void visit_file(const std::string& path, const FileStat& st, bool walked);
   void directory(const std::string& dir, const FileStat& st);
-  // client-go certificate stores in a listing: store prefix -> the dated file its
-  // "-current.pem" link names, and the links among them that dangle.
-  struct CertStores {
-    std::map<std::string, std::string, std::less<>> current;
-    std::set<std::string, std::less<>> dangling;
+  // A client-go certificate store in a listing, by its prefix: the dated file its "-current.pem"
+  // link names, and whether that link dangles while the file is in the listing.
+  struct CertStore {
+    std::string current;
+    bool link_dangles = false;
   };
+  using CertStores = std::map<std::string, CertStore, std::less<>>;
   CertStores cert_stores(const std::string& prefix, const std::vector<DirEntry>& entries);
   bool etcd_member(const std::string& dir);
   bool broken_link(const std::string& path);
